@@ -1,0 +1,4 @@
+#ifndef VIRTSTORAGE_CDEVICEMAPPER_SHIM_H
+#define VIRTSTORAGE_CDEVICEMAPPER_SHIM_H
+#include <libdevmapper.h>
+#endif

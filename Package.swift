@@ -1,0 +1,95 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Native backends are package traits, all on by default. An embedder that lacks
+// a C library turns its trait off (`traits: ["Ceph"]` on its .package line, or
+// `swift build --disable-default-traits`); the backend's module then builds
+// empty and nothing links the library. libxml2 is always required.
+let package = Package(
+    name: "VirtStorage",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "VirtStorage", targets: ["VirtStorage"]),
+        .library(name: "VirtStorageRBD", targets: ["VirtStorageRBD"]),
+        .library(name: "VirtStorageGluster", targets: ["VirtStorageGluster"]),
+        .library(name: "VirtStorageDisk", targets: ["VirtStorageDisk"]),
+        .library(name: "VirtStorageMultipath", targets: ["VirtStorageMultipath"]),
+        .library(name: "VirtStorageISCSIDirect", targets: ["VirtStorageISCSIDirect"]),
+        .executable(name: "virt-storage", targets: ["virt-storage"]),
+    ],
+    traits: [
+        .trait(name: "Ceph", description: "rbd pools through librados and librbd"),
+        .trait(name: "Gluster", description: "gluster pools through libgfapi"),
+        .trait(name: "Parted", description: "disk pools through libparted"),
+        .trait(name: "DeviceMapper", description: "mpath pools through libdevmapper"),
+        .trait(name: "ISCSI", description: "iscsi-direct pools through libiscsi"),
+        .default(enabledTraits: ["Ceph", "Gluster", "Parted", "DeviceMapper", "ISCSI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibXML2", path: "Modules/CLibXML2", pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(
+            name: "CRados", path: "Modules/CRados",
+            providers: [.apt(["librbd-dev", "librados-dev"])]),
+        .systemLibrary(
+            name: "CGlusterFS", path: "Modules/CGlusterFS",
+            providers: [.apt(["libglusterfs-dev"])]),
+        .systemLibrary(
+            name: "CParted", path: "Modules/CParted", pkgConfig: "libparted",
+            providers: [.apt(["libparted-dev"])]),
+        .systemLibrary(
+            name: "CDeviceMapper", path: "Modules/CDeviceMapper", pkgConfig: "devmapper",
+            providers: [.apt(["libdevmapper-dev"])]),
+        .systemLibrary(
+            name: "CISCSI", path: "Modules/CISCSI", pkgConfig: "libiscsi",
+            providers: [.apt(["libiscsi-dev"])]),
+
+        .target(name: "VirtStorageXML", dependencies: ["CLibXML2"]),
+        .target(name: "VirtStorage", dependencies: ["VirtStorageXML"]),
+
+        .target(
+            name: "VirtStorageRBD",
+            dependencies: ["VirtStorage", .target(name: "CRados", condition: .when(traits: ["Ceph"]))]),
+        .target(
+            name: "VirtStorageGluster",
+            dependencies: ["VirtStorage", .target(name: "CGlusterFS", condition: .when(traits: ["Gluster"]))]),
+        .target(
+            name: "VirtStorageDisk",
+            dependencies: ["VirtStorage", .target(name: "CParted", condition: .when(traits: ["Parted"]))]),
+        .target(
+            name: "VirtStorageMultipath",
+            dependencies: [
+                "VirtStorage", .target(name: "CDeviceMapper", condition: .when(traits: ["DeviceMapper"])),
+            ]),
+        .target(
+            name: "VirtStorageISCSIDirect",
+            dependencies: ["VirtStorage", .target(name: "CISCSI", condition: .when(traits: ["ISCSI"]))]),
+
+        .executableTarget(
+            name: "virt-storage",
+            dependencies: [
+                "VirtStorage",
+                "VirtStorageRBD", "VirtStorageGluster", "VirtStorageDisk",
+                "VirtStorageMultipath", "VirtStorageISCSIDirect",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .executableTarget(
+            name: "DefineDirPool", dependencies: ["VirtStorage"], path: "Examples/DefineDirPool"),
+
+        .testTarget(name: "VirtStorageXMLTests", dependencies: ["VirtStorageXML"]),
+        .testTarget(name: "VirtStorageTests", dependencies: ["VirtStorage"]),
+        .testTarget(
+            name: "NativeLibraryTests",
+            dependencies: [
+                "VirtStorageRBD", "VirtStorageGluster", "VirtStorageDisk",
+                "VirtStorageMultipath", "VirtStorageISCSIDirect",
+            ]),
+        .testTarget(name: "CommandLineTests", dependencies: ["VirtStorage"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

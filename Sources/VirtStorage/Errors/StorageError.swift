@@ -1,0 +1,85 @@
+/// The one error type of VirtStorage. Codes follow libvirt's error numbers so
+/// that a caller used to virsh recognises them; every message names the value
+/// at fault and, where it helps, what would be accepted instead.
+public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable, CaseIterable {
+        case invalidArgument
+        case xmlError
+        case configUnsupported
+        case noSuchPool
+        case noSuchVolume
+        case operationInvalid
+        case operationUnsupported
+        case operationFailed
+        case internalError
+        case overflow
+        case systemError
+        case poolExists
+        case volumeExists
+
+        /// libvirt's prefix for the code, as virsh prints it.
+        var prefix: String {
+            switch self {
+            case .invalidArgument: "invalid argument"
+            case .xmlError: "XML error"
+            case .configUnsupported: "unsupported configuration"
+            case .noSuchPool: "Storage pool not found"
+            case .noSuchVolume: "Storage volume not found"
+            case .operationInvalid: "Requested operation is not valid"
+            case .operationUnsupported: "Operation not supported"
+            case .operationFailed: "operation failed"
+            case .internalError: "internal error"
+            case .overflow: "numerical overflow"
+            case .systemError: "system error"
+            case .poolExists: "operation failed"
+            case .volumeExists: "operation failed"
+            }
+        }
+    }
+
+    public var code: Code
+    public var message: String
+    /// The element or attribute at fault, as a path ("source/host/@port").
+    public var element: String?
+    /// The offending value, when there is one.
+    public var value: String?
+    /// Line of the offending element in the XML document, when known.
+    public var line: Int?
+    /// errno for system errors.
+    public var errno: Int32?
+    /// The file or device involved in a system error.
+    public var path: String?
+
+    public init(
+        _ code: Code, _ message: String, element: String? = nil, value: String? = nil,
+        line: Int? = nil, errno: Int32? = nil, path: String? = nil
+    ) {
+        self.code = code
+        self.message = message
+        self.element = element
+        self.value = value
+        self.line = line
+        self.errno = errno
+        self.path = path
+    }
+
+    public var description: String {
+        var s = "\(code.prefix): \(message)"
+        if let line, line > 0, code == .xmlError || code == .configUnsupported { s += " (line \(line))" }
+        return s
+    }
+}
+
+extension StorageError {
+    static func xml(_ message: String, element: String? = nil, value: String? = nil, line: Int? = nil)
+        -> StorageError
+    {
+        StorageError(.xmlError, message, element: element, value: value, line: line)
+    }
+
+    static func unsupported(_ message: String, element: String? = nil, value: String? = nil, line: Int? = nil)
+        -> StorageError
+    {
+        StorageError(.configUnsupported, message, element: element, value: value, line: line)
+    }
+}

@@ -1,0 +1,48 @@
+import VirtStorageXML
+
+/// <permissions> reading and writing, shared by pool targets and volumes.
+enum PermissionsXML {
+    /// Reads the <permissions> child of `parent` (nil when absent).
+    static func read(_ parent: XMLElement, context: String) throws(StorageError) -> Permissions? {
+        guard let node = parent.firstElement("permissions") else { return nil }
+        var perms = Permissions()
+        let where_ = "\(context)/permissions"
+        if let mode = node.string("mode") {
+            guard let value = CNumber.parseSigned(mode, base: 8), value >= 0, value & ~0o777 == 0 else {
+                throw StorageError.xml(
+                    "malformed octal mode '\(mode)' in <\(where_)/mode>: expected an octal number from 0 to 0777",
+                    element: "\(where_)/mode", value: mode, line: node.line)
+            }
+            perms.mode = UInt32(value)
+        }
+        perms.owner = try id(node, "owner", context: where_)
+        perms.group = try id(node, "group", context: where_)
+        perms.label = node.string("label")
+        return perms
+    }
+
+    /// owner/group: an XPath number that is -1 or fits a uid_t; -1 (or its
+    /// unsigned twin 4294967295) means "not set".
+    private static func id(_ node: XMLElement, _ name: String, context: String) throws(StorageError) -> UInt32? {
+        guard let element = node.firstElement(name) else { return nil }
+        let text = element.stringValue
+        guard let value = CNumber.parseXPathInteger(text), value == -1 || (0...Int64(UInt32.max)).contains(value)
+        else {
+            throw StorageError.xml(
+                "malformed \(name) element '\(text)' in <\(context)/\(name)>: expected a numeric \(name == "owner" ? "user" : "group") ID from 0 to 4294967294, or -1",
+                element: "\(context)/\(name)", value: text, line: element.line)
+        }
+        if value == -1 || value == Int64(UInt32.max) { return nil }
+        return UInt32(value)
+    }
+
+    static func write(_ perms: Permissions?, to w: inout XMLWriter) {
+        guard let perms, !perms.isEmpty else { return }
+        w.element("permissions") { w in
+            if let mode = perms.mode { w.line("<mode>0\(String(mode, radix: 8))</mode>") }
+            if let owner = perms.owner { w.line("<owner>\(Int32(bitPattern: owner))</owner>") }
+            if let group = perms.group { w.line("<group>\(Int32(bitPattern: group))</group>") }
+            w.text("label", perms.label)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import CLibXML2
+
+/// Parses XML text with libxml2 and returns the root element as a Swift tree.
+public enum XMLDocumentParser {
+    /// Parses `text`. `name` only labels error messages.
+    /// The network is never touched and external entities are not loaded.
+    public static func parse(_ text: String, name: String = "(xml)") throws(XMLError) -> XMLElement {
+        try withDocument(text, name: name) { doc throws(XMLError) in
+            guard let root = xmlDocGetRootElement(doc) else {
+                throw XMLError(message: "document has no root element", line: 0)
+            }
+            return convert(root)
+        }
+    }
+
+    /// Runs `body` with a parsed libxml2 document, freed afterwards.
+    static func withDocument<T>(
+        _ text: String, name: String, _ body: (xmlDocPtr) throws(XMLError) -> T
+    ) throws(XMLError) -> T {
+        guard let ctxt = xmlNewParserCtxt() else {
+            throw XMLError(message: "out of memory creating an XML parser", line: 0)
+        }
+        defer { xmlFreeParserCtxt(ctxt) }
+        let options = Int32(
+            XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
+        var utf8 = Array(text.utf8)
+        if utf8.isEmpty {
+            throw XMLError(message: "\(name): empty document", line: 0)
+        }
+        let doc: xmlDocPtr? = utf8.withUnsafeMutableBufferPointer { buf in
+            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) {
+                xmlCtxtReadMemory(ctxt, $0, Int32(buf.count), name, "UTF-8", options)
+            }
+        }
+        guard let doc, ctxt.pointee.wellFormed != 0 else {
+            if let doc { xmlFreeDoc(doc) }
+            let err = ctxt.pointee.lastError
+            var message = err.message.map { String(cString: $0) } ?? "malformed XML"
+            while message.last == "\n" { message.removeLast() }
+            throw XMLError(message: message, line: Int(err.line))
+        }
+        defer { xmlFreeDoc(doc) }
+        return try body(doc)
+    }
+
+    private static func convert(_ node: xmlNodePtr) -> XMLElement {
+        var element = XMLElement(
+            name: String(cString: node.pointee.name),
+            namespaceURI: node.pointee.ns.flatMap { $0.pointee.href.map { String(cString: $0) } },
+            line: Int(xmlGetLineNo(node)))
+        var attr = node.pointee.properties
+        while let a = attr {
+            let valuePtr = xmlNodeGetContent(UnsafeMutableRawPointer(a).assumingMemoryBound(to: xmlNode.self))
+            let value = valuePtr.map { String(cString: $0) } ?? ""
+            if let valuePtr { cxml_free(valuePtr) }
+            element.attributes.append(
+                .init(
+                    name: String(cString: a.pointee.name),
+                    namespaceURI: a.pointee.ns.flatMap { $0.pointee.href.map { String(cString: $0) } },
+                    value: value))
+            attr = a.pointee.next
+        }
+        var child = node.pointee.children
+        while let c = child {
+            switch c.pointee.type {
+            case XML_ELEMENT_NODE:
+                element.children.append(.element(convert(c)))
+            case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
+                if let content = c.pointee.content {
+                    element.children.append(.text(String(cString: content)))
+                }
+            case XML_ENTITY_REF_NODE:
+                if let content = xmlNodeGetContent(c) {
+                    element.children.append(.text(String(cString: content)))
+                    cxml_free(content)
+                }
+            default:
+                break
+            }
+            child = c.pointee.next
+        }
+        return element
+    }
+}

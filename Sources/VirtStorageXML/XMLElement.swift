@@ -1,0 +1,98 @@
+/// An element of a parsed XML document, detached from libxml2.
+///
+/// Parsing copies the libxml2 tree into these values once, so the rest of the
+/// library works on plain Sendable Swift data and no C pointer escapes.
+public struct XMLElement: Sendable, Equatable {
+    public struct Attribute: Sendable, Equatable {
+        public var name: String
+        public var namespaceURI: String?
+        public var value: String
+    }
+
+    public enum Child: Sendable, Equatable {
+        case element(XMLElement)
+        case text(String)
+    }
+
+    public var name: String
+    public var namespaceURI: String?
+    public var attributes: [Attribute]
+    public var children: [Child]
+    /// Line in the source document (0 when unknown).
+    public var line: Int
+
+    public init(
+        name: String, namespaceURI: String? = nil, attributes: [Attribute] = [],
+        children: [Child] = [], line: Int = 0
+    ) {
+        self.name = name
+        self.namespaceURI = namespaceURI
+        self.attributes = attributes
+        self.children = children
+        self.line = line
+    }
+
+    /// The value of an attribute without a namespace, as libxml2's xmlGetNoNsProp.
+    public func attribute(_ name: String) -> String? {
+        attributes.first { $0.name == name && $0.namespaceURI == nil }?.value
+    }
+
+    /// Child elements in document order; `name` nil means all of them.
+    public func elements(_ name: String? = nil, namespaceURI: String? = nil) -> [XMLElement] {
+        children.compactMap {
+            guard case .element(let e) = $0 else { return nil }
+            guard name == nil || (e.name == name && e.namespaceURI == namespaceURI) else { return nil }
+            return e
+        }
+    }
+
+    public func firstElement(_ name: String, namespaceURI: String? = nil) -> XMLElement? {
+        for child in children {
+            if case .element(let e) = child, e.name == name, e.namespaceURI == namespaceURI { return e }
+        }
+        return nil
+    }
+
+    /// XPath string-value: all descendant text, concatenated.
+    public var stringValue: String {
+        var out = ""
+        appendText(to: &out)
+        return out
+    }
+
+    private func appendText(to out: inout String) {
+        for child in children {
+            switch child {
+            case .text(let t): out += t
+            case .element(let e): e.appendText(to: &out)
+            }
+        }
+    }
+
+    /// Elements reached by a relative path of un-namespaced child steps
+    /// ("target/permissions"), in document order, like XPath `./a/b`.
+    public func select(_ path: String) -> [XMLElement] {
+        var current = [self]
+        for step in path.split(separator: "/") {
+            current = current.flatMap { $0.elements(String(step)) }
+        }
+        return current
+    }
+
+    /// `string(./path)` as libvirt's virXPathString reads it: the string-value
+    /// of the first match, with an empty result reported as absent.
+    public func string(_ path: String) -> String? {
+        guard let first = select(path).first else { return nil }
+        let value = first.stringValue
+        return value.isEmpty ? nil : value
+    }
+
+    /// `string(./path/@attr)` with libvirt's empty-is-absent rule.
+    public func string(_ path: String, attribute: String) -> String? {
+        let nodes = path.isEmpty ? [self] : select(path)
+        for node in nodes {
+            if let v = node.attribute(attribute) { return v.isEmpty ? nil : v }
+        }
+        return nil
+    }
+}

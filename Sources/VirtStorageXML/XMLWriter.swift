@@ -1,0 +1,89 @@
+/// Builds XML text the way libvirt's virBuffer does: two-space indentation,
+/// attribute values in single quotes, one element per line, final newline.
+public struct XMLWriter: Sendable {
+    public private(set) var text = ""
+    public var indentation = 0
+
+    public init(indentation: Int = 0) { self.indentation = indentation }
+
+    /// Escapes a value like virBufferEscapeString: the five XML specials become
+    /// entities and C0 control characters other than tab, LF and CR are dropped.
+    public static func escape(_ value: String) -> String {
+        var needsWork = false
+        for u in value.utf8 where u < 0x20 || u == 0x22 || u == 0x26 || u == 0x27 || u == 0x3C || u == 0x3E {
+            needsWork = true
+            break
+        }
+        guard needsWork else { return value }
+        var out = ""
+        out.reserveCapacity(value.utf8.count + 16)
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
+            default:
+                if scalar.value >= 0x01 && scalar.value <= 0x19 { continue }
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// Appends one indented line.
+    public mutating func line(_ content: String) {
+        text += String(repeating: " ", count: indentation)
+        text += content
+        text += "\n"
+    }
+
+    /// `<name a='v' ...` with the attributes whose value is non-nil, escaped.
+    public static func tag(_ name: String, _ attributes: [(String, String?)]) -> String {
+        var s = "<" + name
+        for (key, value) in attributes {
+            guard let value else { continue }
+            s += " \(key)='\(escape(value))'"
+        }
+        return s
+    }
+
+    /// `<name attrs/>`
+    public mutating func empty(_ name: String, _ attributes: [(String, String?)] = []) {
+        line(Self.tag(name, attributes) + "/>")
+    }
+
+    /// `<name>text</name>`, omitted when text is nil (virBufferEscapeString skips NULL).
+    public mutating func text(_ name: String, _ value: String?, _ attributes: [(String, String?)] = []) {
+        guard let value else { return }
+        line(Self.tag(name, attributes) + ">" + Self.escape(value) + "</\(name)>")
+    }
+
+    /// Opens `<name attrs>`, runs body one level deeper, closes `</name>`.
+    public mutating func element(
+        _ name: String, _ attributes: [(String, String?)] = [], _ body: (inout XMLWriter) -> Void
+    ) {
+        line(Self.tag(name, attributes) + ">")
+        indentation += 2
+        body(&self)
+        indentation -= 2
+        line("</\(name)>")
+    }
+
+    /// Like `element`, but writes `<name attrs/>` when body writes nothing.
+    public mutating func elementOrEmpty(
+        _ name: String, _ attributes: [(String, String?)] = [], _ body: (inout XMLWriter) -> Void
+    ) {
+        var inner = XMLWriter(indentation: indentation + 2)
+        body(&inner)
+        if inner.text.isEmpty {
+            empty(name, attributes)
+        } else {
+            line(Self.tag(name, attributes) + ">")
+            text += inner.text
+            line("</\(name)>")
+        }
+    }
+}
