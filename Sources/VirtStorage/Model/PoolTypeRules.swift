@@ -79,6 +79,14 @@ public struct PoolTypeRules: Sendable {
     public let requiresInitiatorIQN: Bool
     /// <features><cow> is allowed.
     public let allowsCopyOnWrite: Bool
+    /// The type a new volume of this pool gets (file, block or network).
+    public var newVolumeType: VolumeType {
+        switch type {
+        case .dir, .fs, .netfs, .gluster, .vstorage: .file
+        case .rbd, .sheepdog: .network
+        case .logical, .disk, .iscsi, .iscsiDirect, .scsi, .mpath, .zfs: .block
+        }
+    }
 
     public static func of(_ type: PoolType) -> PoolTypeRules { table[type]! }
 
