@@ -1,4 +1,5 @@
 import CLibXML2
+import Glibc
 import Synchronization
 
 /// A compiled RelaxNG schema (libvirt ships them in /usr/share/libvirt/schemas).
@@ -13,6 +14,11 @@ public final class RelaxNGSchema: Sendable {
     /// Loads and compiles the schema at `path` (includes resolve relative to it).
     public init(path: String) throws(XMLError) {
         self.path = path
+        LibXML2.initialize()
+        // libxml2 reports a missing file on stderr before any handler sees it.
+        guard access(path, R_OK) == 0 else {
+            throw XMLError(message: "cannot read \(path): \(String(cString: strerror(errno)))", line: 0)
+        }
         let sink = ErrorSink()
         guard let parser = xmlRelaxNGNewParserCtxt(path) else {
             throw XMLError(message: "cannot create a RelaxNG parser for \(path)", line: 0)

@@ -17,6 +17,7 @@ public enum XMLDocumentParser {
     static func withDocument<T>(
         _ text: String, name: String, _ body: (xmlDocPtr) throws(XMLError) -> T
     ) throws(XMLError) -> T {
+        LibXML2.initialize()
         guard let ctxt = xmlNewParserCtxt() else {
             throw XMLError(message: "out of memory creating an XML parser", line: 0)
         }

@@ -1,0 +1,54 @@
+import Synchronization
+import VirtStorageXML
+
+/// libvirt's RelaxNG schemas, read at run time from a directory the caller
+/// names (libvirt installs them in /usr/share/libvirt/schemas). Each schema is
+/// compiled once, on first use, and shared.
+public final class StorageSchemas: Sendable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case pool = "storagepool.rng"
+        case volume = "storagevol.rng"
+        case poolCapabilities = "storagepoolcaps.rng"
+    }
+
+    public static let defaultDirectory = "/usr/share/libvirt/schemas"
+
+    public let directory: String
+    private let compiled = Mutex<[Kind: RelaxNGSchema]>([:])
+
+    public init(directory: String = StorageSchemas.defaultDirectory) {
+        self.directory = directory
+    }
+
+    /// Validates `text` against the schema of `kind`; the error names the line
+    /// and what the schema refused.
+    public func validate(_ text: String, as kind: Kind) throws(StorageError) {
+        let schema = try schema(kind)
+        do {
+            try schema.validate(text, name: "(\(kind.rawValue))")
+        } catch {
+            throw StorageError(
+                .xmlError, "document does not validate against \(kind.rawValue): \(error.description)",
+                line: error.line)
+        }
+    }
+
+    private func schema(_ kind: Kind) throws(StorageError) -> RelaxNGSchema {
+        if let cached = compiled.withLock({ $0[kind] }) { return cached }
+        let path = directory.hasSuffix("/") ? directory + kind.rawValue : directory + "/" + kind.rawValue
+        let loaded: RelaxNGSchema
+        do {
+            loaded = try RelaxNGSchema(path: path)
+        } catch {
+            throw StorageError(
+                .operationFailed,
+                "cannot load schema \(path): \(error.message); install libvirt's schemas or name their directory",
+                path: path)
+        }
+        return compiled.withLock { cache in
+            if let existing = cache[kind] { return existing }
+            cache[kind] = loaded
+            return loaded
+        }
+    }
+}
