@@ -24,7 +24,9 @@ public struct XMLWriter: Sendable {
             case "&": out += "&amp;"
             case "\"": out += "&quot;"
             case "'": out += "&apos;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
+            case "\t", "\n": out.unicodeScalars.append(scalar)
+            // A raw CR would be read back as LF.
+            case "\r": out += "&#13;"
             default:
                 if scalar.value >= 0x01 && scalar.value <= 0x19 { continue }
                 out.unicodeScalars.append(scalar)
@@ -45,9 +47,29 @@ public struct XMLWriter: Sendable {
         var s = "<" + name
         for (key, value) in attributes {
             guard let value else { continue }
-            s += " \(key)='\(escape(value))'"
+            s += " \(key)='\(escapeAttribute(value))'"
         }
         return s
+    }
+
+    /// Attribute values also keep tab, LF and CR as character references:
+    /// written raw, an XML reader would turn them into spaces. libvirt writes
+    /// them raw; this differs only where libvirt would lose them.
+    public static func escapeAttribute(_ value: String) -> String {
+        let escaped = escape(value)
+        guard escaped.contains(where: { $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else {
+            return escaped
+        }
+        var out = ""
+        for scalar in escaped.unicodeScalars {
+            switch scalar {
+            case "\t": out += "&#9;"
+            case "\n": out += "&#10;"
+            case "\r": out += "&#13;"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     /// `<name attrs/>`
