@@ -1,0 +1,148 @@
+import VirtStorageXML
+
+/// The pool XML that `virsh pool-define-as` / `pool-create-as` build from
+/// their arguments, element for element as virsh 9.0 writes it (values are
+/// escaped here; virsh writes them raw).
+public struct PoolArguments: Sendable, Equatable {
+    public var name: String
+    public var type: String
+    public var sourceHost: String?
+    public var sourcePath: String?
+    public var sourceDevice: String?
+    public var sourceName: String?
+    public var target: String?
+    public var sourceFormat: String?
+    public var authType: String?
+    public var authUsername: String?
+    public var secretUsage: String?
+    public var secretUUID: String?
+    public var adapterName: String?
+    public var adapterWWNN: String?
+    public var adapterWWPN: String?
+    public var adapterParent: String?
+    public var adapterParentWWNN: String?
+    public var adapterParentWWPN: String?
+    public var adapterParentFabricWWN: String?
+    public var sourceProtocolVersion: String?
+    public var sourceInitiator: String?
+
+    public init(name: String, type: String) {
+        self.name = name
+        self.type = type
+    }
+
+    public func xml() throws(StorageError) -> String {
+        if secretUsage != nil && secretUUID != nil {
+            throw StorageError(
+                .invalidArgument, "Options --secret-usage and --secret-uuid are mutually exclusive",
+                element: "--secret-usage")
+        }
+        var w = XMLWriter()
+        w.element("pool", [("type", type)]) { w in
+            w.text("name", name)
+            let hasFC = adapterWWNN != nil && adapterWWPN != nil
+            if sourceHost != nil || sourcePath != nil || sourceDevice != nil || sourceInitiator != nil
+                || sourceFormat != nil || sourceName != nil || hasFC || adapterName != nil
+            {
+                w.element("source") { w in
+                    if let sourceHost { w.empty("host", [("name", sourceHost)]) }
+                    if let sourcePath { w.empty("dir", [("path", sourcePath)]) }
+                    if let sourceDevice { w.empty("device", [("path", sourceDevice)]) }
+                    if let sourceInitiator { w.element("initiator") { w in w.empty("iqn", [("name", sourceInitiator)]) } }
+                    if hasFC {
+                        var attributes: [(String, String?)] = [("type", "fc_host")]
+                        if let adapterParent {
+                            attributes.append(("parent", adapterParent))
+                        } else if let adapterParentWWNN, let adapterParentWWPN {
+                            attributes += [("parent_wwnn", adapterParentWWNN), ("parent_wwpn", adapterParentWWPN)]
+                        } else if let adapterParentFabricWWN {
+                            attributes.append(("parent_fabric_wwn", adapterParentFabricWWN))
+                        }
+                        w.empty("adapter", attributes + [("wwnn", adapterWWNN), ("wwpn", adapterWWPN)])
+                    } else if let adapterName {
+                        w.empty("adapter", [("type", "scsi_host"), ("name", adapterName)])
+                    }
+                    if let authType, let authUsername, secretUsage != nil || secretUUID != nil {
+                        w.element("auth", [("type", authType), ("username", authUsername)]) { w in
+                            if let secretUsage {
+                                w.empty("secret", [("usage", secretUsage)])
+                            } else {
+                                w.empty("secret", [("uuid", secretUUID)])
+                            }
+                        }
+                    }
+                    if let sourceFormat { w.empty("format", [("type", sourceFormat)]) }
+                    w.text("name", sourceName)
+                    if let sourceProtocolVersion { w.empty("protocol", [("ver", sourceProtocolVersion)]) }
+                }
+            }
+            if let target {
+                w.element("target") { w in w.text("path", target) }
+            }
+        }
+        return w.text
+    }
+}
+
+/// The volume XML that `virsh vol-create-as` builds from its arguments.
+public struct VolumeArguments: Sendable, Equatable {
+    public var name: String
+    /// Sizes as virsh takes them: digits with an optional unit right after ("10G", "512MiB").
+    public var capacity: String
+    public var allocation: String?
+    public var format: String?
+    /// The backing volume's path (virsh looks a name or key up first).
+    public var backingPath: String?
+    public var backingFormat: String?
+
+    public init(name: String, capacity: String) {
+        self.name = name
+        self.capacity = capacity
+    }
+
+    /// Parses a virsh size argument: a number directly followed by a unit.
+    public static func size(_ text: String) throws(StorageError) -> UInt64 {
+        let digits = text.prefix { $0.isASCII && $0.isNumber }
+        let unit = String(text.dropFirst(digits.count))
+        guard !digits.isEmpty, let value = UInt64(digits) else {
+            throw StorageError(
+                .invalidArgument, "Malformed size \(text): expected a number with an optional unit such as 10G or 512MiB",
+                element: "size", value: text)
+        }
+        let scale: UInt64
+        do {
+            scale = try ByteCount.multiplier(of: unit)
+        } catch {
+            throw StorageError(
+                .invalidArgument,
+                "Malformed size \(text): unknown unit '\(unit)'; use b, KB, MB, GB, TB, PB, EB or K, KiB, M, MiB, G, GiB, T, TiB, P, PiB, E, EiB",
+                element: "size", value: text)
+        }
+        let (product, overflow) = value.multipliedReportingOverflow(by: scale)
+        guard !overflow else {
+            throw StorageError(.overflow, "Malformed size \(text): value too large", element: "size", value: text)
+        }
+        return product
+    }
+
+    public func xml() throws(StorageError) -> String {
+        let capacityBytes = try Self.size(capacity)
+        let allocationBytes = try allocation.map { (a: String) throws(StorageError) -> UInt64 in try Self.size(a) }
+        var w = XMLWriter()
+        w.element("volume") { w in
+            w.text("name", name)
+            w.line("<capacity>\(capacityBytes)</capacity>")
+            if let allocationBytes { w.line("<allocation>\(allocationBytes)</allocation>") }
+            if let format {
+                w.element("target") { w in w.empty("format", [("type", format)]) }
+            }
+            if let backingPath {
+                w.element("backingStore") { w in
+                    w.text("path", backingPath)
+                    if let backingFormat { w.empty("format", [("type", backingFormat)]) }
+                }
+            }
+        }
+        return w.text
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+import VirtStorage
+
+@main
+struct VirtStorageCLI: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "virt-storage",
+        abstract: "Manage storage pools and volumes the way virsh does, without a daemon.",
+        discussion: """
+            Verbs and arguments follow virsh's pool-* and vol-* commands. As in virsh, \
+            values may be given by option name or by position.
+            """,
+        version: VirtStorageVersion.string,
+        subcommands: [PoolDefineAs.self, PoolCreateAs.self, VolCreateAs.self]
+    )
+}
+
+/// Errors reach the user as one line on stderr, prefixed like virsh's, with
+/// exit status 1; stdout gets virsh's blank line unless quiet.
+func fail(_ error: StorageError, _ global: GlobalOptions) -> ExitCode {
+    if !global.quiet { print() }
+    FileHandle.standardError.write(Data("error: \(error.description.replacingNewlines())\n".utf8))
+    return ExitCode(1)
+}
+
+extension String {
+    func replacingNewlines() -> String { split(separator: "\n", omittingEmptySubsequences: false).joined(separator: " ") }
+}
