@@ -1,0 +1,46 @@
+#!/bin/bash
+# The one test command: installs what the tests need, builds everything
+# (warnings are errors), proves the native backends are optional, runs every
+# test and prints a summary line. Exit status 0 only if all of it passed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+LOG_DIR=${VIRT_STORAGE_LOG_DIR:-.build-logs}
+mkdir -p "$LOG_DIR"
+start=$(date +%s)
+fail() { echo "SUMMARY: FAILED: $*"; exit 1; }
+
+Scripts/bootstrap.sh || fail "bootstrap"
+
+echo "== swift build (all traits)"
+swift build --build-tests 2>&1 | tee "$LOG_DIR/build.log" | grep -E 'error|warning:|Compiling|Build complete' | grep -v '^\[' || true
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "swift build"
+if grep -q 'warning:' "$LOG_DIR/build.log"; then grep 'warning:' "$LOG_DIR/build.log" | sort -u; fail "build warnings"; fi
+
+echo "== swift build --disable-default-traits (libxml2 only)"
+swift build --disable-default-traits --scratch-path .build-notraits --product virt-storage > "$LOG_DIR/build-notraits.log" 2>&1 \
+    || { tail -20 "$LOG_DIR/build-notraits.log"; fail "build without native traits"; }
+if grep -q 'warning:' "$LOG_DIR/build-notraits.log"; then fail "warnings in the build without traits"; fi
+linked=$(ldd .build-notraits/debug/virt-storage | grep -E -c 'librbd|librados|libgfapi|libparted|libdevmapper|libiscsi' || true)
+[ "$linked" -eq 0 ] || fail "virt-storage without traits still links $linked native libraries"
+echo "virt-storage without traits links none of librbd, librados, libgfapi, libparted, libdevmapper, libiscsi"
+
+echo "== example programs"
+.build/debug/DefineDirPool > "$LOG_DIR/example.log" 2>&1 || { cat "$LOG_DIR/example.log"; fail "example DefineDirPool"; }
+
+echo "== swift test"
+swift test 2>&1 | tee "$LOG_DIR/test.log" | grep -E '^(✔|✘|➜|⚠)|error:|passed after|failed after' | grep -v 'Test case passing' || true
+status=${PIPESTATUS[0]}
+
+passed=$(grep '^✔ Test ' "$LOG_DIR/test.log" | grep -vc '^✔ Test run' || true)
+failed=$(grep -c '^✘ Test ' "$LOG_DIR/test.log" || true)
+skipped=$(grep -c 'skipped' "$LOG_DIR/test.log" || true)
+count() { grep -o "\"$1\" with [0-9]* test cases passed" "$LOG_DIR/test.log" | grep -o '[0-9]* test cases' | cut -d' ' -f1; }
+mutants=$(grep -o '^[a-z]* mutation test: [0-9]* mutants' "$LOG_DIR/test.log" | awk '{s+=$4} END {print s+0}')
+elapsed=$(( $(date +%s) - start ))
+details="pool round trips $(count 'pool XML round trip')/38, volume round trips $(count 'volume XML round trip')/20,"
+details="$details pool start commands $(count 'pool start command')/33, qemu-img commands $(count 'qemu-img command')/27,"
+details="$details schema files $(( $(count 'pool documents') + $(count 'volume documents') + $(count 'pool capabilities documents') )),"
+details="$details bad inputs $(( $(count 'bad pool XML') + $(count 'bad volume XML') )), mutants $mutants"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ] || fail "$failed tests failed ($details)"
+[ "$skipped" -eq 0 ] || { grep 'skipped' "$LOG_DIR/test.log"; fail "$skipped tests skipped: every test must run here"; }
+echo "SUMMARY: OK: $passed tests passed, 0 failed, 0 skipped; $details; ${elapsed}s"
