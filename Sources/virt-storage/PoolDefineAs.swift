@@ -84,6 +84,15 @@ struct PoolAsOptions: ParsableArguments {
         return a
     }
 
+    func run(verb: String, _ global: GlobalOptions) throws {
+        do throws(StorageError) {
+            guard printXML else { throw HostNotYetAvailable.error(verb: verb) }
+            try printXMLDocument(global)
+        } catch {
+            throw fail(error, global)
+        }
+    }
+
     /// Prints the XML virsh would print; warns on stderr when the pool would not define.
     func printXMLDocument(_ global: GlobalOptions) throws(StorageError) {
         let xml = try arguments().xml()
@@ -103,14 +112,7 @@ struct PoolDefineAs: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var options: PoolAsOptions
 
-    func run() async throws {
-        do throws(StorageError) {
-            guard options.printXML else { throw HostNotYetAvailable.error(verb: "pool-define-as") }
-            try options.printXMLDocument(global)
-        } catch {
-            throw fail(error, global)
-        }
-    }
+    func run() async throws { try options.run(verb: "pool-define-as", global) }
 }
 
 struct PoolCreateAs: AsyncParsableCommand {
@@ -120,14 +122,7 @@ struct PoolCreateAs: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var options: PoolAsOptions
 
-    func run() async throws {
-        do throws(StorageError) {
-            guard options.printXML else { throw HostNotYetAvailable.error(verb: "pool-create-as") }
-            try options.printXMLDocument(global)
-        } catch {
-            throw fail(error, global)
-        }
-    }
+    func run() async throws { try options.run(verb: "pool-create-as", global) }
 }
 
 /// Until the storage host lands, verbs that change state only print XML.

@@ -215,21 +215,16 @@ public struct QemuImgCommand: Sendable {
         }
         if let cluster = vol.target.clusterSize, cluster > 0 { opts.append("cluster_size=\(cluster)") }
         if let features = vol.target.features, info.format == "qcow2" {
-            if features.contains(.lazyRefcounts) {
+            let options: [(VolumeFeature, String, String)] = [
+                (.lazyRefcounts, "lazy_refcounts", "lazy_refcounts"), (.extendedL2, "'extended_l2'", "extended_l2=on"),
+            ]
+            for (feature, name, option) in options where features.contains(feature) {
                 if vol.target.compat == "0.10" {
                     throw StorageError.unsupported(
-                        "lazy_refcounts not supported with compat level 0.10: use <compat>1.1</compat>",
-                        element: "target/features/lazy_refcounts")
+                        "\(name) not supported with compat level 0.10: use <compat>1.1</compat>",
+                        element: "target/features/\(feature.rawValue)")
                 }
-                opts.append("lazy_refcounts")
-            }
-            if features.contains(.extendedL2) {
-                if vol.target.compat == "0.10" {
-                    throw StorageError.unsupported(
-                        "'extended_l2' not supported with compat level 0.10: use <compat>1.1</compat>",
-                        element: "target/features/extended_l2")
-                }
-                opts.append("extended_l2=on")
+                opts.append(option)
             }
         }
         return opts
