@@ -49,7 +49,8 @@ let package = Package(
             providers: [.apt(["libiscsi-dev"])]),
 
         .target(name: "VirtStorageXML", dependencies: ["CLibXML2"]),
-        .target(name: "VirtStorage", dependencies: ["VirtStorageXML"]),
+        .target(name: "CStorageSys"),
+        .target(name: "VirtStorage", dependencies: ["VirtStorageXML", "CStorageSys"]),
 
         .target(
             name: "VirtStorageRBD",

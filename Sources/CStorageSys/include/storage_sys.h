@@ -1,0 +1,18 @@
+#ifndef VIRTSTORAGE_STORAGE_SYS_H
+#define VIRTSTORAGE_STORAGE_SYS_H
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Linux calls that glibc declares only under _GNU_SOURCE, which Swift's
+ * Glibc module does not define. Each returns -1 with errno set on failure. */
+int vs_fallocate(int fd, int mode, int64_t offset, int64_t length);
+int vs_punch_hole(int fd, int64_t offset, int64_t length);
+int64_t vs_seek_data(int fd, int64_t offset);
+int64_t vs_seek_hole(int fd, int64_t offset);
+/* Shares the extents of src with dst (reflink); xfs and btrfs. */
+int vs_ficlone(int dst, int src);
+/* Size of a block device in bytes. */
+int vs_block_device_size(int fd, uint64_t *size);
+/* Discards a byte range of a block device. */
+int vs_block_discard(int fd, uint64_t offset, uint64_t length);
+#endif

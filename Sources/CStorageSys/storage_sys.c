@@ -1,0 +1,28 @@
+#define _GNU_SOURCE
+#include "storage_sys.h"
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+int vs_fallocate(int fd, int mode, int64_t offset, int64_t length) {
+    return fallocate(fd, mode, offset, length);
+}
+
+int vs_punch_hole(int fd, int64_t offset, int64_t length) {
+    return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length);
+}
+
+int64_t vs_seek_data(int fd, int64_t offset) { return lseek(fd, offset, SEEK_DATA); }
+
+int64_t vs_seek_hole(int fd, int64_t offset) { return lseek(fd, offset, SEEK_HOLE); }
+
+int vs_ficlone(int dst, int src) { return ioctl(dst, FICLONE, src); }
+
+int vs_block_device_size(int fd, uint64_t *size) { return ioctl(fd, BLKGETSIZE64, size); }
+
+int vs_block_discard(int fd, uint64_t offset, uint64_t length) {
+    uint64_t range[2] = {offset, length};
+    return ioctl(fd, BLKDISCARD, range);
+}

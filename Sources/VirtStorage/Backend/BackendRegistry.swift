@@ -1,0 +1,24 @@
+/// The backends a host knows, one per pool type.
+public struct BackendRegistry: Sendable {
+    private var backends: [PoolType: any StorageBackend] = [:]
+
+    public init(_ backends: [any StorageBackend] = []) {
+        for backend in backends { register(backend) }
+    }
+
+    /// The backends of this library that need no native library beyond libxml2.
+    public static var builtIn: BackendRegistry { BackendRegistry([DirBackend()]) }
+
+    public mutating func register(_ backend: any StorageBackend) { backends[backend.type] = backend }
+
+    public func backend(for type: PoolType) throws(StorageError) -> any StorageBackend {
+        guard let backend = backends[type] else {
+            throw StorageError(
+                .operationUnsupported,
+                "no storage backend for pool type '\(type.rawValue)' in this build: registered are \(registeredTypes.map(\.rawValue).joined(separator: ", "))")
+        }
+        return backend
+    }
+
+    public var registeredTypes: [PoolType] { PoolType.allCases.filter { backends[$0] != nil } }
+}

@@ -1,0 +1,137 @@
+/// What a backend can do beyond refresh; the host refuses the rest with
+/// `operationUnsupported` before touching anything.
+public struct BackendCapabilities: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    public static let check = BackendCapabilities(rawValue: 1 << 0)
+    public static let start = BackendCapabilities(rawValue: 1 << 1)
+    public static let build = BackendCapabilities(rawValue: 1 << 2)
+    public static let stop = BackendCapabilities(rawValue: 1 << 3)
+    public static let delete = BackendCapabilities(rawValue: 1 << 4)
+    public static let createVolume = BackendCapabilities(rawValue: 1 << 5)
+    public static let buildVolumeFrom = BackendCapabilities(rawValue: 1 << 6)
+    public static let deleteVolume = BackendCapabilities(rawValue: 1 << 7)
+    public static let resizeVolume = BackendCapabilities(rawValue: 1 << 8)
+    public static let wipeVolume = BackendCapabilities(rawValue: 1 << 9)
+    public static let uploadVolume = BackendCapabilities(rawValue: 1 << 10)
+    public static let downloadVolume = BackendCapabilities(rawValue: 1 << 11)
+    public static let findSources = BackendCapabilities(rawValue: 1 << 12)
+}
+
+/// How pool-build treats what is already there.
+public enum BuildMode: Sendable, Equatable {
+    case normal
+    case overwrite
+    case noOverwrite
+    case repair
+    case resize
+}
+
+/// Sizes of a pool after refresh.
+public struct PoolSizes: Sendable, Equatable {
+    public var capacity: UInt64
+    public var allocation: UInt64
+    public var available: UInt64
+
+    public init(capacity: UInt64, allocation: UInt64, available: UInt64) {
+        self.capacity = capacity
+        self.allocation = allocation
+        self.available = available
+    }
+}
+
+/// Progress of a long volume job: bytes done of the total.
+public typealias ProgressHandler = @Sendable (_ done: UInt64, _ total: UInt64) -> Void
+
+/// Options of a volume resize (virsh vol-resize --delta, --allocate, --shrink).
+public struct ResizeOptions: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let delta = ResizeOptions(rawValue: 1 << 0)
+    public static let allocate = ResizeOptions(rawValue: 1 << 1)
+    public static let shrink = ResizeOptions(rawValue: 1 << 2)
+}
+
+/// One storage backend per pool type, as libvirt's backend callback table.
+/// Every operation except refresh is optional and announced in `capabilities`.
+public protocol StorageBackend: Sendable {
+    var type: PoolType { get }
+    var capabilities: BackendCapabilities { get }
+
+    /// Whether the pool's storage is already active (used when the host
+    /// restarts and restores pools that were running).
+    func check(_ pool: PoolDefinition) async throws(StorageError) -> Bool
+    func start(_ pool: PoolDefinition) async throws(StorageError)
+    func build(_ pool: PoolDefinition, mode: BuildMode) async throws(StorageError)
+    func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition])
+    func stop(_ pool: PoolDefinition) async throws(StorageError)
+    func delete(_ pool: PoolDefinition) async throws(StorageError)
+
+    /// Fills in key and path of a new volume (no data written yet).
+    func prepareVolume(_ volume: inout VolumeDefinition, in pool: PoolDefinition) throws(StorageError)
+    /// Writes the new volume, optionally from `source`.
+    func buildVolume(
+        _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
+        preallocateMetadata: Bool, progress: ProgressHandler?
+    ) async throws(StorageError)
+    /// Reads a volume's current state from its storage.
+    func refreshVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
+        -> VolumeDefinition
+    func deleteVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
+    func resizeVolume(
+        _ volume: VolumeDefinition, to capacity: UInt64, options: ResizeOptions, in pool: PoolDefinition
+    ) async throws(StorageError)
+    func wipeVolume(
+        _ volume: VolumeDefinition, algorithm: WipeAlgorithm, in pool: PoolDefinition, progress: ProgressHandler?
+    ) async throws(StorageError)
+    func uploadVolume(
+        _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+        in pool: PoolDefinition, progress: ProgressHandler?
+    ) async throws(StorageError)
+    func downloadVolume(
+        _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+        in pool: PoolDefinition, progress: ProgressHandler?
+    ) async throws(StorageError)
+}
+
+extension StorageBackend {
+    func unsupported(_ what: String) -> StorageError {
+        StorageError(.operationUnsupported, "storage pool type '\(type.rawValue)' does not support \(what)")
+    }
+
+    public func check(_ pool: PoolDefinition) async throws(StorageError) -> Bool { false }
+    public func start(_ pool: PoolDefinition) async throws(StorageError) {}
+    public func build(_ pool: PoolDefinition, mode: BuildMode) async throws(StorageError) {
+        throw unsupported("pool build")
+    }
+    public func stop(_ pool: PoolDefinition) async throws(StorageError) {}
+    public func delete(_ pool: PoolDefinition) async throws(StorageError) { throw unsupported("pool deletion") }
+    public func prepareVolume(_ volume: inout VolumeDefinition, in pool: PoolDefinition) throws(StorageError) {
+        throw unsupported("volume creation")
+    }
+    public func buildVolume(
+        _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
+        preallocateMetadata: Bool, progress: ProgressHandler?
+    ) async throws(StorageError) { throw unsupported("volume creation") }
+    public func refreshVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
+        -> VolumeDefinition
+    { volume }
+    public func deleteVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError) {
+        throw unsupported("volume deletion")
+    }
+    public func resizeVolume(
+        _ volume: VolumeDefinition, to capacity: UInt64, options: ResizeOptions, in pool: PoolDefinition
+    ) async throws(StorageError) { throw unsupported("volume resize") }
+    public func wipeVolume(
+        _ volume: VolumeDefinition, algorithm: WipeAlgorithm, in pool: PoolDefinition, progress: ProgressHandler?
+    ) async throws(StorageError) { throw unsupported("volume wiping") }
+    public func uploadVolume(
+        _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+        in pool: PoolDefinition, progress: ProgressHandler?
+    ) async throws(StorageError) { throw unsupported("volume upload") }
+    public func downloadVolume(
+        _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+        in pool: PoolDefinition, progress: ProgressHandler?
+    ) async throws(StorageError) { throw unsupported("volume download") }
+}

@@ -1,0 +1,62 @@
+import CStorageSys
+import Foundation
+
+/// Directory pools: a directory of image files.
+public struct DirBackend: FileVolumeBackend {
+    public init() {}
+
+    public var type: PoolType { .dir }
+
+    public var capabilities: BackendCapabilities {
+        [.check, .start, .build, .stop, .delete, .createVolume, .buildVolumeFrom, .deleteVolume, .resizeVolume,
+         .wipeVolume, .uploadVolume, .downloadVolume]
+    }
+
+    public func check(_ pool: PoolDefinition) async throws(StorageError) -> Bool {
+        var st = stat()
+        return stat(try Self.directory(pool), &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    public func start(_ pool: PoolDefinition) async throws(StorageError) {
+        let dir = try Self.directory(pool)
+        var st = stat()
+        guard stat(dir, &st) == 0 else {
+            throw SystemError.make("cannot open directory '\(dir)' (build the pool first)", path: dir)
+        }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw StorageError(.operationInvalid, "target path '\(dir)' is not a directory", path: dir)
+        }
+    }
+
+    /// Creates the directory (and missing parents) with the pool's permissions.
+    public func build(_ pool: PoolDefinition, mode: BuildMode) async throws(StorageError) {
+        let dir = try Self.directory(pool)
+        var parents: [String] = []
+        var current = dir
+        var st = stat()
+        while !current.isEmpty && current != "/" && stat(current, &st) != 0 {
+            parents.append(current)
+            current = (current as NSString).deletingLastPathComponent
+        }
+        for path in parents.reversed() where mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw SystemError.make("cannot create path '\(path)'", path: path)
+        }
+        let perms = pool.target.permissions
+        let mode = perms.mode.map { mode_t($0) } ?? FileVolumes.defaultPoolMode
+        guard chmod(dir, mode) == 0 else { throw SystemError.make("cannot set mode of '\(dir)'", path: dir) }
+        if perms.owner != nil || perms.group != nil,
+            chown(dir, perms.owner ?? UInt32.max, perms.group ?? UInt32.max) != 0
+        {
+            throw SystemError.make("cannot set owner of '\(dir)'", path: dir)
+        }
+    }
+
+    public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
+        try refreshFiles(pool)
+    }
+
+    public func delete(_ pool: PoolDefinition) async throws(StorageError) {
+        let dir = try Self.directory(pool)
+        guard rmdir(dir) == 0 else { throw SystemError.make("failed to remove pool '\(dir)'", path: dir) }
+    }
+}

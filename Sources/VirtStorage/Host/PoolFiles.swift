@@ -1,0 +1,80 @@
+import Foundation
+
+/// Reads and writes a host's pool files. Writes are atomic: a temporary file
+/// in the same directory, fsync, rename, fsync of the directory; a process
+/// killed at any point leaves the old file or the new one, never a torn one.
+struct PoolFiles: Sendable {
+    let directories: StorageHostDirectories
+
+    func prepare() throws(StorageError) {
+        for dir in [directories.config, directories.autostart, directories.state] {
+            try Self.makeDirectory(dir)
+        }
+    }
+
+    static func makeDirectory(_ path: String) throws(StorageError) {
+        var st = stat()
+        if stat(path, &st) == 0 { return }
+        let parent = (path as NSString).deletingLastPathComponent
+        if parent != path && !parent.isEmpty { try makeDirectory(parent) }
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+            throw SystemError.make("cannot create directory '\(path)'", path: path)
+        }
+    }
+
+    func configPath(_ name: String) -> String { directories.config + "/" + name + ".xml" }
+    func autostartPath(_ name: String) -> String { directories.autostart + "/" + name + ".xml" }
+    func statePath(_ name: String) -> String { directories.state + "/" + name + ".xml" }
+
+    static func atomicWrite(_ text: String, to path: String, mode: mode_t = 0o600) throws(StorageError) {
+        let dir = (path as NSString).deletingLastPathComponent
+        let temp = path + ".new.\(getpid())"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
+        guard fd >= 0 else { throw SystemError.make("cannot write '\(temp)'", path: temp) }
+        do throws(StorageError) {
+            try FileVolumes.writeAll(fd: fd, Array(text.utf8), at: 0, path: temp)
+            guard fsync(fd) == 0 else { throw SystemError.make("cannot sync '\(temp)'", path: temp) }
+            close(fd)
+            guard rename(temp, path) == 0 else { throw SystemError.make("cannot rename '\(temp)'", path: path) }
+        } catch {
+            close(fd)
+            unlink(temp)
+            throw error
+        }
+        let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 {
+            fsync(dfd)
+            close(dfd)
+        }
+    }
+
+    static func read(_ path: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Names of the `.xml` files of a directory (leftover temporaries ignored).
+    static func xmlNames(in dir: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+            .filter { $0.hasSuffix(".xml") }.map { String($0.dropLast(4)) }.sorted()
+    }
+
+    /// libvirt's state file: the live pool XML inside <poolstate>.
+    static func stateXML(_ def: PoolDefinition) -> String {
+        "<poolstate>\n" + PoolXML.format(def).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
+            + "\n</poolstate>\n"
+    }
+
+    static func parseState(_ text: String) throws(StorageError) -> PoolDefinition {
+        let root = try XMLReading.root(of: text, documentName: "(pool_state)")
+        guard root.name == "poolstate", let pool = root.firstElement("pool") else {
+            return try PoolXML.parse(element: root)
+        }
+        return try PoolXML.parse(element: pool)
+    }
+
+    /// The kernel's boot id, so autostart runs once per boot.
+    static var bootID: String {
+        read("/proc/sys/kernel/random/boot_id")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
+    }
+}

@@ -1,0 +1,13 @@
+/// Something that happened to a pool or a volume.
+public enum StorageEvent: Sendable, Equatable {
+    public enum PoolChange: String, Sendable, CaseIterable {
+        case defined, undefined, started, stopped, created, deleted, refreshed
+    }
+
+    public enum VolumeChange: String, Sendable, CaseIterable {
+        case created, deleted, resized, wiped, uploaded
+    }
+
+    case pool(name: String, change: PoolChange)
+    case volume(pool: String, name: String, change: VolumeChange)
+}

@@ -1,0 +1,284 @@
+import Foundation
+
+extension StorageHost {
+    func activeRecord(_ pool: String) throws(StorageError) -> Record {
+        let record = try record(pool)
+        guard record.isActive else {
+            throw StorageError(.operationInvalid, "storage pool '\(pool)' is not active", value: pool)
+        }
+        return record
+    }
+
+    func volumeSnapshot(_ pool: String, _ volume: VolumeDefinition) -> StorageVolume {
+        StorageVolume(pool: pool, poolType: records[pool]!.definition.type, definition: volume)
+    }
+
+    /// Volumes of an active pool, by name.
+    public func volumes(in pool: String) throws(StorageError) -> [StorageVolume] {
+        let record = try activeRecord(pool)
+        return record.volumes.keys.sorted().map { volumeSnapshot(pool, record.volumes[$0]!) }
+    }
+
+    /// A volume by name, or by path or key within the pool (as virsh accepts).
+    public func volume(_ nameOrPath: String, in pool: String) throws(StorageError) -> StorageVolume {
+        let record = try activeRecord(pool)
+        if let volume = record.volumes[nameOrPath] { return volumeSnapshot(pool, volume) }
+        if let volume = record.volumes.values.first(where: { $0.target.path == nameOrPath || $0.key == nameOrPath }) {
+            return volumeSnapshot(pool, volume)
+        }
+        throw StorageError(.noSuchVolume, "no storage vol with matching path '\(nameOrPath)'", value: nameOrPath)
+    }
+
+    /// A volume of any active pool by key.
+    public func volume(key: String) throws(StorageError) -> StorageVolume {
+        for (name, record) in records.sorted(by: { $0.key < $1.key }) where record.isActive {
+            if let volume = record.volumes.values.first(where: { $0.key == key }) { return volumeSnapshot(name, volume) }
+        }
+        throw StorageError(.noSuchVolume, "no storage vol with matching key \(key)", value: key)
+    }
+
+    /// A volume of any active pool by path.
+    public func volume(path: String) throws(StorageError) -> StorageVolume {
+        let clean = PathSanitizer.sanitize(path)
+        for (name, record) in records.sorted(by: { $0.key < $1.key }) where record.isActive {
+            if let volume = record.volumes.values.first(where: { $0.target.path == clean }) {
+                return volumeSnapshot(name, volume)
+            }
+        }
+        throw StorageError(.noSuchVolume, "no storage vol with matching path '\(path)'", value: path)
+    }
+
+    // MARK: jobs
+
+    /// Marks a volume busy for a job; the pool refuses stop/refresh meanwhile.
+    func beginJob(_ pool: String, volume: String, _ what: String) throws(StorageError) {
+        guard var record = records[pool] else {
+            throw StorageError(.noSuchPool, "no storage pool with matching name '\(pool)'", value: pool)
+        }
+        if let busy = record.busyVolumes[volume] {
+            throw StorageError(
+                .operationInvalid, "volume '\(volume)' is busy: \(busy) is in progress", value: volume)
+        }
+        record.busyVolumes[volume] = what
+        record.jobs += 1
+        records[pool] = record
+    }
+
+    func endJob(_ pool: String, volume: String) {
+        records[pool]?.busyVolumes[volume] = nil
+        records[pool]?.jobs -= 1
+    }
+
+    func reread(_ pool: String, _ volume: VolumeDefinition) async {
+        guard let live = records[pool]?.live, let backend = try? backends.backend(for: live.type),
+            let fresh = try? await backend.refreshVolume(volume, in: live)
+        else { return }
+        records[pool]?.volumes[volume.name] = fresh
+    }
+
+    func require(_ capability: BackendCapabilities, _ backend: any StorageBackend, _ what: String)
+        throws(StorageError)
+    {
+        guard backend.capabilities.contains(capability) else { throw backend.unsupported(what) }
+    }
+
+    // MARK: creating
+
+    /// Creates a volume from XML in an active pool.
+    @discardableResult
+    public func createVolume(
+        in pool: String, xml: String, preallocateMetadata: Bool = false, progress: ProgressHandler? = nil
+    ) async throws(StorageError) -> StorageVolume {
+        let record = try activeRecord(pool)
+        let vol = try VolumeXML.parse(xml, poolType: record.definition.type)
+        return try await createVolume(in: pool, vol, from: nil, preallocateMetadata: preallocateMetadata, progress: progress)
+    }
+
+    /// Creates a volume from XML whose data comes from `source` (vol-create-from).
+    @discardableResult
+    public func createVolume(
+        in pool: String, xml: String, from source: StorageVolume, preallocateMetadata: Bool = false,
+        progress: ProgressHandler? = nil
+    ) async throws(StorageError) -> StorageVolume {
+        let record = try activeRecord(pool)
+        var vol = try VolumeXML.parse(xml, poolType: record.definition.type, capacity: .optional)
+        if !vol.capacitySpecified || vol.capacity < source.definition.capacity {
+            vol.capacity = source.definition.capacity
+        }
+        if !vol.allocationSpecified { vol.allocation = vol.capacity }
+        return try await createVolume(
+            in: pool, vol, from: source, preallocateMetadata: preallocateMetadata, progress: progress)
+    }
+
+    /// Copies a volume within its pool under a new name (vol-clone).
+    @discardableResult
+    public func cloneVolume(
+        _ name: String, in pool: String, newName: String, progress: ProgressHandler? = nil
+    ) async throws(StorageError) -> StorageVolume {
+        let source = try volume(name, in: pool)
+        var vol = source.definition
+        vol.name = newName
+        vol.key = nil
+        vol.target.path = nil
+        vol.target.permissions = nil
+        vol.target.timestamps = nil
+        vol.backingStore = nil
+        return try await createVolume(in: pool, vol, from: source, preallocateMetadata: false, progress: progress)
+    }
+
+    func createVolume(
+        in pool: String, _ volume: VolumeDefinition, from source: StorageVolume?, preallocateMetadata: Bool,
+        progress: ProgressHandler?
+    ) async throws(StorageError) -> StorageVolume {
+        var vol = volume
+        let record = try activeRecord(pool)
+        let def = record.definition
+        let backend = try backends.backend(for: def.type)
+        try require(source == nil ? .createVolume : .buildVolumeFrom, backend, "volume creation")
+        if record.volumes[vol.name] != nil || record.busyVolumes[vol.name] != nil {
+            throw StorageError(
+                .volumeExists, "storage volume name '\(vol.name)' already in use.", value: vol.name)
+        }
+        try backend.prepareVolume(&vol, in: def)
+        if let key = vol.key, record.volumes.values.contains(where: { $0.key == key }) {
+            throw StorageError(.volumeExists, "storage volume key '\(key)' already in use.", value: key)
+        }
+        if let source, let busy = records[source.pool]?.busyVolumes[source.name], busy == "creation" {
+            throw StorageError(
+                .operationInvalid, "volume '\(source.name)' is still being allocated.", value: source.name)
+        }
+        try beginJob(pool, volume: vol.name, "creation")
+        records[pool]?.volumes[vol.name] = vol
+        if let source, source.pool != pool { records[source.pool]?.jobs += 1 }
+        defer {
+            if let source, source.pool != pool { records[source.pool]?.jobs -= 1 }
+        }
+        do throws(StorageError) {
+            try await backend.buildVolume(
+                vol, from: source?.definition, in: def, preallocateMetadata: preallocateMetadata, progress: progress)
+        } catch {
+            records[pool]?.volumes[vol.name] = nil
+            endJob(pool, volume: vol.name)
+            throw error
+        }
+        await reread(pool, vol)
+        endJob(pool, volume: vol.name)
+        emit(.volume(pool: pool, name: vol.name, change: .created))
+        return volumeSnapshot(pool, records[pool]?.volumes[vol.name] ?? vol)
+    }
+
+    // MARK: changing
+
+    /// Deletes a volume and its data.
+    public func deleteVolume(_ name: String, in pool: String, zeroed: Bool = false) async throws(StorageError) {
+        let vol = try volume(name, in: pool).definition
+        let def = try activeRecord(pool).definition
+        let backend = try backends.backend(for: def.type)
+        try require(.deleteVolume, backend, "volume deletion")
+        try beginJob(pool, volume: vol.name, "deletion")
+        do throws(StorageError) {
+            if zeroed { try await backend.wipeVolume(vol, algorithm: .zero, in: def, progress: nil) }
+            try await backend.deleteVolume(vol, in: def)
+        } catch {
+            endJob(pool, volume: vol.name)
+            throw error
+        }
+        records[pool]?.volumes[vol.name] = nil
+        endJob(pool, volume: vol.name)
+        emit(.volume(pool: pool, name: vol.name, change: .deleted))
+    }
+
+    /// Changes a volume's capacity with libvirt's rules (vol-resize).
+    public func resizeVolume(_ name: String, in pool: String, capacity: UInt64, options: ResizeOptions = [])
+        async throws(StorageError)
+    {
+        let vol = try volume(name, in: pool).definition
+        let def = try activeRecord(pool).definition
+        let backend = try backends.backend(for: def.type)
+        try require(.resizeVolume, backend, "changing of volume capacity")
+        var target = capacity
+        if options.contains(.delta) {
+            target =
+                options.contains(.shrink)
+                ? vol.capacity - min(capacity, vol.capacity) : vol.capacity.addingReportingOverflow(capacity).partialValue
+        }
+        if target < vol.allocation {
+            throw StorageError(.invalidArgument, "can't shrink capacity below existing allocation", value: String(target))
+        }
+        if target < vol.capacity && !options.contains(.shrink) {
+            throw StorageError(
+                .invalidArgument, "Can't shrink capacity below current capacity unless shrink flag explicitly specified",
+                value: String(target))
+        }
+        if options.contains(.allocate), target > vol.allocation, target - vol.allocation > def.available {
+            throw StorageError(.operationFailed, "Not enough space left in storage pool")
+        }
+        try beginJob(pool, volume: vol.name, "resize")
+        do throws(StorageError) {
+            try await backend.resizeVolume(vol, to: target, options: options.subtracting(.delta), in: def)
+        } catch {
+            endJob(pool, volume: vol.name)
+            throw error
+        }
+        await reread(pool, vol)
+        endJob(pool, volume: vol.name)
+        emit(.volume(pool: pool, name: vol.name, change: .resized))
+    }
+
+    /// Overwrites a volume's data (vol-wipe).
+    public func wipeVolume(
+        _ name: String, in pool: String, algorithm: WipeAlgorithm = .zero, progress: ProgressHandler? = nil
+    ) async throws(StorageError) {
+        let vol = try volume(name, in: pool).definition
+        let def = try activeRecord(pool).definition
+        let backend = try backends.backend(for: def.type)
+        try require(.wipeVolume, backend, "volume wiping")
+        try beginJob(pool, volume: vol.name, "wipe")
+        do throws(StorageError) {
+            try await backend.wipeVolume(vol, algorithm: algorithm, in: def, progress: progress)
+        } catch {
+            endJob(pool, volume: vol.name)
+            throw error
+        }
+        await reread(pool, vol)
+        endJob(pool, volume: vol.name)
+        emit(.volume(pool: pool, name: vol.name, change: .wiped))
+    }
+
+    /// Writes a file's bytes into a volume at `offset` (vol-upload).
+    public func uploadVolume(
+        _ name: String, in pool: String, from file: String, offset: UInt64 = 0, length: UInt64? = nil,
+        sparse: Bool = false, progress: ProgressHandler? = nil
+    ) async throws(StorageError) {
+        let vol = try volume(name, in: pool).definition
+        let def = try activeRecord(pool).definition
+        let backend = try backends.backend(for: def.type)
+        try require(.uploadVolume, backend, "volume upload")
+        try beginJob(pool, volume: vol.name, "upload")
+        do throws(StorageError) {
+            try await backend.uploadVolume(
+                vol, from: file, offset: offset, length: length, sparse: sparse, in: def, progress: progress)
+        } catch {
+            endJob(pool, volume: vol.name)
+            throw error
+        }
+        await reread(pool, vol)
+        endJob(pool, volume: vol.name)
+        emit(.volume(pool: pool, name: vol.name, change: .uploaded))
+    }
+
+    /// Copies a volume's bytes into a file (vol-download).
+    public func downloadVolume(
+        _ name: String, in pool: String, to file: String, offset: UInt64 = 0, length: UInt64? = nil,
+        sparse: Bool = false, progress: ProgressHandler? = nil
+    ) async throws(StorageError) {
+        let vol = try volume(name, in: pool).definition
+        let def = try activeRecord(pool).definition
+        let backend = try backends.backend(for: def.type)
+        try require(.downloadVolume, backend, "volume download")
+        records[pool]?.jobs += 1
+        defer { records[pool]?.jobs -= 1 }
+        try await backend.downloadVolume(
+            vol, to: file, offset: offset, length: length, sparse: sparse, in: def, progress: progress)
+    }
+}

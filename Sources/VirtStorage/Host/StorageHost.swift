@@ -1,0 +1,433 @@
+import Foundation
+
+/// Owns a host's storage pools: their definitions on disk, their state, their
+/// volumes. All changes go through this actor; long volume jobs run outside
+/// it and only their bookkeeping is serialised, so lookups stay fast.
+public actor StorageHost {
+    /// One pool's book-keeping.
+    struct Record {
+        /// The persistent definition (nil for transient pools).
+        var config: PoolDefinition?
+        /// A redefinition made while active; replaces `config` when the pool stops.
+        var pendingConfig: PoolDefinition?
+        /// The live definition while active.
+        var live: PoolDefinition?
+        var autostart = false
+        var starting = false
+        /// Volume jobs (create, clone, wipe, upload, ...) under way.
+        var jobs = 0
+        /// Volumes by name, and the names being built or in use by a job.
+        var volumes: [String: VolumeDefinition] = [:]
+        var busyVolumes: [String: String] = [:]
+
+        var definition: PoolDefinition { live ?? pendingConfig ?? config! }
+        var isActive: Bool { live != nil }
+    }
+
+    public nonisolated let directories: StorageHostDirectories
+    public nonisolated let backends: BackendRegistry
+    public nonisolated let schemas: StorageSchemas?
+    let files: PoolFiles
+    var records: [String: Record] = [:]
+    var subscribers: [UUID: AsyncStream<StorageEvent>.Continuation] = [:]
+
+    /// Opens a host on `directories`, loading its pools and restoring the ones
+    /// that were active; autostart pools start once per boot.
+    public init(
+        directories: StorageHostDirectories = .default, backends: BackendRegistry = .builtIn,
+        schemas: StorageSchemas? = nil
+    ) async throws(StorageError) {
+        self.directories = directories
+        self.backends = backends
+        self.schemas = schemas
+        self.files = PoolFiles(directories: directories)
+        try files.prepare()
+        await load()
+    }
+
+    // MARK: loading
+
+    private func load() async {
+        for name in PoolFiles.xmlNames(in: directories.config) {
+            guard let text = PoolFiles.read(files.configPath(name)), let def = try? PoolXML.parse(text),
+                def.name == name
+            else { continue }
+            var record = Record(config: def)
+            record.autostart = FileManager.default.fileExists(atPath: files.autostartPath(name))
+            records[name] = record
+        }
+        for name in PoolFiles.xmlNames(in: directories.state) {
+            guard let text = PoolFiles.read(files.statePath(name)), let live = try? PoolFiles.parseState(text),
+                let backend = try? backends.backend(for: live.type)
+            else {
+                unlink(files.statePath(name))
+                continue
+            }
+            // Still active underneath? Then it stays active after our restart.
+            guard (try? await backend.check(live)) == true else {
+                unlink(files.statePath(name))
+                continue
+            }
+            var record = records[name] ?? Record()
+            record.live = live
+            records[name] = record
+            _ = try? await refreshRecord(name)
+        }
+        let marker = directories.state + "/autostarted"
+        let boot = PoolFiles.bootID
+        if PoolFiles.read(marker) != boot {
+            for (name, record) in records.sorted(by: { $0.key < $1.key }) where record.autostart && !record.isActive {
+                try? await start(name)
+            }
+            try? PoolFiles.atomicWrite(boot, to: marker, mode: 0o644)
+        }
+    }
+
+    // MARK: events
+
+    /// Lifecycle events of pools and volumes from now on.
+    public func events() -> AsyncStream<StorageEvent> {
+        let (stream, continuation) = AsyncStream<StorageEvent>.makeStream(bufferingPolicy: .bufferingNewest(1024))
+        let id = UUID()
+        subscribers[id] = continuation
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.unsubscribe(id) }
+        }
+        return stream
+    }
+
+    private func unsubscribe(_ id: UUID) { subscribers[id] = nil }
+
+    func emit(_ event: StorageEvent) {
+        for continuation in subscribers.values { continuation.yield(event) }
+    }
+
+    // MARK: lookups
+
+    func record(_ name: String) throws(StorageError) -> Record {
+        guard let record = records[name] else {
+            throw StorageError(.noSuchPool, "no storage pool with matching name '\(name)'", value: name)
+        }
+        return record
+    }
+
+    func snapshot(_ name: String, _ record: Record) -> StoragePool {
+        let def = record.definition
+        return StoragePool(
+            name: name, uuid: def.uuid, type: def.type, state: record.isActive ? .running : .inactive,
+            isPersistent: record.config != nil, autostart: record.autostart, definition: def,
+            volumeCount: record.volumes.count)
+    }
+
+    public func pool(named name: String) throws(StorageError) -> StoragePool {
+        snapshot(name, try record(name))
+    }
+
+    public func pool(uuid: UUID) throws(StorageError) -> StoragePool {
+        guard let (name, record) = records.first(where: { $0.value.definition.uuid == uuid }) else {
+            throw StorageError(
+                .noSuchPool, "no storage pool with matching uuid '\(StorageUUID.format(uuid))'",
+                value: StorageUUID.format(uuid))
+        }
+        return snapshot(name, record)
+    }
+
+    /// By name, or by UUID when no pool has that name (as virsh looks pools up).
+    public func pool(_ nameOrUUID: String) throws(StorageError) -> StoragePool {
+        if let record = records[nameOrUUID] { return snapshot(nameOrUUID, record) }
+        if let uuid = StorageUUID.parse(nameOrUUID) { return try pool(uuid: uuid) }
+        throw StorageError(.noSuchPool, "no storage pool with matching name '\(nameOrUUID)'", value: nameOrUUID)
+    }
+
+    /// The pool whose target path is `path`.
+    public func pool(targetPath path: String) throws(StorageError) -> StoragePool {
+        let clean = PathSanitizer.sanitize(path)
+        guard let (name, record) = records.first(where: { $0.value.definition.target.path == clean }) else {
+            throw StorageError(.noSuchPool, "no storage pool with matching target path '\(path)'", value: path)
+        }
+        return snapshot(name, record)
+    }
+
+    public func pools(_ filter: PoolFilter = .all) -> [StoragePool] {
+        records.keys.sorted().map { snapshot($0, records[$0]!) }.filter(filter.matches)
+    }
+
+    // MARK: defining
+
+    /// Parses `xml` (validating it against the schemas when asked) and defines the pool.
+    @discardableResult
+    public func define(xml: String, validate: Bool = false) throws(StorageError) -> StoragePool {
+        if validate {
+            guard let schemas else {
+                throw StorageError(
+                    .operationInvalid, "validation asked for, but the host was opened without schemas")
+            }
+            try schemas.validate(xml, as: .pool)
+        }
+        return try define(try PoolXML.parse(xml))
+    }
+
+    /// Makes `def` persistent: writes `<name>.xml`. Redefining an active pool
+    /// takes effect when it stops.
+    @discardableResult
+    public func define(_ def: PoolDefinition) throws(StorageError) -> StoragePool {
+        try PoolXML.validateName(def.name, line: 0)
+        _ = try backends.backend(for: def.type)
+        try checkDuplicates(def)
+        try PoolFiles.atomicWrite(PoolXML.format(def), to: files.configPath(def.name))
+        var record = records[def.name] ?? Record()
+        if record.isActive {
+            record.pendingConfig = def
+            if record.config == nil { record.config = def }
+        } else {
+            record.config = def
+        }
+        records[def.name] = record
+        emit(.pool(name: def.name, change: .defined))
+        return snapshot(def.name, record)
+    }
+
+    /// libvirt's duplicate rules: a name belongs to one UUID and a UUID to one
+    /// name; two pools may not share their storage.
+    func checkDuplicates(_ def: PoolDefinition) throws(StorageError) {
+        if let existing = records[def.name], existing.definition.uuid != def.uuid {
+            throw StorageError(
+                .poolExists,
+                "pool '\(def.name)' is already defined with uuid \(StorageUUID.format(existing.definition.uuid))",
+                value: def.name)
+        }
+        for (name, record) in records where name != def.name {
+            let other = record.definition
+            if other.uuid == def.uuid {
+                throw StorageError(
+                    .poolExists, "pool '\(name)' already exists with uuid \(StorageUUID.format(def.uuid))",
+                    value: def.name)
+            }
+            if other.type == def.type, Self.sameSource(other, def) {
+                throw StorageError(
+                    .operationFailed, "Storage source conflict with pool: '\(name)'", value: def.name)
+            }
+        }
+    }
+
+    static func sameSource(_ a: PoolDefinition, _ b: PoolDefinition) -> Bool {
+        switch a.type {
+        case .dir: return a.target.path == b.target.path
+        case .fs, .disk, .zfs: return !a.source.devices.isEmpty && a.source.devices.map(\.path) == b.source.devices.map(\.path)
+        case .netfs: return a.source.hosts.first?.name == b.source.hosts.first?.name && a.source.dir == b.source.dir
+        case .logical, .rbd, .sheepdog, .vstorage: return a.source.name == b.source.name
+                && a.source.hosts.map(\.name) == b.source.hosts.map(\.name)
+        case .gluster: return a.source.name == b.source.name && a.source.dir == b.source.dir
+        case .iscsi, .iscsiDirect: return a.source.hosts.first?.name == b.source.hosts.first?.name
+                && a.source.devices.first?.path == b.source.devices.first?.path
+        case .scsi: return a.source.adapter == b.source.adapter
+        case .mpath: return true
+        }
+    }
+
+    /// Removes the persistent definition of an inactive pool.
+    public func undefine(_ name: String) throws(StorageError) {
+        let record = try record(name)
+        guard record.config != nil else {
+            throw StorageError(.operationInvalid, "pool '\(name)' is transient: destroy it instead", value: name)
+        }
+        guard !record.isActive else {
+            throw StorageError(.operationInvalid, "storage pool '\(name)' is still active", value: name)
+        }
+        try checkIdle(name, record)
+        unlink(files.autostartPath(name))
+        guard unlink(files.configPath(name)) == 0 || errno == ENOENT else {
+            throw SystemError.make("cannot remove config for pool '\(name)'", path: files.configPath(name))
+        }
+        records[name] = nil
+        emit(.pool(name: name, change: .undefined))
+    }
+
+    func checkIdle(_ name: String, _ record: Record) throws(StorageError) {
+        if record.starting {
+            throw StorageError(.operationInvalid, "storage pool '\(name)' is starting up", value: name)
+        }
+        if record.jobs > 0 {
+            throw StorageError(
+                .operationInvalid, "pool '\(name)' has asynchronous jobs running (\(record.jobs))", value: name)
+        }
+    }
+
+    // MARK: lifecycle
+
+    /// Creates and starts a transient pool, optionally building it first.
+    @discardableResult
+    public func create(xml: String, build: BuildMode? = nil) async throws(StorageError) -> StoragePool {
+        let def = try PoolXML.parse(xml)
+        try PoolXML.validateName(def.name, line: 0)
+        if records[def.name] != nil {
+            throw StorageError(.poolExists, "pool '\(def.name)' already exists", value: def.name)
+        }
+        try checkDuplicates(def)
+        let backend = try backends.backend(for: def.type)
+        var record = Record()
+        record.live = def
+        record.starting = true
+        records[def.name] = record
+        do throws(StorageError) {
+            if let build { try await backend.build(def, mode: build) }
+            try await backend.start(def)
+            records[def.name]?.starting = false
+            try await refreshRecord(def.name)
+            try PoolFiles.atomicWrite(PoolFiles.stateXML(records[def.name]!.live!), to: files.statePath(def.name))
+        } catch {
+            records[def.name] = nil
+            throw error
+        }
+        emit(.pool(name: def.name, change: .created))
+        emit(.pool(name: def.name, change: .started))
+        return try pool(named: def.name)
+    }
+
+    /// Starts an inactive persistent pool, optionally building it first.
+    public func start(_ name: String, build: BuildMode? = nil) async throws(StorageError) {
+        var record = try record(name)
+        guard !record.isActive else {
+            throw StorageError(.operationInvalid, "storage pool '\(name)' is already active", value: name)
+        }
+        guard !record.starting else {
+            throw StorageError(.operationInvalid, "storage pool '\(name)' is starting up", value: name)
+        }
+        let def = record.pendingConfig ?? record.config!
+        let backend = try backends.backend(for: def.type)
+        record.starting = true
+        records[name] = record
+        do throws(StorageError) {
+            if let build { try await backend.build(def, mode: build) }
+            try await backend.start(def)
+            records[name]?.live = def
+            records[name]?.starting = false
+            try await refreshRecord(name)
+            try PoolFiles.atomicWrite(PoolFiles.stateXML(records[name]!.live!), to: files.statePath(name))
+        } catch {
+            if records[name]?.live != nil { try? await backend.stop(def) }
+            records[name]?.live = nil
+            records[name]?.starting = false
+            records[name]?.volumes = [:]
+            throw error
+        }
+        emit(.pool(name: name, change: .started))
+    }
+
+    /// Stops an active pool; its storage is left as it is.
+    public func destroy(_ name: String) async throws(StorageError) {
+        let record = try record(name)
+        guard let live = record.live else {
+            throw StorageError(.operationInvalid, "storage pool '\(name)' is not active", value: name)
+        }
+        try checkIdle(name, record)
+        try await backends.backend(for: live.type).stop(live)
+        unlink(files.statePath(name))
+        if var current = records[name] {
+            current.live = nil
+            current.volumes = [:]
+            if let pending = current.pendingConfig {
+                current.config = pending
+                current.pendingConfig = nil
+            }
+            records[name] = current.config == nil ? nil : current
+        }
+        emit(.pool(name: name, change: .stopped))
+    }
+
+    /// Builds an inactive pool's storage.
+    public func build(_ name: String, mode: BuildMode = .normal) async throws(StorageError) {
+        let record = try record(name)
+        guard !record.isActive else {
+            throw StorageError(.operationInvalid, "storage pool '\(name)' is already active", value: name)
+        }
+        let def = record.definition
+        let backend = try backends.backend(for: def.type)
+        guard backend.capabilities.contains(.build) else { throw backend.unsupported("pool build") }
+        try await backend.build(def, mode: mode)
+    }
+
+    /// Deletes an inactive pool's storage (the definition stays).
+    public func delete(_ name: String) async throws(StorageError) {
+        let record = try record(name)
+        guard !record.isActive else {
+            throw StorageError(.operationInvalid, "storage pool '\(name)' is still active", value: name)
+        }
+        try checkIdle(name, record)
+        let def = record.definition
+        let backend = try backends.backend(for: def.type)
+        guard backend.capabilities.contains(.delete) else { throw backend.unsupported("pool deletion") }
+        try await backend.delete(def)
+        emit(.pool(name: name, change: .deleted))
+    }
+
+    /// Re-reads an active pool's volumes and sizes.
+    public func refresh(_ name: String) async throws(StorageError) {
+        let record = try record(name)
+        guard record.isActive else {
+            throw StorageError(.operationInvalid, "storage pool '\(name)' is not active", value: name)
+        }
+        try checkIdle(name, record)
+        do throws(StorageError) {
+            try await refreshRecord(name)
+        } catch {
+            // As libvirt: a pool that cannot be refreshed is stopped.
+            try? await destroy(name)
+            throw error
+        }
+        emit(.pool(name: name, change: .refreshed))
+    }
+
+    func refreshRecord(_ name: String) async throws(StorageError) {
+        guard let live = records[name]?.live else { return }
+        let backend = try backends.backend(for: live.type)
+        let (sizes, volumes) = try await backend.refresh(live)
+        guard var record = records[name], var current = record.live else { return }
+        current.capacity = sizes.capacity
+        current.allocation = sizes.allocation
+        current.available = sizes.available
+        if current.rules.writesTarget, let path = current.target.path {
+            var st = stat()
+            if stat(path, &st) == 0 { current.target.permissions = FileVolumes.permissions(st) }
+        }
+        record.live = current
+        var byName: [String: VolumeDefinition] = [:]
+        byName.reserveCapacity(volumes.count)
+        for var volume in volumes {
+            if current.refreshVolumeAllocation == .capacity { volume.allocation = volume.capacity }
+            byName[volume.name] = volume
+        }
+        // Volumes being built stay listed as they were.
+        for (busy, _) in record.busyVolumes where byName[busy] == nil { byName[busy] = record.volumes[busy] }
+        record.volumes = byName
+        records[name] = record
+    }
+
+    // MARK: autostart, info, XML
+
+    public func setAutostart(_ name: String, _ enabled: Bool) throws(StorageError) {
+        let record = try record(name)
+        guard record.config != nil else {
+            throw StorageError(.operationInvalid, "cannot set autostart for transient pool '\(name)'", value: name)
+        }
+        let link = files.autostartPath(name)
+        if enabled {
+            unlink(link)
+            guard symlink(files.configPath(name), link) == 0 else {
+                throw SystemError.make("failed to create symlink '\(link)'", path: link)
+            }
+        } else {
+            guard unlink(link) == 0 || errno == ENOENT else {
+                throw SystemError.make("failed to delete symlink '\(link)'", path: link)
+            }
+        }
+        records[name]?.autostart = enabled
+    }
+
+    /// The pool's XML: the live definition, or with `inactive` the one used at next start.
+    public func xml(_ name: String, inactive: Bool = false) throws(StorageError) -> String {
+        let record = try record(name)
+        if inactive, let config = record.pendingConfig ?? record.config { return PoolXML.format(config) }
+        return PoolXML.format(record.definition)
+    }
+}

@@ -1,0 +1,182 @@
+import CStorageSys
+import Foundation
+
+/// The volume half of the backends whose volumes are files in the pool's
+/// target directory (dir, fs, netfs, vstorage): one implementation for all.
+public protocol FileVolumeBackend: StorageBackend {}
+
+extension FileVolumeBackend {
+    static func directory(_ pool: PoolDefinition) throws(StorageError) -> String {
+        guard let path = pool.target.path else {
+            throw StorageError(.invalidArgument, "pool '\(pool.name)' has no target path", element: "target/path")
+        }
+        return path
+    }
+
+    /// Names become file names in the pool directory: nothing that leaves it.
+    static func checkVolumeName(_ name: String) throws(StorageError) {
+        if name.isEmpty || name == "." || name == ".." {
+            throw StorageError(.invalidArgument, "volume name '\(name)' is not a file name", value: name)
+        }
+        if name.contains("/") {
+            throw StorageError(.invalidArgument, "volume name '\(name)' cannot contain '/'", value: name)
+        }
+        if name.contains("\n") {
+            throw StorageError(
+                .invalidArgument, "volume name '\(name.replacingNewlines())' cannot contain a newline", value: name)
+        }
+    }
+
+    public func refreshFiles(_ pool: PoolDefinition) throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
+        let dir = try Self.directory(pool)
+        guard let handle = opendir(dir) else { throw SystemError.make("cannot open directory '\(dir)'", path: dir) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        closedir(handle)
+        let volumes = ConcurrentMap.map(names) { name in FileVolumes.describe(path: dir + "/" + name, name: name) }
+            .compactMap { $0 }
+        var fs = statvfs()
+        guard statvfs(dir, &fs) == 0 else { throw SystemError.make("cannot statvfs '\(dir)'", path: dir) }
+        let block = UInt64(fs.f_frsize)
+        let sizes = PoolSizes(
+            capacity: UInt64(fs.f_blocks) * block, allocation: (UInt64(fs.f_blocks) - UInt64(fs.f_bfree)) * block,
+            available: UInt64(fs.f_bavail) * block)
+        return (sizes, volumes.sorted { $0.name < $1.name })
+    }
+
+    public func prepareVolume(_ volume: inout VolumeDefinition, in pool: PoolDefinition) throws(StorageError) {
+        try Self.checkVolumeName(volume.name)
+        let path = try Self.directory(pool) + "/" + volume.name
+        volume.type = .file
+        volume.target.path = path
+        volume.key = path
+        if volume.target.format == nil { volume.target.format = "raw" }
+    }
+
+    public func buildVolume(
+        _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
+        preallocateMetadata: Bool, progress: ProgressHandler?
+    ) async throws(StorageError) {
+        let dir = try Self.directory(pool)
+        if let source {
+            try await FileVolumes.clone(
+                volume, from: source, poolType: pool.type, poolPath: dir, preallocateMetadata: preallocateMetadata,
+                progress: progress)
+        } else {
+            try await FileVolumes.create(
+                volume, poolType: pool.type, poolPath: dir, preallocateMetadata: preallocateMetadata, progress: progress)
+        }
+    }
+
+    public func refreshVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
+        -> VolumeDefinition
+    {
+        guard let path = volume.target.path, let fresh = FileVolumes.describe(path: path, name: volume.name) else {
+            throw StorageError(
+                .noSuchVolume, "no storage vol with matching path '\(volume.target.path ?? volume.name)'",
+                value: volume.name)
+        }
+        return fresh
+    }
+
+    public func deleteVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError) {
+        guard let path = volume.target.path else { throw StorageError(.invalidArgument, "volume has no path") }
+        try FileVolumes.delete(path: path)
+    }
+
+    public func resizeVolume(
+        _ volume: VolumeDefinition, to capacity: UInt64, options: ResizeOptions, in pool: PoolDefinition
+    ) async throws(StorageError) {
+        try await FileVolumes.resize(volume, to: capacity, options: options)
+    }
+
+    public func wipeVolume(
+        _ volume: VolumeDefinition, algorithm: WipeAlgorithm, in pool: PoolDefinition, progress: ProgressHandler?
+    ) async throws(StorageError) {
+        guard let path = volume.target.path else { throw StorageError(.invalidArgument, "volume has no path") }
+        try VolumeWiper.wipe(path: path, algorithm: algorithm, progress: progress)
+    }
+
+    public func uploadVolume(
+        _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+        in pool: PoolDefinition, progress: ProgressHandler?
+    ) async throws(StorageError) {
+        guard let path = volume.target.path else { throw StorageError(.invalidArgument, "volume has no path") }
+        let input = open(file, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw SystemError.make("cannot open '\(file)'", path: file) }
+        defer { close(input) }
+        var st = stat()
+        fstat(input, &st)
+        let available = UInt64(st.st_size)
+        let count = length.map { min($0, available) } ?? available
+        let volumeSize = volume.physical > 0 ? volume.physical : volume.capacity
+        // Refuse before writing anything: a stream longer than the volume would be cut.
+        guard offset <= volumeSize, count <= volumeSize - offset else {
+            throw StorageError(
+                .invalidArgument,
+                "cannot upload \(count) bytes at offset \(offset) into volume '\(volume.name)' of \(volumeSize) bytes: the data does not fit",
+                value: file)
+        }
+        let output = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard output >= 0 else { throw SystemError.make("cannot open volume '\(path)'", path: path) }
+        defer { close(output) }
+        try SparseCopy.copy(
+            from: input, fromPath: file, to: output, toPath: path, offset: 0, length: count,
+            destinationOffset: offset, sparse: sparse, progress: progress)
+        guard fsync(output) == 0 else { throw SystemError.make("cannot sync '\(path)'", path: path) }
+    }
+
+    public func downloadVolume(
+        _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+        in pool: PoolDefinition, progress: ProgressHandler?
+    ) async throws(StorageError) {
+        guard let path = volume.target.path else { throw StorageError(.invalidArgument, "volume has no path") }
+        let input = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard input >= 0 else { throw SystemError.make("cannot open volume '\(path)'", path: path) }
+        defer { close(input) }
+        var st = stat()
+        fstat(input, &st)
+        let size = UInt64(st.st_size)
+        guard offset <= size else {
+            throw StorageError(.invalidArgument, "offset \(offset) is past the end of volume '\(volume.name)' (\(size) bytes)")
+        }
+        let count = min(length ?? size - offset, size - offset)
+        let output = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard output >= 0 else { throw SystemError.make("cannot create '\(file)'", path: file) }
+        defer { close(output) }
+        try SparseCopy.copy(
+            from: input, fromPath: path, to: output, toPath: file, offset: offset, length: count, destinationOffset: 0,
+            sparse: sparse, progress: progress)
+    }
+}
+
+/// Maps over an array on all cores, keeping order (pool refresh probes many files).
+enum ConcurrentMap {
+    static func map<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
+        guard items.count > 64 else { return items.map(transform) }
+        let results = UnsafeMutableBufferPointer<R?>.allocate(capacity: items.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        let box = UncheckedBox(results)
+        let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount * 4, items.count / 16))
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            var i = chunk
+            while i < items.count {
+                box.value[i] = transform(items[i])
+                i += chunks
+            }
+        }
+        return results.map { $0! }
+    }
+
+    /// Each index is written by exactly one iteration, so sharing is safe.
+    struct UncheckedBox<V>: @unchecked Sendable {
+        let value: V
+        init(_ value: V) { self.value = value }
+    }
+}

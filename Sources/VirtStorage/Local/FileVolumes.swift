@@ -1,0 +1,322 @@
+import CStorageSys
+import Foundation
+
+/// File-backed volumes, shared by the dir, fs, netfs and vstorage backends:
+/// describing files, creating, cloning, deleting, resizing, wiping, and
+/// copying data in and out. Every function works on paths inside a pool
+/// directory that the caller has already checked.
+public enum FileVolumes {
+    /// libvirt's default modes for new pool directories and volumes.
+    public static let defaultPoolMode: mode_t = 0o711
+    public static let defaultVolumeMode: mode_t = 0o600
+
+    // MARK: describing
+
+    static func timestamp(_ ts: timespec) -> VolumeTimestamps.Time {
+        .init(seconds: Int64(ts.tv_sec), nanoseconds: Int64(ts.tv_nsec))
+    }
+
+    /// A volume for the file at `path`, as pool refresh reports it; nil for
+    /// things that are not volumes (sockets, fifos, dangling links).
+    public static func describe(path: String, name: String) -> VolumeDefinition? {
+        var lst = stat()
+        guard lstat(path, &lst) == 0 else { return nil }
+        let kind = lst.st_mode & S_IFMT
+        if kind == S_IFIFO || kind == S_IFSOCK { return nil }
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        var vol = VolumeDefinition(name: name)
+        vol.key = path
+        vol.allocationSpecified = true
+        var target = VolumeTarget(path: path)
+        switch st.st_mode & S_IFMT {
+        case S_IFREG:
+            vol.type = .file
+            let header = ImageFormatProbe.probe(fd: fd, fileSize: UInt64(st.st_size))
+            apply(header, to: &target, volume: &vol, imagePath: path)
+            vol.capacity = header.capacity ?? UInt64(st.st_size)
+            vol.allocation = UInt64(st.st_blocks) * 512
+            vol.physical = UInt64(st.st_size)
+        case S_IFBLK:
+            vol.type = .block
+            var size: UInt64 = 0
+            if vs_block_device_size(fd, &size) != 0 { size = UInt64(max(0, lseek(fd, 0, SEEK_END))) }
+            target.format = "raw"
+            vol.capacity = size
+            vol.allocation = size
+            vol.physical = size
+        case S_IFDIR:
+            vol.type = .dir
+            target.format = "dir"
+            vol.capacity = UInt64(st.st_size)
+            vol.allocation = UInt64(st.st_blocks) * 512
+            vol.physical = UInt64(st.st_size)
+        default:
+            return nil
+        }
+        target.permissions = permissions(st)
+        target.timestamps = timestamps(st)
+        vol.target = target
+        return vol
+    }
+
+    static func permissions(_ st: stat) -> Permissions {
+        Permissions(mode: UInt32(st.st_mode & 0o777), owner: st.st_uid, group: st.st_gid)
+    }
+
+    static func timestamps(_ st: stat) -> VolumeTimestamps {
+        VolumeTimestamps(
+            atime: timestamp(st.st_atim), mtime: timestamp(st.st_mtim), ctime: timestamp(st.st_ctim),
+            btime: .init(seconds: 0))
+    }
+
+    private static func apply(
+        _ header: ImageHeader, to target: inout VolumeTarget, volume: inout VolumeDefinition, imagePath: String
+    ) {
+        target.format = header.format
+        target.compat = header.compat
+        target.features = header.features
+        if let encryption = header.encryption {
+            target.encryption = VolumeEncryption(format: encryption)
+        }
+        guard let backing = header.backingPath else { return }
+        var store = VolumeTarget(path: backing)
+        // Relative backing names are relative to the image's directory.
+        if !backing.hasPrefix("/") && !backing.contains("://") {
+            let dir = (imagePath as NSString).deletingLastPathComponent
+            store.path = PathSanitizer.sanitize(dir + "/" + backing)
+        }
+        if let resolved = store.path, !resolved.contains("://") {
+            var st = stat()
+            if stat(resolved, &st) == 0 {
+                store.permissions = permissions(st)
+                store.timestamps = timestamps(st)
+                if header.backingFormat == nil, (st.st_mode & S_IFMT) == S_IFREG,
+                    let probed = try? ImageFormatProbe.probe(path: resolved)
+                {
+                    store.format = probed.format
+                }
+            }
+        }
+        if let format = header.backingFormat { store.format = format }
+        if store.format == nil { store.format = "raw" }
+        volume.backingStore = store
+    }
+
+    // MARK: creating
+
+    /// Creates the file of a new volume: raw (sparse up to the requested
+    /// allocation) or qcow2 natively; other formats and encrypted or
+    /// preallocated qcow2 through qemu-img.
+    public static func create(
+        _ vol: VolumeDefinition, poolType: PoolType, poolPath: String, preallocateMetadata: Bool,
+        progress: ProgressHandler?
+    ) async throws(StorageError) {
+        guard let path = vol.target.path else { throw StorageError(.invalidArgument, "volume has no target path") }
+        let format = vol.target.format ?? "raw"
+        if preallocateMetadata && format != "qcow2" {
+            throw StorageError.unsupported(
+                "metadata preallocation is not supported for \(format) volumes", element: "target/format/@type",
+                value: format)
+        }
+        switch format {
+        case "raw" where vol.target.encryption == nil && vol.backingStore == nil:
+            let fd = try createExclusive(path, vol)
+            defer { close(fd) }
+            do throws(StorageError) {
+                guard ftruncate(fd, off_t(vol.capacity)) == 0 else {
+                    throw SystemError.make("cannot set the size of '\(path)' to \(vol.capacity) bytes", path: path)
+                }
+                let allocate = min(vol.allocation, vol.capacity)
+                if allocate > 0 {
+                    try preallocate(fd: fd, path: path, length: allocate, progress: progress)
+                }
+            } catch {
+                unlink(path)
+                throw error
+            }
+        case "qcow2" where vol.target.encryption == nil && !preallocateMetadata:
+            let image = try QCow2Writer(volume: vol).bytes()
+            if let backing = vol.backingStore?.path {
+                let absolute = backing.hasPrefix("/") ? backing : poolPath + "/" + backing
+                guard access(absolute, R_OK) == 0 else {
+                    throw SystemError.make("inaccessible backing store volume \(backing)", path: absolute)
+                }
+            }
+            let fd = try createExclusive(path, vol)
+            defer { close(fd) }
+            do throws(StorageError) {
+                try writeAll(fd: fd, image, at: 0, path: path)
+            } catch {
+                unlink(path)
+                throw error
+            }
+        default:
+            var builder = QemuImgCommand(volume: .init(vol, in: poolType), poolTargetPath: poolPath)
+            builder.preallocateMetadata = preallocateMetadata
+            try await runQemuImg(builder, volume: vol)
+        }
+    }
+
+    /// Opens a new file with O_EXCL and the volume's mode (0600 by default).
+    static func createExclusive(_ path: String, _ vol: VolumeDefinition) throws(StorageError) -> Int32 {
+        let mode = vol.target.permissions?.mode.map { mode_t($0) } ?? defaultVolumeMode
+        let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
+        guard fd >= 0 else {
+            if errno == EEXIST {
+                throw StorageError(
+                    .volumeExists, "storage volume '\(vol.name)' already exists at '\(path)'", value: vol.name,
+                    errno: EEXIST, path: path)
+            }
+            throw SystemError.make("cannot create volume '\(path)'", path: path)
+        }
+        fchmod(fd, mode)
+        if let perms = vol.target.permissions, perms.owner != nil || perms.group != nil {
+            fchown(fd, perms.owner ?? UInt32.max, perms.group ?? UInt32.max)
+        }
+        return fd
+    }
+
+    /// Allocates the first `length` bytes (fallocate, or zeros where unsupported).
+    static func preallocate(fd: Int32, path: String, length: UInt64, progress: ProgressHandler?) throws(StorageError) {
+        if vs_fallocate(fd, 0, 0, Int64(length)) == 0 {
+            progress?(length, length)
+            return
+        }
+        guard errno == EOPNOTSUPP || errno == ENOSYS else {
+            throw SystemError.make("cannot allocate \(length) bytes for '\(path)'", path: path)
+        }
+        let chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var done: UInt64 = 0
+        while done < length {
+            let n = Int(min(UInt64(chunk.count), length - done))
+            try writeAll(fd: fd, Array(chunk.prefix(n)), at: done, path: path)
+            done += UInt64(n)
+            progress?(done, length)
+        }
+    }
+
+    static func writeAll(fd: Int32, _ bytes: [UInt8], at offset: UInt64, path: String) throws(StorageError) {
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes {
+                pwrite(fd, $0.baseAddress! + written, bytes.count - written, off_t(offset) + off_t(written))
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SystemError.make("cannot write to '\(path)'", path: path)
+            }
+            written += n
+        }
+    }
+
+    /// Runs the qemu-img command(s) for a volume, with any LUKS secret in a
+    /// private temporary file that is removed afterwards.
+    static func runQemuImg(_ builder: QemuImgCommand, volume: VolumeDefinition) async throws(StorageError) {
+        var builder = builder
+        if volume.target.encryption != nil {
+            throw StorageError(
+                .operationUnsupported,
+                "creating encrypted volumes needs a secret store, which this release does not have yet",
+                element: "target/encryption")
+        }
+        builder.secretPath = nil
+        for command in try builder.commands() {
+            try await CommandRunner.run(command)
+        }
+    }
+
+    // MARK: cloning
+
+    /// Copies `source` into the new volume `vol`: a reflink where the
+    /// filesystem can, otherwise a sparse-aware copy; qemu-img convert when the
+    /// formats differ.
+    public static func clone(
+        _ vol: VolumeDefinition, from source: VolumeDefinition, poolType: PoolType, poolPath: String,
+        preallocateMetadata: Bool, progress: ProgressHandler?
+    ) async throws(StorageError) {
+        guard let path = vol.target.path, let sourcePath = source.target.path else {
+            throw StorageError(.invalidArgument, "clone needs source and target paths")
+        }
+        let sameFormat = (vol.target.format ?? "raw") == (source.target.format ?? "raw")
+        if !sameFormat || vol.target.encryption != nil || source.target.encryption != nil || preallocateMetadata {
+            var builder = QemuImgCommand(volume: .init(vol, in: poolType), poolTargetPath: poolPath)
+            builder.input = .init(source, in: poolType)
+            builder.preallocateMetadata = preallocateMetadata
+            try await runQemuImg(builder, volume: vol)
+            return
+        }
+        let input = open(sourcePath, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw SystemError.make("cannot open source volume '\(sourcePath)'", path: sourcePath) }
+        defer { close(input) }
+        var st = stat()
+        fstat(input, &st)
+        let output = try createExclusive(path, vol)
+        defer { close(output) }
+        do throws(StorageError) {
+            // FICLONE: share extents on xfs and btrfs.
+            if vs_ficlone(output, input) != 0 {
+                try SparseCopy.copy(
+                    from: input, fromPath: sourcePath, to: output, toPath: path, offset: 0, length: UInt64(st.st_size),
+                    destinationOffset: 0, sparse: true, progress: progress)
+            } else {
+                progress?(UInt64(st.st_size), UInt64(st.st_size))
+            }
+            // The new capacity is at least the source's; raw files grow to it.
+            if (vol.target.format ?? "raw") == "raw" && vol.capacity > UInt64(st.st_size) {
+                guard ftruncate(output, off_t(vol.capacity)) == 0 else {
+                    throw SystemError.make("cannot grow clone '\(path)'", path: path)
+                }
+            }
+        } catch {
+            unlink(path)
+            throw error
+        }
+    }
+
+    // MARK: deleting, resizing
+
+    public static func delete(path: String, zeroed: Bool = false) throws(StorageError) {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { throw SystemError.make("cannot find volume '\(path)'", path: path) }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            guard rmdir(path) == 0 else { throw SystemError.make("cannot remove directory '\(path)'", path: path) }
+        } else {
+            guard unlink(path) == 0 else { throw SystemError.make("cannot unlink file '\(path)'", path: path) }
+        }
+    }
+
+    /// Resizes with libvirt's rules: no shrinking below the allocation unless
+    /// asked; `allocate` allocates the new space of a raw file.
+    public static func resize(_ vol: VolumeDefinition, to capacity: UInt64, options: ResizeOptions)
+        async throws(StorageError)
+    {
+        guard let path = vol.target.path else { throw StorageError(.invalidArgument, "volume has no target path") }
+        let format = vol.target.format ?? "raw"
+        if format == "raw" && vol.target.encryption == nil {
+            let fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
+            guard fd >= 0 else { throw SystemError.make("cannot open '\(path)'", path: path) }
+            defer { close(fd) }
+            if options.contains(.allocate) && capacity > vol.capacity {
+                guard vs_fallocate(fd, 0, Int64(vol.capacity), Int64(capacity - vol.capacity)) == 0 else {
+                    throw SystemError.make("cannot allocate the new space of '\(path)'", path: path)
+                }
+            }
+            guard ftruncate(fd, off_t(capacity)) == 0 else {
+                throw SystemError.make("cannot resize '\(path)' to \(capacity) bytes", path: path)
+            }
+            return
+        }
+        if options.contains(.allocate) {
+            throw StorageError(
+                .operationUnsupported, "preallocate is only supported for raw type volume, not \(format)")
+        }
+        var args = ["resize"]
+        if capacity < vol.capacity { args.append("--shrink") }
+        args += [path, String(capacity)]
+        try await CommandRunner.run(Command("qemu-img", args))
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+
+/// Recognises image formats from their headers, natively (no qemu-img), the
+/// way libvirt's storage file prober does: raw, qcow, qcow2, qed, vmdk, vpc,
+/// vdi, iso, dmg, bochs, cloop, cow, and LUKS (reported as raw + luks).
+public enum ImageFormatProbe {
+    /// Bytes read from the start of a file; enough for every header but iso.
+    static let headerSize = 4096
+
+    /// Probes the open file `fd` of `fileSize` bytes.
+    public static func probe(fd: Int32, fileSize: UInt64) -> ImageHeader {
+        var buffer = [UInt8](repeating: 0, count: headerSize)
+        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, headerSize, 0) }
+        let header = ByteReader(bytes: Array(buffer.prefix(max(0, n))))
+        if let known = probe(header) { return known }
+        if fileSize >= 512, let dmg = readAt(fd, Int64(fileSize) - 512, 4), dmg == Array("koly".utf8) {
+            return ImageHeader(format: "dmg")
+        }
+        if fileSize >= 32774, let iso = readAt(fd, 32769, 5), iso == Array("CD001".utf8) {
+            var h = ImageHeader(format: "iso")
+            h.capacity = fileSize
+            return h
+        }
+        return ImageHeader(format: "raw")
+    }
+
+    /// Probes a file by path (no symlink is followed when `noFollow`).
+    public static func probe(path: String) throws(StorageError) -> ImageHeader {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { throw SystemError.make("cannot open volume '\(path)'", path: path) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw SystemError.make("cannot stat '\(path)'", path: path) }
+        return probe(fd: fd, fileSize: UInt64(st.st_size))
+    }
+
+    private static func readAt(_ fd: Int32, _ offset: Int64, _ count: Int) -> [UInt8]? {
+        var buf = [UInt8](repeating: 0, count: count)
+        let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(offset)) }
+        return n == count ? buf : nil
+    }
+
+    /// Formats recognised from the first `headerSize` bytes.
+    static func probe(_ r: ByteReader) -> ImageHeader? {
+        if r.matches([0x51, 0x46, 0x49, 0xFB]) { return qcow(r) }
+        if r.matches(Array("QED\0".utf8)) { return qed(r) }
+        if r.matches(Array("KDMV".utf8)) {
+            var h = ImageHeader(format: "vmdk")
+            h.capacity = r.le(12, 8).map { $0 &* 512 }
+            h.backingPath = vmdkParent(r)
+            return h
+        }
+        if r.matches(Array("# Disk DescriptorFile".utf8)) {
+            var h = ImageHeader(format: "vmdk")
+            h.backingPath = vmdkParent(r)
+            return h
+        }
+        if r.matches(Array("conectix".utf8)) {
+            var h = ImageHeader(format: "vpc")
+            h.capacity = r.be(48, 8)
+            return h
+        }
+        if r.matches([0x7F, 0x10, 0xDA, 0xBE], at: 64) {
+            var h = ImageHeader(format: "vdi")
+            h.capacity = r.le(368, 8)
+            return h
+        }
+        if r.matches([0x4C, 0x55, 0x4B, 0x53, 0xBA, 0xBE]) {
+            var h = ImageHeader(format: "raw")
+            h.encryption = "luks"
+            return h
+        }
+        if r.matches(Array("Bochs Virtual HD Image".utf8), at: 32) || r.matches(Array("Bochs Virtual HD Image".utf8)) {
+            var h = ImageHeader(format: "bochs")
+            h.capacity = r.le(0x1B8, 8)
+            return h
+        }
+        if r.matches(Array("#!/bin/sh\n#V2.0 Format\nmodprobe cloop file=$0 && mount -r -t iso9660 /dev/cloop $1\n".utf8)) {
+            return ImageHeader(format: "cloop")
+        }
+        if r.matches([0x4F, 0x4F, 0x4F, 0x4D]), r.be(4, 4) == 2 {
+            var h = ImageHeader(format: "cow")
+            h.backingPath = r.string(8, 1024).flatMap { $0.isEmpty ? nil : $0 }
+            h.capacity = r.be(1036, 8)
+            return h
+        }
+        return nil
+    }
+
+    private static func qcow(_ r: ByteReader) -> ImageHeader {
+        let version = r.be(4, 4) ?? 0
+        var h = ImageHeader(format: version == 1 ? "qcow" : "qcow2")
+        h.capacity = r.be(24, 8)
+        if let offset = r.be(8, 8), let size = r.be(16, 4), offset > 0, size > 0, size < 4096 {
+            h.backingPath = r.string(Int(offset), Int(size))
+        }
+        if version == 1 {
+            if r.be(36, 4) == 1 { h.encryption = "qcow" }
+            return h
+        }
+        switch r.be(32, 4) {
+        case 1: h.encryption = "qcow"
+        case 2: h.encryption = "luks"
+        default: break
+        }
+        h.clusterSize = r.be(20, 4).flatMap { $0 < 32 ? UInt64(1) << $0 : nil }
+        var extensionsStart = 72
+        // libvirt reports compat and features only for version 3 images.
+        if version >= 3 {
+            h.compat = "1.1"
+            var features = Set<VolumeFeature>()
+            if let compatible = r.be(80, 8), compatible & 1 != 0 { features.insert(.lazyRefcounts) }
+            if let incompatible = r.be(72, 8), incompatible & (1 << 4) != 0 { features.insert(.extendedL2) }
+            h.features = features
+            extensionsStart = Int(r.be(100, 4) ?? 104)
+        }
+        // Header extensions: type, length, data padded to 8 bytes; 0 ends them.
+        var offset = extensionsStart
+        let backingOffset = Int(r.be(8, 8) ?? 0)
+        while let type = r.be(offset, 4), let length = r.be(offset + 4, 4), type != 0 {
+            if backingOffset > 0 && offset >= backingOffset { break }
+            if type == 0xE279_2ACA { h.backingFormat = r.string(offset + 8, Int(length)) }
+            offset += 8 + Int((length + 7) & ~7)
+            if length > 4096 { break }
+        }
+        return h
+    }
+
+    private static func qed(_ r: ByteReader) -> ImageHeader {
+        var h = ImageHeader(format: "qed")
+        h.capacity = r.le(48, 8)
+        let features = r.le(16, 8) ?? 0
+        if features & 1 != 0, let offset = r.le(56, 4), let size = r.le(60, 4), size > 0, size < 4096 {
+            h.backingPath = r.string(Int(offset), Int(size))
+            if features & 4 != 0 { h.backingFormat = "raw" }
+        }
+        return h
+    }
+
+    private static func vmdkParent(_ r: ByteReader) -> String? {
+        let text = String(decoding: r.bytes, as: UTF8.self)
+        guard let range = text.range(of: "parentFileNameHint=\"") else { return nil }
+        let rest = text[range.upperBound...]
+        guard let end = rest.firstIndex(of: "\"") else { return nil }
+        return String(rest[..<end])
+    }
+}

@@ -1,0 +1,81 @@
+import CStorageSys
+import Foundation
+
+/// Copies byte ranges between file descriptors; in sparse mode holes in the
+/// source stay holes in the destination (SEEK_DATA/SEEK_HOLE and zero-block
+/// detection) instead of being written as zeros.
+enum SparseCopy {
+    static let chunk = 1 << 20
+
+    static func copy(
+        from input: Int32, fromPath: String, to output: Int32, toPath: String, offset: UInt64, length: UInt64,
+        destinationOffset: UInt64, sparse: Bool, progress: ProgressHandler?
+    ) throws(StorageError) {
+        var buffer = [UInt8](repeating: 0, count: chunk)
+        var position = offset
+        let end = offset + length
+        while position < end {
+            var dataEnd = end
+            if sparse {
+                let data = vs_seek_data(input, Int64(position))
+                if data < 0 || UInt64(data) >= end {
+                    try punch(output, toPath, at: destinationOffset + (position - offset), length: end - position)
+                    position = end
+                    progress?(length, length)
+                    break
+                }
+                if UInt64(data) > position {
+                    try punch(output, toPath, at: destinationOffset + (position - offset), length: UInt64(data) - position)
+                    position = UInt64(data)
+                }
+                let hole = vs_seek_hole(input, Int64(position))
+                if hole > 0 { dataEnd = min(end, UInt64(hole)) }
+            }
+            while position < dataEnd {
+                let want = Int(min(UInt64(chunk), dataEnd - position))
+                let n = buffer.withUnsafeMutableBytes { pread(input, $0.baseAddress, want, off_t(position)) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw SystemError.make("cannot read '\(fromPath)'", path: fromPath)
+                }
+                if n == 0 {
+                    throw StorageError(
+                        .operationFailed, "'\(fromPath)' ended at byte \(position), before the \(length) bytes asked for",
+                        path: fromPath)
+                }
+                let target = destinationOffset + (position - offset)
+                if sparse && buffer[0..<n].allSatisfy({ $0 == 0 }) {
+                    try punch(output, toPath, at: target, length: UInt64(n))
+                } else {
+                    try FileVolumes.writeAll(fd: output, Array(buffer[0..<n]), at: target, path: toPath)
+                }
+                position += UInt64(n)
+                progress?(position - offset, length)
+            }
+        }
+        // A destination that ends in a hole still needs its full length.
+        var st = stat()
+        if fstat(output, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, UInt64(st.st_size) < destinationOffset + length {
+            guard ftruncate(output, off_t(destinationOffset + length)) == 0 else {
+                throw SystemError.make("cannot extend '\(toPath)'", path: toPath)
+            }
+        }
+    }
+
+    /// Makes a range read as zeros without allocating it, where possible.
+    static func punch(_ fd: Int32, _ path: String, at offset: UInt64, length: UInt64) throws(StorageError) {
+        guard length > 0 else { return }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw SystemError.make("cannot stat '\(path)'", path: path) }
+        // Past the end of a regular file there is nothing to punch: ftruncate makes the hole.
+        if (st.st_mode & S_IFMT) == S_IFREG && offset >= UInt64(st.st_size) { return }
+        if vs_punch_hole(fd, Int64(offset), Int64(length)) == 0 { return }  // PUNCH_HOLE | KEEP_SIZE
+        let zeros = [UInt8](repeating: 0, count: chunk)
+        var done: UInt64 = 0
+        while done < length {
+            let n = Int(min(UInt64(chunk), length - done))
+            try FileVolumes.writeAll(fd: fd, Array(zeros.prefix(n)), at: offset + done, path: path)
+            done += UInt64(n)
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import CStorageSys
+import Foundation
+
+/// Overwrites a volume's data with one of the wipe algorithms, in the library.
+enum VolumeWiper {
+    /// A fast pseudo-random fill (xoshiro256**), seeded from the system.
+    struct RandomFill {
+        var s: (UInt64, UInt64, UInt64, UInt64)
+        init() {
+            var g = SystemRandomNumberGenerator()
+            s = (g.next(), g.next(), g.next(), g.next() | 1)
+        }
+        mutating func next() -> UInt64 {
+            let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
+            let t = s.1 << 17
+            s.2 ^= s.0
+            s.3 ^= s.1
+            s.1 ^= s.2
+            s.0 ^= s.3
+            s.2 ^= t
+            s.3 = s.3 << 45 | s.3 >> 19
+            return result
+        }
+        mutating func fill(_ buffer: inout [UInt8]) {
+            buffer.withUnsafeMutableBytes { raw in
+                let words = raw.bindMemory(to: UInt64.self)
+                for i in 0..<words.count { words[i] = next() }
+            }
+        }
+    }
+
+    static func wipe(path: String, algorithm: WipeAlgorithm, progress: ProgressHandler?) throws(StorageError) {
+        let fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { throw SystemError.make("cannot open volume '\(path)' for wiping", path: path) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw SystemError.make("cannot stat '\(path)'", path: path) }
+        let isFile = (st.st_mode & S_IFMT) == S_IFREG
+        let size = isFile ? UInt64(st.st_size) : UInt64(max(0, lseek(fd, 0, SEEK_END)))
+        let passes = algorithm.passes
+        let total = size * UInt64(passes.count)
+        var done: UInt64 = 0
+        var lastPattern: [UInt8] = [0]
+        for pass in passes {
+            switch pass {
+            case .discard:
+                if vs_punch_hole(fd, 0, Int64(size)) != 0 {
+                    throw SystemError.make("cannot discard the blocks of '\(path)'", path: path)
+                }
+                done += size
+                progress?(done, total)
+            case .verify(let pattern):
+                try verify(fd: fd, path: path, size: size, pattern: pattern) { done += $0; progress?(done, total) }
+            case .pattern(let pattern) where algorithm == .zero && isFile && pattern == [0]:
+                // Zeroing a file touches only its data: holes already read as zeros.
+                try writeOverData(fd: fd, path: path, size: size) { done += $0; progress?(done, total) }
+            case .pattern(let pattern):
+                lastPattern = pattern
+                try write(fd: fd, path: path, size: size, pattern: pattern, random: nil) {
+                    done += $0
+                    progress?(done, total)
+                }
+            case .random:
+                var rng = RandomFill()
+                try write(fd: fd, path: path, size: size, pattern: lastPattern, random: &rng) {
+                    done += $0
+                    progress?(done, total)
+                }
+            }
+            guard fsync(fd) == 0 || errno == EINVAL else { throw SystemError.make("cannot sync '\(path)'", path: path) }
+        }
+    }
+
+    private static func patternBuffer(_ pattern: [UInt8]) -> [UInt8] {
+        // A multiple of the pattern length, so every chunk continues it.
+        let size = SparseCopy.chunk - SparseCopy.chunk % pattern.count
+        return (0..<size).map { pattern[$0 % pattern.count] }
+    }
+
+    private static func write(
+        fd: Int32, path: String, size: UInt64, pattern: [UInt8], random: UnsafeMutablePointer<RandomFill>?,
+        advance: (UInt64) -> Void
+    ) throws(StorageError) {
+        var buffer = random == nil ? patternBuffer(pattern) : [UInt8](repeating: 0, count: SparseCopy.chunk)
+        var offset: UInt64 = 0
+        while offset < size {
+            if let random { random.pointee.fill(&buffer) }
+            let n = Int(min(UInt64(buffer.count), size - offset))
+            try FileVolumes.writeAll(fd: fd, n == buffer.count ? buffer : Array(buffer.prefix(n)), at: offset, path: path)
+            offset += UInt64(n)
+            advance(UInt64(n))
+        }
+    }
+
+    private static func write(
+        fd: Int32, path: String, size: UInt64, pattern: [UInt8], random: inout RandomFill, advance: (UInt64) -> Void
+    ) throws(StorageError) {
+        try withUnsafeMutablePointer(to: &random) { (p) throws(StorageError) in
+            try write(fd: fd, path: path, size: size, pattern: pattern, random: p, advance: advance)
+        }
+    }
+
+    private static func writeOverData(fd: Int32, path: String, size: UInt64, advance: (UInt64) -> Void)
+        throws(StorageError)
+    {
+        let zeros = [UInt8](repeating: 0, count: SparseCopy.chunk)
+        var position: UInt64 = 0
+        while position < size {
+            let data = vs_seek_data(fd, Int64(position))
+            guard data >= 0, UInt64(data) < size else {
+                advance(size - position)
+                return
+            }
+            advance(UInt64(data) - position)
+            let hole = vs_seek_hole(fd, data)
+            let end = hole > 0 ? min(size, UInt64(hole)) : size
+            var offset = UInt64(data)
+            while offset < end {
+                let n = Int(min(UInt64(zeros.count), end - offset))
+                try FileVolumes.writeAll(fd: fd, n == zeros.count ? zeros : Array(zeros.prefix(n)), at: offset, path: path)
+                offset += UInt64(n)
+                advance(UInt64(n))
+            }
+            position = end
+        }
+    }
+
+    private static func verify(fd: Int32, path: String, size: UInt64, pattern: [UInt8], advance: (UInt64) -> Void)
+        throws(StorageError)
+    {
+        let expected = patternBuffer(pattern)
+        var buffer = [UInt8](repeating: 0, count: expected.count)
+        var offset: UInt64 = 0
+        while offset < size {
+            let want = Int(min(UInt64(buffer.count), size - offset))
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, off_t(offset)) }
+            guard n == want else { throw SystemError.make("cannot read back '\(path)'", path: path) }
+            guard buffer[0..<n] == expected[0..<n] else {
+                throw StorageError(.operationFailed, "wipe verification of '\(path)' failed near byte \(offset)", path: path)
+            }
+            offset += UInt64(n)
+            advance(UInt64(n))
+        }
+    }
+}
