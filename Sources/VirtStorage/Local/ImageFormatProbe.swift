@@ -91,8 +91,11 @@ public enum ImageFormatProbe {
         let version = r.be(4, 4) ?? 0
         var h = ImageHeader(format: version == 1 ? "qcow" : "qcow2")
         h.capacity = r.be(24, 8)
-        if let offset = r.be(8, 8), let size = r.be(16, 4), offset > 0, size > 0, size < 4096 {
-            h.backingPath = r.string(Int(offset), Int(size))
+        // Header fields are untrusted: out-of-range values simply give no backing name.
+        if let offset = r.be(8, 8).flatMap({ Int(exactly: $0) }), let size = r.be(16, 4), offset > 0, size > 0,
+            size < 4096
+        {
+            h.backingPath = r.string(offset, Int(size))
         }
         if version == 1 {
             if r.be(36, 4) == 1 { h.encryption = "qcow" }
@@ -116,12 +119,11 @@ public enum ImageFormatProbe {
         }
         // Header extensions: type, length, data padded to 8 bytes; 0 ends them.
         var offset = extensionsStart
-        let backingOffset = Int(r.be(8, 8) ?? 0)
-        while let type = r.be(offset, 4), let length = r.be(offset + 4, 4), type != 0 {
+        let backingOffset = r.be(8, 8).flatMap { Int(exactly: $0) } ?? 0
+        while let type = r.be(offset, 4), let length = r.be(offset + 4, 4), type != 0, length <= 4096 {
             if backingOffset > 0 && offset >= backingOffset { break }
             if type == 0xE279_2ACA { h.backingFormat = r.string(offset + 8, Int(length)) }
             offset += 8 + Int((length + 7) & ~7)
-            if length > 4096 { break }
         }
         return h
     }

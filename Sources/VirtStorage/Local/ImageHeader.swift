@@ -2,7 +2,9 @@
 struct ByteReader {
     let bytes: [UInt8]
 
-    func has(_ offset: Int, _ count: Int) -> Bool { offset >= 0 && offset + count <= bytes.count }
+    func has(_ offset: Int, _ count: Int) -> Bool {
+        offset >= 0 && count >= 0 && offset <= bytes.count && count <= bytes.count - offset
+    }
 
     func matches(_ magic: [UInt8], at offset: Int = 0) -> Bool {
         has(offset, magic.count) && Array(bytes[offset..<offset + magic.count]) == magic

@@ -1,0 +1,284 @@
+import Foundation
+import Glibc
+import Testing
+
+@testable import VirtStorage
+
+/// Volumes of a dir pool on real files, checked with stat and qemu-img.
+@Suite("dir pool volumes on real files")
+struct DirVolumeTests {
+    static let qemuImg = "/usr/bin/qemu-img"
+
+    /// A started dir pool "p" in a scratch directory.
+    static func pool(_ label: String) async throws -> (Scratch, StorageHost, String) {
+        let scratch = Scratch(label)
+        let host = try await StorageHost(directories: .root(scratch.sub("root")))
+        let dir = scratch.sub("pool")
+        try await host.define(xml: "<pool type='dir'><name>p</name><target><path>\(dir)</path></target></pool>")
+        try await host.start("p", build: .normal)
+        return (scratch, host, dir)
+    }
+
+    static func volumeXML(_ name: String, _ capacity: String, allocation: String? = nil, format: String? = nil, extra: String = "")
+        -> String
+    {
+        "<volume><name>\(name)</name><capacity unit='bytes'>\(capacity)</capacity>"
+            + (allocation.map { "<allocation unit='bytes'>\($0)</allocation>" } ?? "")
+            + "<target>" + (format.map { "<format type='\($0)'/>" } ?? "") + extra + "</target></volume>"
+    }
+
+    static func fileStat(_ path: String) -> stat {
+        var st = stat()
+        _ = stat(path, &st)
+        return st
+    }
+
+    static func qemuInfo(_ path: String) throws -> [String: Any] {
+        let (status, out) = try Scratch.run(qemuImg, ["info", "--output=json", path])
+        #expect(status == 0, "qemu-img info: \(out)")
+        return try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any] ?? [:]
+    }
+
+    static func qemuCheck(_ path: String) throws {
+        let (status, out) = try Scratch.run(qemuImg, ["check", path])
+        #expect(status == 0, "qemu-img check \(path): \(out)")
+    }
+
+    @Test func rawVolumesAreSparseOrAllocatedAsAsked() async throws {
+        let (scratch, host, dir) = try await Self.pool("raw")
+        defer { withExtendedLifetime(scratch) {} }
+        let full = try await host.createVolume(in: "p", xml: Self.volumeXML("full.img", "8388608"))
+        let sparse = try await host.createVolume(in: "p", xml: Self.volumeXML("sparse.img", "8388608", allocation: "0"))
+        let part = try await host.createVolume(in: "p", xml: Self.volumeXML("part.img", "8388608", allocation: "1048576"))
+        #expect(Self.fileStat(dir + "/full.img").st_blocks * 512 >= 8_388_608)
+        #expect(Self.fileStat(dir + "/sparse.img").st_blocks == 0)
+        #expect((1_048_576..<2_097_152).contains(Self.fileStat(dir + "/part.img").st_blocks * 512))
+        #expect(Self.fileStat(dir + "/full.img").st_mode & 0o777 == 0o600)
+        #expect(full.definition.capacity == 8_388_608 && full.definition.allocation >= 8_388_608)
+        #expect(sparse.definition.allocation == 0)
+        #expect(part.key == dir + "/part.img")
+        // The XML a caller sees is libvirt's, with live values.
+        let xml = sparse.xml
+        #expect(xml.contains("<key>\(dir)/sparse.img</key>"))
+        #expect(xml.contains("<physical unit='bytes'>8388608</physical>"))
+        #expect(xml.contains("<format type='raw'/>"))
+        #expect(xml.contains("<btime>0</btime>"))
+    }
+
+    @Test func qcow2IsWrittenNativelyAndQemuAgrees() async throws {
+        let (scratch, host, dir) = try await Self.pool("qcow2")
+        defer { withExtendedLifetime(scratch) {} }
+        _ = try await host.createVolume(in: "p", xml: Self.volumeXML("base.qcow2", "10737418240", format: "qcow2"))
+        #expect(Self.fileStat(dir + "/base.qcow2").st_size == 196_768, "same layout as qemu-img for 10 GiB")
+        try Self.qemuCheck(dir + "/base.qcow2")
+        var info = try Self.qemuInfo(dir + "/base.qcow2")
+        #expect(info["virtual-size"] as? Int == 10_737_418_240)
+        #expect(((info["format-specific"] as? [String: Any])?["data"] as? [String: Any])?["compat"] as? String == "0.10")
+
+        let v3 = try await host.createVolume(
+            in: "p",
+            xml: Self.volumeXML(
+                "v3.qcow2", "1073741824", format: "qcow2",
+                extra: "<compat>1.1</compat><clusterSize unit='KiB'>128</clusterSize><features><lazy_refcounts/><extended_l2/></features>"
+            ))
+        try Self.qemuCheck(dir + "/v3.qcow2")
+        info = try Self.qemuInfo(dir + "/v3.qcow2")
+        let specific = (info["format-specific"] as? [String: Any])?["data"] as? [String: Any] ?? [:]
+        #expect(info["cluster-size"] as? Int == 131_072)
+        #expect(specific["compat"] as? String == "1.1")
+        #expect(specific["lazy-refcounts"] as? Bool == true)
+        #expect(specific["extended-l2"] as? Bool == true)
+        #expect(v3.definition.target.compat == "1.1")
+        #expect(v3.definition.target.features == [.lazyRefcounts, .extendedL2])
+
+        let backed = try await host.createVolume(
+            in: "p",
+            xml: "<volume><name>top.qcow2</name><capacity unit='G'>10</capacity><target><format type='qcow2'/></target><backingStore><path>\(dir)/base.qcow2</path><format type='qcow2'/></backingStore></volume>"
+        )
+        try Self.qemuCheck(dir + "/top.qcow2")
+        info = try Self.qemuInfo(dir + "/top.qcow2")
+        #expect(info["backing-filename"] as? String == dir + "/base.qcow2")
+        #expect(info["backing-filename-format"] as? String == "qcow2")
+        #expect(backed.definition.backingStore?.path == dir + "/base.qcow2")
+        #expect(backed.definition.backingStore?.format == "qcow2")
+    }
+
+    @Test func otherFormatsGoThroughQemuImg() async throws {
+        let (scratch, host, dir) = try await Self.pool("vmdk")
+        defer { withExtendedLifetime(scratch) {} }
+        let vol = try await host.createVolume(in: "p", xml: Self.volumeXML("d.vmdk", "67108864", format: "vmdk"))
+        #expect(try Self.qemuInfo(dir + "/d.vmdk")["format"] as? String == "vmdk")
+        #expect(vol.definition.target.format == "vmdk")
+        #expect(vol.definition.capacity == 67_108_864)
+        let pre = try await host.createVolume(
+            in: "p", xml: Self.volumeXML("pre.qcow2", "1073741824", allocation: "0", format: "qcow2"),
+            preallocateMetadata: true)
+        try Self.qemuCheck(dir + "/pre.qcow2")
+        #expect(pre.definition.physical >= 1_073_741_824)
+        let error = await #expect(throws: StorageError.self) {
+            try await host.createVolume(
+                in: "p", xml: Self.volumeXML("r.img", "1048576"), preallocateMetadata: true)
+        }
+        #expect(error?.message.contains("metadata preallocation is not supported for raw volumes") == true)
+    }
+
+    @Test func cloneResizeWipeDelete() async throws {
+        let (scratch, host, dir) = try await Self.pool("ops")
+        defer { withExtendedLifetime(scratch) {} }
+        _ = try await host.createVolume(in: "p", xml: Self.volumeXML("a.img", "4194304", allocation: "0"))
+        // Some data, then a clone: bytes equal, still sparse where the source was.
+        let pattern = [UInt8](repeating: 0xAB, count: 65536)
+        let fd = open(dir + "/a.img", O_WRONLY)
+        _ = pattern.withUnsafeBytes { pwrite(fd, $0.baseAddress, pattern.count, 1_048_576) }
+        close(fd)
+        try await host.refresh("p")
+        let clone = try await host.cloneVolume("a.img", in: "p", newName: "b.img")
+        #expect(clone.definition.capacity == 4_194_304)
+        #expect(FileManager.default.contents(atPath: dir + "/a.img") == FileManager.default.contents(atPath: dir + "/b.img"))
+        #expect(Self.fileStat(dir + "/b.img").st_blocks * 512 < 1_048_576)
+
+        // Resize: grow, delta, refuse shrink without the flag, shrink with it.
+        try await host.resizeVolume("a.img", in: "p", capacity: 8_388_608)
+        #expect(try await host.volume("a.img", in: "p").definition.capacity == 8_388_608)
+        try await host.resizeVolume("a.img", in: "p", capacity: 1_048_576, options: .delta)
+        #expect(Self.fileStat(dir + "/a.img").st_size == 9_437_184)
+        let refused = await #expect(throws: StorageError.self) {
+            try await host.resizeVolume("a.img", in: "p", capacity: 2_097_152)
+        }
+        #expect(refused?.message.contains("shrink") == true)
+        try await host.resizeVolume("a.img", in: "p", capacity: 2_097_152, options: .shrink)
+        #expect(Self.fileStat(dir + "/a.img").st_size == 2_097_152)
+
+        // Zero wipe keeps a sparse file sparse and clears the data.
+        try await host.wipeVolume("a.img", in: "p", algorithm: .zero)
+        let data = FileManager.default.contents(atPath: dir + "/a.img")!
+        #expect(data.allSatisfy { $0 == 0 })
+        #expect(Self.fileStat(dir + "/a.img").st_blocks * 512 <= 131_072)
+
+        try await host.deleteVolume("b.img", in: "p")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/b.img"))
+        await #expect(throws: StorageError.self) { try await host.volume("b.img", in: "p") }
+    }
+
+    @Test("wipe algorithm", arguments: WipeAlgorithm.allCases)
+    func wipe(algorithm: WipeAlgorithm) async throws {
+        let (scratch, host, dir) = try await Self.pool("wipe-\(algorithm.rawValue)")
+        defer { withExtendedLifetime(scratch) {} }
+        _ = try await host.createVolume(in: "p", xml: Self.volumeXML("w.img", "262144"))
+        let fd = open(dir + "/w.img", O_WRONLY)
+        let secret = [UInt8](repeating: 0x5A, count: 262_144)
+        _ = secret.withUnsafeBytes { pwrite(fd, $0.baseAddress, secret.count, 0) }
+        close(fd)
+        let progress = ProgressLog()
+        try await host.wipeVolume("w.img", in: "p", algorithm: algorithm) { done, total in progress.add(done, total) }
+        let after = FileManager.default.contents(atPath: dir + "/w.img")!
+        #expect(after.count == 262_144)
+        #expect(!after.contains(0x5A) || algorithm.passes.last == .random, "old data remains after \(algorithm)")
+        #expect(after.filter { $0 == 0x5A }.count < 4096, "old data remains after \(algorithm)")
+        switch algorithm.passes.last! {
+        case .pattern(let p), .verify(let p): #expect(after.allSatisfy { p.contains($0) })
+        case .discard: #expect(after.allSatisfy { $0 == 0 } && Self.fileStat(dir + "/w.img").st_blocks == 0)
+        case .random: #expect(Set(after).count > 200)
+        }
+        #expect(progress.last.done == progress.last.total && progress.last.total > 0)
+    }
+
+    @Test func uploadAndDownloadWithOffsetsAndHoles() async throws {
+        let (scratch, host, dir) = try await Self.pool("stream")
+        defer { withExtendedLifetime(scratch) {} }
+        _ = try await host.createVolume(in: "p", xml: Self.volumeXML("v.img", "4194304", allocation: "0"))
+        // A source file: 1 MiB hole, 64 KiB of data, hole to 2 MiB.
+        let source = scratch.sub("src.img")
+        let fd = open(source, O_WRONLY | O_CREAT, 0o644)
+        let data = [UInt8](repeating: 0x42, count: 65536)
+        _ = data.withUnsafeBytes { pwrite(fd, $0.baseAddress, data.count, 1_048_576) }
+        ftruncate(fd, 2_097_152)
+        close(fd)
+        try await host.uploadVolume("v.img", in: "p", from: source, offset: 1_048_576, sparse: true)
+        let vol = try await host.volume("v.img", in: "p")
+        #expect(vol.definition.allocation <= 131_072, "holes stay holes")
+        let out = scratch.sub("out.img")
+        try await host.downloadVolume("v.img", in: "p", to: out, offset: 1_048_576, length: 2_097_152, sparse: true)
+        #expect(FileManager.default.contents(atPath: out) == FileManager.default.contents(atPath: source))
+        #expect(Self.fileStat(out).st_blocks * 512 <= 131_072)
+        // Too long for the volume: refused before anything is written.
+        let before = FileManager.default.contents(atPath: dir + "/v.img")
+        let error = await #expect(throws: StorageError.self) {
+            try await host.uploadVolume("v.img", in: "p", from: source, offset: 3_145_728)
+        }
+        #expect(error?.message.contains("does not fit") == true)
+        #expect(FileManager.default.contents(atPath: dir + "/v.img") == before)
+    }
+
+    @Test func badVolumeRequests() async throws {
+        let (scratch, host, dir) = try await Self.pool("bad")
+        defer { withExtendedLifetime(scratch) {} }
+        for name in ["a/b", "..", ".", "x\ny"] {
+            let xml = Self.volumeXML(XMLWriterEscape.escape(name), "1024")
+            await #expect(throws: StorageError.self, "name \(name.debugDescription)") {
+                try await host.createVolume(in: "p", xml: xml)
+            }
+        }
+        _ = try await host.createVolume(in: "p", xml: Self.volumeXML("dup.img", "1024"))
+        let dup = await #expect(throws: StorageError.self) {
+            try await host.createVolume(in: "p", xml: Self.volumeXML("dup.img", "1024"))
+        }
+        #expect(dup?.code == .volumeExists)
+        await #expect(throws: StorageError.self) {
+            try await host.createVolume(in: "p", xml: "<volume><name>big</name><capacity unit='EiB'>16</capacity></volume>")
+        }
+        try await host.destroy("p")
+        let inactive = await #expect(throws: StorageError.self) {
+            try await host.createVolume(in: "p", xml: Self.volumeXML("late.img", "1024"))
+        }
+        #expect(inactive?.message.contains("is not active") == true)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/late.img"))
+    }
+
+    @Test func corruptHeadersStillRefresh() async throws {
+        let (scratch, host, dir) = try await Self.pool("corrupt")
+        defer { withExtendedLifetime(scratch) {} }
+        // A qcow2 magic with a truncated header, and a header claiming an absurd backing name.
+        var bad = [UInt8]([0x51, 0x46, 0x49, 0xFB, 0, 0, 0, 3])
+        bad += [UInt8](repeating: 0xFF, count: 40)
+        _ = FileManager.default.createFile(atPath: dir + "/bad.qcow2", contents: Data(bad))
+        _ = FileManager.default.createFile(atPath: dir + "/empty.img", contents: Data())
+        try await host.refresh("p")
+        let names = try await host.volumes(in: "p").map(\.name)
+        #expect(names == ["bad.qcow2", "empty.img"])
+        #expect(try await host.volume("bad.qcow2", in: "p").definition.target.format == "qcow2")
+    }
+}
+
+/// Collects progress reports from a job.
+final class ProgressLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var last: (done: UInt64, total: UInt64) = (0, 0)
+    func add(_ done: UInt64, _ total: UInt64) { lock.withLock { last = (done, total) } }
+}
+
+enum XMLWriterEscape {
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "\n", with: "&#10;")
+    }
+}
+
+@Suite("image header prober on hostile input")
+struct ProbeRobustnessTests {
+    @Test func randomHeadersNeverCrash() {
+        var rng = MutationTests.SplitMix(state: 0xC0FFEE)
+        let magics: [[UInt8]] = [
+            [0x51, 0x46, 0x49, 0xFB, 0, 0, 0, 3], [0x51, 0x46, 0x49, 0xFB, 0, 0, 0, 2], [0x51, 0x46, 0x49, 0xFB, 0, 0, 0, 1],
+            Array("QED\0".utf8), Array("KDMV".utf8), Array("conectix".utf8), Array("# Disk DescriptorFile".utf8),
+            [0x4F, 0x4F, 0x4F, 0x4D, 0, 0, 0, 2],
+        ]
+        var recognised = 0
+        for i in 0..<5_000 {
+            var bytes = (0..<Int.random(in: 0...600, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let magic = magics[i % magics.count]
+            if bytes.count >= magic.count { bytes.replaceSubrange(0..<magic.count, with: magic) }
+            if ImageFormatProbe.probe(ByteReader(bytes: bytes)) != nil { recognised += 1 }
+        }
+        #expect(recognised > 2_500)
+    }
+}
