@@ -79,6 +79,10 @@ public struct PoolTypeRules: Sendable {
     public let requiresInitiatorIQN: Bool
     /// <features><cow> is allowed.
     public let allowsCopyOnWrite: Bool
+    /// Volume formats listed in pool capabilities: libvirt lists none for rbd
+    /// although rbd volumes have a (raw) format.
+    public var capabilityVolumeFormats: [String] { type == .rbd ? [] : volumeFormats }
+
     /// The type a new volume of this pool gets (file, block or network).
     public var newVolumeType: VolumeType {
         switch type {

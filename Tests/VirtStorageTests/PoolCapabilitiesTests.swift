@@ -1,0 +1,26 @@
+import Testing
+
+@testable import VirtStorage
+
+@Suite("pool capabilities XML")
+struct PoolCapabilitiesTests {
+    @Test func everyBackendRegisteredMatchesLibvirt() throws {
+        let expected = try Corpus.read("storagepoolcapsschemadata/poolcaps-full.xml")
+        #expect(PoolCapabilitiesXML.format(supported: Set(PoolType.allCases)) == expected)
+    }
+
+    @Test func onlyFSRegisteredMatchesLibvirt() throws {
+        let expected = try Corpus.read("storagepoolcapsschemadata/poolcaps-fs.xml")
+        #expect(PoolCapabilitiesXML.format(supported: [.fs]) == expected)
+    }
+
+    @Test func hostReportsItsBackends() async throws {
+        let scratch = Scratch("caps")
+        let host = try await StorageHost(directories: .root(scratch.sub("root")))
+        #expect(host.capabilitiesXML.contains("<pool type='dir' supported='yes'>"))
+        #expect(host.capabilitiesXML.contains("<pool type='logical' supported='no'>"))
+        #expect(throws: Never.self) {
+            try StorageSchemas(directory: Corpus.url("schemas").path).validate(host.capabilitiesXML, as: .poolCapabilities)
+        }
+    }
+}
