@@ -1,13 +1,112 @@
 import ArgumentParser
+import Foundation
+import VirtStorage
 
 /// Options every verb takes.
 struct GlobalOptions: ParsableArguments {
     @Flag(name: [.short, .customLong("quiet")], help: "quiet mode: no blank line after a command's output")
     var quiet = false
 
+    @Option(
+        name: .customLong("root"),
+        help: ArgumentHelp(
+            "keep config, autostart and state under DIR (also VIRT_STORAGE_ROOT)", valueName: "DIR"))
+    var root: String?
+
     /// Prints a command's output; like virsh, a blank line follows unless quiet.
     func emit(_ text: String) {
         print(text, terminator: "")
         if !quiet { print() }
+    }
+
+    var directories: StorageHostDirectories {
+        if let root { return .root(root) }
+        if let env = ProcessInfo.processInfo.environment["VIRT_STORAGE_ROOT"], !env.isEmpty { return .root(env) }
+        return .default
+    }
+
+    func openHost() async throws(StorageError) -> StorageHost {
+        try await StorageHost(directories: directories, backends: Backends.registry)
+    }
+}
+
+/// A verb that works on a storage host; errors become one line on stderr.
+protocol HostCommand: AsyncParsableCommand {
+    var global: GlobalOptions { get }
+    func execute(_ host: StorageHost) async throws(StorageError)
+}
+
+extension HostCommand {
+    func run() async throws {
+        do throws(StorageError) {
+            try await execute(try await global.openHost())
+        } catch {
+            throw fail(error, global)
+        }
+    }
+}
+
+/// The backends this executable offers.
+enum Backends {
+    static var registry: BackendRegistry { .builtIn }
+}
+
+/// A `<pool>` argument given by position or as --pool.
+struct PoolArgument: ParsableArguments {
+    @Argument(help: "pool name or uuid") var positional: String?
+    @Option(name: .customLong("pool"), help: "pool name or uuid") var named: String?
+
+    func value() throws(StorageError) -> String {
+        guard let value = named ?? positional else {
+            throw StorageError(.invalidArgument, "command requires the <pool> option", element: "--pool")
+        }
+        return value
+    }
+}
+
+/// A `<vol> [--pool]` pair: a name within the pool, else a key or a path.
+struct VolumeArgument: ParsableArguments {
+    @Argument(help: "vol name, key or path, then pool name or uuid") var positional: [String] = []
+    @Option(name: .customLong("vol"), help: "vol name, key or path") var vol: String?
+    @Option(name: .customLong("pool"), help: "pool name or uuid") var pool: String?
+
+    func values(extra: [String] = []) throws(StorageError) -> [String: String] {
+        try PositionalBinding(order: ["vol"] + extra + ["pool"]).bind(named: ["vol": vol, "pool": pool], positional: positional)
+    }
+
+    static func lookup(_ host: StorageHost, _ values: [String: String]) async throws(StorageError) -> StorageVolume {
+        let vol = try PositionalBinding.require(values, "vol")
+        if let pool = values["pool"] {
+            let name = try await host.pool(pool).name
+            return try await host.volume(vol, in: name)
+        }
+        if let byKey = try? await host.volume(key: vol) { return byKey }
+        return try await host.volume(path: vol)
+    }
+}
+
+/// Reads a file named on the command line.
+func readFile(_ path: String) throws(StorageError) -> String {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw StorageError(.systemError, "Failed to open file '\(path)': \(String(cString: strerror(errno)))", path: path)
+    }
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// virsh's --build / --overwrite / --no-overwrite flags.
+struct BuildFlags: ParsableArguments {
+    @Flag(name: .customLong("build"), help: "build the pool as normal") var build = false
+    @Flag(name: .customLong("overwrite"), help: "build the pool without checking for existing data") var overwrite = false
+    @Flag(name: .customLong("no-overwrite"), help: "build the pool only if it holds no data yet") var noOverwrite = false
+
+    func mode(requireBuild: Bool) throws(StorageError) -> BuildMode? {
+        if overwrite && noOverwrite {
+            throw StorageError(.invalidArgument, "Options --overwrite and --no-overwrite are mutually exclusive")
+        }
+        if requireBuild && !build && (overwrite || noOverwrite) {
+            throw StorageError(.invalidArgument, "--overwrite and --no-overwrite need --build")
+        }
+        if !build && requireBuild { return nil }
+        return overwrite ? .overwrite : noOverwrite ? .noOverwrite : .normal
     }
 }

@@ -84,10 +84,13 @@ struct PoolAsOptions: ParsableArguments {
         return a
     }
 
-    func run(verb: String, _ global: GlobalOptions) throws {
+    /// Prints the XML with --print-xml, else hands it to `action` on the host.
+    func run(
+        _ global: GlobalOptions, _ action: (StorageHost, String) async throws(StorageError) -> Void
+    ) async throws {
         do throws(StorageError) {
-            guard printXML else { throw HostNotYetAvailable.error(verb: verb) }
-            try printXMLDocument(global)
+            if printXML { return try printXMLDocument(global) }
+            try await action(try await global.openHost(), try arguments().xml())
         } catch {
             throw fail(error, global)
         }
@@ -112,7 +115,12 @@ struct PoolDefineAs: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var options: PoolAsOptions
 
-    func run() async throws { try options.run(verb: "pool-define-as", global) }
+    func run() async throws {
+        try await options.run(global) { host, xml throws(StorageError) in
+            let pool = try await host.define(xml: xml)
+            global.emit("Pool \(pool.name) defined\n")
+        }
+    }
 }
 
 struct PoolCreateAs: AsyncParsableCommand {
@@ -121,15 +129,12 @@ struct PoolCreateAs: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var options: PoolAsOptions
+    @OptionGroup var build: BuildFlags
 
-    func run() async throws { try options.run(verb: "pool-create-as", global) }
-}
-
-/// Until the storage host lands, verbs that change state only print XML.
-enum HostNotYetAvailable {
-    static func error(verb: String) -> StorageError {
-        StorageError(
-            .operationUnsupported,
-            "\(verb) can only print XML in this release (add --print-xml); defining and starting pools comes with the storage host")
+    func run() async throws {
+        try await options.run(global) { host, xml throws(StorageError) in
+            let pool = try await host.create(xml: xml, build: try build.mode(requireBuild: true))
+            global.emit("Pool \(pool.name) created\n")
+        }
     }
 }

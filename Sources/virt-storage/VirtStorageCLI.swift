@@ -12,7 +12,14 @@ struct VirtStorageCLI: AsyncParsableCommand {
             values may be given by option name or by position.
             """,
         version: VirtStorageVersion.string,
-        subcommands: [PoolDefineAs.self, PoolCreateAs.self, VolCreateAs.self]
+        subcommands: [
+            PoolAutostart.self, PoolBuild.self, PoolCapabilities.self, PoolCreate.self, PoolCreateAs.self,
+            PoolDefine.self, PoolDefineAs.self, PoolDelete.self, PoolDestroy.self, PoolDumpXML.self, PoolInfo.self,
+            PoolList.self, PoolName.self, PoolRefresh.self, PoolStart.self, PoolUndefine.self, PoolUUID.self,
+            VolClone.self, VolCreate.self, VolCreateAs.self, VolCreateFrom.self, VolDelete.self, VolDownload.self,
+            VolDumpXML.self, VolInfo.self, VolKey.self, VolList.self, VolName.self, VolPath.self, VolPool.self,
+            VolResize.self, VolUpload.self, VolWipe.self,
+        ]
     )
 }
 

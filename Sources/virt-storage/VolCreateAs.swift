@@ -33,24 +33,35 @@ struct VolCreateAs: AsyncParsableCommand {
                     "pool": pool, "name": name, "capacity": capacity, "allocation": allocation, "format": format,
                     "backing-vol": backingVol, "backing-vol-format": backingVolFormat,
                 ], positional: positional)
-            _ = try PositionalBinding.require(v, "pool")
+            let poolArgument = try PositionalBinding.require(v, "pool")
             var a = VolumeArguments(
                 name: try PositionalBinding.require(v, "name"), capacity: try PositionalBinding.require(v, "capacity"))
             a.allocation = v["allocation"]
             a.format = v["format"]
             a.backingFormat = v["backing-vol-format"]
+            // As virsh, the pool must exist even to print the XML.
+            let host = try await global.openHost()
+            let pool = try await host.pool(poolArgument).name
             if let backing = v["backing-vol"] {
-                // Lookup by name or key needs the pool's host; a path stands for itself.
-                guard backing.hasPrefix("/") else {
-                    throw StorageError(
-                        .noSuchVolume,
-                        "failed to get vol '\(backing)': give the backing volume's absolute path in this release",
-                        value: backing)
+                // virsh tries the backing volume as a name in the pool, then a key, then a path.
+                let found: StorageVolume
+                if let byName = try? await host.volume(backing, in: pool) {
+                    found = byName
+                } else if let byKey = try? await host.volume(key: backing) {
+                    found = byKey
+                } else if let byPath = try? await host.volume(path: backing) {
+                    found = byPath
+                } else {
+                    throw StorageError(.noSuchVolume, "failed to get vol '\(backing)'", value: backing)
                 }
-                a.backingPath = backing
+                a.backingPath = found.path
             }
-            guard printXML else { throw HostNotYetAvailable.error(verb: "vol-create-as") }
-            global.emit(try a.xml())
+            let xml = try a.xml()
+            if printXML { return global.emit(xml) }
+            let bar = ProgressBar("create")
+            _ = try await host.createVolume(in: pool, xml: xml, preallocateMetadata: preallocMetadata, progress: bar.handler)
+            bar.finish()
+            global.emit("Vol \(a.name) created\n")
         } catch {
             throw fail(error, global)
         }

@@ -1,0 +1,277 @@
+import ArgumentParser
+import Foundation
+import VirtStorage
+
+struct PoolDefine: HostCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pool-define", abstract: "define an inactive persistent storage pool from an XML file")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "file containing an XML pool description") var file: String
+    @Flag(name: .customLong("validate"), help: "validate the XML against the schema") var validate = false
+    @Option(name: .customLong("schemas"), help: "directory of libvirt's RelaxNG schemas")
+    var schemas = StorageSchemas.defaultDirectory
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        let xml = try readFile(file)
+        if validate { try StorageSchemas(directory: schemas).validate(xml, as: .pool) }
+        let pool = try await host.define(xml: xml)
+        global.emit("Pool \(pool.name) defined from \(file)\n")
+    }
+}
+
+struct PoolCreate: HostCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pool-create", abstract: "create a pool from an XML file")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "file containing an XML pool description") var file: String
+    @OptionGroup var build: BuildFlags
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        let pool = try await host.create(xml: try readFile(file), build: try build.mode(requireBuild: true))
+        global.emit("Pool \(pool.name) created from \(file)\n")
+    }
+}
+
+/// pool-start, pool-destroy, pool-undefine, pool-delete, pool-refresh: one pool, one message.
+struct PoolStart: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "pool-start", abstract: "start a (previously defined) inactive pool")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var pool: PoolArgument
+    @OptionGroup var build: BuildFlags
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        let name = try await host.pool(try pool.value()).name
+        try await host.start(name, build: try build.mode(requireBuild: true))
+        global.emit("Pool \(name) started\n")
+    }
+}
+
+struct PoolDestroy: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "pool-destroy", abstract: "destroy (stop) a pool")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var pool: PoolArgument
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        let name = try await host.pool(try pool.value()).name
+        try await host.destroy(name)
+        global.emit("Pool \(name) destroyed\n")
+    }
+}
+
+struct PoolUndefine: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "pool-undefine", abstract: "undefine an inactive pool")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var pool: PoolArgument
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        let name = try await host.pool(try pool.value()).name
+        try await host.undefine(name)
+        global.emit("Pool \(name) has been undefined\n")
+    }
+}
+
+struct PoolBuild: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "pool-build", abstract: "build a pool")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var pool: PoolArgument
+    @Flag(name: .customLong("overwrite"), help: "overwrite any existing data") var overwrite = false
+    @Flag(name: .customLong("no-overwrite"), help: "do not overwrite any existing data") var noOverwrite = false
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        if overwrite && noOverwrite {
+            throw StorageError(.invalidArgument, "Options --overwrite and --no-overwrite are mutually exclusive")
+        }
+        let name = try await host.pool(try pool.value()).name
+        try await host.build(name, mode: overwrite ? .overwrite : noOverwrite ? .noOverwrite : .normal)
+        global.emit("Pool \(name) built\n")
+    }
+}
+
+struct PoolDelete: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "pool-delete", abstract: "delete a pool")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var pool: PoolArgument
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        let name = try await host.pool(try pool.value()).name
+        try await host.delete(name)
+        global.emit("Pool \(name) deleted\n")
+    }
+}
+
+struct PoolRefresh: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "pool-refresh", abstract: "refresh a pool")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var pool: PoolArgument
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        let name = try await host.pool(try pool.value()).name
+        try await host.refresh(name)
+        global.emit("Pool \(name) refreshed\n")
+    }
+}
+
+struct PoolAutostart: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "pool-autostart", abstract: "autostart a pool")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var pool: PoolArgument
+    @Flag(name: .customLong("disable"), help: "disable autostarting") var disable = false
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        let name = try await host.pool(try pool.value()).name
+        try await host.setAutostart(name, !disable)
+        global.emit(disable ? "Pool \(name) unmarked as autostarted\n" : "Pool \(name) marked as autostarted\n")
+    }
+}
+
+struct PoolDumpXML: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "pool-dumpxml", abstract: "pool information in XML")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var pool: PoolArgument
+    @Flag(name: .customLong("inactive"), help: "show inactive defined XML") var inactive = false
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        let name = try await host.pool(try pool.value()).name
+        global.emit(try await host.xml(name, inactive: inactive))
+    }
+}
+
+/// Pool facts for --json.
+struct PoolJSON: Encodable {
+    var name: String
+    var uuid: String
+    var type: String
+    var state: String
+    var persistent: Bool
+    var autostart: Bool
+    var capacity: UInt64?
+    var allocation: UInt64?
+    var available: UInt64?
+    var targetPath: String?
+
+    init(_ pool: StoragePool) {
+        name = pool.name
+        uuid = StorageUUID.format(pool.uuid)
+        type = pool.type.rawValue
+        state = pool.state.rawValue
+        persistent = pool.isPersistent
+        autostart = pool.autostart
+        if pool.isActive {
+            capacity = pool.capacity
+            allocation = pool.allocation
+            available = pool.available
+        }
+        targetPath = pool.definition.target.path
+    }
+}
+
+struct PoolInfo: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "pool-info", abstract: "storage pool information")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var pool: PoolArgument
+    @Flag(name: .customLong("bytes"), help: "Reture pool info in bytes") var bytes = false
+    @Flag(name: .customLong("json"), help: "print as JSON") var asJSON = false
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        let p = try await host.pool(try pool.value())
+        if asJSON { return global.emit(json(PoolJSON(p))) }
+        var out = field("Name:", p.name) + field("UUID:", StorageUUID.format(p.uuid)) + field("State:", p.state.rawValue)
+        out += field("Persistent:", p.isPersistent ? "yes" : "no") + field("Autostart:", p.autostart ? "yes" : "no")
+        if p.isActive {
+            for (label, value) in [("Capacity:", p.capacity), ("Allocation:", p.allocation), ("Available:", p.available)] {
+                out += field(label, bytes ? String(value) : prettySize(value))
+            }
+        }
+        global.emit(out)
+    }
+}
+
+struct PoolList: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "pool-list", abstract: "list pools")
+    @OptionGroup var global: GlobalOptions
+    @Flag(name: .customLong("inactive"), help: "list inactive pools") var inactive = false
+    @Flag(name: .customLong("all"), help: "list inactive & active pools") var all = false
+    @Flag(name: .customLong("transient"), help: "list transient pools") var transient = false
+    @Flag(name: .customLong("persistent"), help: "list persistent pools") var persistent = false
+    @Flag(name: .customLong("autostart"), help: "list pools with autostart enabled") var autostart = false
+    @Flag(name: .customLong("no-autostart"), help: "list pools with autostart disabled") var noAutostart = false
+    @Option(name: .customLong("type"), help: "only list pool of specified type(s) (if supported)") var type: String?
+    @Flag(name: .customLong("details"), help: "display extended details for pools") var details = false
+    @Flag(name: .customLong("uuid"), help: "list UUID of active pools only") var uuid = false
+    @Flag(name: .customLong("name"), help: "list name of active pools only") var name = false
+    @Flag(name: .customLong("json"), help: "print as JSON") var asJSON = false
+
+    func filter() throws(StorageError) -> PoolFilter {
+        var filter = PoolFilter()
+        // Active pools by default, inactive ones with --inactive, both with --all.
+        filter.active = all ? nil : !inactive
+        if persistent != transient { filter.persistent = persistent }
+        if autostart != noAutostart { filter.autostart = autostart }
+        if let type {
+            var types = Set<PoolType>()
+            for word in type.split(separator: ",") {
+                guard let t = PoolType(rawValue: String(word)) else {
+                    throw StorageError(.invalidArgument, "Invalid pool type '\(word)'", value: String(word))
+                }
+                types.insert(t)
+            }
+            filter.types = types
+        }
+        return filter
+    }
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        let pools = await host.pools(try filter())
+        if asJSON { return global.emit(json(pools.map(PoolJSON.init))) }
+        if !details && (uuid || name) {
+            var out = ""
+            for p in pools {
+                if uuid { out += StorageUUID.format(p.uuid).padding(toLength: 36, withPad: " ", startingAt: 0) + (name ? " " : "\n") }
+                if name { out += p.name.padding(toLength: max(20, p.name.count), withPad: " ", startingAt: 0) + "\n" }
+            }
+            return global.emit(out)
+        }
+        let autostartText = { (p: StoragePool) in p.autostart ? "yes" : "no" }
+        if !details {
+            var table = Table(header: ["Name", "State", "Autostart"])
+            table.rows = pools.map { [$0.name, $0.isActive ? "active" : "inactive", autostartText($0)] }
+            return global.emit(table.render())
+        }
+        var table = Table(header: ["Name", "State", "Autostart", "Persistent", "Capacity", "Allocation", "Available"])
+        table.rows = pools.map { p in
+            [
+                p.name, p.state.rawValue, autostartText(p), p.isPersistent ? "yes" : "no",
+                p.isActive ? prettySize(p.capacity) : "-", p.isActive ? prettySize(p.allocation) : "-",
+                p.isActive ? prettySize(p.available) : "-",
+            ]
+        }
+        global.emit(table.render())
+    }
+}
+
+struct PoolCapabilities: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "pool-capabilities", abstract: "storage pool capabilities")
+    @OptionGroup var global: GlobalOptions
+
+    func execute(_ host: StorageHost) async throws(StorageError) { global.emit(host.capabilitiesXML) }
+}
+
+struct PoolName: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "pool-name", abstract: "convert a pool UUID to pool name")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var pool: PoolArgument
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        global.emit(try await host.pool(try pool.value()).name + "\n")
+    }
+}
+
+struct PoolUUID: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "pool-uuid", abstract: "convert a pool name to pool UUID")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var pool: PoolArgument
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        global.emit(StorageUUID.format(try await host.pool(try pool.value()).uuid) + "\n")
+    }
+}

@@ -1,0 +1,317 @@
+import ArgumentParser
+import Foundation
+import VirtStorage
+
+/// Volume facts for --json.
+struct VolumeJSON: Encodable {
+    var name: String
+    var pool: String
+    var key: String?
+    var path: String?
+    var type: String
+    var format: String?
+    var capacity: UInt64
+    var allocation: UInt64
+    var physical: UInt64?
+    var backingStore: String?
+
+    init(_ v: StorageVolume) {
+        name = v.name
+        pool = v.pool
+        key = v.key
+        path = v.path
+        type = v.definition.type.rawValue
+        format = v.definition.target.format
+        capacity = v.definition.capacity
+        allocation = v.definition.allocation
+        physical = v.definition.physical == 0 ? nil : v.definition.physical
+        backingStore = v.definition.backingStore?.path
+    }
+}
+
+struct VolCreate: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "vol-create", abstract: "create a vol from an XML file")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var pool: PoolArgument
+    @Argument(help: "file containing an XML vol description") var file: String
+    @Flag(name: .customLong("prealloc-metadata"), help: "preallocate metadata (for qcow2 instead of full allocation)")
+    var preallocMetadata = false
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        let name = try await host.pool(try pool.value()).name
+        let bar = ProgressBar("create")
+        let vol = try await host.createVolume(
+            in: name, xml: try readFile(file), preallocateMetadata: preallocMetadata, progress: bar.handler)
+        bar.finish()
+        global.emit("Vol \(vol.name) created from \(file)\n")
+    }
+}
+
+struct VolCreateFrom: HostCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vol-create-from", abstract: "create a vol, using another volume as input")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "pool, file and input vol by position") var positional: [String] = []
+    @Option(name: .customLong("pool"), help: "pool name or uuid") var pool: String?
+    @Option(name: .customLong("file"), help: "file containing an XML vol description") var file: String?
+    @Option(name: .customLong("vol"), help: "input vol name or key") var vol: String?
+    @Option(name: .customLong("inputpool"), help: "pool name or uuid of the input volume's pool") var inputPool: String?
+    @Flag(name: .customLong("prealloc-metadata"), help: "preallocate metadata (for qcow2 instead of full allocation)")
+    var preallocMetadata = false
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        let v = try PositionalBinding(order: ["pool", "file", "vol", "inputpool"]).bind(
+            named: ["pool": pool, "file": file, "vol": vol, "inputpool": inputPool], positional: positional)
+        let poolName = try await host.pool(try PositionalBinding.require(v, "pool")).name
+        let file = try PositionalBinding.require(v, "file")
+        let source = try await VolumeArgument.lookup(
+            host, ["vol": try PositionalBinding.require(v, "vol"), "pool": v["inputpool"] ?? poolName])
+        let bar = ProgressBar("copy")
+        let created = try await host.createVolume(
+            in: poolName, xml: try readFile(file), from: source, preallocateMetadata: preallocMetadata,
+            progress: bar.handler)
+        bar.finish()
+        global.emit("Vol \(created.name) created from input vol \(source.name)\n")
+    }
+}
+
+struct VolClone: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "vol-clone", abstract: "clone a volume.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "vol, newname and pool by position") var positional: [String] = []
+    @Option(name: .customLong("vol"), help: "orig vol name or key") var vol: String?
+    @Option(name: .customLong("newname"), help: "clone name") var newName: String?
+    @Option(name: .customLong("pool"), help: "pool name or uuid") var pool: String?
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        let v = try PositionalBinding(order: ["vol", "newname", "pool"]).bind(
+            named: ["vol": vol, "newname": newName, "pool": pool], positional: positional)
+        let source = try await VolumeArgument.lookup(host, v)
+        let newName = try PositionalBinding.require(v, "newname")
+        let bar = ProgressBar("clone")
+        _ = try await host.cloneVolume(source.name, in: source.pool, newName: newName, progress: bar.handler)
+        bar.finish()
+        global.emit("Vol \(newName) cloned from \(source.name)\n")
+    }
+}
+
+struct VolList: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "vol-list", abstract: "list vols")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var pool: PoolArgument
+    @Flag(name: .customLong("details"), help: "display extended details for volumes") var details = false
+    @Flag(name: .customLong("json"), help: "print as JSON") var asJSON = false
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        let name = try await host.pool(try pool.value()).name
+        let volumes = try await host.volumes(in: name)
+        if asJSON { return global.emit(json(volumes.map(VolumeJSON.init))) }
+        if !details {
+            var table = Table(header: ["Name", "Path"])
+            table.rows = volumes.map { [$0.name, $0.path ?? ""] }
+            return global.emit(table.render())
+        }
+        var table = Table(header: ["Name", "Path", "Type", "Capacity", "Allocation"])
+        table.rows = volumes.map {
+            [$0.name, $0.path ?? "", $0.definition.type.rawValue, prettySize($0.definition.capacity),
+             prettySize($0.definition.allocation)]
+        }
+        global.emit(table.render())
+    }
+}
+
+struct VolInfo: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "vol-info", abstract: "storage vol information")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var vol: VolumeArgument
+    @Flag(name: .customLong("bytes"), help: "sizes are represented in bytes rather than pretty units") var bytes = false
+    @Flag(name: .customLong("physical"), help: "return the physical size of the volume in allocation field")
+    var physical = false
+    @Flag(name: .customLong("json"), help: "print as JSON") var asJSON = false
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        let v = try await VolumeArgument.lookup(host, try vol.values())
+        if asJSON { return global.emit(json(VolumeJSON(v))) }
+        let second = physical ? ("Physical:", v.definition.physical) : ("Allocation:", v.definition.allocation)
+        var out = field("Name:", v.name) + field("Type:", v.definition.type.rawValue)
+        for (label, value) in [("Capacity:", v.definition.capacity), second] {
+            out += field(label, bytes ? "\(value) bytes" : prettySize(value))
+        }
+        global.emit(out)
+    }
+}
+
+/// vol-dumpxml, vol-path, vol-key, vol-name, vol-pool: print one fact of a volume.
+struct VolDumpXML: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "vol-dumpxml", abstract: "vol information in XML")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var vol: VolumeArgument
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        global.emit(try await VolumeArgument.lookup(host, try vol.values()).xml)
+    }
+}
+
+struct VolPath: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "vol-path", abstract: "returns the volume path for a given volume name or key")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var vol: VolumeArgument
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        global.emit((try await VolumeArgument.lookup(host, try vol.values()).path ?? "") + "\n")
+    }
+}
+
+struct VolKey: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "vol-key", abstract: "returns the volume key for a given volume name or path")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var vol: VolumeArgument
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        global.emit((try await VolumeArgument.lookup(host, try vol.values()).key ?? "") + "\n")
+    }
+}
+
+struct VolName: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "vol-name", abstract: "returns the volume name for a given volume key or path")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var vol: VolumeArgument
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        global.emit(try await VolumeArgument.lookup(host, try vol.values()).name + "\n")
+    }
+}
+
+struct VolPool: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "vol-pool", abstract: "returns the storage pool for a given volume key or path")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var vol: VolumeArgument
+    @Flag(name: .customLong("uuid"), help: "return the pool uuid rather than pool name") var uuid = false
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        let v = try await VolumeArgument.lookup(host, try vol.values())
+        let pool = try await host.pool(named: v.pool)
+        global.emit((uuid ? StorageUUID.format(pool.uuid) : pool.name) + "\n")
+    }
+}
+
+struct VolDelete: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "vol-delete", abstract: "delete a vol")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var vol: VolumeArgument
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        let v = try await VolumeArgument.lookup(host, try vol.values())
+        try await host.deleteVolume(v.name, in: v.pool)
+        global.emit("Vol \(v.name) deleted\n")
+    }
+}
+
+struct VolWipe: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "vol-wipe", abstract: "wipe a vol")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var vol: VolumeArgument
+    @Option(name: .customLong("algorithm"), help: "perform selected wiping algorithm") var algorithm: String?
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        let v = try await VolumeArgument.lookup(host, try vol.values())
+        var chosen = WipeAlgorithm.zero
+        if let algorithm {
+            guard let a = WipeAlgorithm(rawValue: algorithm) else {
+                throw StorageError(
+                    .invalidArgument,
+                    "Unsupported algorithm '\(algorithm)': use \(WipeAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))",
+                    value: algorithm)
+            }
+            chosen = a
+        }
+        let bar = ProgressBar("wipe")
+        try await host.wipeVolume(v.name, in: v.pool, algorithm: chosen, progress: bar.handler)
+        bar.finish()
+        global.emit("Vol \(v.name) wiped\n")
+    }
+}
+
+struct VolResize: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "vol-resize", abstract: "resize a vol")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var vol: VolumeArgument
+    @Option(name: .customLong("capacity"), help: "new capacity for the vol, as scaled integer (default bytes)")
+    var capacity: String?
+    @Flag(name: .customLong("allocate"), help: "allocate the new capacity, rather than leaving it sparse") var allocate = false
+    @Flag(name: .customLong("delta"), help: "use capacity as a delta to current size, rather than the new size") var delta = false
+    @Flag(name: .customLong("shrink"), help: "allow the resize to shrink the volume") var shrink = false
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        var values = try vol.values(extra: ["capacity"])
+        if let capacity { values["capacity"] = capacity }
+        let v = try await VolumeArgument.lookup(host, values)
+        let text = try PositionalBinding.require(values, "capacity")
+        var number = text
+        if number.hasPrefix("+") { number.removeFirst() }
+        if number.hasPrefix("-") {
+            guard delta && shrink else {
+                throw StorageError(.invalidArgument, "negative size requires --delta and --shrink", value: text)
+            }
+            number.removeFirst()
+        }
+        let bytes = try VolumeArguments.size(number)
+        var options: ResizeOptions = []
+        if delta { options.insert(.delta) }
+        if shrink { options.insert(.shrink) }
+        if allocate { options.insert(.allocate) }
+        try await host.resizeVolume(v.name, in: v.pool, capacity: bytes, options: options)
+        global.emit(
+            delta ? "Size of volume '\(v.name)' successfully changed by \(text)\n"
+                : "Size of volume '\(v.name)' successfully changed to \(text)\n")
+    }
+}
+
+/// vol-upload and vol-download share their arguments.
+struct StreamArguments: ParsableArguments {
+    @Argument(help: "vol, file and pool by position") var positional: [String] = []
+    @Option(name: .customLong("vol"), help: "vol name, key or path") var vol: String?
+    @Option(name: .customLong("file"), help: "file") var file: String?
+    @Option(name: .customLong("pool"), help: "pool name or uuid") var pool: String?
+    @Option(name: .customLong("offset"), help: "volume offset to start at") var offset: UInt64 = 0
+    @Option(name: .customLong("length"), help: "amount of data to transfer") var length: UInt64?
+    @Flag(name: .customLong("sparse"), help: "preserve sparseness of volume") var sparse = false
+
+    func resolve(_ host: StorageHost) async throws(StorageError) -> (StorageVolume, String) {
+        let v = try PositionalBinding(order: ["vol", "file", "pool"]).bind(
+            named: ["vol": vol, "file": file, "pool": pool], positional: positional)
+        return (try await VolumeArgument.lookup(host, v), try PositionalBinding.require(v, "file"))
+    }
+}
+
+struct VolUpload: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "vol-upload", abstract: "upload file contents to a volume")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var stream: StreamArguments
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        let (v, file) = try await stream.resolve(host)
+        let bar = ProgressBar("upload")
+        try await host.uploadVolume(
+            v.name, in: v.pool, from: file, offset: stream.offset, length: stream.length, sparse: stream.sparse,
+            progress: bar.handler)
+        bar.finish()
+        if !global.quiet { print() }
+    }
+}
+
+struct VolDownload: HostCommand {
+    static let configuration = CommandConfiguration(commandName: "vol-download", abstract: "download volume contents to a file")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var stream: StreamArguments
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        let (v, file) = try await stream.resolve(host)
+        let bar = ProgressBar("download")
+        try await host.downloadVolume(
+            v.name, in: v.pool, to: file, offset: stream.offset, length: stream.length, sparse: stream.sparse,
+            progress: bar.handler)
+        bar.finish()
+        if !global.quiet { print() }
+    }
+}
