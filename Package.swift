@@ -81,6 +81,8 @@ let package = Package(
 
         .executableTarget(
             name: "DefineDirPool", dependencies: ["VirtStorage"], path: "Examples/DefineDirPool"),
+        .executableTarget(
+            name: "virt-storage-bench", dependencies: ["VirtStorage"], path: "Benchmarks/StorageBench"),
 
         .testTarget(name: "VirtStorageXMLTests", dependencies: ["VirtStorageXML"]),
         .testTarget(name: "VirtStorageTests", dependencies: ["VirtStorage"]),

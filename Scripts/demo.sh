@@ -1,23 +1,34 @@
 #!/bin/bash
-# The demo: builds virt-storage and shows the XML and commands it produces,
-# side by side with what libvirt 9.0 produces for the same requests.
+# The demo: a dir pool in a scratch directory, raw and qcow2 volumes, a listing
+# with details, and a clean-up, all through virt-storage (no daemon).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/bootstrap.sh >/dev/null
 swift build --product virt-storage >/dev/null 2>&1 || swift build --product virt-storage
-swift build --product DefineDirPool >/dev/null 2>&1 || swift build --product DefineDirPool
-VS=.build/debug/virt-storage
+VS="$PWD/.build/debug/virt-storage"
+
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/virtstorage-demo.XXXXXX")
+trap 'rm -rf "$SCRATCH"' EXIT
+export VIRT_STORAGE_ROOT="$SCRATCH/root"   # config, autostart and state live here, not in /etc
 
 run() { echo "\$ virt-storage $*"; "$VS" "$@"; }
-run pool-define-as demo-images dir --target /var/lib/virtstorage/demo-images --print-xml
-run pool-define-as demo-nfs netfs nfs.example.com /exports/images --source-format nfs --source-protocol-ver 4.1 --target /mnt/demo --print-xml
-run vol-create-as demo-images vm1.qcow2 20G --format qcow2 --allocation 0 --print-xml
-
-if command -v virsh >/dev/null 2>&1; then
-    echo "# the same request through libvirt 9.0's virsh (test driver):"
-    echo "\$ virsh vol-create-as default-pool vm1.qcow2 20G --format qcow2 --allocation 0 --print-xml"
-    virsh -c test:///default vol-create-as default-pool vm1.qcow2 20G --format qcow2 --allocation 0 --print-xml
+run pool-define-as demo dir --target "$SCRATCH/images"
+run pool-build demo
+run pool-start demo
+run vol-create-as demo disk.raw 1G --allocation 0
+run vol-create-as demo base.qcow2 10G --format qcow2
+run vol-create-as demo vm1.qcow2 10G --format qcow2 --backing-vol base.qcow2 --backing-vol-format qcow2
+run vol-list demo --details
+run pool-info demo
+run vol-dumpxml --pool demo vm1.qcow2
+if command -v qemu-img >/dev/null 2>&1; then
+    echo "\$ qemu-img info $SCRATCH/images/vm1.qcow2   # written natively, read by qemu"
+    qemu-img info "$SCRATCH/images/vm1.qcow2"
+    echo
 fi
-
-echo "# an embedding program (Examples/DefineDirPool):"
-.build/debug/DefineDirPool
+run pool-delete demo || true    # refused: the pool is active
+for v in vm1.qcow2 base.qcow2 disk.raw; do run vol-delete --pool demo "$v"; done
+run pool-destroy demo
+run pool-delete demo
+run pool-undefine demo
+echo "demo finished; $SCRATCH removed"

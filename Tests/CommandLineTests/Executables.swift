@@ -24,12 +24,13 @@ enum Executables {
     static let virsh = URL(fileURLWithPath: "/usr/bin/virsh")
     static var virshAvailable: Bool { FileManager.default.isExecutableFile(atPath: virsh.path) }
 
-    static func run(_ program: URL, _ arguments: [String]) throws -> Result {
+    static func run(_ program: URL, _ arguments: [String], environment extra: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = program
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["LC_ALL"] = "C"
+        environment.merge(extra) { $1 }
         process.environment = environment
         let out = Pipe()
         let err = Pipe()

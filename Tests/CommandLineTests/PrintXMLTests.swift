@@ -55,7 +55,15 @@ struct PrintXMLTests {
         "same output as virsh", .enabled(if: Executables.virshAvailable, "virsh (libvirt-clients) is not installed"),
         arguments: poolArgumentLists + volumeArgumentLists)
     func sameAsVirsh(arguments: [String]) throws {
-        let ours = try Executables.run(Executables.virtStorage, arguments)
+        // Our side gets an active dir pool named like the test driver's.
+        let root = NSTemporaryDirectory() + "virtstorage-printxml-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let env = ["VIRT_STORAGE_ROOT": root + "/root"]
+        let setup = try Executables.run(
+            Executables.virtStorage, ["pool-create-as", "default-pool", "dir", "--target", root + "/pool", "--build"],
+            environment: env)
+        #expect(setup.status == 0, "\(setup.stderr)")
+        let ours = try Executables.run(Executables.virtStorage, arguments, environment: env)
         let virsh = try Executables.virshTest(arguments)
         #expect(ours.status == virsh.status, "exit status for \(arguments): \(ours.stderr)")
         #expect(ours.stdout == virsh.stdout, "output for \(arguments)")

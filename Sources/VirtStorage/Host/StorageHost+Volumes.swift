@@ -32,7 +32,9 @@ extension StorageHost {
     /// A volume of any active pool by key.
     public func volume(key: String) throws(StorageError) -> StorageVolume {
         for (name, record) in records.sorted(by: { $0.key < $1.key }) where record.isActive {
-            if let volume = record.volumes.values.first(where: { $0.key == key }) { return volumeSnapshot(name, volume) }
+            if let volumeName = record.keys[key], let volume = record.volumes[volumeName] {
+                return volumeSnapshot(name, volume)
+            }
         }
         throw StorageError(.noSuchVolume, "no storage vol with matching key \(key)", value: key)
     }
@@ -73,7 +75,7 @@ extension StorageHost {
         guard let live = records[pool]?.live, let backend = try? backends.backend(for: live.type),
             let fresh = try? await backend.refreshVolume(volume, in: live)
         else { return }
-        records[pool]?.volumes[volume.name] = fresh
+        records[pool]?.put(fresh)
     }
 
     func require(_ capability: BackendCapabilities, _ backend: any StorageBackend, _ what: String)
@@ -131,16 +133,15 @@ extension StorageHost {
         progress: ProgressHandler?
     ) async throws(StorageError) -> StorageVolume {
         var vol = volume
-        let record = try activeRecord(pool)
-        let def = record.definition
+        let def = try activeRecord(pool).definition
         let backend = try backends.backend(for: def.type)
         try require(source == nil ? .createVolume : .buildVolumeFrom, backend, "volume creation")
-        if record.volumes[vol.name] != nil || record.busyVolumes[vol.name] != nil {
+        if records[pool]?.volumes[vol.name] != nil || records[pool]?.busyVolumes[vol.name] != nil {
             throw StorageError(
                 .volumeExists, "storage volume name '\(vol.name)' already in use.", value: vol.name)
         }
         try backend.prepareVolume(&vol, in: def)
-        if let key = vol.key, record.volumes.values.contains(where: { $0.key == key }) {
+        if let key = vol.key, records[pool]?.keys[key] != nil {
             throw StorageError(.volumeExists, "storage volume key '\(key)' already in use.", value: key)
         }
         if let source, let busy = records[source.pool]?.busyVolumes[source.name], busy == "creation" {
@@ -148,7 +149,7 @@ extension StorageHost {
                 .operationInvalid, "volume '\(source.name)' is still being allocated.", value: source.name)
         }
         try beginJob(pool, volume: vol.name, "creation")
-        records[pool]?.volumes[vol.name] = vol
+        records[pool]?.put(vol)
         if let source, source.pool != pool { records[source.pool]?.jobs += 1 }
         defer {
             if let source, source.pool != pool { records[source.pool]?.jobs -= 1 }
@@ -157,7 +158,7 @@ extension StorageHost {
             try await backend.buildVolume(
                 vol, from: source?.definition, in: def, preallocateMetadata: preallocateMetadata, progress: progress)
         } catch {
-            records[pool]?.volumes[vol.name] = nil
+            records[pool]?.remove(vol.name)
             endJob(pool, volume: vol.name)
             throw error
         }
@@ -183,7 +184,7 @@ extension StorageHost {
             endJob(pool, volume: vol.name)
             throw error
         }
-        records[pool]?.volumes[vol.name] = nil
+        records[pool]?.remove(vol.name)
         endJob(pool, volume: vol.name)
         emit(.volume(pool: pool, name: vol.name, change: .deleted))
     }

@@ -17,8 +17,27 @@ public actor StorageHost {
         /// Volume jobs (create, clone, wipe, upload, ...) under way.
         var jobs = 0
         /// Volumes by name, and the names being built or in use by a job.
-        var volumes: [String: VolumeDefinition] = [:]
+        private(set) var volumes: [String: VolumeDefinition] = [:]
+        /// Volume names by key, so key lookups and duplicate checks are O(1).
+        private(set) var keys: [String: String] = [:]
         var busyVolumes: [String: String] = [:]
+
+        mutating func put(_ volume: VolumeDefinition) {
+            if let old = volumes[volume.name]?.key { keys[old] = nil }
+            volumes[volume.name] = volume
+            if let key = volume.key { keys[key] = volume.name }
+        }
+
+        mutating func remove(_ name: String) {
+            if let key = volumes.removeValue(forKey: name)?.key { keys[key] = nil }
+        }
+
+        mutating func replaceVolumes(_ all: [String: VolumeDefinition]) {
+            volumes = all
+            keys = [:]
+            keys.reserveCapacity(all.count)
+            for (name, volume) in all { if let key = volume.key { keys[key] = name } }
+        }
 
         var definition: PoolDefinition { live ?? pendingConfig ?? config! }
         var isActive: Bool { live != nil }
@@ -308,7 +327,7 @@ public actor StorageHost {
             if records[name]?.live != nil { try? await backend.stop(def) }
             records[name]?.live = nil
             records[name]?.starting = false
-            records[name]?.volumes = [:]
+            records[name]?.replaceVolumes([:])
             throw error
         }
         emit(.pool(name: name, change: .started))
@@ -325,7 +344,7 @@ public actor StorageHost {
         unlink(files.statePath(name))
         if var current = records[name] {
             current.live = nil
-            current.volumes = [:]
+            current.replaceVolumes([:])
             if let pending = current.pendingConfig {
                 current.config = pending
                 current.pendingConfig = nil
@@ -399,7 +418,8 @@ public actor StorageHost {
         }
         // Volumes being built stay listed as they were.
         for (busy, _) in record.busyVolumes where byName[busy] == nil { byName[busy] = record.volumes[busy] }
-        record.volumes = byName
+        records[name] = nil  // drop our reference so the update below happens in place
+        record.replaceVolumes(byName)
         records[name] = record
     }
 

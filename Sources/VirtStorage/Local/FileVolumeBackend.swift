@@ -39,14 +39,13 @@ extension FileVolumeBackend {
         }
         closedir(handle)
         let volumes = ConcurrentMap.map(names) { name in FileVolumes.describe(path: dir + "/" + name, name: name) }
-            .compactMap { $0 }
         var fs = statvfs()
         guard statvfs(dir, &fs) == 0 else { throw SystemError.make("cannot statvfs '\(dir)'", path: dir) }
         let block = UInt64(fs.f_frsize)
         let sizes = PoolSizes(
             capacity: UInt64(fs.f_blocks) * block, allocation: (UInt64(fs.f_blocks) - UInt64(fs.f_bfree)) * block,
             available: UInt64(fs.f_bavail) * block)
-        return (sizes, volumes.sorted { $0.name < $1.name })
+        return (sizes, volumes)
     }
 
     public func prepareVolume(_ volume: inout VolumeDefinition, in pool: PoolDefinition) throws(StorageError) {
@@ -128,7 +127,6 @@ extension FileVolumeBackend {
         try SparseCopy.copy(
             from: input, fromPath: file, to: output, toPath: path, offset: 0, length: count,
             destinationOffset: offset, sparse: sparse, progress: progress)
-        guard fsync(output) == 0 else { throw SystemError.make("cannot sync '\(path)'", path: path) }
     }
 
     public func downloadVolume(
@@ -155,13 +153,17 @@ extension FileVolumeBackend {
     }
 }
 
-/// Maps over an array on all cores, keeping order (pool refresh probes many files).
+/// Maps over an array on all cores, keeping order and dropping nil results
+/// (pool refresh probes many files).
 enum ConcurrentMap {
-    static func map<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
-        guard items.count > 64 else { return items.map(transform) }
+    static func map<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R?) -> [R] {
+        guard items.count > 64 else { return items.compactMap(transform) }
         let results = UnsafeMutableBufferPointer<R?>.allocate(capacity: items.count)
         results.initialize(repeating: nil)
-        defer { results.deallocate() }
+        defer {
+            results.deinitialize()
+            results.deallocate()
+        }
         let box = UncheckedBox(results)
         let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount * 4, items.count / 16))
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
@@ -171,7 +173,12 @@ enum ConcurrentMap {
                 i += chunks
             }
         }
-        return results.map { $0! }
+        var out: [R] = []
+        out.reserveCapacity(items.count)
+        for i in 0..<items.count {
+            if let r = results[i].take() { out.append(r) }
+        }
+        return out
     }
 
     /// Each index is written by exactly one iteration, so sharing is safe.

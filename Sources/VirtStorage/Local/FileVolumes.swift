@@ -19,10 +19,7 @@ public enum FileVolumes {
     /// A volume for the file at `path`, as pool refresh reports it; nil for
     /// things that are not volumes (sockets, fifos, dangling links).
     public static func describe(path: String, name: String) -> VolumeDefinition? {
-        var lst = stat()
-        guard lstat(path, &lst) == 0 else { return nil }
-        let kind = lst.st_mode & S_IFMT
-        if kind == S_IFIFO || kind == S_IFSOCK { return nil }
+        // O_NONBLOCK: a fifo opens at once and is skipped below; sockets do not open.
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -193,17 +190,21 @@ public enum FileVolumes {
         var done: UInt64 = 0
         while done < length {
             let n = Int(min(UInt64(chunk.count), length - done))
-            try writeAll(fd: fd, Array(chunk.prefix(n)), at: done, path: path)
+            try writeAll(fd: fd, chunk, count: n, at: done, path: path)
             done += UInt64(n)
             progress?(done, length)
         }
     }
 
-    static func writeAll(fd: Int32, _ bytes: [UInt8], at offset: UInt64, path: String) throws(StorageError) {
+    /// Writes the first `count` bytes (all by default) at `offset`, retrying short writes.
+    static func writeAll(fd: Int32, _ bytes: [UInt8], count: Int? = nil, at offset: UInt64, path: String)
+        throws(StorageError)
+    {
+        let total = count ?? bytes.count
         var written = 0
-        while written < bytes.count {
+        while written < total {
             let n = bytes.withUnsafeBytes {
-                pwrite(fd, $0.baseAddress! + written, bytes.count - written, off_t(offset) + off_t(written))
+                pwrite(fd, $0.baseAddress! + written, total - written, off_t(offset) + off_t(written))
             }
             if n < 0 {
                 if errno == EINTR { continue }

@@ -2,21 +2,25 @@ import Foundation
 
 /// Recognises image formats from their headers, natively (no qemu-img), the
 /// way libvirt's storage file prober does: raw, qcow, qcow2, qed, vmdk, vpc,
-/// vdi, iso, dmg, bochs, cloop, cow, and LUKS (reported as raw + luks).
+/// vdi, iso, bochs, cloop, cow, and LUKS (reported as raw + luks). Like
+/// libvirt, dmg is not recognised by content.
 public enum ImageFormatProbe {
     /// Bytes read from the start of a file; enough for every header but iso.
     static let headerSize = 4096
 
-    /// Probes the open file `fd` of `fileSize` bytes.
+    /// Bytes read in one go when the file is long enough to be an ISO image:
+    /// the ISO 9660 volume descriptor sits at 32769.
+    static let longHeaderSize = 32774
+
+    /// Probes the open file `fd` of `fileSize` bytes with a single read.
     public static func probe(fd: Int32, fileSize: UInt64) -> ImageHeader {
-        var buffer = [UInt8](repeating: 0, count: headerSize)
-        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, headerSize, 0) }
-        let header = ByteReader(bytes: Array(buffer.prefix(max(0, n))))
+        let size = fileSize >= UInt64(longHeaderSize) ? longHeaderSize : headerSize
+        var buffer = [UInt8](repeating: 0, count: size)
+        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, size, 0) }
+        if n < size { buffer.removeSubrange(max(0, n)...) }
+        let header = ByteReader(bytes: buffer)
         if let known = probe(header) { return known }
-        if fileSize >= 512, let dmg = readAt(fd, Int64(fileSize) - 512, 4), dmg == Array("koly".utf8) {
-            return ImageHeader(format: "dmg")
-        }
-        if fileSize >= 32774, let iso = readAt(fd, 32769, 5), iso == Array("CD001".utf8) {
+        if header.matches(Array("CD001".utf8), at: 32769) {
             var h = ImageHeader(format: "iso")
             h.capacity = fileSize
             return h
@@ -32,12 +36,6 @@ public enum ImageFormatProbe {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw SystemError.make("cannot stat '\(path)'", path: path) }
         return probe(fd: fd, fileSize: UInt64(st.st_size))
-    }
-
-    private static func readAt(_ fd: Int32, _ offset: Int64, _ count: Int) -> [UInt8]? {
-        var buf = [UInt8](repeating: 0, count: count)
-        let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(offset)) }
-        return n == count ? buf : nil
     }
 
     /// Formats recognised from the first `headerSize` bytes.

@@ -44,10 +44,10 @@ enum SparseCopy {
                         path: fromPath)
                 }
                 let target = destinationOffset + (position - offset)
-                if sparse && buffer[0..<n].allSatisfy({ $0 == 0 }) {
+                if sparse && isZero(buffer, count: n) {
                     try punch(output, toPath, at: target, length: UInt64(n))
                 } else {
-                    try FileVolumes.writeAll(fd: output, Array(buffer[0..<n]), at: target, path: toPath)
+                    try FileVolumes.writeAll(fd: output, buffer, count: n, at: target, path: toPath)
                 }
                 position += UInt64(n)
                 progress?(position - offset, length)
@@ -59,6 +59,17 @@ enum SparseCopy {
             guard ftruncate(output, off_t(destinationOffset + length)) == 0 else {
                 throw SystemError.make("cannot extend '\(toPath)'", path: toPath)
             }
+        }
+    }
+
+    /// Whether the first `count` bytes are all zero, eight at a time.
+    static func isZero(_ buffer: [UInt8], count: Int) -> Bool {
+        buffer.withUnsafeBytes { raw in
+            let words = count / 8
+            let p = raw.baseAddress!
+            for i in 0..<words where p.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self) != 0 { return false }
+            for i in words * 8..<count where raw[i] != 0 { return false }
+            return true
         }
     }
 
@@ -74,7 +85,7 @@ enum SparseCopy {
         var done: UInt64 = 0
         while done < length {
             let n = Int(min(UInt64(chunk), length - done))
-            try FileVolumes.writeAll(fd: fd, Array(zeros.prefix(n)), at: offset + done, path: path)
+            try FileVolumes.writeAll(fd: fd, zeros, count: n, at: offset + done, path: path)
             done += UInt64(n)
         }
     }

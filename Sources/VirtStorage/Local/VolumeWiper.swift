@@ -86,7 +86,7 @@ enum VolumeWiper {
         while offset < size {
             if let random { random.pointee.fill(&buffer) }
             let n = Int(min(UInt64(buffer.count), size - offset))
-            try FileVolumes.writeAll(fd: fd, n == buffer.count ? buffer : Array(buffer.prefix(n)), at: offset, path: path)
+            try FileVolumes.writeAll(fd: fd, buffer, count: n, at: offset, path: path)
             offset += UInt64(n)
             advance(UInt64(n))
         }
@@ -117,7 +117,7 @@ enum VolumeWiper {
             var offset = UInt64(data)
             while offset < end {
                 let n = Int(min(UInt64(zeros.count), end - offset))
-                try FileVolumes.writeAll(fd: fd, n == zeros.count ? zeros : Array(zeros.prefix(n)), at: offset, path: path)
+                try FileVolumes.writeAll(fd: fd, zeros, count: n, at: offset, path: path)
                 offset += UInt64(n)
                 advance(UInt64(n))
             }

@@ -40,8 +40,8 @@ public struct VolumeTarget: Sendable, Equatable, Hashable, Codable {
     /// Image format (raw, qcow2, ...) or partition type for disk pools.
     public var format: String?
     public var permissions: Permissions?
-    public var timestamps: VolumeTimestamps?
-    public var encryption: VolumeEncryption?
+    @BoxedOptional public var timestamps: VolumeTimestamps?
+    @BoxedOptional public var encryption: VolumeEncryption?
     /// qcow2 compatibility level ("0.10", "1.1").
     public var compat: String?
     /// Ask btrfs not to copy-on-write the file.
@@ -84,7 +84,7 @@ public struct VolumeDefinition: Sendable, Equatable, Hashable, Codable {
     /// Size on disk of the container (file size); written only when non-zero.
     public var physical: UInt64 = 0
     public var target: VolumeTarget
-    public var backingStore: VolumeTarget?
+    @BoxedOptional public var backingStore: VolumeTarget?
 
     public init(name: String, capacity: UInt64 = 0, target: VolumeTarget = VolumeTarget()) {
         self.name = name

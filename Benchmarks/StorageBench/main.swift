@@ -1,0 +1,120 @@
+// The VirtStorage side of Benchmarks/run.sh: each workload runs in process
+// through the library, as an embedder would use it, and prints
+// "key=value" lines (seconds, bytes) for the script to compare with libvirt.
+import Foundation
+import VirtStorage
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func peakRSSKiB() -> Int {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+    return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+}
+
+func pool(_ work: String, _ target: String) async throws -> StorageHost {
+    let host = try await StorageHost(directories: .root(work + "/root"))
+    try await host.define(xml: "<pool type='dir'><name>bench</name><target><path>\(target)</path></target></pool>")
+    try await host.start("bench", build: .normal)
+    return host
+}
+
+func report(_ key: String, _ value: Double) { print("\(key)=\(String(format: "%.4f", value))") }
+
+let args = CommandLine.arguments
+guard args.count >= 3 else {
+    print("usage: virt-storage-bench create|prepare|refresh|qcow2|wipe|stream WORKDIR [ARGS]")
+    exit(2)
+}
+let work = args[2]
+do {
+    switch args[1] {
+    case "create":
+        let count = Int(args.count > 3 ? args[3] : "2000") ?? 2000
+        let host = try await pool(work, work + "/pool")
+        let start = now()
+        for i in 0..<count {
+            try await host.createVolume(
+                in: "bench",
+                xml: "<volume><name>a\(i).img</name><capacity unit='M'>1</capacity><allocation>0</allocation><target><format type='raw'/></target></volume>"
+            )
+        }
+        report("create", now() - start)
+    case "prepare":
+        // 9000 sparse 1 MiB raw files and 1000 1 GiB qcow2 images.
+        let dir = work
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let qcow2 = try QCow2Writer(capacity: 1 << 30).bytes()
+        for i in 0..<9000 {
+            let fd = open(dir + "/r\(i).img", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            ftruncate(fd, 1 << 20)
+            close(fd)
+        }
+        for i in 0..<1000 {
+            _ = FileManager.default.createFile(atPath: dir + "/q\(i).qcow2", contents: Data(qcow2))
+        }
+    case "refresh":
+        let target = args[3]
+        let host = try await pool(work, target)
+        var best = Double.infinity
+        for _ in 0..<3 {
+            let start = now()
+            try await host.refresh("bench")
+            best = min(best, now() - start)
+        }
+        report("refresh", best)
+        // (c) what vol-list --details needs: every volume with its details, as text.
+        var bestList = Double.infinity
+        var lines = 0
+        for _ in 0..<3 {
+            let start = now()
+            let volumes = try await host.volumes(in: "bench")
+            var out = ""
+            out.reserveCapacity(volumes.count * 100)
+            for v in volumes {
+                out += " \(v.name)   \(v.path ?? "")   \(v.definition.type.rawValue)   \(v.definition.capacity)   \(v.definition.allocation)\n"
+            }
+            lines = out.utf8.count
+            bestList = min(bestList, now() - start)
+        }
+        report("list", bestList)
+        print("volumes=\(try await host.volumes(in: "bench").count) listbytes=\(lines)")
+        print("peak_rss_kib=\(peakRSSKiB())")
+    case "qcow2":
+        let host = try await pool(work, work + "/pool")
+        let start = now()
+        try await host.createVolume(
+            in: "bench", xml: "<volume><name>big.qcow2</name><capacity unit='G'>10</capacity><target><format type='qcow2'/></target></volume>")
+        report("qcow2", now() - start)
+    case "wipe":
+        let host = try await pool(work, work + "/pool")
+        try await host.createVolume(
+            in: "bench", xml: "<volume><name>w.img</name><capacity unit='M'>256</capacity><target><format type='raw'/></target></volume>")
+        let start = now()
+        try await host.wipeVolume("w.img", in: "bench", algorithm: .zero)
+        report("wipe", now() - start)
+    case "stream":
+        let source = args[3]
+        let host = try await pool(work, work + "/pool")
+        try await host.createVolume(
+            in: "bench", xml: "<volume><name>s.img</name><capacity unit='G'>1</capacity><allocation>0</allocation><target><format type='raw'/></target></volume>")
+        var start = now()
+        try await host.uploadVolume("s.img", in: "bench", from: source, sparse: true)
+        report("upload", now() - start)
+        start = now()
+        try await host.downloadVolume("s.img", in: "bench", to: work + "/down.img", sparse: true)
+        report("download", now() - start)
+    case "sizes":
+        print("VolumeDefinition=\(MemoryLayout<VolumeDefinition>.size) VolumeTarget=\(MemoryLayout<VolumeTarget>.size) Permissions=\(MemoryLayout<Permissions>.size)")
+    default:
+        print("unknown workload \(args[1])")
+        exit(2)
+    }
+} catch {
+    print("error: \(error)")
+    exit(1)
+}

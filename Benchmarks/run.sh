@@ -1,0 +1,96 @@
+#!/bin/bash
+# Runs the same storage workloads through libvirt 9.0 (libvirtd's storage
+# driver, driven by virsh) and through VirtStorage (in process, release
+# build), in one run, and prints each time and the ratio VirtStorage/libvirt.
+# Installs libvirt-daemon and libvirt-clients when missing; needs root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ "$(id -u)" -eq 0 ] || { echo "benchmarks need root (libvirtd's system storage driver)" >&2; exit 1; }
+for p in libvirt-daemon libvirt-clients qemu-utils; do
+    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || MISSING="${MISSING:-} $p"
+done
+if [ -n "${MISSING:-}" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $MISSING >/dev/null
+fi
+swift build -c release --product virt-storage-bench >/dev/null
+BENCH=$(swift build -c release --show-bin-path)/virt-storage-bench
+
+W=$(mktemp -d /var/tmp/virtstorage-bench.XXXXXX)
+V="virsh -q -c storage:///system"
+cleanup() {
+    for p in bencha benchb benchd; do $V pool-destroy $p >/dev/null 2>&1 || true; $V pool-undefine $p >/dev/null 2>&1 || true; done
+    Scripts/libvirt-down.sh >/dev/null || true
+    rm -rf "$W"
+}
+trap cleanup EXIT
+Scripts/libvirt-up.sh >/dev/null
+LPID=$(cat "${LIBVIRT_RUN_DIR:-/tmp/virtstorage-libvirt}/libvirtd.pid")
+
+t() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
+best() { printf '%s\n' "$@" | sort -g | head -1; }
+vpool() { $V pool-define-as "$1" dir --target "$2" >/dev/null; $V pool-build "$1" >/dev/null; $V pool-start "$1" >/dev/null; }
+vunpool() { $V pool-destroy "$1" >/dev/null; $V pool-undefine "$1" >/dev/null; }
+declare -A L O
+
+echo "workload (a): create 2000 sparse 1 MiB raw volumes"
+for i in $(seq 1 2000); do echo "vol-create-as bencha a$i.img 1M --allocation 0 --format raw"; done > "$W/cmds-a"
+vpool bencha "$W/la"
+L[a]=$(t sh -c "$V < '$W/cmds-a'")
+vunpool bencha
+O[a]=$("$BENCH" create "$W/oa" 2000 | sed -n 's/^create=//p')
+
+echo "workload (b)/(c): refresh and list a pool of 10000 files (9000 raw, 1000 qcow2)"
+"$BENCH" prepare "$W/files"
+vpool benchb "$W/files"        # the first scan warms the page cache for both sides
+r1=$(t $V pool-refresh benchb); r2=$(t $V pool-refresh benchb); r3=$(t $V pool-refresh benchb)
+L[b]=$(best "$r1" "$r2" "$r3")
+c1=$(t $V vol-list benchb --details); c2=$(t $V vol-list benchb --details); c3=$(t $V vol-list benchb --details)
+L[c]=$(best "$c1" "$c2" "$c3")
+LRSS=$(awk '/^VmRSS/{print $2}' /proc/"$LPID"/status)
+OUT=$("$BENCH" refresh "$W/ob" "$W/files")
+O[b]=$(echo "$OUT" | sed -n 's/^refresh=//p'); O[c]=$(echo "$OUT" | sed -n 's/^list=//p')
+ORSS=$(echo "$OUT" | sed -n 's/^peak_rss_kib=//p')
+vunpool benchb
+
+echo "workload (d): create a 10 GiB qcow2"
+vpool benchd "$W/ld"
+d=(); for i in 1 2 3; do d+=("$(t $V vol-create-as benchd big.qcow2 10G --format qcow2)"); $V vol-delete --pool benchd big.qcow2 >/dev/null; done
+L[d]=$(best "${d[@]}")
+od=(); for i in 1 2 3; do od+=("$("$BENCH" qcow2 "$W/od$i" | sed -n 's/^qcow2=//p')"); done
+O[d]=$(best "${od[@]}")
+
+echo "workload (e): zero-wipe a 256 MiB fully allocated raw volume"
+e=(); for i in 1 2 3; do
+    $V vol-create-as benchd w.img 256M --format raw >/dev/null
+    e+=("$(t $V vol-wipe --pool benchd w.img --algorithm zero)"); $V vol-delete --pool benchd w.img >/dev/null
+done
+L[e]=$(best "${e[@]}")
+oe=(); for i in 1 2 3; do oe+=("$("$BENCH" wipe "$W/oe$i" | sed -n 's/^wipe=//p')"); rm -rf "$W/oe$i"; done
+O[e]=$(best "${oe[@]}")
+
+echo "workload (f): upload and download a 1 GiB sparse image with 10% data"
+SRC="$W/src.img"
+truncate -s 1G "$SRC"
+for i in $(seq 0 9); do dd if=/dev/urandom of="$SRC" bs=1M count=10 seek=$((i * 100 + 7)) conv=notrunc status=none; done
+$V vol-create-as benchd s.img 1G --allocation 0 --format raw >/dev/null
+up=$(t $V vol-upload --pool benchd s.img "$SRC" --sparse)
+down=$(t $V vol-download --pool benchd s.img "$W/ldown.img" --sparse)
+L[f]=$(echo "$up + $down" | bc -l)
+cmp -s "$SRC" "$W/ldown.img" || echo "warning: libvirt's download differs from the source"
+OUT=$("$BENCH" stream "$W/of" "$SRC")
+O[f]=$(echo "$(echo "$OUT" | sed -n 's/^upload=//p') + $(echo "$OUT" | sed -n 's/^download=//p')" | bc -l)
+cmp -s "$SRC" "$W/of/down.img" || { echo "VirtStorage's download differs from the source" >&2; exit 1; }
+vunpool benchd
+
+echo
+printf '%-52s %12s %12s %8s %8s\n' "workload" "libvirt s" "VirtStor s" "ratio" "target"
+declare -A NAME=([a]="(a) create 2000 sparse raw volumes" [b]="(b) refresh 10000 files" \
+    [c]="(c) list 10000 volumes with details" [d]="(d) create a 10 GiB qcow2" \
+    [e]="(e) zero-wipe 256 MiB allocated raw" [f]="(f) upload+download 1 GiB, 10% data, sparse")
+declare -A TARGET=([a]=0.05 [b]=0.25 [c]=0.02 [d]=0.1 [e]=0.5 [f]=0.5)
+for k in a b c d e f; do
+    ratio=$(echo "${O[$k]} / ${L[$k]}" | bc -l)
+    printf '%-52s %12.4f %12.4f %8.4f %8s\n' "${NAME[$k]}" "${L[$k]}" "${O[$k]}" "$ratio" "<= ${TARGET[$k]}"
+done
+printf '%-52s %9s KiB %9s KiB %8.4f\n' "peak memory with 10000 volumes" "$LRSS" "$ORSS" "$(echo "$ORSS / $LRSS" | bc -l)"
