@@ -10,7 +10,7 @@ qemu-utils parted lvm2 e2fsprogs xfsprogs btrfs-progs
 tgt libiscsi-bin
 ceph-mon ceph-osd ceph-common
 glusterfs-server glusterfs-client
-libvirt-clients
+libvirt-clients libvirt-daemon bc
 "
 
 missing=""

@@ -27,6 +27,10 @@ echo "virt-storage without traits links none of librbd, librados, libgfapi, libp
 echo "== example programs"
 .build/debug/DefineDirPool > "$LOG_DIR/example.log" 2>&1 || { cat "$LOG_DIR/example.log"; fail "example DefineDirPool"; }
 
+echo "== libvirtd 9.0 (storage driver) for the side-by-side tests"
+Scripts/libvirt-up.sh || fail "libvirtd did not start"
+trap 'Scripts/libvirt-down.sh >/dev/null' EXIT
+
 echo "== swift test"
 swift test 2>&1 | tee "$LOG_DIR/test.log" | grep -E '^(✔|✘|➜|⚠)|error:|passed after|failed after' | grep -v 'Test case passing' || true
 status=${PIPESTATUS[0]}

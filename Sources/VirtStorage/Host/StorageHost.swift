@@ -444,10 +444,11 @@ public actor StorageHost {
         records[name]?.autostart = enabled
     }
 
-    /// The pool's XML: the live definition, or with `inactive` the one used at next start.
+    /// The pool's XML: the live definition; with `inactive`, a redefinition
+    /// waiting for the next start, if there is one (libvirt's rule).
     public func xml(_ name: String, inactive: Bool = false) throws(StorageError) -> String {
         let record = try record(name)
-        if inactive, let config = record.pendingConfig ?? record.config { return PoolXML.format(config) }
+        if inactive, let pending = record.pendingConfig { return PoolXML.format(pending) }
         return PoolXML.format(record.definition)
     }
 }

@@ -41,10 +41,11 @@ extension FileVolumeBackend {
         let volumes = ConcurrentMap.map(names) { name in FileVolumes.describe(path: dir + "/" + name, name: name) }
         var fs = statvfs()
         guard statvfs(dir, &fs) == 0 else { throw SystemError.make("cannot statvfs '\(dir)'", path: dir) }
+        // As libvirt: available counts the blocks reserved for root too.
         let block = UInt64(fs.f_frsize)
-        let sizes = PoolSizes(
-            capacity: UInt64(fs.f_blocks) * block, allocation: (UInt64(fs.f_blocks) - UInt64(fs.f_bfree)) * block,
-            available: UInt64(fs.f_bavail) * block)
+        let capacity = UInt64(fs.f_blocks) * block
+        let available = UInt64(fs.f_bfree) * block
+        let sizes = PoolSizes(capacity: capacity, allocation: capacity - available, available: available)
         return (sizes, volumes)
     }
 

@@ -75,6 +75,7 @@ public enum FileVolumes {
     ) {
         target.format = header.format
         target.compat = header.compat
+        target.clusterSize = header.clusterSize
         target.features = header.features
         if let encryption = header.encryption {
             target.encryption = VolumeEncryption(format: encryption)

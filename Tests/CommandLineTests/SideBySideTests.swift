@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+
+/// virt-storage and libvirt 9.0's virsh (against a real libvirtd, storage
+/// driver only, started by Scripts/libvirt-up.sh) on the same directory of
+/// images: the outputs a user reads must be the same.
+@Suite("virt-storage beside virsh on a real libvirtd", .serialized)
+struct SideBySideTests {
+    static var libvirtdAvailable: Bool {
+        Executables.virshAvailable
+            && ((try? Executables.run(Executables.virsh, ["-q", "-c", "storage:///system", "uri"]).status) == 0)
+    }
+
+    static let qemuImg = URL(fileURLWithPath: "/usr/bin/qemu-img")
+
+    /// Runs the same verb on both sides.
+    struct Sides {
+        let env: [String: String]
+        func ours(_ args: [String]) throws -> Executables.Result {
+            try Executables.run(Executables.virtStorage, args, environment: env)
+        }
+        func virsh(_ args: [String]) throws -> Executables.Result {
+            try Executables.run(Executables.virsh, ["-c", "storage:///system"] + args)
+        }
+    }
+
+    /// Lines that legitimately differ between two reads of a live pool.
+    static func stable(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { line in
+                !["<atime>", "Allocation:", "Available:", "<allocation unit='bytes'>", "<available unit='bytes'>"]
+                    .contains { line.contains($0) } || line.contains("<allocation unit='bytes'>0<")
+            }
+            .joined(separator: "\n")
+    }
+
+    @Test(
+        "same output for the same pool",
+        .enabled(if: libvirtdAvailable, "no libvirtd on storage:///system (Scripts/libvirt-up.sh starts one as root)"))
+    func sameOutput() throws {
+        let base = NSTemporaryDirectory() + "virtstorage-side-\(UUID().uuidString.prefix(8))"
+        let dir = base + "/images"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let name = "side-\(UUID().uuidString.prefix(8).lowercased())"
+        let uuid = UUID().uuidString.lowercased()
+        let sides = Sides(env: ["VIRT_STORAGE_ROOT": base + "/root"])
+        let xml = "<pool type='dir'><name>\(name)</name><uuid>\(uuid)</uuid><target><path>\(dir)</path></target></pool>"
+        let xmlFile = base + "/pool.xml"
+        try xml.write(toFile: xmlFile, atomically: true, encoding: .utf8)
+
+        // Images made by qemu-img, so neither side wrote them.
+        for (args) in [
+            ["create", "-q", "-f", "raw", dir + "/disk.raw", "64M"],
+            ["create", "-q", "-f", "qcow2", dir + "/base.qcow2", "1G"],
+            ["create", "-q", "-f", "qcow2", "-o", "compat=1.1,lazy_refcounts=on", dir + "/v3.qcow2", "2G"],
+            ["create", "-q", "-f", "qcow2", "-b", dir + "/base.qcow2", "-F", "qcow2", dir + "/top.qcow2"],
+            ["create", "-q", "-f", "vmdk", dir + "/old.vmdk", "100M"],
+        ] {
+            #expect(try Executables.run(Self.qemuImg, args).status == 0)
+        }
+
+        for side in [sides.virsh, sides.ours] {
+            #expect(try side(["pool-define", xmlFile]).status == 0)
+            #expect(try side(["pool-start", name]).status == 0)
+        }
+        defer {
+            _ = try? sides.virsh(["pool-destroy", name])
+            _ = try? sides.virsh(["pool-undefine", name])
+        }
+
+        let verbs: [[String]] = [
+            ["vol-list", name], ["vol-list", name, "--details"], ["pool-info", name], ["pool-dumpxml", name],
+            ["pool-dumpxml", name, "--inactive"], ["pool-list", "--all", "--name"],
+        ] + ["disk.raw", "base.qcow2", "v3.qcow2", "top.qcow2", "old.vmdk"].flatMap { vol in
+            [
+                ["vol-info", "--pool", name, vol], ["vol-info", "--pool", name, vol, "--bytes"],
+                ["vol-dumpxml", "--pool", name, vol], ["vol-path", "--pool", name, vol], ["vol-key", "--pool", name, vol],
+            ]
+        }
+        for verb in verbs {
+            let theirs = try sides.virsh(verb)
+            let ours = try sides.ours(verb)
+            #expect(ours.status == theirs.status, "\(verb): \(ours.stderr)")
+            if verb.first == "pool-list" {
+                // Our host has only this pool; libvirt may have others.
+                #expect(theirs.stdout.contains(ours.stdout.trimmingCharacters(in: .newlines)))
+            } else {
+                #expect(Self.stable(ours.stdout) == Self.stable(theirs.stdout), "\(verb)")
+            }
+        }
+    }
+}
