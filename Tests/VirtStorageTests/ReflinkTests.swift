@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+
+@testable import VirtStorage
+
+/// Clones on xfs and btrfs share extents (reflink) instead of copying, on
+/// real filesystems made on loop devices.
+@Suite("reflink clones on xfs and btrfs loop mounts", .serialized)
+struct ReflinkTests {
+    static var canLoopMount: Bool {
+        getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/losetup")
+            && FileManager.default.fileExists(atPath: "/dev/loop-control")
+    }
+
+    /// A filesystem of `type` on a loop device, mounted for the test's duration.
+    final class LoopMount {
+        let image: String
+        let device: String
+        let mountPoint: String
+
+        init(_ type: String, sizeMiB: Int, in scratch: Scratch) throws {
+            image = scratch.sub("\(type).img")
+            mountPoint = scratch.sub("mnt-\(type)")
+            try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+            _ = try Scratch.run("/usr/bin/truncate", ["-s", "\(sizeMiB)M", image])
+            let (status, out) = try Scratch.run("/usr/sbin/losetup", ["-f", "--show", image])
+            guard status == 0 else { throw StorageError(.operationFailed, "losetup: \(out)") }
+            device = out.trimmingCharacters(in: .whitespacesAndNewlines)
+            let mkfs = type == "xfs" ? ["/usr/sbin/mkfs.xfs", "-q", "-f", device] : ["/usr/sbin/mkfs.btrfs", "-q", "-f", device]
+            let (mkfsStatus, mkfsOut) = try Scratch.run(mkfs[0], Array(mkfs.dropFirst()))
+            guard mkfsStatus == 0 else {
+                _ = try? Scratch.run("/usr/sbin/losetup", ["-d", device])
+                throw StorageError(.operationFailed, "mkfs: \(mkfsOut)")
+            }
+            let (mountStatus, mountOut) = try Scratch.run("/usr/bin/mount", [device, mountPoint])
+            guard mountStatus == 0 else {
+                _ = try? Scratch.run("/usr/sbin/losetup", ["-d", device])
+                throw StorageError(.operationFailed, "mount: \(mountOut)")
+            }
+        }
+
+        deinit {
+            _ = try? Scratch.run("/usr/bin/umount", [mountPoint])
+            _ = try? Scratch.run("/usr/sbin/losetup", ["-d", device])
+        }
+
+        var freeBytes: UInt64 {
+            var fs = statvfs()
+            statvfs(mountPoint, &fs)
+            return UInt64(fs.f_bfree) * UInt64(fs.f_frsize)
+        }
+    }
+
+    @Test(
+        "clone shares extents", .enabled(if: canLoopMount, "needs root and loop devices"),
+        arguments: [("xfs", 320), ("btrfs", 256)])
+    func cloneSharesExtents(type: String, sizeMiB: Int) async throws {
+        let scratch = Scratch("reflink-\(type)")
+        let mount = try LoopMount(type, sizeMiB: sizeMiB, in: scratch)
+        let host = try await StorageHost(directories: .root(scratch.sub("root")))
+        try await host.define(
+            xml: "<pool type='dir'><name>r</name><target><path>\(mount.mountPoint)/pool</path></target></pool>")
+        try await host.start("r", build: .normal)
+        _ = try await host.createVolume(
+            in: "r", xml: "<volume><name>src.img</name><capacity unit='M'>64</capacity><allocation>0</allocation></volume>")
+        // 32 MiB of real data.
+        let fd = open(mount.mountPoint + "/pool/src.img", O_WRONLY)
+        let data = [UInt8](repeating: 0x6B, count: 1 << 20)
+        for i in 0..<32 { _ = data.withUnsafeBytes { pwrite(fd, $0.baseAddress, data.count, off_t(i << 20)) } }
+        fsync(fd)
+        close(fd)
+        sync()
+        let before = mount.freeBytes
+        _ = try await host.cloneVolume("src.img", in: "r", newName: "clone.img")
+        sync()
+        let used = before > mount.freeBytes ? before - mount.freeBytes : 0
+        #expect(used < 4 << 20, "\(type): the clone used \(used) bytes; a copy would use 32 MiB")
+        let a = FileManager.default.contents(atPath: mount.mountPoint + "/pool/src.img")
+        let b = FileManager.default.contents(atPath: mount.mountPoint + "/pool/clone.img")
+        #expect(a == b)
+        try await host.destroy("r")
+        withExtendedLifetime(mount) {}
+    }
+}
