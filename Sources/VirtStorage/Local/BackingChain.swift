@@ -1,0 +1,60 @@
+import Foundation
+
+/// Walks an image's backing chain natively: each level's header names the
+/// next file (relative names are relative to the referring image's
+/// directory); formats not recorded in a header are probed; a file seen twice
+/// is a loop and stops the walk with an error, as does a missing file.
+public enum BackingChain {
+    public struct Link: Sendable, Equatable {
+        /// The path of this image, as reached (parent directory + raw name).
+        public var path: String
+        /// The name this image's parent recorded for it (nil for the top).
+        public var rawName: String?
+        public var format: String
+        public var capacity: UInt64?
+        /// The next image's name as this header records it.
+        public var backingRawName: String?
+    }
+
+    /// The chain from `path` down to the last image; a network backing
+    /// ("nbd+tcp://...") ends the walk and is reported as the last raw name.
+    public static func walk(_ path: String, maxDepth: Int = 200) throws(StorageError) -> [Link] {
+        var links: [Link] = []
+        var seen: Set<[UInt64]> = []
+        var current = path
+        var rawName: String?
+        var declaredFormat: String?
+        while true {
+            let fd = open(current, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+            guard fd >= 0 else {
+                let parent = links.last?.path ?? path
+                throw SystemError.make("Cannot access backing file '\(rawName ?? current)' of storage file '\(parent)'", path: current)
+            }
+            var st = stat()
+            fstat(fd, &st)
+            let identity = [UInt64(st.st_dev), UInt64(st.st_ino)]
+            guard seen.insert(identity).inserted else {
+                close(fd)
+                throw StorageError(
+                    .operationFailed,
+                    "backing store for '\(links.last?.path ?? path)' (\(rawName ?? current)) forms a loop: it was already in the chain",
+                    path: current)
+            }
+            let header = ImageFormatProbe.probe(fd: fd, fileSize: UInt64(st.st_size))
+            close(fd)
+            let format = declaredFormat ?? header.format
+            links.append(
+                Link(
+                    path: current, rawName: rawName, format: format, capacity: header.capacity ?? UInt64(st.st_size),
+                    backingRawName: FileFormats.withBacking.contains(format) ? header.backingPath : nil))
+            guard let next = links.last?.backingRawName else { return links }
+            guard links.count < maxDepth else {
+                throw StorageError(.operationFailed, "backing chain of '\(path)' is deeper than \(maxDepth) images", path: path)
+            }
+            if next.contains("://") { return links }
+            rawName = next
+            declaredFormat = header.backingFormat
+            current = next.hasPrefix("/") ? next : (current as NSString).deletingLastPathComponent + "/" + next
+        }
+    }
+}
