@@ -4,6 +4,27 @@ import VirtStorage
 
 @main
 struct VirtStorageCLI: AsyncParsableCommand {
+    /// virsh takes its global options before the command (`virsh -q pool-list`);
+    /// they are moved after the verb, where every verb accepts them.
+    static func main() async {
+        var args = Array(CommandLine.arguments.dropFirst())
+        var globals: [String] = []
+        while let first = args.first {
+            if first == "-q" || first == "--quiet" {
+                globals.append(args.removeFirst())
+            } else if first == "--root", args.count > 1 {
+                globals += args.prefix(2)
+                args.removeFirst(2)
+            } else if first.hasPrefix("--root=") {
+                globals.append(args.removeFirst())
+            } else {
+                break
+            }
+        }
+        if !args.isEmpty && !globals.isEmpty { args.insert(contentsOf: globals, at: 1) }
+        await main(args)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "virt-storage",
         abstract: "Manage storage pools and volumes the way virsh does, without a daemon.",
