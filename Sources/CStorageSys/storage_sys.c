@@ -26,3 +26,10 @@ int vs_block_discard(int fd, uint64_t offset, uint64_t length) {
     uint64_t range[2] = {offset, length};
     return ioctl(fd, BLKDISCARD, range);
 }
+
+int vs_set_nocow(int fd, int nocow) {
+    int flags = 0;
+    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0) return -1;
+    flags = nocow ? (flags | FS_NOCOW_FL) : (flags & ~FS_NOCOW_FL);
+    return ioctl(fd, FS_IOC_SETFLAGS, &flags);
+}

@@ -282,3 +282,27 @@ struct ProbeRobustnessTests {
         #expect(recognised > 2_500)
     }
 }
+
+@Suite("volume creation from another volume")
+struct CreateFromTests {
+    @Test func createFromConvertsFormatsAndKeepsData() async throws {
+        let (scratch, host, dir) = try await DirVolumeTests.pool("from")
+        defer { withExtendedLifetime(scratch) {} }
+        _ = try await host.createVolume(in: "p", xml: DirVolumeTests.volumeXML("src.img", "2097152", allocation: "0"))
+        let fd = open(dir + "/src.img", O_WRONLY)
+        let data = [UInt8](repeating: 0x33, count: 4096)
+        _ = data.withUnsafeBytes { pwrite(fd, $0.baseAddress, data.count, 65536) }
+        close(fd)
+        try await host.refresh("p")
+        let source = try await host.volume("src.img", in: "p")
+        // No capacity in the XML: the clone takes the source's.
+        let converted = try await host.createVolume(
+            in: "p", xml: "<volume><name>dst.qcow2</name><target><format type='qcow2'/></target></volume>", from: source)
+        #expect(converted.definition.target.format == "qcow2")
+        #expect(converted.definition.capacity == 2_097_152)
+        try DirVolumeTests.qemuCheck(dir + "/dst.qcow2")
+        let (status, out) = try Scratch.run(
+            DirVolumeTests.qemuImg, ["compare", "-f", "raw", "-F", "qcow2", dir + "/src.img", dir + "/dst.qcow2"])
+        #expect(status == 0, "qemu-img compare: \(out)")
+    }
+}

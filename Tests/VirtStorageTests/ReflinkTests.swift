@@ -81,4 +81,31 @@ struct ReflinkTests {
         try await host.destroy("r")
         withExtendedLifetime(mount) {}
     }
+
+    @Test("cow state on btrfs", .enabled(if: canLoopMount, "needs root and loop devices"))
+    func copyOnWriteFeature() async throws {
+        let scratch = Scratch("cow")
+        let mount = try LoopMount("btrfs", sizeMiB: 256, in: scratch)
+        let host = try await StorageHost(directories: .root(scratch.sub("root")))
+        try await host.define(
+            xml: "<pool type='dir'><name>c</name><features><cow state='no'/></features><target><path>\(mount.mountPoint)/pool</path></target></pool>")
+        try await host.build("c")
+        let (_, dirAttrs) = try Scratch.run("/usr/bin/lsattr", ["-d", mount.mountPoint + "/pool"])
+        #expect(dirAttrs.split(separator: " ").first?.contains("C") == true, "lsattr: \(dirAttrs)")
+        try await host.start("c")
+        _ = try await host.createVolume(in: "c", xml: "<volume><name>v</name><capacity>65536</capacity></volume>")
+        let (_, fileAttrs) = try Scratch.run("/usr/bin/lsattr", [mount.mountPoint + "/pool/v"])
+        #expect(fileAttrs.split(separator: " ").first?.contains("C") == true, "lsattr: \(fileAttrs)")
+        try await host.destroy("c")
+        // On a filesystem without the attribute, building fails clearly.
+        let plain = try await StorageHost(directories: .root(scratch.sub("root2")))
+        try await plain.define(
+            xml: "<pool type='dir'><name>d</name><features><cow state='no'/></features><target><path>\(scratch.sub("tmpfs-less"))</path></target></pool>")
+        let (_, fsType) = try Scratch.run("/usr/bin/stat", ["-f", "-c", "%T", scratch.path])
+        if !fsType.contains("btrfs") {
+            let error = await #expect(throws: StorageError.self) { try await plain.build("d") }
+            #expect(error?.message.contains("btrfs") == true)
+        }
+        withExtendedLifetime(mount) {}
+    }
 }

@@ -13,6 +13,8 @@ int64_t vs_seek_hole(int fd, int64_t offset);
 int vs_ficlone(int dst, int src);
 /* Size of a block device in bytes. */
 int vs_block_device_size(int fd, uint64_t *size);
+/* Sets or clears the no-copy-on-write attribute (btrfs), like chattr +C/-C. */
+int vs_set_nocow(int fd, int nocow);
 /* Discards a byte range of a block device. */
 int vs_block_discard(int fd, uint64_t offset, uint64_t length);
 #endif

@@ -49,6 +49,15 @@ public struct DirBackend: FileVolumeBackend {
         {
             throw SystemError.make("cannot set owner of '\(dir)'", path: dir)
         }
+        // <features><cow state='no'/>: new files in the directory inherit NOCOW on btrfs.
+        if let cow = pool.copyOnWrite {
+            let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            defer { if fd >= 0 { close(fd) } }
+            guard fd >= 0, vs_set_nocow(fd, cow ? 0 : 1) == 0 else {
+                throw SystemError.make(
+                    "cannot set copy-on-write state of '\(dir)' (only btrfs supports <features><cow>)", path: dir)
+            }
+        }
     }
 
     public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {

@@ -172,6 +172,8 @@ public enum FileVolumes {
             throw SystemError.make("cannot create volume '\(path)'", path: path)
         }
         fchmod(fd, mode)
+        // <nocow/> must be set while the file is still empty.
+        if vol.target.noCopyOnWrite { _ = vs_set_nocow(fd, 1) }
         if let perms = vol.target.permissions, perms.owner != nil || perms.group != nil {
             fchown(fd, perms.owner ?? UInt32.max, perms.group ?? UInt32.max)
         }
