@@ -16,12 +16,22 @@ fi
 swift build -c release --product virt-storage-bench >/dev/null
 BENCH=$(swift build -c release --show-bin-path)/virt-storage-bench
 
+# A fresh ext4 on a loop device, so that neither side inherits the state of
+# a filesystem that has seen thousands of deletions (ext4 then spends its
+# time looking for inodes to reuse, which swamps what is being measured).
 W=$(mktemp -d /var/tmp/virtstorage-bench.XXXXXX)
+IMG="$W.img"
+truncate -s 8G "$IMG"
+mkfs.ext4 -q -F "$IMG"
+LOOP=$(losetup -f --show "$IMG")
+mount "$LOOP" "$W"
 V="virsh -q -c storage:///system"
 cleanup() {
     for p in bencha benchb benchd; do $V pool-destroy $p >/dev/null 2>&1 || true; $V pool-undefine $p >/dev/null 2>&1 || true; done
     Scripts/libvirt-down.sh >/dev/null || true
-    rm -rf "$W"
+    umount "$W" 2>/dev/null || true
+    losetup -d "$LOOP" 2>/dev/null || true
+    rm -rf "$W" "$IMG"
 }
 trap cleanup EXIT
 Scripts/libvirt-up.sh >/dev/null

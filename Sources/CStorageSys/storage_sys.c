@@ -33,3 +33,8 @@ int vs_set_nocow(int fd, int nocow) {
     flags = nocow ? (flags | FS_NOCOW_FL) : (flags & ~FS_NOCOW_FL);
     return ioctl(fd, FS_IOC_SETFLAGS, &flags);
 }
+
+int64_t vs_copy_file_range(int in, int64_t in_offset, int out, int64_t out_offset, int64_t length) {
+    loff_t in_off = in_offset, out_off = out_offset;
+    return copy_file_range(in, &in_off, out, &out_off, (size_t)length, 0);
+}

@@ -15,6 +15,8 @@ int vs_ficlone(int dst, int src);
 int vs_block_device_size(int fd, uint64_t *size);
 /* Sets or clears the no-copy-on-write attribute (btrfs), like chattr +C/-C. */
 int vs_set_nocow(int fd, int nocow);
+/* Copies length bytes between files inside the kernel; returns bytes copied or -1. */
+int64_t vs_copy_file_range(int in, int64_t in_offset, int out, int64_t out_offset, int64_t length);
 /* Discards a byte range of a block device. */
 int vs_block_discard(int fd, uint64_t offset, uint64_t length);
 #endif

@@ -38,7 +38,11 @@ extension FileVolumeBackend {
             if name != "." && name != ".." { names.append(name) }
         }
         closedir(handle)
-        let volumes = ConcurrentMap.map(names) { name in FileVolumes.describe(path: dir + "/" + name, name: name) }
+        let dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        defer { if dirfd >= 0 { close(dirfd) } }
+        let volumes = ConcurrentMap.map(names) { name in
+            FileVolumes.describe(path: dir + "/" + name, name: name, directory: dirfd >= 0 ? dirfd : nil)
+        }
         var fs = statvfs()
         guard statvfs(dir, &fs) == 0 else { throw SystemError.make("cannot statvfs '\(dir)'", path: dir) }
         // As libvirt: available counts the blocks reserved for root too.

@@ -18,9 +18,12 @@ public enum FileVolumes {
 
     /// A volume for the file at `path`, as pool refresh reports it; nil for
     /// things that are not volumes (sockets, fifos, dangling links).
-    public static func describe(path: String, name: String) -> VolumeDefinition? {
+    /// `directory`, when given, is an open descriptor of the file's directory
+    /// (saves a path walk per file on refresh).
+    public static func describe(path: String, name: String, directory: Int32? = nil) -> VolumeDefinition? {
         // O_NONBLOCK: a fifo opens at once and is skipped below; sockets do not open.
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        let flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY
+        let fd = directory.map { openat($0, name, flags) } ?? open(path, flags)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var st = stat()

@@ -31,6 +31,17 @@ enum SparseCopy {
                 let hole = vs_seek_hole(input, Int64(position))
                 if hole > 0 { dataEnd = min(end, UInt64(hole)) }
             }
+            // Whole data extents go through the kernel (copy_file_range) where it can.
+            if sparse {
+                while position < dataEnd {
+                    let n = vs_copy_file_range(
+                        input, Int64(position), output, Int64(destinationOffset + position - offset),
+                        Int64(min(UInt64(1 << 30), dataEnd - position)))
+                    if n <= 0 { break }
+                    position += UInt64(n)
+                    progress?(position - offset, length)
+                }
+            }
             while position < dataEnd {
                 let want = Int(min(UInt64(chunk), dataEnd - position))
                 let n = buffer.withUnsafeMutableBytes { pread(input, $0.baseAddress, want, off_t(position)) }
