@@ -46,9 +46,9 @@ declare -A L O
 echo "workload (a): create 2000 sparse 1 MiB raw volumes"
 for i in $(seq 1 2000); do echo "vol-create-as bencha a$i.img 1M --allocation 0 --format raw"; done > "$W/cmds-a"
 vpool bencha "$W/la"
-L[a]=$(t sh -c "$V < '$W/cmds-a'")
+sync; L[a]=$(t sh -c "$V < '$W/cmds-a'")
 vunpool bencha
-O[a]=$("$BENCH" create "$W/oa" 2000 | sed -n 's/^create=//p')
+sync; O[a]=$("$BENCH" create "$W/oa" 2000 | sed -n 's/^create=//p')
 
 echo "workload (b)/(c): refresh and list a pool of 10000 files (9000 raw, 1000 qcow2)"
 "$BENCH" prepare "$W/files"
@@ -73,7 +73,7 @@ O[d]=$(best "${od[@]}")
 echo "workload (e): zero-wipe a 256 MiB fully allocated raw volume"
 e=(); for i in 1 2 3; do
     $V vol-create-as benchd w.img 256M --format raw >/dev/null
-    e+=("$(t $V vol-wipe --pool benchd w.img --algorithm zero)"); $V vol-delete --pool benchd w.img >/dev/null
+    sync; e+=("$(t $V vol-wipe --pool benchd w.img --algorithm zero)"); $V vol-delete --pool benchd w.img >/dev/null
 done
 L[e]=$(best "${e[@]}")
 oe=(); for i in 1 2 3; do oe+=("$("$BENCH" wipe "$W/oe$i" | sed -n 's/^wipe=//p')"); rm -rf "$W/oe$i"; done
@@ -84,10 +84,14 @@ SRC="$W/src.img"
 truncate -s 1G "$SRC"
 for i in $(seq 0 9); do dd if=/dev/urandom of="$SRC" bs=1M count=10 seek=$((i * 100 + 7)) conv=notrunc status=none; done
 $V vol-create-as benchd s.img 1G --allocation 0 --format raw >/dev/null
+# Dirty pages of one side must not be written back on the other side's clock.
+sync
 up=$(t $V vol-upload --pool benchd s.img "$SRC" --sparse)
+sync
 down=$(t $V vol-download --pool benchd s.img "$W/ldown.img" --sparse)
 L[f]=$(echo "$up + $down" | bc -l)
 cmp -s "$SRC" "$W/ldown.img" || echo "warning: libvirt's download differs from the source"
+sync
 OUT=$("$BENCH" stream "$W/of" "$SRC")
 O[f]=$(echo "$(echo "$OUT" | sed -n 's/^upload=//p') + $(echo "$OUT" | sed -n 's/^download=//p')" | bc -l)
 cmp -s "$SRC" "$W/of/down.img" || { echo "VirtStorage's download differs from the source" >&2; exit 1; }
