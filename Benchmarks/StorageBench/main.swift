@@ -40,7 +40,8 @@ do {
         for i in 0..<count {
             try await host.createVolume(
                 in: "bench",
-                xml: "<volume><name>a\(i).img</name><capacity unit='M'>1</capacity><allocation>0</allocation><target><format type='raw'/></target></volume>"
+                xml:
+                    "<volume><name>a\(i).img</name><capacity unit='M'>1</capacity><allocation>0</allocation><target><format type='raw'/></target></volume>"
             )
         }
         report("create", now() - start)
@@ -76,7 +77,8 @@ do {
             var out = ""
             out.reserveCapacity(volumes.count * 100)
             for v in volumes {
-                out += " \(v.name)   \(v.path ?? "")   \(v.definition.type.rawValue)   \(v.definition.capacity)   \(v.definition.allocation)\n"
+                out +=
+                    " \(v.name)   \(v.path ?? "")   \(v.definition.type.rawValue)   \(v.definition.capacity)   \(v.definition.allocation)\n"
             }
             lines = out.utf8.count
             bestList = min(bestList, now() - start)
@@ -88,12 +90,18 @@ do {
         let host = try await pool(work, work + "/pool")
         let start = now()
         try await host.createVolume(
-            in: "bench", xml: "<volume><name>big.qcow2</name><capacity unit='G'>10</capacity><target><format type='qcow2'/></target></volume>")
+            in: "bench",
+            xml:
+                "<volume><name>big.qcow2</name><capacity unit='G'>10</capacity><target><format type='qcow2'/></target></volume>"
+        )
         report("qcow2", now() - start)
     case "wipe":
         let host = try await pool(work, work + "/pool")
         try await host.createVolume(
-            in: "bench", xml: "<volume><name>w.img</name><capacity unit='M'>256</capacity><target><format type='raw'/></target></volume>")
+            in: "bench",
+            xml:
+                "<volume><name>w.img</name><capacity unit='M'>256</capacity><target><format type='raw'/></target></volume>"
+        )
         let start = now()
         try await host.wipeVolume("w.img", in: "bench", algorithm: .zero)
         report("wipe", now() - start)
@@ -101,7 +109,10 @@ do {
         let source = args[3]
         let host = try await pool(work, work + "/pool")
         try await host.createVolume(
-            in: "bench", xml: "<volume><name>s.img</name><capacity unit='G'>1</capacity><allocation>0</allocation><target><format type='raw'/></target></volume>")
+            in: "bench",
+            xml:
+                "<volume><name>s.img</name><capacity unit='G'>1</capacity><allocation>0</allocation><target><format type='raw'/></target></volume>"
+        )
         var start = now()
         try await host.uploadVolume("s.img", in: "bench", from: source, sparse: true)
         report("upload", now() - start)
@@ -109,7 +120,9 @@ do {
         try await host.downloadVolume("s.img", in: "bench", to: work + "/down.img", sparse: true)
         report("download", now() - start)
     case "sizes":
-        print("VolumeDefinition=\(MemoryLayout<VolumeDefinition>.size) VolumeTarget=\(MemoryLayout<VolumeTarget>.size) Permissions=\(MemoryLayout<Permissions>.size)")
+        print(
+            "VolumeDefinition=\(MemoryLayout<VolumeDefinition>.size) VolumeTarget=\(MemoryLayout<VolumeTarget>.size) Permissions=\(MemoryLayout<Permissions>.size)"
+        )
     default:
         print("unknown workload \(args[1])")
         exit(2)

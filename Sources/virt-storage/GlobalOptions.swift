@@ -71,7 +71,8 @@ struct VolumeArgument: ParsableArguments {
     @Option(name: .customLong("pool"), help: "pool name or uuid") var pool: String?
 
     func values(extra: [String] = []) throws(StorageError) -> [String: String] {
-        try PositionalBinding(order: ["vol"] + extra + ["pool"]).bind(named: ["vol": vol, "pool": pool], positional: positional)
+        try PositionalBinding(order: ["vol"] + extra + ["pool"]).bind(
+            named: ["vol": vol, "pool": pool], positional: positional)
     }
 
     static func lookup(_ host: StorageHost, _ values: [String: String]) async throws(StorageError) -> StorageVolume {
@@ -88,7 +89,8 @@ struct VolumeArgument: ParsableArguments {
 /// Reads a file named on the command line.
 func readFile(_ path: String) throws(StorageError) -> String {
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw StorageError(.systemError, "Failed to open file '\(path)': \(String(cString: strerror(errno)))", path: path)
+        throw StorageError(
+            .systemError, "Failed to open file '\(path)': \(String(cString: strerror(errno)))", path: path)
     }
     return String(decoding: data, as: UTF8.self)
 }
@@ -96,8 +98,10 @@ func readFile(_ path: String) throws(StorageError) -> String {
 /// virsh's --build / --overwrite / --no-overwrite flags.
 struct BuildFlags: ParsableArguments {
     @Flag(name: .customLong("build"), help: "build the pool as normal") var build = false
-    @Flag(name: .customLong("overwrite"), help: "build the pool without checking for existing data") var overwrite = false
-    @Flag(name: .customLong("no-overwrite"), help: "build the pool only if it holds no data yet") var noOverwrite = false
+    @Flag(name: .customLong("overwrite"), help: "build the pool without checking for existing data") var overwrite =
+        false
+    @Flag(name: .customLong("no-overwrite"), help: "build the pool only if it holds no data yet") var noOverwrite =
+        false
 
     func mode(requireBuild: Bool) throws(StorageError) -> BuildMode? {
         if overwrite && noOverwrite {

@@ -74,7 +74,8 @@ final class ProgressBar: @unchecked Sendable {
             lastPercent = percent
             let filled = percent * 30 / 100
             let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: 30 - filled)
-            FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(percent)% \(prettySize(done))/\(prettySize(total))".utf8))
+            FileHandle.standardError.write(
+                Data("\r\(label) [\(bar)] \(percent)% \(prettySize(done))/\(prettySize(total))".utf8))
         }
     }
 

@@ -34,7 +34,8 @@ struct PoolCreate: HostCommand {
 
 /// pool-start, pool-destroy, pool-undefine, pool-delete, pool-refresh: one pool, one message.
 struct PoolStart: HostCommand {
-    static let configuration = CommandConfiguration(commandName: "pool-start", abstract: "start a (previously defined) inactive pool")
+    static let configuration = CommandConfiguration(
+        commandName: "pool-start", abstract: "start a (previously defined) inactive pool")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var pool: PoolArgument
     @OptionGroup var build: BuildFlags
@@ -175,10 +176,13 @@ struct PoolInfo: HostCommand {
     func execute(_ host: StorageHost) async throws(StorageError) {
         let p = try await host.pool(try pool.value())
         if asJSON { return global.emit(json(PoolJSON(p))) }
-        var out = field("Name:", p.name) + field("UUID:", StorageUUID.format(p.uuid)) + field("State:", p.state.rawValue)
+        var out =
+            field("Name:", p.name) + field("UUID:", StorageUUID.format(p.uuid)) + field("State:", p.state.rawValue)
         out += field("Persistent:", p.isPersistent ? "yes" : "no") + field("Autostart:", p.autostart ? "yes" : "no")
         if p.isActive {
-            for (label, value) in [("Capacity:", p.capacity), ("Allocation:", p.allocation), ("Available:", p.available)] {
+            for (label, value) in [
+                ("Capacity:", p.capacity), ("Allocation:", p.allocation), ("Available:", p.available),
+            ] {
                 out += field(label, bytes ? String(value) : prettySize(value))
             }
         }
@@ -226,7 +230,11 @@ struct PoolList: HostCommand {
         if !details && (uuid || name) {
             var out = ""
             for p in pools {
-                if uuid { out += StorageUUID.format(p.uuid).padding(toLength: 36, withPad: " ", startingAt: 0) + (name ? " " : "\n") }
+                if uuid {
+                    out +=
+                        StorageUUID.format(p.uuid).padding(toLength: 36, withPad: " ", startingAt: 0)
+                        + (name ? " " : "\n")
+                }
                 if name { out += p.name.padding(toLength: max(20, p.name.count), withPad: " ", startingAt: 0) + "\n" }
             }
             return global.emit(out)
@@ -250,14 +258,16 @@ struct PoolList: HostCommand {
 }
 
 struct PoolCapabilities: HostCommand {
-    static let configuration = CommandConfiguration(commandName: "pool-capabilities", abstract: "storage pool capabilities")
+    static let configuration = CommandConfiguration(
+        commandName: "pool-capabilities", abstract: "storage pool capabilities")
     @OptionGroup var global: GlobalOptions
 
     func execute(_ host: StorageHost) async throws(StorageError) { global.emit(host.capabilitiesXML) }
 }
 
 struct PoolName: HostCommand {
-    static let configuration = CommandConfiguration(commandName: "pool-name", abstract: "convert a pool UUID to pool name")
+    static let configuration = CommandConfiguration(
+        commandName: "pool-name", abstract: "convert a pool UUID to pool name")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var pool: PoolArgument
 
@@ -267,7 +277,8 @@ struct PoolName: HostCommand {
 }
 
 struct PoolUUID: HostCommand {
-    static let configuration = CommandConfiguration(commandName: "pool-uuid", abstract: "convert a pool name to pool UUID")
+    static let configuration = CommandConfiguration(
+        commandName: "pool-uuid", abstract: "convert a pool name to pool UUID")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var pool: PoolArgument
 

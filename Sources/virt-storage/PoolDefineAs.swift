@@ -29,13 +29,20 @@ struct PoolAsOptions: ParsableArguments {
     var adapterWWNN: String?
     @Option(name: .customLong("adapter-wwpn"), help: "adapter wwpn to be used for underlying storage")
     var adapterWWPN: String?
-    @Option(name: .customLong("adapter-parent"), help: "adapter parent scsi_hostN to be used for underlying vHBA storage")
+    @Option(
+        name: .customLong("adapter-parent"), help: "adapter parent scsi_hostN to be used for underlying vHBA storage")
     var adapterParent: String?
-    @Option(name: .customLong("adapter-parent-wwnn"), help: "adapter parent scsi_hostN wwnn to be used for underlying vHBA storage")
+    @Option(
+        name: .customLong("adapter-parent-wwnn"),
+        help: "adapter parent scsi_hostN wwnn to be used for underlying vHBA storage")
     var adapterParentWWNN: String?
-    @Option(name: .customLong("adapter-parent-wwpn"), help: "adapter parent scsi_hostN wwpn to be used for underlying vHBA storage")
+    @Option(
+        name: .customLong("adapter-parent-wwpn"),
+        help: "adapter parent scsi_hostN wwpn to be used for underlying vHBA storage")
     var adapterParentWWPN: String?
-    @Option(name: .customLong("adapter-parent-fabric-wwn"), help: "adapter parent scsi_hostN fabric_wwn to be used for underlying vHBA storage")
+    @Option(
+        name: .customLong("adapter-parent-fabric-wwn"),
+        help: "adapter parent scsi_hostN fabric_wwn to be used for underlying vHBA storage")
     var adapterParentFabricWWN: String?
     @Option(name: .customLong("source-protocol-ver"), help: "nfsvers value for NFS pool mount option")
     var sourceProtocolVersion: String?

@@ -15,7 +15,8 @@ struct PositionalBinding {
             values[option] = word
         }
         if let extra = words.first {
-            throw StorageError(.invalidArgument, "unexpected data '\(extra)': every option already has a value", value: extra)
+            throw StorageError(
+                .invalidArgument, "unexpected data '\(extra)': every option already has a value", value: extra)
         }
         return values
     }

@@ -53,5 +53,7 @@ func fail(_ error: StorageError, _ global: GlobalOptions) -> ExitCode {
 }
 
 extension String {
-    func replacingNewlines() -> String { split(separator: "\n", omittingEmptySubsequences: false).joined(separator: " ") }
+    func replacingNewlines() -> String {
+        split(separator: "\n", omittingEmptySubsequences: false).joined(separator: " ")
+    }
 }

@@ -13,7 +13,8 @@ struct VolCreateAs: AsyncParsableCommand {
 
     @Option(name: .customLong("pool"), help: "pool name or uuid") var pool: String?
     @Option(name: .customLong("name"), help: "name of the volume") var name: String?
-    @Option(name: .customLong("capacity"), help: "size of the vol, as scaled integer (default bytes)") var capacity: String?
+    @Option(name: .customLong("capacity"), help: "size of the vol, as scaled integer (default bytes)") var capacity:
+        String?
     @Option(name: .customLong("allocation"), help: "initial allocation size, as scaled integer (default bytes)")
     var allocation: String?
     @Option(name: .customLong("format"), help: "file format type raw,bochs,qcow,qcow2,qed,vmdk") var format: String?
@@ -59,7 +60,8 @@ struct VolCreateAs: AsyncParsableCommand {
             let xml = try a.xml()
             if printXML { return global.emit(xml) }
             let bar = ProgressBar("create")
-            _ = try await host.createVolume(in: pool, xml: xml, preallocateMetadata: preallocMetadata, progress: bar.handler)
+            _ = try await host.createVolume(
+                in: pool, xml: xml, preallocateMetadata: preallocMetadata, progress: bar.handler)
             bar.finish()
             global.emit("Vol \(a.name) created\n")
         } catch {

@@ -30,7 +30,8 @@ struct VolumeJSON: Encodable {
 }
 
 struct VolCreate: HostCommand {
-    static let configuration = CommandConfiguration(commandName: "vol-create", abstract: "create a vol from an XML file")
+    static let configuration = CommandConfiguration(
+        commandName: "vol-create", abstract: "create a vol from an XML file")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var pool: PoolArgument
     @Argument(help: "file containing an XML vol description") var file: String
@@ -113,8 +114,10 @@ struct VolList: HostCommand {
         }
         var table = Table(header: ["Name", "Path", "Type", "Capacity", "Allocation"])
         table.rows = volumes.map {
-            [$0.name, $0.path ?? "", $0.definition.type.rawValue, prettySize($0.definition.capacity),
-             prettySize($0.definition.allocation)]
+            [
+                $0.name, $0.path ?? "", $0.definition.type.rawValue, prettySize($0.definition.capacity),
+                prettySize($0.definition.allocation),
+            ]
         }
         global.emit(table.render())
     }
@@ -153,7 +156,8 @@ struct VolDumpXML: HostCommand {
 }
 
 struct VolPath: HostCommand {
-    static let configuration = CommandConfiguration(commandName: "vol-path", abstract: "returns the volume path for a given volume name or key")
+    static let configuration = CommandConfiguration(
+        commandName: "vol-path", abstract: "returns the volume path for a given volume name or key")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var vol: VolumeArgument
 
@@ -163,7 +167,8 @@ struct VolPath: HostCommand {
 }
 
 struct VolKey: HostCommand {
-    static let configuration = CommandConfiguration(commandName: "vol-key", abstract: "returns the volume key for a given volume name or path")
+    static let configuration = CommandConfiguration(
+        commandName: "vol-key", abstract: "returns the volume key for a given volume name or path")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var vol: VolumeArgument
 
@@ -173,7 +178,8 @@ struct VolKey: HostCommand {
 }
 
 struct VolName: HostCommand {
-    static let configuration = CommandConfiguration(commandName: "vol-name", abstract: "returns the volume name for a given volume key or path")
+    static let configuration = CommandConfiguration(
+        commandName: "vol-name", abstract: "returns the volume name for a given volume key or path")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var vol: VolumeArgument
 
@@ -183,7 +189,8 @@ struct VolName: HostCommand {
 }
 
 struct VolPool: HostCommand {
-    static let configuration = CommandConfiguration(commandName: "vol-pool", abstract: "returns the storage pool for a given volume key or path")
+    static let configuration = CommandConfiguration(
+        commandName: "vol-pool", abstract: "returns the storage pool for a given volume key or path")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var vol: VolumeArgument
     @Flag(name: .customLong("uuid"), help: "return the pool uuid rather than pool name") var uuid = false
@@ -238,8 +245,10 @@ struct VolResize: HostCommand {
     @OptionGroup var vol: VolumeArgument
     @Option(name: .customLong("capacity"), help: "new capacity for the vol, as scaled integer (default bytes)")
     var capacity: String?
-    @Flag(name: .customLong("allocate"), help: "allocate the new capacity, rather than leaving it sparse") var allocate = false
-    @Flag(name: .customLong("delta"), help: "use capacity as a delta to current size, rather than the new size") var delta = false
+    @Flag(name: .customLong("allocate"), help: "allocate the new capacity, rather than leaving it sparse")
+    var allocate = false
+    @Flag(name: .customLong("delta"), help: "use capacity as a delta to current size, rather than the new size")
+    var delta = false
     @Flag(name: .customLong("shrink"), help: "allow the resize to shrink the volume") var shrink = false
 
     func execute(_ host: StorageHost) async throws(StorageError) {
@@ -262,7 +271,8 @@ struct VolResize: HostCommand {
         if allocate { options.insert(.allocate) }
         try await host.resizeVolume(v.name, in: v.pool, capacity: bytes, options: options)
         global.emit(
-            delta ? "Size of volume '\(v.name)' successfully changed by \(text)\n"
+            delta
+                ? "Size of volume '\(v.name)' successfully changed by \(text)\n"
                 : "Size of volume '\(v.name)' successfully changed to \(text)\n")
     }
 }
@@ -285,7 +295,8 @@ struct StreamArguments: ParsableArguments {
 }
 
 struct VolUpload: HostCommand {
-    static let configuration = CommandConfiguration(commandName: "vol-upload", abstract: "upload file contents to a volume")
+    static let configuration = CommandConfiguration(
+        commandName: "vol-upload", abstract: "upload file contents to a volume")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var stream: StreamArguments
 
@@ -301,7 +312,8 @@ struct VolUpload: HostCommand {
 }
 
 struct VolDownload: HostCommand {
-    static let configuration = CommandConfiguration(commandName: "vol-download", abstract: "download volume contents to a file")
+    static let configuration = CommandConfiguration(
+        commandName: "vol-download", abstract: "download volume contents to a file")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var stream: StreamArguments
 

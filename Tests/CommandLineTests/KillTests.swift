@@ -15,7 +15,9 @@ struct KillTests {
         }
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         try xml(0).write(toFile: base + "/0.xml", atomically: true, encoding: .utf8)
-        #expect(try Executables.run(Executables.virtStorage, ["pool-define", base + "/0.xml"], environment: env).status == 0)
+        #expect(
+            try Executables.run(Executables.virtStorage, ["pool-define", base + "/0.xml"], environment: env).status == 0
+        )
         let config = base + "/root/etc/storage/k.xml"
         var rng = SystemRandomNumberGenerator()
         var killed = 0
@@ -36,10 +38,12 @@ struct KillTests {
             process.waitUntilExit()
             if process.terminationReason == .uncaughtSignal { killed += 1 } else { completed += 1 }
             let after = try String(contentsOfFile: config, encoding: .utf8)
-            #expect(after == before || after.contains("<path>/srv/k\(i)</path>"), "torn config after kill \(i):\n\(after)")
+            #expect(
+                after == before || after.contains("<path>/srv/k\(i)</path>"), "torn config after kill \(i):\n\(after)")
             #expect(after.hasPrefix("<pool type='dir'>") && after.hasSuffix("</pool>\n"))
         }
-        print("kill test: 60 pool-define processes, \(killed) killed mid-way, \(completed) finished; every config whole")
+        print(
+            "kill test: 60 pool-define processes, \(killed) killed mid-way, \(completed) finished; every config whole")
         #expect(killed > 0 && completed > 0)
         // The host still opens and reads the pool.
         let list = try Executables.run(Executables.virtStorage, ["pool-list", "--all", "--name"], environment: env)

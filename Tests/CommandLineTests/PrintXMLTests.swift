@@ -8,11 +8,15 @@ struct PrintXMLTests {
     static let poolArgumentLists: [[String]] = [
         ["pool-define-as", "mypool", "dir", "--target", "/var/lib/x", "--print-xml"],
         ["pool-define-as", "--name", "named", "--type", "dir", "--target", "/srv/images", "--print-xml"],
-        ["pool-define-as", "n1", "netfs", "nfs.example.com", "/export", "--source-format", "nfs", "--target", "/mnt", "--print-xml"],
+        [
+            "pool-define-as", "n1", "netfs", "nfs.example.com", "/export", "--source-format", "nfs", "--target", "/mnt",
+            "--print-xml",
+        ],
         ["pool-define-as", "vg", "logical", "-", "-", "/dev/sdb", "vg0", "--print-xml"],
         ["pool-define-as", "positional", "fs", "--print-xml", "h", "/p", "/dev/sdc1", "src", "/mnt/t", "ext4"],
         [
-            "pool-define-as", "i1", "iscsi", "--source-host", "san.example.com", "--source-dev", "iqn.2026-11.com.example:t1",
+            "pool-define-as", "i1", "iscsi", "--source-host", "san.example.com", "--source-dev",
+            "iqn.2026-11.com.example:t1",
             "--auth-type", "chap", "--auth-username", "admin", "--secret-usage", "libvirtiscsi", "--target",
             "/dev/disk/by-path", "--print-xml",
         ],
@@ -30,7 +34,8 @@ struct PrintXMLTests {
         ],
         ["pool-define-as", "h0", "scsi", "--adapter-name", "host0", "--target", "/dev/disk/by-path", "--print-xml"],
         [
-            "pool-define-as", "v4", "netfs", "--source-host", "h", "--source-path", "/e", "--source-protocol-ver", "4.1",
+            "pool-define-as", "v4", "netfs", "--source-host", "h", "--source-path", "/e", "--source-protocol-ver",
+            "4.1",
             "--target", "/mnt", "--print-xml",
         ],
         [
@@ -76,7 +81,9 @@ struct PrintXMLTests {
     @Test func quietDropsTheBlankLine() throws {
         let result = try Executables.run(
             Executables.virtStorage, ["pool-define-as", "-q", "q", "dir", "--target", "/q", "--print-xml"])
-        #expect(result.stdout == "<pool type='dir'>\n  <name>q</name>\n  <target>\n    <path>/q</path>\n  </target>\n</pool>\n")
+        #expect(
+            result.stdout
+                == "<pool type='dir'>\n  <name>q</name>\n  <target>\n    <path>/q</path>\n  </target>\n</pool>\n")
     }
 
     @Test func printedPoolXMLDefinesCleanly() throws {

@@ -69,15 +69,18 @@ struct SideBySideTests {
             _ = try? sides.virsh(["pool-undefine", name])
         }
 
-        let verbs: [[String]] = [
-            ["vol-list", name], ["vol-list", name, "--details"], ["pool-info", name], ["pool-dumpxml", name],
-            ["pool-dumpxml", name, "--inactive"], ["pool-list", "--all", "--name"],
-        ] + ["disk.raw", "base.qcow2", "v3.qcow2", "top.qcow2", "old.vmdk"].flatMap { vol in
+        let verbs: [[String]] =
             [
-                ["vol-info", "--pool", name, vol], ["vol-info", "--pool", name, vol, "--bytes"],
-                ["vol-dumpxml", "--pool", name, vol], ["vol-path", "--pool", name, vol], ["vol-key", "--pool", name, vol],
+                ["vol-list", name], ["vol-list", name, "--details"], ["pool-info", name], ["pool-dumpxml", name],
+                ["pool-dumpxml", name, "--inactive"], ["pool-list", "--all", "--name"],
             ]
-        }
+            + ["disk.raw", "base.qcow2", "v3.qcow2", "top.qcow2", "old.vmdk"].flatMap { vol in
+                [
+                    ["vol-info", "--pool", name, vol], ["vol-info", "--pool", name, vol, "--bytes"],
+                    ["vol-dumpxml", "--pool", name, vol], ["vol-path", "--pool", name, vol],
+                    ["vol-key", "--pool", name, vol],
+                ]
+            }
         for verb in verbs {
             let theirs = try sides.virsh(verb)
             let ours = try sides.ours(verb)

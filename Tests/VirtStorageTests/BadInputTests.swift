@@ -18,7 +18,9 @@ struct BadInputTests {
         var testDescription: String { label }
     }
 
-    static func dirPool(name: String = "p", uuid: String? = nil, target: String = "<target><path>/tmp/p</path></target>")
+    static func dirPool(
+        name: String = "p", uuid: String? = nil, target: String = "<target><path>/tmp/p</path></target>"
+    )
         -> String
     {
         "<pool type='dir'><name>\(name)</name>\(uuid.map { "<uuid>\($0)</uuid>" } ?? "")\(target)</pool>"
@@ -92,7 +94,8 @@ struct BadInputTests {
             code: .xmlError, element: "target/permissions/owner", mentions: ["'root'"]),
         .init(
             label: "group too large",
-            xml: dirPool(target: "<target><path>/x</path><permissions><group>4294967296</group></permissions></target>"),
+            xml: dirPool(
+                target: "<target><path>/x</path><permissions><group>4294967296</group></permissions></target>"),
             code: .xmlError, element: "target/permissions/group", mentions: ["4294967296"]),
         .init(
             label: "port out of range",
@@ -163,7 +166,9 @@ struct BadInputTests {
         } catch {
             #expect(error.code == c.code, "\(c.label): \(error)")
             if let element = c.element {
-                #expect(error.element?.contains(element) == true, "\(c.label): element \(String(describing: error.element))")
+                #expect(
+                    error.element?.contains(element) == true, "\(c.label): element \(String(describing: error.element))"
+                )
             }
             for m in c.mentions {
                 #expect(error.description.contains(m), "\(c.label): '\(error.description)' lacks \(m)")
@@ -257,7 +262,9 @@ struct BadInputTests {
             #expect(try ByteCount.parse("3", unit: unit, element: "capacity") == 3 * scale, "unit \(unit ?? "nil")")
         }
         for bad in ["KiBB", "x", "Mi", "kbytes", "ZiB"] {
-            #expect(throws: StorageError.self, "unit \(bad)") { try ByteCount.parse("1", unit: bad, element: "capacity") }
+            #expect(throws: StorageError.self, "unit \(bad)") {
+                try ByteCount.parse("1", unit: bad, element: "capacity")
+            }
         }
         // The largest size libvirt accepts is 2^63-1 bytes.
         #expect(try ByteCount.parse("9223372036854775807", unit: "b", element: "capacity") == UInt64(Int64.max))

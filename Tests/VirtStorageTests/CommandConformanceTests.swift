@@ -63,7 +63,9 @@ struct CommandConformanceTests {
 
     static let volumeCases: [VolumeCase] = [
         .init(pool: "pool-dir", volume: "vol-qcow2", expected: "qcow2-compat"),
-        .init(pool: "pool-dir", volume: "vol-qcow2-nobacking", expected: "qcow2-nobacking-prealloc-compat", prealloc: true),
+        .init(
+            pool: "pool-dir", volume: "vol-qcow2-nobacking", expected: "qcow2-nobacking-prealloc-compat", prealloc: true
+        ),
         .init(
             pool: "pool-dir", volume: "vol-qcow2-nobacking", inputPool: "pool-dir", inputVolume: "vol-file",
             expected: "qcow2-nobacking-convert-prealloc-compat", prealloc: true),
@@ -88,14 +90,18 @@ struct CommandConformanceTests {
             capacityOptional: true),
         .init(pool: "pool-dir", volume: "vol-qcow2-clusterSize", expected: "qcow2-clusterSize"),
         .init(pool: "pool-dir", volume: "vol-file-iso", expected: "iso"),
-        .init(pool: "pool-dir", volume: "vol-file", inputPool: "pool-dir", inputVolume: "vol-file-iso", expected: "iso-input"),
+        .init(
+            pool: "pool-dir", volume: "vol-file", inputPool: "pool-dir", inputVolume: "vol-file-iso",
+            expected: "iso-input"),
         .init(
             pool: "pool-dir", volume: "vol-qcow2-encryption", expected: nil,
             failure: "creation of qcow2 encrypted image is not supported"),
         .init(pool: "pool-dir", volume: "vol-luks", expected: "luks"),
         .init(pool: "pool-dir", volume: "vol-luks-cipher", expected: "luks-cipher"),
         .init(pool: "pool-dir", volume: "vol-qcow2-luks", expected: "qcow2-luks"),
-        .init(pool: "pool-dir", volume: "vol-luks-convert", inputPool: "pool-dir", inputVolume: "vol-file", expected: "luks-convert"),
+        .init(
+            pool: "pool-dir", volume: "vol-luks-convert", inputPool: "pool-dir", inputVolume: "vol-file",
+            expected: "luks-convert"),
         .init(
             pool: "pool-dir", volume: "vol-luks-convert", inputPool: "pool-dir", inputVolume: "vol-file-qcow2",
             expected: "luks-convert-qcow2"),

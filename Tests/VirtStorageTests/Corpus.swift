@@ -51,7 +51,8 @@ enum Corpus {
         .init(pool: "pool-dir", volume: "vol-qcow2-luks"), .init(pool: "pool-dir", volume: "vol-qcow2-clusterSize"),
         .init(pool: "pool-dir", volume: "vol-luks"), .init(pool: "pool-dir", volume: "vol-luks-cipher"),
         .init(pool: "pool-disk", volume: "vol-partition"), .init(pool: "pool-logical", volume: "vol-logical"),
-        .init(pool: "pool-logical", volume: "vol-logical-backing"), .init(pool: "pool-gluster", volume: "vol-gluster-dir"),
+        .init(pool: "pool-logical", volume: "vol-logical-backing"),
+        .init(pool: "pool-gluster", volume: "vol-gluster-dir"),
         .init(pool: "pool-gluster", volume: "vol-gluster-dir-neg-uid"),
         .init(pool: "pool-dir", volume: "vol-qcow2-nocapacity", capacityOptional: true),
     ]

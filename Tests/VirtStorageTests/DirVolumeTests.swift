@@ -19,7 +19,9 @@ struct DirVolumeTests {
         return (scratch, host, dir)
     }
 
-    static func volumeXML(_ name: String, _ capacity: String, allocation: String? = nil, format: String? = nil, extra: String = "")
+    static func volumeXML(
+        _ name: String, _ capacity: String, allocation: String? = nil, format: String? = nil, extra: String = ""
+    )
         -> String
     {
         "<volume><name>\(name)</name><capacity unit='bytes'>\(capacity)</capacity>"
@@ -49,7 +51,8 @@ struct DirVolumeTests {
         defer { withExtendedLifetime(scratch) {} }
         let full = try await host.createVolume(in: "p", xml: Self.volumeXML("full.img", "8388608"))
         let sparse = try await host.createVolume(in: "p", xml: Self.volumeXML("sparse.img", "8388608", allocation: "0"))
-        let part = try await host.createVolume(in: "p", xml: Self.volumeXML("part.img", "8388608", allocation: "1048576"))
+        let part = try await host.createVolume(
+            in: "p", xml: Self.volumeXML("part.img", "8388608", allocation: "1048576"))
         #expect(Self.fileStat(dir + "/full.img").st_blocks * 512 >= 8_388_608)
         #expect(Self.fileStat(dir + "/sparse.img").st_blocks == 0)
         #expect((1_048_576..<2_097_152).contains(Self.fileStat(dir + "/part.img").st_blocks * 512))
@@ -73,13 +76,15 @@ struct DirVolumeTests {
         try Self.qemuCheck(dir + "/base.qcow2")
         var info = try Self.qemuInfo(dir + "/base.qcow2")
         #expect(info["virtual-size"] as? Int == 10_737_418_240)
-        #expect(((info["format-specific"] as? [String: Any])?["data"] as? [String: Any])?["compat"] as? String == "0.10")
+        #expect(
+            ((info["format-specific"] as? [String: Any])?["data"] as? [String: Any])?["compat"] as? String == "0.10")
 
         let v3 = try await host.createVolume(
             in: "p",
             xml: Self.volumeXML(
                 "v3.qcow2", "1073741824", format: "qcow2",
-                extra: "<compat>1.1</compat><clusterSize unit='KiB'>128</clusterSize><features><lazy_refcounts/><extended_l2/></features>"
+                extra:
+                    "<compat>1.1</compat><clusterSize unit='KiB'>128</clusterSize><features><lazy_refcounts/><extended_l2/></features>"
             ))
         try Self.qemuCheck(dir + "/v3.qcow2")
         info = try Self.qemuInfo(dir + "/v3.qcow2")
@@ -93,7 +98,8 @@ struct DirVolumeTests {
 
         let backed = try await host.createVolume(
             in: "p",
-            xml: "<volume><name>top.qcow2</name><capacity unit='G'>10</capacity><target><format type='qcow2'/></target><backingStore><path>\(dir)/base.qcow2</path><format type='qcow2'/></backingStore></volume>"
+            xml:
+                "<volume><name>top.qcow2</name><capacity unit='G'>10</capacity><target><format type='qcow2'/></target><backingStore><path>\(dir)/base.qcow2</path><format type='qcow2'/></backingStore></volume>"
         )
         try Self.qemuCheck(dir + "/top.qcow2")
         info = try Self.qemuInfo(dir + "/top.qcow2")
@@ -134,7 +140,9 @@ struct DirVolumeTests {
         try await host.refresh("p")
         let clone = try await host.cloneVolume("a.img", in: "p", newName: "b.img")
         #expect(clone.definition.capacity == 4_194_304)
-        #expect(FileManager.default.contents(atPath: dir + "/a.img") == FileManager.default.contents(atPath: dir + "/b.img"))
+        #expect(
+            FileManager.default.contents(atPath: dir + "/a.img") == FileManager.default.contents(atPath: dir + "/b.img")
+        )
         #expect(Self.fileStat(dir + "/b.img").st_blocks * 512 < 1_048_576)
 
         // Resize: grow, delta, refuse shrink without the flag, shrink with it.
@@ -225,7 +233,8 @@ struct DirVolumeTests {
         }
         #expect(dup?.code == .volumeExists)
         await #expect(throws: StorageError.self) {
-            try await host.createVolume(in: "p", xml: "<volume><name>big</name><capacity unit='EiB'>16</capacity></volume>")
+            try await host.createVolume(
+                in: "p", xml: "<volume><name>big</name><capacity unit='EiB'>16</capacity></volume>")
         }
         try await host.destroy("p")
         let inactive = await #expect(throws: StorageError.self) {
@@ -268,7 +277,8 @@ struct ProbeRobustnessTests {
     @Test func randomHeadersNeverCrash() {
         var rng = MutationTests.SplitMix(state: 0xC0FFEE)
         let magics: [[UInt8]] = [
-            [0x51, 0x46, 0x49, 0xFB, 0, 0, 0, 3], [0x51, 0x46, 0x49, 0xFB, 0, 0, 0, 2], [0x51, 0x46, 0x49, 0xFB, 0, 0, 0, 1],
+            [0x51, 0x46, 0x49, 0xFB, 0, 0, 0, 3], [0x51, 0x46, 0x49, 0xFB, 0, 0, 0, 2],
+            [0x51, 0x46, 0x49, 0xFB, 0, 0, 0, 1],
             Array("QED\0".utf8), Array("KDMV".utf8), Array("conectix".utf8), Array("# Disk DescriptorFile".utf8),
             [0x4F, 0x4F, 0x4F, 0x4D, 0, 0, 0, 2],
         ]
@@ -297,7 +307,8 @@ struct CreateFromTests {
         let source = try await host.volume("src.img", in: "p")
         // No capacity in the XML: the clone takes the source's.
         let converted = try await host.createVolume(
-            in: "p", xml: "<volume><name>dst.qcow2</name><target><format type='qcow2'/></target></volume>", from: source)
+            in: "p", xml: "<volume><name>dst.qcow2</name><target><format type='qcow2'/></target></volume>", from: source
+        )
         #expect(converted.definition.target.format == "qcow2")
         #expect(converted.definition.capacity == 2_097_152)
         try DirVolumeTests.qemuCheck(dir + "/dst.qcow2")

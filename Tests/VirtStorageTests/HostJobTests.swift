@@ -9,7 +9,8 @@ struct HostJobTests {
         let scratch = Scratch("events")
         let host = try await StorageHost(directories: .root(scratch.sub("root")))
         try await host.create(
-            xml: "<pool type='dir'><name>e</name><target><path>\(scratch.sub("e"))</path></target></pool>", build: .normal)
+            xml: "<pool type='dir'><name>e</name><target><path>\(scratch.sub("e"))</path></target></pool>",
+            build: .normal)
         let stream = await host.events()
         let source = scratch.sub("data")
         _ = FileManager.default.createFile(atPath: source, contents: Data(repeating: 1, count: 4096))
@@ -37,8 +38,10 @@ struct HostJobTests {
         let scratch = Scratch("busy")
         let host = try await StorageHost(directories: .root(scratch.sub("root")))
         try await host.create(
-            xml: "<pool type='dir'><name>b</name><target><path>\(scratch.sub("b"))</path></target></pool>", build: .normal)
-        _ = try await host.createVolume(in: "b", xml: "<volume><name>big</name><capacity unit='M'>64</capacity></volume>")
+            xml: "<pool type='dir'><name>b</name><target><path>\(scratch.sub("b"))</path></target></pool>",
+            build: .normal)
+        _ = try await host.createVolume(
+            in: "b", xml: "<volume><name>big</name><capacity unit='M'>64</capacity></volume>")
         let (started, signal) = AsyncStream<Void>.makeStream()
         let wipe = Task {
             try await host.wipeVolume("big", in: "b", algorithm: .gutmann) { done, _ in

@@ -58,7 +58,8 @@ struct HostLifecycleTests {
             try await host.build("b")
             try await host.start("a")
             try await host.setAutostart("b", true)
-            _ = try await host.createVolume(in: "a", xml: "<volume><name>v.img</name><capacity unit='M'>1</capacity></volume>")
+            _ = try await host.createVolume(
+                in: "a", xml: "<volume><name>v.img</name><capacity unit='M'>1</capacity></volume>")
         }
         // A new host on the same directories (same boot): a is still active
         // with its volume; autostart already ran for this boot, so b is not started.
@@ -92,7 +93,8 @@ struct HostLifecycleTests {
         }
         // Same name, other UUID.
         await #expect(throws: StorageError.self) {
-            try await host.define(xml: Self.dirPoolXML("one", scratch.sub("one"), uuid: "2ec115d7-3a88-3ceb-bc12-0ac909a6fd87"))
+            try await host.define(
+                xml: Self.dirPoolXML("one", scratch.sub("one"), uuid: "2ec115d7-3a88-3ceb-bc12-0ac909a6fd87"))
         }
         // Same target directory.
         let error = await #expect(throws: StorageError.self) {
@@ -110,7 +112,8 @@ struct HostLifecycleTests {
         let uuid = "1c13165a-d0f4-3aee-b447-30fb38789091"
         try await host.define(xml: Self.dirPoolXML("p", scratch.sub("p"), uuid: uuid))
         try await host.start("p", build: .normal)
-        let xml = "<pool type='dir'><name>p</name><uuid>\(uuid)</uuid><target><path>\(scratch.sub("p"))</path><permissions><mode>0700</mode></permissions></target></pool>"
+        let xml =
+            "<pool type='dir'><name>p</name><uuid>\(uuid)</uuid><target><path>\(scratch.sub("p"))</path><permissions><mode>0700</mode></permissions></target></pool>"
         try await host.define(xml: xml)
         #expect(!(try await host.xml("p")).contains("<mode>0700</mode>"))
         #expect(try await host.xml("p", inactive: true).contains("<mode>0700</mode>"))

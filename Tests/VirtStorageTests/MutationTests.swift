@@ -79,7 +79,9 @@ struct MutationTests {
         let outcome = try Self.run(files: files, perFile: 400, seed: 0x5EED_0001) { text throws(StorageError) in
             PoolXML.format(try PoolXML.parse(text))
         }
-        print("pool mutation test: \(outcome.parsed + outcome.rejected) mutants of \(files.count) inputs, \(outcome.parsed) parsed, \(outcome.rejected) rejected")
+        print(
+            "pool mutation test: \(outcome.parsed + outcome.rejected) mutants of \(files.count) inputs, \(outcome.parsed) parsed, \(outcome.rejected) rejected"
+        )
         #expect(outcome.parsed + outcome.rejected == files.count * 400)
         #expect(outcome.parsed > 0 && outcome.rejected > 0)
     }
@@ -96,7 +98,9 @@ struct MutationTests {
             outcome.parsed += one.parsed
             outcome.rejected += one.rejected
         }
-        print("volume mutation test: \(outcome.parsed + outcome.rejected) mutants of \(files.count) inputs, \(outcome.parsed) parsed, \(outcome.rejected) rejected")
+        print(
+            "volume mutation test: \(outcome.parsed + outcome.rejected) mutants of \(files.count) inputs, \(outcome.parsed) parsed, \(outcome.rejected) rejected"
+        )
         #expect(outcome.parsed > 0 && outcome.rejected > 0)
     }
 }

@@ -20,7 +20,8 @@ struct PoolCapabilitiesTests {
         #expect(host.capabilitiesXML.contains("<pool type='dir' supported='yes'>"))
         #expect(host.capabilitiesXML.contains("<pool type='logical' supported='no'>"))
         #expect(throws: Never.self) {
-            try StorageSchemas(directory: Corpus.url("schemas").path).validate(host.capabilitiesXML, as: .poolCapabilities)
+            try StorageSchemas(directory: Corpus.url("schemas").path).validate(
+                host.capabilitiesXML, as: .poolCapabilities)
         }
     }
 }

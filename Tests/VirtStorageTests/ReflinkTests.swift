@@ -26,7 +26,9 @@ struct ReflinkTests {
             let (status, out) = try Scratch.run("/usr/sbin/losetup", ["-f", "--show", image])
             guard status == 0 else { throw StorageError(.operationFailed, "losetup: \(out)") }
             device = out.trimmingCharacters(in: .whitespacesAndNewlines)
-            let mkfs = type == "xfs" ? ["/usr/sbin/mkfs.xfs", "-q", "-f", device] : ["/usr/sbin/mkfs.btrfs", "-q", "-f", device]
+            let mkfs =
+                type == "xfs"
+                ? ["/usr/sbin/mkfs.xfs", "-q", "-f", device] : ["/usr/sbin/mkfs.btrfs", "-q", "-f", device]
             let (mkfsStatus, mkfsOut) = try Scratch.run(mkfs[0], Array(mkfs.dropFirst()))
             guard mkfsStatus == 0 else {
                 _ = try? Scratch.run("/usr/sbin/losetup", ["-d", device])
@@ -62,7 +64,8 @@ struct ReflinkTests {
             xml: "<pool type='dir'><name>r</name><target><path>\(mount.mountPoint)/pool</path></target></pool>")
         try await host.start("r", build: .normal)
         _ = try await host.createVolume(
-            in: "r", xml: "<volume><name>src.img</name><capacity unit='M'>64</capacity><allocation>0</allocation></volume>")
+            in: "r",
+            xml: "<volume><name>src.img</name><capacity unit='M'>64</capacity><allocation>0</allocation></volume>")
         // 32 MiB of real data.
         let fd = open(mount.mountPoint + "/pool/src.img", O_WRONLY)
         let data = [UInt8](repeating: 0x6B, count: 1 << 20)
@@ -88,7 +91,9 @@ struct ReflinkTests {
         let mount = try LoopMount("btrfs", sizeMiB: 256, in: scratch)
         let host = try await StorageHost(directories: .root(scratch.sub("root")))
         try await host.define(
-            xml: "<pool type='dir'><name>c</name><features><cow state='no'/></features><target><path>\(mount.mountPoint)/pool</path></target></pool>")
+            xml:
+                "<pool type='dir'><name>c</name><features><cow state='no'/></features><target><path>\(mount.mountPoint)/pool</path></target></pool>"
+        )
         try await host.build("c")
         let (_, dirAttrs) = try Scratch.run("/usr/bin/lsattr", ["-d", mount.mountPoint + "/pool"])
         #expect(dirAttrs.split(separator: " ").first?.contains("C") == true, "lsattr: \(dirAttrs)")
@@ -100,7 +105,9 @@ struct ReflinkTests {
         // On a filesystem without the attribute, building fails clearly.
         let plain = try await StorageHost(directories: .root(scratch.sub("root2")))
         try await plain.define(
-            xml: "<pool type='dir'><name>d</name><features><cow state='no'/></features><target><path>\(scratch.sub("tmpfs-less"))</path></target></pool>")
+            xml:
+                "<pool type='dir'><name>d</name><features><cow state='no'/></features><target><path>\(scratch.sub("tmpfs-less"))</path></target></pool>"
+        )
         let (_, fsType) = try Scratch.run("/usr/bin/stat", ["-f", "-c", "%T", scratch.path])
         if !fsType.contains("btrfs") {
             let error = await #expect(throws: StorageError.self) { try await plain.build("d") }

@@ -15,7 +15,8 @@ public struct BackendRegistry: Sendable {
         guard let backend = backends[type] else {
             throw StorageError(
                 .operationUnsupported,
-                "no storage backend for pool type '\(type.rawValue)' in this build: registered are \(registeredTypes.map(\.rawValue).joined(separator: ", "))")
+                "no storage backend for pool type '\(type.rawValue)' in this build: registered are \(registeredTypes.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         return backend
     }

@@ -8,8 +8,10 @@ public struct DirBackend: FileVolumeBackend {
     public var type: PoolType { .dir }
 
     public var capabilities: BackendCapabilities {
-        [.check, .start, .build, .stop, .delete, .createVolume, .buildVolumeFrom, .deleteVolume, .resizeVolume,
-         .wipeVolume, .uploadVolume, .downloadVolume]
+        [
+            .check, .start, .build, .stop, .delete, .createVolume, .buildVolumeFrom, .deleteVolume, .resizeVolume,
+            .wipeVolume, .uploadVolume, .downloadVolume,
+        ]
     }
 
     public func check(_ pool: PoolDefinition) async throws(StorageError) -> Bool {
@@ -61,7 +63,7 @@ public struct DirBackend: FileVolumeBackend {
     }
 
     public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
-        try refreshFiles(pool)
+        try await BlockingIO.run { () throws(StorageError) in try refreshFiles(pool) }
     }
 
     public func delete(_ pool: PoolDefinition) async throws(StorageError) {

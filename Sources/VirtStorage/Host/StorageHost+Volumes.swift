@@ -93,7 +93,8 @@ extension StorageHost {
     ) async throws(StorageError) -> StorageVolume {
         let record = try activeRecord(pool)
         let vol = try VolumeXML.parse(xml, poolType: record.definition.type)
-        return try await createVolume(in: pool, vol, from: nil, preallocateMetadata: preallocateMetadata, progress: progress)
+        return try await createVolume(
+            in: pool, vol, from: nil, preallocateMetadata: preallocateMetadata, progress: progress)
     }
 
     /// Creates a volume from XML whose data comes from `source` (vol-create-from).
@@ -201,14 +202,17 @@ extension StorageHost {
         if options.contains(.delta) {
             target =
                 options.contains(.shrink)
-                ? vol.capacity - min(capacity, vol.capacity) : vol.capacity.addingReportingOverflow(capacity).partialValue
+                ? vol.capacity - min(capacity, vol.capacity)
+                : vol.capacity.addingReportingOverflow(capacity).partialValue
         }
         if target < vol.allocation {
-            throw StorageError(.invalidArgument, "can't shrink capacity below existing allocation", value: String(target))
+            throw StorageError(
+                .invalidArgument, "can't shrink capacity below existing allocation", value: String(target))
         }
         if target < vol.capacity && !options.contains(.shrink) {
             throw StorageError(
-                .invalidArgument, "Can't shrink capacity below current capacity unless shrink flag explicitly specified",
+                .invalidArgument,
+                "Can't shrink capacity below current capacity unless shrink flag explicitly specified",
                 value: String(target))
         }
         if options.contains(.allocate), target > vol.allocation, target - vol.allocation > def.available {

@@ -30,7 +30,8 @@ public struct StorageHostDirectories: Sendable, Equatable {
         let home = env["HOME"] ?? NSHomeDirectory()
         let config = env["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.config"
         let runtime =
-            env["XDG_RUNTIME_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? NSTemporaryDirectory() + "virtstorage-\(getuid())"
+            env["XDG_RUNTIME_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? NSTemporaryDirectory()
+            + "virtstorage-\(getuid())"
         return StorageHostDirectories(config: config + "/virtstorage/storage", state: runtime + "/virtstorage/storage")
     }
 

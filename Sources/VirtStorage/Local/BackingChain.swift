@@ -28,7 +28,8 @@ public enum BackingChain {
             let fd = open(current, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
             guard fd >= 0 else {
                 let parent = links.last?.path ?? path
-                throw SystemError.make("Cannot access backing file '\(rawName ?? current)' of storage file '\(parent)'", path: current)
+                throw SystemError.make(
+                    "Cannot access backing file '\(rawName ?? current)' of storage file '\(parent)'", path: current)
             }
             var st = stat()
             fstat(fd, &st)
@@ -49,7 +50,8 @@ public enum BackingChain {
                     backingRawName: FileFormats.withBacking.contains(format) ? header.backingPath : nil))
             guard let next = links.last?.backingRawName else { return links }
             guard links.count < maxDepth else {
-                throw StorageError(.operationFailed, "backing chain of '\(path)' is deeper than \(maxDepth) images", path: path)
+                throw StorageError(
+                    .operationFailed, "backing chain of '\(path)' is deeper than \(maxDepth) images", path: path)
             }
             if next.contains("://") { return links }
             rawName = next

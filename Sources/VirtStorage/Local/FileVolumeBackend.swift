@@ -73,7 +73,8 @@ extension FileVolumeBackend {
                 progress: progress)
         } else {
             try await FileVolumes.create(
-                volume, poolType: pool.type, poolPath: dir, preallocateMetadata: preallocateMetadata, progress: progress)
+                volume, poolType: pool.type, poolPath: dir, preallocateMetadata: preallocateMetadata, progress: progress
+            )
         }
     }
 
@@ -103,13 +104,24 @@ extension FileVolumeBackend {
         _ volume: VolumeDefinition, algorithm: WipeAlgorithm, in pool: PoolDefinition, progress: ProgressHandler?
     ) async throws(StorageError) {
         guard let path = volume.target.path else { throw StorageError(.invalidArgument, "volume has no path") }
-        try VolumeWiper.wipe(path: path, algorithm: algorithm, progress: progress)
+        try await BlockingIO.run { () throws(StorageError) in
+            try VolumeWiper.wipe(path: path, algorithm: algorithm, progress: progress)
+        }
     }
 
     public func uploadVolume(
         _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
         in pool: PoolDefinition, progress: ProgressHandler?
     ) async throws(StorageError) {
+        try await BlockingIO.run { () throws(StorageError) in
+            try Self.upload(volume, from: file, offset: offset, length: length, sparse: sparse, progress: progress)
+        }
+    }
+
+    static func upload(
+        _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+        progress: ProgressHandler?
+    ) throws(StorageError) {
         guard let path = volume.target.path else { throw StorageError(.invalidArgument, "volume has no path") }
         let input = open(file, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw SystemError.make("cannot open '\(file)'", path: file) }
@@ -138,6 +150,15 @@ extension FileVolumeBackend {
         _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
         in pool: PoolDefinition, progress: ProgressHandler?
     ) async throws(StorageError) {
+        try await BlockingIO.run { () throws(StorageError) in
+            try Self.download(volume, to: file, offset: offset, length: length, sparse: sparse, progress: progress)
+        }
+    }
+
+    static func download(
+        _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+        progress: ProgressHandler?
+    ) throws(StorageError) {
         guard let path = volume.target.path else { throw StorageError(.invalidArgument, "volume has no path") }
         let input = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard input >= 0 else { throw SystemError.make("cannot open volume '\(path)'", path: path) }
@@ -146,7 +167,8 @@ extension FileVolumeBackend {
         fstat(input, &st)
         let size = UInt64(st.st_size)
         guard offset <= size else {
-            throw StorageError(.invalidArgument, "offset \(offset) is past the end of volume '\(volume.name)' (\(size) bytes)")
+            throw StorageError(
+                .invalidArgument, "offset \(offset) is past the end of volume '\(volume.name)' (\(size) bytes)")
         }
         let count = min(length ?? size - offset, size - offset)
         let output = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)

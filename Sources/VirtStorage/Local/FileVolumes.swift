@@ -125,40 +125,48 @@ public enum FileVolumes {
         }
         switch format {
         case "raw" where vol.target.encryption == nil && vol.backingStore == nil:
-            let fd = try createExclusive(path, vol)
-            defer { close(fd) }
-            do throws(StorageError) {
-                guard ftruncate(fd, off_t(vol.capacity)) == 0 else {
-                    throw SystemError.make("cannot set the size of '\(path)' to \(vol.capacity) bytes", path: path)
-                }
-                let allocate = min(vol.allocation, vol.capacity)
-                if allocate > 0 {
-                    try preallocate(fd: fd, path: path, length: allocate, progress: progress)
-                }
-            } catch {
-                unlink(path)
-                throw error
-            }
+            try await BlockingIO.run { () throws(StorageError) in try createRaw(vol, path: path, progress: progress) }
         case "qcow2" where vol.target.encryption == nil && !preallocateMetadata:
-            let image = try QCow2Writer(volume: vol).bytes()
-            if let backing = vol.backingStore?.path {
-                let absolute = backing.hasPrefix("/") ? backing : poolPath + "/" + backing
-                guard access(absolute, R_OK) == 0 else {
-                    throw SystemError.make("inaccessible backing store volume \(backing)", path: absolute)
-                }
-            }
-            let fd = try createExclusive(path, vol)
-            defer { close(fd) }
-            do throws(StorageError) {
-                try writeAll(fd: fd, image, at: 0, path: path)
-            } catch {
-                unlink(path)
-                throw error
-            }
+            try await BlockingIO.run { () throws(StorageError) in try createQCow2(vol, path: path, poolPath: poolPath) }
         default:
             var builder = QemuImgCommand(volume: .init(vol, in: poolType), poolTargetPath: poolPath)
             builder.preallocateMetadata = preallocateMetadata
             try await runQemuImg(builder, volume: vol)
+        }
+    }
+
+    static func createRaw(_ vol: VolumeDefinition, path: String, progress: ProgressHandler?) throws(StorageError) {
+        let fd = try createExclusive(path, vol)
+        defer { close(fd) }
+        do throws(StorageError) {
+            guard ftruncate(fd, off_t(vol.capacity)) == 0 else {
+                throw SystemError.make("cannot set the size of '\(path)' to \(vol.capacity) bytes", path: path)
+            }
+            let allocate = min(vol.allocation, vol.capacity)
+            if allocate > 0 {
+                try preallocate(fd: fd, path: path, length: allocate, progress: progress)
+            }
+        } catch {
+            unlink(path)
+            throw error
+        }
+    }
+
+    static func createQCow2(_ vol: VolumeDefinition, path: String, poolPath: String) throws(StorageError) {
+        let image = try QCow2Writer(volume: vol).bytes()
+        if let backing = vol.backingStore?.path {
+            let absolute = backing.hasPrefix("/") ? backing : poolPath + "/" + backing
+            guard access(absolute, R_OK) == 0 else {
+                throw SystemError.make("inaccessible backing store volume \(backing)", path: absolute)
+            }
+        }
+        let fd = try createExclusive(path, vol)
+        defer { close(fd) }
+        do throws(StorageError) {
+            try writeAll(fd: fd, image, at: 0, path: path)
+        } catch {
+            unlink(path)
+            throw error
         }
     }
 
@@ -256,6 +264,15 @@ public enum FileVolumes {
             try await runQemuImg(builder, volume: vol)
             return
         }
+        try await BlockingIO.run { () throws(StorageError) in
+            try copyClone(vol, path: path, sourcePath: sourcePath, progress: progress)
+        }
+    }
+
+    /// Reflink or sparse copy of a same-format clone.
+    static func copyClone(_ vol: VolumeDefinition, path: String, sourcePath: String, progress: ProgressHandler?)
+        throws(StorageError)
+    {
         let input = open(sourcePath, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw SystemError.make("cannot open source volume '\(sourcePath)'", path: sourcePath) }
         defer { close(input) }

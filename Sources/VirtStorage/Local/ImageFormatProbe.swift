@@ -74,7 +74,9 @@ public enum ImageFormatProbe {
             h.capacity = r.le(0x1B8, 8)
             return h
         }
-        if r.matches(Array("#!/bin/sh\n#V2.0 Format\nmodprobe cloop file=$0 && mount -r -t iso9660 /dev/cloop $1\n".utf8)) {
+        if r.matches(
+            Array("#!/bin/sh\n#V2.0 Format\nmodprobe cloop file=$0 && mount -r -t iso9660 /dev/cloop $1\n".utf8))
+        {
             return ImageHeader(format: "cloop")
         }
         if r.matches([0x4F, 0x4F, 0x4F, 0x4D]), r.be(4, 4) == 2 {

@@ -30,7 +30,8 @@ public struct QCow2Writer: Sendable {
 
     public func validate() throws(StorageError) {
         guard compat == "0.10" || compat == "1.1" else {
-            throw StorageError.unsupported("qcow2 compat '\(compat)' is not 0.10 or 1.1", element: "target/compat", value: compat)
+            throw StorageError.unsupported(
+                "qcow2 compat '\(compat)' is not 0.10 or 1.1", element: "target/compat", value: compat)
         }
         let minimum: UInt64 = extendedL2 ? 16384 : 512
         guard clusterSize.nonzeroBitCount == 1, clusterSize >= minimum, clusterSize <= 2 * 1024 * 1024 else {
@@ -62,7 +63,8 @@ public struct QCow2Writer: Sendable {
         let l1Offset = 3 * c
         let totalClusters = 3 + l1Clusters
         guard totalClusters <= c / 2 else {
-            throw StorageError(.invalidArgument, "capacity \(capacity) needs more metadata than one refcount block holds")
+            throw StorageError(
+                .invalidArgument, "capacity \(capacity) needs more metadata than one refcount block holds")
         }
         let fileSize = Int(l1Offset + max(l1Size * 8, 0))
         var out = [UInt8](repeating: 0, count: max(fileSize, Int(l1Offset)))
@@ -98,7 +100,8 @@ public struct QCow2Writer: Sendable {
         if let backingPath {
             let name = Array(backingPath.utf8)
             guard extensions + name.count <= Int(c) else {
-                throw StorageError(.invalidArgument, "backing file name does not fit the header cluster", value: backingPath)
+                throw StorageError(
+                    .invalidArgument, "backing file name does not fit the header cluster", value: backingPath)
             }
             put(UInt64(extensions), at: 8, size: 8)
             put(UInt64(name.count), at: 16, size: 4)

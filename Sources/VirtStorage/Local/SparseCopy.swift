@@ -25,7 +25,8 @@ enum SparseCopy {
                     break
                 }
                 if UInt64(data) > position {
-                    try punch(output, toPath, at: destinationOffset + (position - offset), length: UInt64(data) - position)
+                    try punch(
+                        output, toPath, at: destinationOffset + (position - offset), length: UInt64(data) - position)
                     position = UInt64(data)
                 }
                 let hole = vs_seek_hole(input, Int64(position))
@@ -51,7 +52,8 @@ enum SparseCopy {
                 }
                 if n == 0 {
                     throw StorageError(
-                        .operationFailed, "'\(fromPath)' ended at byte \(position), before the \(length) bytes asked for",
+                        .operationFailed,
+                        "'\(fromPath)' ended at byte \(position), before the \(length) bytes asked for",
                         path: fromPath)
                 }
                 let target = destinationOffset + (position - offset)

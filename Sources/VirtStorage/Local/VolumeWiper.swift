@@ -50,10 +50,14 @@ enum VolumeWiper {
                 done += size
                 progress?(done, total)
             case .verify(let pattern):
-                try verify(fd: fd, path: path, size: size, pattern: pattern) { done += $0; progress?(done, total) }
+                try verify(fd: fd, path: path, size: size, pattern: pattern) {
+                    done += $0; progress?(done, total)
+                }
             case .pattern(let pattern) where algorithm == .zero && isFile && pattern == [0]:
                 // Zeroing a file touches only its data: holes already read as zeros.
-                try writeOverData(fd: fd, path: path, size: size) { done += $0; progress?(done, total) }
+                try writeOverData(fd: fd, path: path, size: size) {
+                    done += $0; progress?(done, total)
+                }
             case .pattern(let pattern):
                 lastPattern = pattern
                 try write(fd: fd, path: path, size: size, pattern: pattern, random: nil) {
@@ -136,7 +140,8 @@ enum VolumeWiper {
             let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, off_t(offset)) }
             guard n == want else { throw SystemError.make("cannot read back '\(path)'", path: path) }
             guard buffer[0..<n] == expected[0..<n] else {
-                throw StorageError(.operationFailed, "wipe verification of '\(path)' failed near byte \(offset)", path: path)
+                throw StorageError(
+                    .operationFailed, "wipe verification of '\(path)' failed near byte \(offset)", path: path)
             }
             offset += UInt64(n)
             advance(UInt64(n))

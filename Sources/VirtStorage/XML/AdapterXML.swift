@@ -44,7 +44,8 @@ enum AdapterXML {
                     "Both 'name' and 'parentaddr' cannot be specified for the 'scsi_host' adapter",
                     element: "source/adapter", line: node.line)
             }
-            guard let text = parent.attribute("unique_id"), let id = CNumber.parseSigned(text), (0...Int64(Int32.max)).contains(id)
+            guard let text = parent.attribute("unique_id"), let id = CNumber.parseSigned(text),
+                (0...Int64(Int32.max)).contains(id)
             else {
                 throw StorageError.xml(
                     "Missing or invalid scsi adapter 'unique_id' value '\(parent.attribute("unique_id") ?? "")': expected the host's unique_id, a number from 0",

@@ -72,7 +72,10 @@ enum EncryptionXML {
             if enc.format == "luks", let cipher = enc.cipher {
                 w.empty(
                     "cipher",
-                    [("name", cipher.name), ("size", String(cipher.size)), ("mode", cipher.mode), ("hash", cipher.hash)])
+                    [
+                        ("name", cipher.name), ("size", String(cipher.size)), ("mode", cipher.mode),
+                        ("hash", cipher.hash),
+                    ])
                 if let ivgen = enc.ivgen {
                     w.empty("ivgen", [("name", ivgen.name), ("hash", ivgen.hash)])
                 }

@@ -48,7 +48,9 @@ public struct PoolArguments: Sendable, Equatable {
                     if let sourceHost { w.empty("host", [("name", sourceHost)]) }
                     if let sourcePath { w.empty("dir", [("path", sourcePath)]) }
                     if let sourceDevice { w.empty("device", [("path", sourceDevice)]) }
-                    if let sourceInitiator { w.element("initiator") { w in w.empty("iqn", [("name", sourceInitiator)]) } }
+                    if let sourceInitiator {
+                        w.element("initiator") { w in w.empty("iqn", [("name", sourceInitiator)]) }
+                    }
                     if hasFC {
                         var attributes: [(String, String?)] = [("type", "fc_host")]
                         if let adapterParent {
@@ -106,7 +108,8 @@ public struct VolumeArguments: Sendable, Equatable {
         let unit = String(text.dropFirst(digits.count))
         guard !digits.isEmpty, let value = UInt64(digits) else {
             throw StorageError(
-                .invalidArgument, "Malformed size \(text): expected a number with an optional unit such as 10G or 512MiB",
+                .invalidArgument,
+                "Malformed size \(text): expected a number with an optional unit such as 10G or 512MiB",
                 element: "size", value: text)
         }
         let scale: UInt64

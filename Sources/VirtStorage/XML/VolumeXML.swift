@@ -85,7 +85,8 @@ public enum VolumeXML {
         }
         if let compat = root.string("target/compat") {
             let parts = compat.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2, parts.allSatisfy({ CNumber.parseUnsigned(String($0)).map { $0 <= UInt32.max } ?? false })
+            guard parts.count == 2,
+                parts.allSatisfy({ CNumber.parseUnsigned(String($0)).map { $0 <= UInt32.max } ?? false })
             else {
                 throw StorageError.xml(
                     "forbidden characters in 'compat' attribute '\(compat)': expected a version such as 0.10 or 1.1",
@@ -180,7 +181,9 @@ public enum VolumeXML {
             PermissionsXML.write(t.permissions, to: &w)
             if let ts = t.timestamps {
                 w.element("timestamps") { w in
-                    for (name, time) in [("atime", ts.atime), ("mtime", ts.mtime), ("ctime", ts.ctime), ("btime", ts.btime)] {
+                    for (name, time) in [
+                        ("atime", ts.atime), ("mtime", ts.mtime), ("ctime", ts.ctime), ("btime", ts.btime),
+                    ] {
                         guard let time else { continue }
                         var text = String(time.seconds)
                         if time.nanoseconds != 0 {
