@@ -60,13 +60,23 @@ do {
         }
     case "refresh":
         let target = args[3]
+        let verbose = ProcessInfo.processInfo.environment["BENCH_VERBOSE"] != nil
+        func stage(_ name: String) {
+            guard verbose else { return }
+            let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+            let rss = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+            print("\(name): \(rss)")
+        }
+        stage("before host")
         let host = try await pool(work, target)
+        stage("after start")
         var best = Double.infinity
         for _ in 0..<3 {
             let start = now()
             try await host.refresh("bench")
             best = min(best, now() - start)
         }
+        stage("after refreshes")
         report("refresh", best)
         // (c) what vol-list --details needs: every volume with its details, as text.
         var bestList = Double.infinity
@@ -83,6 +93,7 @@ do {
             lines = out.utf8.count
             bestList = min(bestList, now() - start)
         }
+        stage("after listing")
         report("list", bestList)
         print("volumes=\(try await host.volumes(in: "bench").count) listbytes=\(lines)")
         print("peak_rss_kib=\(peakRSSKiB())")

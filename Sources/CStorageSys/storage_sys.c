@@ -4,6 +4,7 @@
 #include <linux/falloc.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <malloc.h>
 #include <unistd.h>
 
 int vs_fallocate(int fd, int mode, int64_t offset, int64_t length) {
@@ -38,3 +39,5 @@ int64_t vs_copy_file_range(int in, int64_t in_offset, int out, int64_t out_offse
     loff_t in_off = in_offset, out_off = out_offset;
     return copy_file_range(in, &in_off, out, &out_off, (size_t)length, 0);
 }
+
+int vs_malloc_trim(void) { return malloc_trim(0); }

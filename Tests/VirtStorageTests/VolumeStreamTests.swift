@@ -23,7 +23,8 @@ struct VolumeStreamTests {
         _ = try await host.createVolume(in: "p", xml: DirVolumeTests.volumeXML("dst", "4194304", allocation: "0"))
         let events = await host.events()
         try await host.writeVolume("dst", in: "p", from: ChunkSequence(chunks))
-        #expect(FileManager.default.contents(atPath: dir + "/src") == FileManager.default.contents(atPath: dir + "/dst"))
+        #expect(
+            FileManager.default.contents(atPath: dir + "/src") == FileManager.default.contents(atPath: dir + "/dst"))
         #expect(try await host.volume("dst", in: "p").definition.allocation <= 65536)
         var iterator = events.makeAsyncIterator()
         #expect(await iterator.next() == .volume(pool: "p", name: "dst", change: .uploaded))
@@ -33,13 +34,17 @@ struct VolumeStreamTests {
         let (scratch, host, dir) = try await DirVolumeTests.pool("long")
         defer { withExtendedLifetime(scratch) {} }
         _ = try await host.createVolume(in: "p", xml: DirVolumeTests.volumeXML("v", "8192", allocation: "0"))
-        let chunks: [VolumeChunk] = [.data([UInt8](repeating: 1, count: 4096)), .data([UInt8](repeating: 2, count: 8192))]
+        let chunks: [VolumeChunk] = [
+            .data([UInt8](repeating: 1, count: 4096)), .data([UInt8](repeating: 2, count: 8192)),
+        ]
         let error = await #expect(throws: StorageError.self) {
             try await host.writeVolume("v", in: "p", from: ChunkSequence(chunks))
         }
         #expect(error?.message.contains("nothing beyond byte 4096") == true)
         let contents = FileManager.default.contents(atPath: dir + "/v")!
-        #expect(contents.count == 8192 && contents.prefix(4096).allSatisfy { $0 == 1 } && contents.suffix(4096).allSatisfy { $0 == 0 })
+        #expect(
+            contents.count == 8192 && contents.prefix(4096).allSatisfy { $0 == 1 }
+                && contents.suffix(4096).allSatisfy { $0 == 0 })
         // With a declared length that does not fit, nothing is written at all.
         await #expect(throws: StorageError.self) {
             try await host.writeVolume("v", in: "p", offset: 4096, length: 8192, from: ChunkSequence(chunks))

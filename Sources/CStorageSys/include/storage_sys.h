@@ -17,6 +17,8 @@ int vs_block_device_size(int fd, uint64_t *size);
 int vs_set_nocow(int fd, int nocow);
 /* Copies length bytes between files inside the kernel; returns bytes copied or -1. */
 int64_t vs_copy_file_range(int in, int64_t in_offset, int out, int64_t out_offset, int64_t length);
+/* Returns free heap memory to the system (glibc malloc_trim). */
+int vs_malloc_trim(void);
 /* Discards a byte range of a block device. */
 int vs_block_discard(int fd, uint64_t offset, uint64_t length);
 #endif

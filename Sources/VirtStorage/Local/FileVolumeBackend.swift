@@ -40,9 +40,13 @@ extension FileVolumeBackend {
         closedir(handle)
         let dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         defer { if dirfd >= 0 { close(dirfd) } }
-        let volumes = ConcurrentMap.map(names) { name in
-            FileVolumes.describe(path: dir + "/" + name, name: name, directory: dirfd >= 0 ? dirfd : nil)
+        // Paths are made here, so that worker threads allocate as little as possible.
+        let entries = names.map { ($0, dir + "/" + $0) }
+        let volumes = ConcurrentMap.map(entries, scratch: [UInt8]()) { entry, buffer in
+            FileVolumes.describe(path: entry.1, name: entry.0, directory: dirfd >= 0 ? dirfd : nil, buffer: &buffer)
         }
+        // Give the memory of earlier refreshes back to the system (glibc keeps it otherwise).
+        if entries.count > 1000 { _ = vs_malloc_trim() }
         var fs = statvfs()
         guard statvfs(dir, &fs) == 0 else { throw SystemError.make("cannot statvfs '\(dir)'", path: dir) }
         // As libvirt: available counts the blocks reserved for root too.
@@ -183,8 +187,15 @@ extension FileVolumeBackend {
 /// Maps over an array on all cores, keeping order and dropping nil results
 /// (pool refresh probes many files).
 enum ConcurrentMap {
-    static func map<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R?) -> [R] {
-        guard items.count > 64 else { return items.compactMap(transform) }
+    /// `scratch` is per-worker state (a buffer) handed to every call of `transform` on that worker.
+    static func map<T: Sendable, R: Sendable, S>(
+        _ items: [T], scratch: S, _ transform: @Sendable (T, inout S) -> R?
+    ) -> [R] {
+        guard items.count > 64 else {
+            var state = scratch
+            return items.compactMap { transform($0, &state) }
+        }
+        let initial = UncheckedBox(scratch)
         let results = UnsafeMutableBufferPointer<R?>.allocate(capacity: items.count)
         results.initialize(repeating: nil)
         defer {
@@ -194,9 +205,10 @@ enum ConcurrentMap {
         let box = UncheckedBox(results)
         let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount * 4, items.count / 16))
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            var state = initial.value
             var i = chunk
             while i < items.count {
-                box.value[i] = transform(items[i])
+                box.value[i] = transform(items[i], &state)
                 i += chunks
             }
         }

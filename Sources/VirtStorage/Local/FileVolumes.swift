@@ -21,6 +21,12 @@ public enum FileVolumes {
     /// `directory`, when given, is an open descriptor of the file's directory
     /// (saves a path walk per file on refresh).
     public static func describe(path: String, name: String, directory: Int32? = nil) -> VolumeDefinition? {
+        var buffer = [UInt8]()
+        return describe(path: path, name: name, directory: directory, buffer: &buffer)
+    }
+
+    /// As `describe(path:name:directory:)` with a header buffer the caller reuses.
+    static func describe(path: String, name: String, directory: Int32?, buffer: inout [UInt8]) -> VolumeDefinition? {
         // O_NONBLOCK: a fifo opens at once and is skipped below; sockets do not open.
         let flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY
         let fd = directory.map { openat($0, name, flags) } ?? open(path, flags)
@@ -35,7 +41,7 @@ public enum FileVolumes {
         switch st.st_mode & S_IFMT {
         case S_IFREG:
             vol.type = .file
-            let header = ImageFormatProbe.probe(fd: fd, fileSize: UInt64(st.st_size))
+            let header = ImageFormatProbe.probe(fd: fd, fileSize: UInt64(st.st_size), buffer: &buffer)
             apply(header, to: &target, volume: &vol, imagePath: path)
             vol.capacity = header.capacity ?? UInt64(st.st_size)
             vol.allocation = UInt64(st.st_blocks) * 512

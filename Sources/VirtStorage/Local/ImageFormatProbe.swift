@@ -12,10 +12,16 @@ public enum ImageFormatProbe {
     /// files long enough to be ISO images a 5-byte read at 32769, where the
     /// ISO 9660 volume descriptor sits (cheaper than reading 32 KiB).
     public static func probe(fd: Int32, fileSize: UInt64) -> ImageHeader {
-        let buffer = [UInt8](unsafeUninitializedCapacity: headerSize) { raw, count in
-            count = max(0, pread(fd, raw.baseAddress, headerSize, 0))
-        }
-        let header = ByteReader(bytes: buffer)
+        var buffer = [UInt8]()
+        return probe(fd: fd, fileSize: fileSize, buffer: &buffer)
+    }
+
+    /// As `probe(fd:fileSize:)`, reading into `buffer`, which callers probing
+    /// many files reuse (no allocation per file).
+    static func probe(fd: Int32, fileSize: UInt64, buffer: inout [UInt8]) -> ImageHeader {
+        if buffer.count != headerSize { buffer = [UInt8](repeating: 0, count: headerSize) }
+        let n = buffer.withUnsafeMutableBytes { max(0, pread(fd, $0.baseAddress, headerSize, 0)) }
+        let header = ByteReader(bytes: n == headerSize ? buffer : Array(buffer.prefix(n)))
         if let known = probe(header) { return known }
         if fileSize >= 32774 {
             var magic = [UInt8](repeating: 0, count: 5)

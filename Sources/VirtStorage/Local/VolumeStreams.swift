@@ -105,7 +105,8 @@ struct VolumeWriter {
         if let length, length > size - offset {
             throw StorageError(
                 .invalidArgument,
-                "cannot upload \(length) bytes at offset \(offset) into '\(path)' of \(size) bytes: the data does not fit")
+                "cannot upload \(length) bytes at offset \(offset) into '\(path)' of \(size) bytes: the data does not fit"
+            )
         }
         limit = length.map { offset + $0 } ?? size
     }
@@ -116,7 +117,8 @@ struct VolumeWriter {
             guard chunk.count <= limit - position else {
                 throw StorageError(
                     .invalidArgument,
-                    "the stream runs past the end of '\(path)' at byte \(position + chunk.count) (limit \(limit)); nothing beyond byte \(position) was written")
+                    "the stream runs past the end of '\(path)' at byte \(position + chunk.count) (limit \(limit)); nothing beyond byte \(position) was written"
+                )
             }
             let (file, path, at) = (self.file, self.path, position)
             try await BlockingIO.run { () throws(StorageError) in

@@ -40,7 +40,7 @@ public struct VolumeTarget: Sendable, Equatable, Hashable, Codable {
     /// Image format (raw, qcow2, ...) or partition type for disk pools.
     public var format: String?
     public var permissions: Permissions?
-    @BoxedOptional public var timestamps: VolumeTimestamps?
+    public var timestamps: VolumeTimestamps?
     @BoxedOptional public var encryption: VolumeEncryption?
     /// qcow2 compatibility level ("0.10", "1.1").
     public var compat: String?
