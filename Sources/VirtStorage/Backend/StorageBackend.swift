@@ -66,7 +66,8 @@ public protocol StorageBackend: Sendable {
     func build(_ pool: PoolDefinition, mode: BuildMode) async throws(StorageError)
     func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition])
     func stop(_ pool: PoolDefinition) async throws(StorageError)
-    func delete(_ pool: PoolDefinition) async throws(StorageError)
+    /// Deletes the pool's storage; `zeroed` first overwrites it with zeros.
+    func delete(_ pool: PoolDefinition, zeroed: Bool) async throws(StorageError)
 
     /// Fills in key and path of a new volume (no data written yet).
     func prepareVolume(_ volume: inout VolumeDefinition, in pool: PoolDefinition) throws(StorageError)
@@ -106,7 +107,9 @@ extension StorageBackend {
         throw unsupported("pool build")
     }
     public func stop(_ pool: PoolDefinition) async throws(StorageError) {}
-    public func delete(_ pool: PoolDefinition) async throws(StorageError) { throw unsupported("pool deletion") }
+    public func delete(_ pool: PoolDefinition, zeroed: Bool) async throws(StorageError) {
+        throw unsupported("pool deletion")
+    }
     public func prepareVolume(_ volume: inout VolumeDefinition, in pool: PoolDefinition) throws(StorageError) {
         throw unsupported("volume creation")
     }

@@ -66,7 +66,12 @@ public struct DirBackend: FileVolumeBackend {
         try await BlockingIO.run { () throws(StorageError) in try refreshFiles(pool) }
     }
 
-    public func delete(_ pool: PoolDefinition) async throws(StorageError) {
+    public func delete(_ pool: PoolDefinition, zeroed: Bool) async throws(StorageError) {
+        // As libvirt: a directory has nothing to zero once its volumes are gone.
+        if zeroed {
+            throw StorageError(
+                .operationUnsupported, "zeroed deletion is not supported for dir pools: delete the volumes, then the pool")
+        }
         let dir = try Self.directory(pool)
         guard rmdir(dir) == 0 else { throw SystemError.make("failed to remove pool '\(dir)'", path: dir) }
     }

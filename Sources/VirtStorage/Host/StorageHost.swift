@@ -370,7 +370,7 @@ public actor StorageHost {
     }
 
     /// Deletes an inactive pool's storage (the definition stays).
-    public func delete(_ name: String) async throws(StorageError) {
+    public func delete(_ name: String, zeroed: Bool = false) async throws(StorageError) {
         let record = try record(name)
         guard !record.isActive else {
             throw StorageError(.operationInvalid, "storage pool '\(name)' is still active", value: name)
@@ -379,7 +379,7 @@ public actor StorageHost {
         let def = record.definition
         let backend = try backends.backend(for: def.type)
         guard backend.capabilities.contains(.delete) else { throw backend.unsupported("pool deletion") }
-        try await backend.delete(def)
+        try await backend.delete(def, zeroed: zeroed)
         emit(.pool(name: name, change: .deleted))
     }
 
