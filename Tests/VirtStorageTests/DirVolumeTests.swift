@@ -317,3 +317,26 @@ struct CreateFromTests {
         #expect(status == 0, "qemu-img compare: \(out)")
     }
 }
+
+@Suite("qcow2 metadata preallocation, natively")
+struct QCow2PreallocationTests {
+    @Test("same layout as qemu-img", arguments: [("1073741824", "0.10"), ("10737418240", "1.1"), ("3145728000", "0.10")])
+    func sameLayoutAsQemu(capacity: String, compat: String) async throws {
+        let (scratch, host, dir) = try await DirVolumeTests.pool("prealloc")
+        defer { withExtendedLifetime(scratch) {} }
+        let vol = try await host.createVolume(
+            in: "p",
+            xml: DirVolumeTests.volumeXML("m.qcow2", capacity, allocation: "0", format: "qcow2", extra: "<compat>\(compat)</compat>"),
+            preallocateMetadata: true)
+        try DirVolumeTests.qemuCheck(dir + "/m.qcow2")
+        let reference = scratch.sub("ref.qcow2")
+        let (status, out) = try Scratch.run(
+            DirVolumeTests.qemuImg,
+            ["create", "-q", "-f", "qcow2", "-o", "preallocation=metadata,compat=\(compat)", reference, capacity])
+        #expect(status == 0, "\(out)")
+        #expect(DirVolumeTests.fileStat(dir + "/m.qcow2").st_size == DirVolumeTests.fileStat(reference).st_size)
+        #expect(vol.definition.physical == UInt64(DirVolumeTests.fileStat(reference).st_size))
+        let (_, check) = try Scratch.run(DirVolumeTests.qemuImg, ["check", dir + "/m.qcow2"])
+        #expect(check.contains("100.00% allocated"))
+    }
+}

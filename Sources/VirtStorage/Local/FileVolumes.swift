@@ -132,8 +132,12 @@ public enum FileVolumes {
         switch format {
         case "raw" where vol.target.encryption == nil && vol.backingStore == nil:
             try await BlockingIO.run { () throws(StorageError) in try createRaw(vol, path: path, progress: progress) }
-        case "qcow2" where vol.target.encryption == nil && !preallocateMetadata:
-            try await BlockingIO.run { () throws(StorageError) in try createQCow2(vol, path: path, poolPath: poolPath) }
+        case "qcow2"
+        where vol.target.encryption == nil
+            && !(preallocateMetadata && (vol.backingStore != nil || vol.target.features?.contains(.extendedL2) == true)):
+            try await BlockingIO.run { () throws(StorageError) in
+                try createQCow2(vol, path: path, poolPath: poolPath, preallocateMetadata: preallocateMetadata)
+            }
         default:
             var builder = QemuImgCommand(volume: .init(vol, in: poolType), poolTargetPath: poolPath)
             builder.preallocateMetadata = preallocateMetadata
@@ -158,8 +162,12 @@ public enum FileVolumes {
         }
     }
 
-    static func createQCow2(_ vol: VolumeDefinition, path: String, poolPath: String) throws(StorageError) {
-        let image = try QCow2Writer(volume: vol).bytes()
+    static func createQCow2(_ vol: VolumeDefinition, path: String, poolPath: String, preallocateMetadata: Bool)
+        throws(StorageError)
+    {
+        var writer = try QCow2Writer(volume: vol)
+        writer.preallocateMetadata = preallocateMetadata
+        try writer.validate()
         if let backing = vol.backingStore?.path {
             let absolute = backing.hasPrefix("/") ? backing : poolPath + "/" + backing
             guard access(absolute, R_OK) == 0 else {
@@ -169,7 +177,7 @@ public enum FileVolumes {
         let fd = try createExclusive(path, vol)
         defer { close(fd) }
         do throws(StorageError) {
-            try writeAll(fd: fd, image, at: 0, path: path)
+            try writer.write(to: fd, path: path)
         } catch {
             unlink(path)
             throw error
