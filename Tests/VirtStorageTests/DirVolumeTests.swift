@@ -320,13 +320,15 @@ struct CreateFromTests {
 
 @Suite("qcow2 metadata preallocation, natively")
 struct QCow2PreallocationTests {
-    @Test("same layout as qemu-img", arguments: [("1073741824", "0.10"), ("10737418240", "1.1"), ("3145728000", "0.10")])
+    @Test(
+        "same layout as qemu-img", arguments: [("1073741824", "0.10"), ("10737418240", "1.1"), ("3145728000", "0.10")])
     func sameLayoutAsQemu(capacity: String, compat: String) async throws {
         let (scratch, host, dir) = try await DirVolumeTests.pool("prealloc")
         defer { withExtendedLifetime(scratch) {} }
         let vol = try await host.createVolume(
             in: "p",
-            xml: DirVolumeTests.volumeXML("m.qcow2", capacity, allocation: "0", format: "qcow2", extra: "<compat>\(compat)</compat>"),
+            xml: DirVolumeTests.volumeXML(
+                "m.qcow2", capacity, allocation: "0", format: "qcow2", extra: "<compat>\(compat)</compat>"),
             preallocateMetadata: true)
         try DirVolumeTests.qemuCheck(dir + "/m.qcow2")
         let reference = scratch.sub("ref.qcow2")

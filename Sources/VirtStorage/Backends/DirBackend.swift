@@ -70,7 +70,8 @@ public struct DirBackend: FileVolumeBackend {
         // As libvirt: a directory has nothing to zero once its volumes are gone.
         if zeroed {
             throw StorageError(
-                .operationUnsupported, "zeroed deletion is not supported for dir pools: delete the volumes, then the pool")
+                .operationUnsupported,
+                "zeroed deletion is not supported for dir pools: delete the volumes, then the pool")
         }
         let dir = try Self.directory(pool)
         guard rmdir(dir) == 0 else { throw SystemError.make("failed to remove pool '\(dir)'", path: dir) }

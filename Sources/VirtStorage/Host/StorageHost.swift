@@ -1,3 +1,4 @@
+import CStorageSys
 import Foundation
 
 /// Owns a host's storage pools: their definitions on disk, their state, their
@@ -403,7 +404,7 @@ public actor StorageHost {
     func refreshRecord(_ name: String) async throws(StorageError) {
         guard let live = records[name]?.live else { return }
         let backend = try backends.backend(for: live.type)
-        let (sizes, volumes) = try await backend.refresh(live)
+        var (sizes, volumes) = try await backend.refresh(live)
         guard var record = records[name], var current = record.live else { return }
         current.capacity = sizes.capacity
         current.allocation = sizes.allocation
@@ -413,17 +414,26 @@ public actor StorageHost {
             if stat(path, &st) == 0 { current.target.permissions = FileVolumes.permissions(st) }
         }
         record.live = current
+        // Nothing else runs on the actor until this returns, so the old table
+        // can go before the new one is built: one table in memory, not two.
+        var busy: [String: VolumeDefinition] = [:]
+        for (busyName, _) in record.busyVolumes { busy[busyName] = record.volumes[busyName] }
+        records[name] = nil
+        record.replaceVolumes([:])
         var byName: [String: VolumeDefinition] = [:]
-        byName.reserveCapacity(volumes.count)
-        for var volume in volumes {
-            if current.refreshVolumeAllocation == .capacity { volume.allocation = volume.capacity }
-            byName[volume.name] = volume
+        byName.reserveCapacity(volumes.count + busy.count)
+        for i in volumes.indices {
+            if current.refreshVolumeAllocation == .capacity { volumes[i].allocation = volumes[i].capacity }
+            byName[volumes[i].name] = volumes[i]
         }
+        volumes = []
         // Volumes being built stay listed as they were.
-        for (busy, _) in record.busyVolumes where byName[busy] == nil { byName[busy] = record.volumes[busy] }
-        records[name] = nil  // drop our reference so the update below happens in place
+        for (busyName, volume) in busy where byName[busyName] == nil { byName[busyName] = volume }
         record.replaceVolumes(byName)
         records[name] = record
+        // The old table was allocated on other threads' malloc arenas; glibc
+        // keeps freed arena memory unless asked to give it back.
+        if byName.count > 1000 { _ = vs_malloc_trim() }
     }
 
     // MARK: autostart, info, XML

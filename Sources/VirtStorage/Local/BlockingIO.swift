@@ -1,14 +1,50 @@
-import Dispatch
+import Foundation
+import Synchronization
 
 /// Runs blocking file work (large reads and writes, fsync, many opens) on a
-/// Dispatch thread, so it never ties up Swift's small cooperative thread pool
-/// while other tasks (lookups, listings) wait.
+/// small fixed set of dedicated threads, so it never ties up Swift's
+/// cooperative thread pool, and so that memory allocated by that work comes
+/// from a bounded number of malloc arenas (Dispatch would use ever new threads).
 enum BlockingIO {
+    private final class Pool: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var queue: [@Sendable () -> Void] = []
+
+        init(threads: Int) {
+            for i in 0..<threads {
+                let thread = Thread { [unowned self] in self.work() }
+                thread.name = "virtstorage-io-\(i)"
+                thread.stackSize = 1 << 20
+                thread.start()
+            }
+        }
+
+        func submit(_ job: @escaping @Sendable () -> Void) {
+            condition.lock()
+            queue.append(job)
+            condition.signal()
+            condition.unlock()
+        }
+
+        private func work() {
+            while true {
+                condition.lock()
+                while queue.isEmpty { condition.wait() }
+                let job = queue.removeFirst()
+                condition.unlock()
+                job()
+            }
+        }
+    }
+
+    /// Four threads: long jobs (a wipe, an upload) do not hold up a refresh.
+    private static let pool = Pool(threads: 4)
+
     static func run<T: Sendable>(_ body: @escaping @Sendable () throws(StorageError) -> T) async throws(StorageError)
         -> T
     {
         let result: Result<T, StorageError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async {
+            pool.submit {
                 do throws(StorageError) {
                     continuation.resume(returning: .success(try body()))
                 } catch {

@@ -45,8 +45,6 @@ extension FileVolumeBackend {
         let volumes = ConcurrentMap.map(entries, scratch: [UInt8]()) { entry, buffer in
             FileVolumes.describe(path: entry.1, name: entry.0, directory: dirfd >= 0 ? dirfd : nil, buffer: &buffer)
         }
-        // Give the memory of earlier refreshes back to the system (glibc keeps it otherwise).
-        if entries.count > 1000 { _ = vs_malloc_trim() }
         var fs = statvfs()
         guard statvfs(dir, &fs) == 0 else { throw SystemError.make("cannot statvfs '\(dir)'", path: dir) }
         // As libvirt: available counts the blocks reserved for root too.
