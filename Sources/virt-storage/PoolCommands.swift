@@ -32,42 +32,57 @@ struct PoolCreate: HostCommand {
     }
 }
 
-/// pool-start, pool-destroy, pool-undefine, pool-delete, pool-refresh: one pool, one message.
-struct PoolStart: HostCommand {
+/// pool-start, pool-destroy, pool-undefine, pool-delete, pool-refresh: one
+/// pool, one action, one message ("Pool NAME started").
+protocol PoolVerb: HostCommand {
+    var pool: PoolArgument { get }
+    static var done: String { get }
+    func act(_ host: StorageHost, _ name: String) async throws(StorageError)
+}
+
+extension PoolVerb {
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        let name = try await host.pool(try pool.value()).name
+        try await act(host, name)
+        global.emit("Pool \(name) \(Self.done)\n")
+    }
+}
+
+struct PoolStart: PoolVerb {
     static let configuration = CommandConfiguration(
         commandName: "pool-start", abstract: "start a (previously defined) inactive pool")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var pool: PoolArgument
     @OptionGroup var build: BuildFlags
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
-        let name = try await host.pool(try pool.value()).name
+    static let done = "started"
+
+    func act(_ host: StorageHost, _ name: String) async throws(StorageError) {
         try await host.start(name, build: try build.mode(requireBuild: true))
-        global.emit("Pool \(name) started\n")
     }
 }
 
-struct PoolDestroy: HostCommand {
+struct PoolDestroy: PoolVerb {
     static let configuration = CommandConfiguration(commandName: "pool-destroy", abstract: "destroy (stop) a pool")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var pool: PoolArgument
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
-        let name = try await host.pool(try pool.value()).name
+    static let done = "destroyed"
+
+    func act(_ host: StorageHost, _ name: String) async throws(StorageError) {
         try await host.destroy(name)
-        global.emit("Pool \(name) destroyed\n")
     }
 }
 
-struct PoolUndefine: HostCommand {
+struct PoolUndefine: PoolVerb {
     static let configuration = CommandConfiguration(commandName: "pool-undefine", abstract: "undefine an inactive pool")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var pool: PoolArgument
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
-        let name = try await host.pool(try pool.value()).name
+    static let done = "has been undefined"
+
+    func act(_ host: StorageHost, _ name: String) async throws(StorageError) {
         try await host.undefine(name)
-        global.emit("Pool \(name) has been undefined\n")
     }
 }
 
@@ -88,27 +103,27 @@ struct PoolBuild: HostCommand {
     }
 }
 
-struct PoolDelete: HostCommand {
+struct PoolDelete: PoolVerb {
     static let configuration = CommandConfiguration(commandName: "pool-delete", abstract: "delete a pool")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var pool: PoolArgument
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
-        let name = try await host.pool(try pool.value()).name
+    static let done = "deleted"
+
+    func act(_ host: StorageHost, _ name: String) async throws(StorageError) {
         try await host.delete(name)
-        global.emit("Pool \(name) deleted\n")
     }
 }
 
-struct PoolRefresh: HostCommand {
+struct PoolRefresh: PoolVerb {
     static let configuration = CommandConfiguration(commandName: "pool-refresh", abstract: "refresh a pool")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var pool: PoolArgument
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
-        let name = try await host.pool(try pool.value()).name
+    static let done = "refreshed"
+
+    func act(_ host: StorageHost, _ name: String) async throws(StorageError) {
         try await host.refresh(name)
-        global.emit("Pool \(name) refreshed\n")
     }
 }
 

@@ -169,6 +169,30 @@ extension StorageHost {
         return volumeSnapshot(pool, records[pool]?.volumes[vol.name] ?? vol)
     }
 
+    /// Runs a change to an existing volume as a job: the volume is marked
+    /// busy, the backend does the work off the actor, the volume is re-read,
+    /// and `change` is announced.
+    func volumeJob(
+        _ name: String, in pool: String, _ capability: BackendCapabilities, _ what: String,
+        announcing change: StorageEvent.VolumeChange,
+        _ work: (any StorageBackend, VolumeDefinition, PoolDefinition) async throws(StorageError) -> Void
+    ) async throws(StorageError) {
+        let vol = try volume(name, in: pool).definition
+        let def = try activeRecord(pool).definition
+        let backend = try backends.backend(for: def.type)
+        try require(capability, backend, what)
+        try beginJob(pool, volume: vol.name, what)
+        do throws(StorageError) {
+            try await work(backend, vol, def)
+        } catch {
+            endJob(pool, volume: vol.name)
+            throw error
+        }
+        await reread(pool, vol)
+        endJob(pool, volume: vol.name)
+        emit(.volume(pool: pool, name: vol.name, change: change))
+    }
+
     // MARK: changing
 
     /// Deletes a volume and its data.
@@ -194,60 +218,40 @@ extension StorageHost {
     public func resizeVolume(_ name: String, in pool: String, capacity: UInt64, options: ResizeOptions = [])
         async throws(StorageError)
     {
-        let vol = try volume(name, in: pool).definition
-        let def = try activeRecord(pool).definition
-        let backend = try backends.backend(for: def.type)
-        try require(.resizeVolume, backend, "changing of volume capacity")
-        var target = capacity
-        if options.contains(.delta) {
-            target =
-                options.contains(.shrink)
-                ? vol.capacity - min(capacity, vol.capacity)
-                : vol.capacity.addingReportingOverflow(capacity).partialValue
-        }
-        if target < vol.allocation {
-            throw StorageError(
-                .invalidArgument, "can't shrink capacity below existing allocation", value: String(target))
-        }
-        if target < vol.capacity && !options.contains(.shrink) {
-            throw StorageError(
-                .invalidArgument,
-                "Can't shrink capacity below current capacity unless shrink flag explicitly specified",
-                value: String(target))
-        }
-        if options.contains(.allocate), target > vol.allocation, target - vol.allocation > def.available {
-            throw StorageError(.operationFailed, "Not enough space left in storage pool")
-        }
-        try beginJob(pool, volume: vol.name, "resize")
-        do throws(StorageError) {
+        try await volumeJob(name, in: pool, .resizeVolume, "changing of volume capacity", announcing: .resized) {
+            (backend, vol, def) throws(StorageError) in
+            var target = capacity
+            if options.contains(.delta) {
+                target =
+                    options.contains(.shrink)
+                    ? vol.capacity - min(capacity, vol.capacity)
+                    : vol.capacity.addingReportingOverflow(capacity).partialValue
+            }
+            if target < vol.allocation {
+                throw StorageError(
+                    .invalidArgument, "can't shrink capacity below existing allocation", value: String(target))
+            }
+            if target < vol.capacity && !options.contains(.shrink) {
+                throw StorageError(
+                    .invalidArgument,
+                    "Can't shrink capacity below current capacity unless shrink flag explicitly specified",
+                    value: String(target))
+            }
+            if options.contains(.allocate), target > vol.allocation, target - vol.allocation > def.available {
+                throw StorageError(.operationFailed, "Not enough space left in storage pool")
+            }
             try await backend.resizeVolume(vol, to: target, options: options.subtracting(.delta), in: def)
-        } catch {
-            endJob(pool, volume: vol.name)
-            throw error
         }
-        await reread(pool, vol)
-        endJob(pool, volume: vol.name)
-        emit(.volume(pool: pool, name: vol.name, change: .resized))
     }
 
     /// Overwrites a volume's data (vol-wipe).
     public func wipeVolume(
         _ name: String, in pool: String, algorithm: WipeAlgorithm = .zero, progress: ProgressHandler? = nil
     ) async throws(StorageError) {
-        let vol = try volume(name, in: pool).definition
-        let def = try activeRecord(pool).definition
-        let backend = try backends.backend(for: def.type)
-        try require(.wipeVolume, backend, "volume wiping")
-        try beginJob(pool, volume: vol.name, "wipe")
-        do throws(StorageError) {
+        try await volumeJob(name, in: pool, .wipeVolume, "volume wiping", announcing: .wiped) {
+            (backend, vol, def) throws(StorageError) in
             try await backend.wipeVolume(vol, algorithm: algorithm, in: def, progress: progress)
-        } catch {
-            endJob(pool, volume: vol.name)
-            throw error
         }
-        await reread(pool, vol)
-        endJob(pool, volume: vol.name)
-        emit(.volume(pool: pool, name: vol.name, change: .wiped))
     }
 
     /// Writes a file's bytes into a volume at `offset` (vol-upload).
@@ -255,21 +259,11 @@ extension StorageHost {
         _ name: String, in pool: String, from file: String, offset: UInt64 = 0, length: UInt64? = nil,
         sparse: Bool = false, progress: ProgressHandler? = nil
     ) async throws(StorageError) {
-        let vol = try volume(name, in: pool).definition
-        let def = try activeRecord(pool).definition
-        let backend = try backends.backend(for: def.type)
-        try require(.uploadVolume, backend, "volume upload")
-        try beginJob(pool, volume: vol.name, "upload")
-        do throws(StorageError) {
+        try await volumeJob(name, in: pool, .uploadVolume, "volume upload", announcing: .uploaded) {
+            (backend, vol, def) throws(StorageError) in
             try await backend.uploadVolume(
                 vol, from: file, offset: offset, length: length, sparse: sparse, in: def, progress: progress)
-        } catch {
-            endJob(pool, volume: vol.name)
-            throw error
         }
-        await reread(pool, vol)
-        endJob(pool, volume: vol.name)
-        emit(.volume(pool: pool, name: vol.name, change: .uploaded))
     }
 
     /// Copies a volume's bytes into a file (vol-download).
