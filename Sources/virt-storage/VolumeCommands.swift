@@ -144,48 +144,51 @@ struct VolInfo: HostCommand {
     }
 }
 
-/// vol-dumpxml, vol-path, vol-key, vol-name, vol-pool: print one fact of a volume.
-struct VolDumpXML: HostCommand {
+/// vol-dumpxml, vol-path, vol-key, vol-name: print one fact of a volume.
+protocol VolumeFact: HostCommand {
+    var vol: VolumeArgument { get }
+    func fact(_ v: StorageVolume) -> String
+}
+
+extension VolumeFact {
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        global.emit(fact(try await VolumeArgument.lookup(host, try vol.values())))
+    }
+}
+
+struct VolDumpXML: VolumeFact {
     static let configuration = CommandConfiguration(commandName: "vol-dumpxml", abstract: "vol information in XML")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var vol: VolumeArgument
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
-        global.emit(try await VolumeArgument.lookup(host, try vol.values()).xml)
-    }
+    func fact(_ v: StorageVolume) -> String { v.xml }
 }
 
-struct VolPath: HostCommand {
+struct VolPath: VolumeFact {
     static let configuration = CommandConfiguration(
         commandName: "vol-path", abstract: "returns the volume path for a given volume name or key")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var vol: VolumeArgument
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
-        global.emit((try await VolumeArgument.lookup(host, try vol.values()).path ?? "") + "\n")
-    }
+    func fact(_ v: StorageVolume) -> String { (v.path ?? "") + "\n" }
 }
 
-struct VolKey: HostCommand {
+struct VolKey: VolumeFact {
     static let configuration = CommandConfiguration(
         commandName: "vol-key", abstract: "returns the volume key for a given volume name or path")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var vol: VolumeArgument
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
-        global.emit((try await VolumeArgument.lookup(host, try vol.values()).key ?? "") + "\n")
-    }
+    func fact(_ v: StorageVolume) -> String { (v.key ?? "") + "\n" }
 }
 
-struct VolName: HostCommand {
+struct VolName: VolumeFact {
     static let configuration = CommandConfiguration(
         commandName: "vol-name", abstract: "returns the volume name for a given volume key or path")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var vol: VolumeArgument
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
-        global.emit(try await VolumeArgument.lookup(host, try vol.values()).name + "\n")
-    }
+    func fact(_ v: StorageVolume) -> String { v.name + "\n" }
 }
 
 struct VolPool: HostCommand {
