@@ -25,8 +25,12 @@ struct GlobalOptions: ParsableArguments {
         return .default
     }
 
+    func openSecrets() throws(StorageError) -> FileSecretStore {
+        try FileSecretStore(directory: directories.secrets)
+    }
+
     func openHost() async throws(StorageError) -> StorageHost {
-        try await StorageHost(directories: directories, backends: Backends.registry)
+        try await StorageHost(directories: directories, backends: Backends.registry, secrets: try openSecrets())
     }
 }
 

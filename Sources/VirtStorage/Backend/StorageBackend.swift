@@ -41,6 +41,17 @@ public struct PoolSizes: Sendable, Equatable {
     }
 }
 
+/// Secret values a volume job needs (LUKS passphrases), fetched by the host.
+public struct VolumeSecrets: Sendable {
+    public var volume: [UInt8]?
+    public var input: [UInt8]?
+
+    public init(volume: [UInt8]? = nil, input: [UInt8]? = nil) {
+        self.volume = volume
+        self.input = input
+    }
+}
+
 /// Progress of a long volume job: bytes done of the total.
 public typealias ProgressHandler = @Sendable (_ done: UInt64, _ total: UInt64) -> Void
 
@@ -74,7 +85,7 @@ public protocol StorageBackend: Sendable {
     /// Writes the new volume, optionally from `source`.
     func buildVolume(
         _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
-        preallocateMetadata: Bool, progress: ProgressHandler?
+        preallocateMetadata: Bool, secrets: VolumeSecrets, progress: ProgressHandler?
     ) async throws(StorageError)
     /// Reads a volume's current state from its storage.
     func refreshVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
@@ -115,7 +126,7 @@ extension StorageBackend {
     }
     public func buildVolume(
         _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
-        preallocateMetadata: Bool, progress: ProgressHandler?
+        preallocateMetadata: Bool, secrets: VolumeSecrets, progress: ProgressHandler?
     ) async throws(StorageError) { throw unsupported("volume creation") }
     public func refreshVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
         -> VolumeDefinition

@@ -149,6 +149,9 @@ extension StorageHost {
             throw StorageError(
                 .operationInvalid, "volume '\(source.name)' is still being allocated.", value: source.name)
         }
+        let secretValues = VolumeSecrets(
+            volume: try await secretValue(vol.target.encryption),
+            input: try await secretValue(source?.definition.target.encryption))
         try beginJob(pool, volume: vol.name, "creation")
         records[pool]?.put(vol)
         if let source, source.pool != pool { records[source.pool]?.jobs += 1 }
@@ -157,7 +160,8 @@ extension StorageHost {
         }
         do throws(StorageError) {
             try await backend.buildVolume(
-                vol, from: source?.definition, in: def, preallocateMetadata: preallocateMetadata, progress: progress)
+                vol, from: source?.definition, in: def, preallocateMetadata: preallocateMetadata,
+                secrets: secretValues, progress: progress)
         } catch {
             records[pool]?.remove(vol.name)
             endJob(pool, volume: vol.name)
@@ -167,6 +171,16 @@ extension StorageHost {
         endJob(pool, volume: vol.name)
         emit(.volume(pool: pool, name: vol.name, change: .created))
         return volumeSnapshot(pool, records[pool]?.volumes[vol.name] ?? vol)
+    }
+
+    /// The passphrase of an encrypted volume, from the host's secret store.
+    func secretValue(_ encryption: VolumeEncryption?) async throws(StorageError) -> [UInt8]? {
+        guard let reference = encryption?.secrets.first?.reference else { return nil }
+        guard let secrets else {
+            throw StorageError(
+                .operationInvalid, "the volume is encrypted, but the host has no secret store (StorageHost(secrets:))")
+        }
+        return try await secrets.value(for: reference)
     }
 
     /// Runs a change to an existing volume as a job: the volume is marked

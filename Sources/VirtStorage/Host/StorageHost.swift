@@ -47,6 +47,8 @@ public actor StorageHost {
     public nonisolated let directories: StorageHostDirectories
     public nonisolated let backends: BackendRegistry
     public nonisolated let schemas: StorageSchemas?
+    /// Where LUKS passphrases and other secret values come from, if anywhere.
+    public nonisolated let secrets: (any SecretStore)?
     let files: PoolFiles
     var records: [String: Record] = [:]
     var subscribers: [UUID: AsyncStream<StorageEvent>.Continuation] = [:]
@@ -55,11 +57,12 @@ public actor StorageHost {
     /// that were active; autostart pools start once per boot.
     public init(
         directories: StorageHostDirectories = .default, backends: BackendRegistry = .builtIn,
-        schemas: StorageSchemas? = nil
+        schemas: StorageSchemas? = nil, secrets: (any SecretStore)? = nil
     ) async throws(StorageError) {
         self.directories = directories
         self.backends = backends
         self.schemas = schemas
+        self.secrets = secrets
         self.files = PoolFiles(directories: directories)
         try files.prepare()
         await load()

@@ -14,6 +14,11 @@ public struct StorageHostDirectories: Sendable, Equatable {
         self.state = state
     }
 
+    /// Secrets live beside the pool configs: .../secrets for .../storage.
+    public var secrets: String {
+        (config as NSString).deletingLastPathComponent + "/secrets"
+    }
+
     /// Everything under one directory, like libvirt's embedded root:
     /// DIR/etc/storage, DIR/etc/storage/autostart, DIR/run/storage.
     public static func root(_ dir: String) -> StorageHostDirectories {

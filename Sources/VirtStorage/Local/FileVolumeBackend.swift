@@ -66,17 +66,17 @@ extension FileVolumeBackend {
 
     public func buildVolume(
         _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
-        preallocateMetadata: Bool, progress: ProgressHandler?
+        preallocateMetadata: Bool, secrets: VolumeSecrets, progress: ProgressHandler?
     ) async throws(StorageError) {
         let dir = try Self.directory(pool)
         if let source {
             try await FileVolumes.clone(
                 volume, from: source, poolType: pool.type, poolPath: dir, preallocateMetadata: preallocateMetadata,
-                progress: progress)
+                secrets: secrets, progress: progress)
         } else {
             try await FileVolumes.create(
-                volume, poolType: pool.type, poolPath: dir, preallocateMetadata: preallocateMetadata, progress: progress
-            )
+                volume, poolType: pool.type, poolPath: dir, preallocateMetadata: preallocateMetadata, secrets: secrets,
+                progress: progress)
         }
     }
 

@@ -120,7 +120,7 @@ public enum FileVolumes {
     /// preallocated qcow2 through qemu-img.
     public static func create(
         _ vol: VolumeDefinition, poolType: PoolType, poolPath: String, preallocateMetadata: Bool,
-        progress: ProgressHandler?
+        secrets: VolumeSecrets = VolumeSecrets(), progress: ProgressHandler?
     ) async throws(StorageError) {
         guard let path = vol.target.path else { throw StorageError(.invalidArgument, "volume has no target path") }
         let format = vol.target.format ?? "raw"
@@ -141,7 +141,7 @@ public enum FileVolumes {
         default:
             var builder = QemuImgCommand(volume: .init(vol, in: poolType), poolTargetPath: poolPath)
             builder.preallocateMetadata = preallocateMetadata
-            try await runQemuImg(builder, volume: vol)
+            try await runQemuImg(builder, secrets: secrets)
         }
     }
 
@@ -242,17 +242,38 @@ public enum FileVolumes {
         }
     }
 
-    /// Runs the qemu-img command(s) for a volume, with any LUKS secret in a
-    /// private temporary file that is removed afterwards.
-    static func runQemuImg(_ builder: QemuImgCommand, volume: VolumeDefinition) async throws(StorageError) {
+    /// Runs the qemu-img command(s) for a volume. LUKS passphrases go to
+    /// qemu-img in private files (mode 0600, in a 0700 directory) that are
+    /// removed afterwards; they never appear in the command line.
+    static func runQemuImg(_ builder: QemuImgCommand, secrets: VolumeSecrets) async throws(StorageError) {
         var builder = builder
-        if volume.target.encryption != nil {
-            throw StorageError(
-                .operationUnsupported,
-                "creating encrypted volumes needs a secret store, which this release does not have yet",
-                element: "target/encryption")
+        let needsVolume = builder.volume.definition.target.encryption != nil
+        let needsInput = builder.input?.definition.target.encryption != nil
+        var directory: String?
+        defer { if let directory { try? FileManager.default.removeItem(atPath: directory) } }
+        if needsVolume || needsInput {
+            var template = Array((NSTemporaryDirectory() + "virtstorage-secret-XXXXXX").utf8CString)
+            guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+                throw SystemError.make("cannot create a private directory for a secret")
+            }
+            directory = String(cString: made)
+            func write(_ value: [UInt8]?, _ name: String, _ what: String) throws(StorageError) -> String {
+                guard let value else {
+                    throw StorageError(
+                        .invalidArgument,
+                        "\(what) is encrypted: the host needs a secret store holding its passphrase (StorageHost(secrets:))"
+                    )
+                }
+                let path = directory! + "/" + name
+                let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+                guard fd >= 0 else { throw SystemError.make("cannot write a secret file", path: path) }
+                defer { close(fd) }
+                try writeAll(fd: fd, value, at: 0, path: path)
+                return path
+            }
+            if needsVolume { builder.secretPath = try write(secrets.volume, "volume", "the new volume") }
+            if needsInput { builder.inputSecretPath = try write(secrets.input, "input", "the source volume") }
         }
-        builder.secretPath = nil
         for command in try builder.commands() {
             try await CommandRunner.run(command)
         }
@@ -265,7 +286,7 @@ public enum FileVolumes {
     /// formats differ.
     public static func clone(
         _ vol: VolumeDefinition, from source: VolumeDefinition, poolType: PoolType, poolPath: String,
-        preallocateMetadata: Bool, progress: ProgressHandler?
+        preallocateMetadata: Bool, secrets: VolumeSecrets = VolumeSecrets(), progress: ProgressHandler?
     ) async throws(StorageError) {
         guard let path = vol.target.path, let sourcePath = source.target.path else {
             throw StorageError(.invalidArgument, "clone needs source and target paths")
@@ -275,7 +296,7 @@ public enum FileVolumes {
             var builder = QemuImgCommand(volume: .init(vol, in: poolType), poolTargetPath: poolPath)
             builder.input = .init(source, in: poolType)
             builder.preallocateMetadata = preallocateMetadata
-            try await runQemuImg(builder, volume: vol)
+            try await runQemuImg(builder, secrets: secrets)
             return
         }
         try await BlockingIO.run { () throws(StorageError) in

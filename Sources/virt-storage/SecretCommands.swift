@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import VirtStorage
+
+/// A verb on the file-backed secret store (beside the pool configs).
+protocol SecretCommand: AsyncParsableCommand {
+    var global: GlobalOptions { get }
+    func execute(_ store: FileSecretStore) async throws(StorageError)
+}
+
+extension SecretCommand {
+    func run() async throws {
+        do throws(StorageError) {
+            try await execute(try global.openSecrets())
+        } catch {
+            throw fail(error, global)
+        }
+    }
+
+    func lookup(_ store: FileSecretStore, _ text: String) async throws(StorageError) -> SecretDefinition {
+        try await store.definition(for: .uuid(text))
+    }
+}
+
+struct SecretDefine: SecretCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "secret-define", abstract: "define or modify a secret from an XML file")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "file containing secret attributes in XML") var file: String
+
+    func execute(_ store: FileSecretStore) async throws(StorageError) {
+        let def = try SecretXML.parse(try readFile(file))
+        try await store.define(def)
+        global.emit("Secret \(StorageUUID.format(def.uuid)) created\n")
+    }
+}
+
+struct SecretUndefine: SecretCommand {
+    static let configuration = CommandConfiguration(commandName: "secret-undefine", abstract: "undefine a secret")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "secret UUID") var secret: String
+
+    func execute(_ store: FileSecretStore) async throws(StorageError) {
+        let def = try await lookup(store, secret)
+        try await store.undefine(def.uuid)
+        global.emit("Secret \(StorageUUID.format(def.uuid)) deleted\n")
+    }
+}
+
+struct SecretSetValue: SecretCommand {
+    static let configuration = CommandConfiguration(commandName: "secret-set-value", abstract: "set a secret value")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "secret UUID") var secret: String
+    @Option(name: .customLong("base64"), help: "base64-encoded secret value") var base64: String?
+    @Option(name: .customLong("file"), help: "read secret value from file") var file: String?
+    @Flag(name: .customLong("plain"), help: "the file holds the value itself, not base64") var plain = false
+
+    func execute(_ store: FileSecretStore) async throws(StorageError) {
+        let def = try await lookup(store, secret)
+        var value: [UInt8]
+        switch (base64, file) {
+        case (let text?, nil):
+            guard let data = Data(base64Encoded: text) else {
+                throw StorageError(.invalidArgument, "Invalid base64 data: the value is not base64")
+            }
+            value = Array(data)
+        case (nil, let path?):
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw StorageError(.systemError, "failed to read secret value from '\(path)'", path: path)
+            }
+            if plain {
+                value = Array(data)
+            } else {
+                let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                guard let decoded = Data(base64Encoded: text) else {
+                    throw StorageError(
+                        .invalidArgument, "Invalid base64 data in '\(path)' (use --plain for raw values)")
+                }
+                value = Array(decoded)
+            }
+        default:
+            throw StorageError(.invalidArgument, "give exactly one of --base64 and --file")
+        }
+        try await store.setValue(value, for: def.uuid)
+        global.emit("Secret value set\n")
+    }
+}
+
+struct SecretGetValue: SecretCommand {
+    static let configuration = CommandConfiguration(commandName: "secret-get-value", abstract: "Output a secret value")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "secret UUID") var secret: String
+    @Flag(name: .customLong("plain"), help: "get value without converting to base64") var plain = false
+
+    func execute(_ store: FileSecretStore) async throws(StorageError) {
+        let def = try await lookup(store, secret)
+        let value = try await store.value(for: .uuid(StorageUUID.format(def.uuid)))
+        if plain {
+            FileHandle.standardOutput.write(Data(value))
+            if !global.quiet { print() }
+        } else {
+            global.emit(Data(value).base64EncodedString() + "\n")
+        }
+    }
+}
+
+struct SecretDumpXML: SecretCommand {
+    static let configuration = CommandConfiguration(commandName: "secret-dumpxml", abstract: "secret attributes in XML")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "secret UUID") var secret: String
+
+    func execute(_ store: FileSecretStore) async throws(StorageError) {
+        global.emit(SecretXML.format(try await lookup(store, secret)))
+    }
+}
+
+struct SecretList: SecretCommand {
+    static let configuration = CommandConfiguration(commandName: "secret-list", abstract: "list secrets")
+    @OptionGroup var global: GlobalOptions
+
+    func execute(_ store: FileSecretStore) async throws(StorageError) {
+        var table = Table(header: ["UUID", "Usage"])
+        table.rows = await store.definitions().map { def in
+            [StorageUUID.format(def.uuid), def.usage.map { "\($0.typeName) \($0.name)" } ?? "Unused"]
+        }
+        global.emit(table.render())
+    }
+}
