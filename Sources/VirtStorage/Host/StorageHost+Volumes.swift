@@ -1,6 +1,15 @@
 import Foundation
 
 extension StorageHost {
+    /// The live definition of an active pool (without copying its volume table).
+    func activeDefinition(_ pool: String) throws(StorageError) -> PoolDefinition {
+        guard let live = records[pool]?.live else {
+            _ = try record(pool)
+            throw StorageError(.operationInvalid, "storage pool '\(pool)' is not active", value: pool)
+        }
+        return live
+    }
+
     func activeRecord(_ pool: String) throws(StorageError) -> Record {
         let record = try record(pool)
         guard record.isActive else {
@@ -21,10 +30,15 @@ extension StorageHost {
 
     /// A volume by name, or by path or key within the pool (as virsh accepts).
     public func volume(_ nameOrPath: String, in pool: String) throws(StorageError) -> StorageVolume {
-        let record = try activeRecord(pool)
-        if let volume = record.volumes[nameOrPath] { return volumeSnapshot(pool, volume) }
-        if let volume = record.volumes.values.first(where: { $0.target.path == nameOrPath || $0.key == nameOrPath }) {
-            return volumeSnapshot(pool, volume)
+        let type = try activeDefinition(pool).type
+        if let volume = records[pool]?.volumes[nameOrPath] {
+            return StorageVolume(pool: pool, poolType: type, definition: volume)
+        }
+        if let name = records[pool]?.keys[nameOrPath], let volume = records[pool]?.volumes[name] {
+            return StorageVolume(pool: pool, poolType: type, definition: volume)
+        }
+        if let volume = records[pool]?.volumes.values.first(where: { $0.target.path == nameOrPath }) {
+            return StorageVolume(pool: pool, poolType: type, definition: volume)
         }
         throw StorageError(.noSuchVolume, "no storage vol with matching path '\(nameOrPath)'", value: nameOrPath)
     }
@@ -91,8 +105,7 @@ extension StorageHost {
     public func createVolume(
         in pool: String, xml: String, preallocateMetadata: Bool = false, progress: ProgressHandler? = nil
     ) async throws(StorageError) -> StorageVolume {
-        let record = try activeRecord(pool)
-        let vol = try VolumeXML.parse(xml, poolType: record.definition.type)
+        let vol = try VolumeXML.parse(xml, poolType: try activeDefinition(pool).type)
         return try await createVolume(
             in: pool, vol, from: nil, preallocateMetadata: preallocateMetadata, progress: progress)
     }
@@ -103,8 +116,7 @@ extension StorageHost {
         in pool: String, xml: String, from source: StorageVolume, preallocateMetadata: Bool = false,
         progress: ProgressHandler? = nil
     ) async throws(StorageError) -> StorageVolume {
-        let record = try activeRecord(pool)
-        var vol = try VolumeXML.parse(xml, poolType: record.definition.type, capacity: .optional)
+        var vol = try VolumeXML.parse(xml, poolType: try activeDefinition(pool).type, capacity: .optional)
         if !vol.capacitySpecified || vol.capacity < source.definition.capacity {
             vol.capacity = source.definition.capacity
         }
@@ -134,7 +146,7 @@ extension StorageHost {
         progress: ProgressHandler?
     ) async throws(StorageError) -> StorageVolume {
         var vol = volume
-        let def = try activeRecord(pool).definition
+        let def = try activeDefinition(pool)
         let backend = try backends.backend(for: def.type)
         try require(source == nil ? .createVolume : .buildVolumeFrom, backend, "volume creation")
         if records[pool]?.volumes[vol.name] != nil || records[pool]?.busyVolumes[vol.name] != nil {
@@ -192,7 +204,7 @@ extension StorageHost {
         _ work: (any StorageBackend, VolumeDefinition, PoolDefinition) async throws(StorageError) -> Void
     ) async throws(StorageError) {
         let vol = try volume(name, in: pool).definition
-        let def = try activeRecord(pool).definition
+        let def = try activeDefinition(pool)
         let backend = try backends.backend(for: def.type)
         try require(capability, backend, what)
         try beginJob(pool, volume: vol.name, what)
@@ -212,7 +224,7 @@ extension StorageHost {
     /// Deletes a volume and its data.
     public func deleteVolume(_ name: String, in pool: String, zeroed: Bool = false) async throws(StorageError) {
         let vol = try volume(name, in: pool).definition
-        let def = try activeRecord(pool).definition
+        let def = try activeDefinition(pool)
         let backend = try backends.backend(for: def.type)
         try require(.deleteVolume, backend, "volume deletion")
         try beginJob(pool, volume: vol.name, "deletion")
@@ -286,7 +298,7 @@ extension StorageHost {
         sparse: Bool = false, progress: ProgressHandler? = nil
     ) async throws(StorageError) {
         let vol = try volume(name, in: pool).definition
-        let def = try activeRecord(pool).definition
+        let def = try activeDefinition(pool)
         let backend = try backends.backend(for: def.type)
         try require(.downloadVolume, backend, "volume download")
         records[pool]?.jobs += 1

@@ -18,10 +18,10 @@ extension FileVolumeBackend {
         if name.isEmpty || name == "." || name == ".." {
             throw StorageError(.invalidArgument, "volume name '\(name)' is not a file name", value: name)
         }
-        if name.contains("/") {
+        if name.utf8.contains(UInt8(ascii: "/")) {
             throw StorageError(.invalidArgument, "volume name '\(name)' cannot contain '/'", value: name)
         }
-        if name.contains("\n") {
+        if name.utf8.contains(UInt8(ascii: "\n")) {
             throw StorageError(
                 .invalidArgument, "volume name '\(name.replacingNewlines())' cannot contain a newline", value: name)
         }

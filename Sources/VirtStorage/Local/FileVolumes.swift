@@ -131,7 +131,13 @@ public enum FileVolumes {
         }
         switch format {
         case "raw" where vol.target.encryption == nil && vol.backingStore == nil:
-            try await BlockingIO.run { () throws(StorageError) in try createRaw(vol, path: path, progress: progress) }
+            // A sparse file is two quick system calls: no thread hop for that.
+            if vol.allocation == 0 {
+                try createRaw(vol, path: path, progress: progress)
+            } else {
+                try await BlockingIO.run { () throws(StorageError) in try createRaw(vol, path: path, progress: progress)
+                }
+            }
         case "qcow2"
         where vol.target.encryption == nil
             && !(preallocateMetadata && (vol.backingStore != nil || vol.target.features?.contains(.extendedL2) == true)):

@@ -146,11 +146,11 @@ public enum PoolXML {
 
     /// Pool names become file names: no '/', no newline, not empty.
     static func validateName(_ name: String, line: Int) throws(StorageError) {
-        if name.contains("/") {
+        if name.utf8.contains(UInt8(ascii: "/")) {
             throw StorageError.xml(
                 "name \(name) cannot contain '/'", element: "name", value: name, line: line)
         }
-        if name.contains("\n") {
+        if name.utf8.contains(UInt8(ascii: "\n")) {
             throw StorageError.xml(
                 "name '\(name.replacingNewlines())' cannot contain a newline", element: "name", value: name,
                 line: line)
