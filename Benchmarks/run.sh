@@ -57,7 +57,7 @@ r1=$(t $V pool-refresh benchb); r2=$(t $V pool-refresh benchb); r3=$(t $V pool-r
 L[b]=$(best "$r1" "$r2" "$r3")
 c1=$(t $V vol-list benchb --details); c2=$(t $V vol-list benchb --details); c3=$(t $V vol-list benchb --details)
 L[c]=$(best "$c1" "$c2" "$c3")
-LRSS=$(awk '/^VmRSS/{print $2}' /proc/"$LPID"/status)
+LRSS=$(awk '/^VmHWM/{print $2}' /proc/"$LPID"/status)   # peak, as ours
 OUT=$("$BENCH" refresh "$W/ob" "$W/files")
 O[b]=$(echo "$OUT" | sed -n 's/^refresh=//p'); O[c]=$(echo "$OUT" | sed -n 's/^list=//p')
 ORSS=$(echo "$OUT" | sed -n 's/^peak_rss_kib=//p')

@@ -63,7 +63,7 @@ public struct DirBackend: FileVolumeBackend {
     }
 
     public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
-        try await BlockingIO.run { () throws(StorageError) in try refreshFiles(pool) }
+        try await BlockingIO.run(.metadata) { () throws(StorageError) in try refreshFiles(pool) }
     }
 
     public func delete(_ pool: PoolDefinition, zeroed: Bool) async throws(StorageError) {

@@ -37,12 +37,22 @@ enum BlockingIO {
         }
     }
 
-    /// Four threads: long jobs (a wipe, an upload) do not hold up a refresh.
-    private static let pool = Pool(threads: 4)
+    /// Which threads a job runs on.
+    enum Lane {
+        /// Data jobs (wipe, copy, upload): four threads, so one long job does not hold up the rest.
+        case data
+        /// Directory scans (refresh): one thread of their own, never queued behind data jobs,
+        /// and always the same malloc arena for the large volume tables they build.
+        case metadata
+    }
 
-    static func run<T: Sendable>(_ body: @escaping @Sendable () throws(StorageError) -> T) async throws(StorageError)
-        -> T
-    {
+    private static let dataPool = Pool(threads: 4)
+    private static let metadataPool = Pool(threads: 1)
+
+    static func run<T: Sendable>(
+        _ lane: Lane = .data, _ body: @escaping @Sendable () throws(StorageError) -> T
+    ) async throws(StorageError) -> T {
+        let pool = lane == .data ? dataPool : metadataPool
         let result: Result<T, StorageError> = await withCheckedContinuation { continuation in
             pool.submit {
                 do throws(StorageError) {
