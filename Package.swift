@@ -81,6 +81,10 @@ let package = Package(
 
         .executableTarget(
             name: "DefineDirPool", dependencies: ["VirtStorage"], path: "Examples/DefineDirPool"),
+        .executableTarget(name: "ListPools", dependencies: ["VirtStorage"], path: "Examples/ListPools"),
+        .executableTarget(name: "WatchEvents", dependencies: ["VirtStorage"], path: "Examples/WatchEvents"),
+        .executableTarget(
+            name: "UploadWithProgress", dependencies: ["VirtStorage"], path: "Examples/UploadWithProgress"),
         .executableTarget(
             name: "virt-storage-bench", dependencies: ["VirtStorage"], path: "Benchmarks/StorageBench"),
 

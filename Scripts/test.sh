@@ -26,6 +26,13 @@ echo "virt-storage without traits links none of librbd, librados, libgfapi, libp
 
 echo "== example programs"
 .build/debug/DefineDirPool > "$LOG_DIR/example.log" 2>&1 || { cat "$LOG_DIR/example.log"; fail "example DefineDirPool"; }
+.build/debug/WatchEvents > "$LOG_DIR/example-events.log" 2>&1 || { cat "$LOG_DIR/example-events.log"; fail "example WatchEvents"; }
+grep -q "volume(pool: \"demo\", name: \"a.img\", change: VirtStorage.StorageEvent.VolumeChange.created)" "$LOG_DIR/example-events.log" \
+    || { cat "$LOG_DIR/example-events.log"; fail "example WatchEvents saw no volume event"; }
+truncate -s 8M "$LOG_DIR/upload-src.img" && printf 'data' | dd of="$LOG_DIR/upload-src.img" bs=1 seek=4194304 conv=notrunc status=none
+.build/debug/UploadWithProgress "$LOG_DIR/upload-src.img" > "$LOG_DIR/example-upload.log" 2>&1 \
+    || { cat "$LOG_DIR/example-upload.log"; fail "example UploadWithProgress"; }
+.build/debug/ListPools "$LOG_DIR/no-such-root" > "$LOG_DIR/example-list.log" 2>&1 || { cat "$LOG_DIR/example-list.log"; fail "example ListPools"; }
 
 echo "== libvirtd 9.0 (storage driver) for the side-by-side tests"
 Scripts/libvirt-up.sh || fail "libvirtd did not start"
