@@ -93,4 +93,36 @@ struct SideBySideTests {
             }
         }
     }
+
+    @Test(
+        "reads libvirt's own pool files",
+        .enabled(if: libvirtdAvailable, "no libvirtd on storage:///system (Scripts/libvirt-up.sh starts one as root)"))
+    func readsLibvirtFiles() throws {
+        let base = NSTemporaryDirectory() + "virtstorage-files-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let name = "files-\(UUID().uuidString.prefix(8).lowercased())"
+        let dir = base + "/images"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let virsh = { (args: [String]) throws -> Executables.Result in
+            try Executables.run(Executables.virsh, ["-c", "storage:///system"] + args)
+        }
+        #expect(try virsh(["pool-define-as", name, "dir", "--target", dir]).status == 0)
+        #expect(try virsh(["pool-start", name]).status == 0)
+        defer {
+            _ = try? virsh(["pool-destroy", name])
+            _ = try? virsh(["pool-undefine", name])
+        }
+        // libvirt's config (with its warning comment) and state (<poolstate>) files, copied into our layout.
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: base + "/root/etc/storage", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: base + "/root/run/storage", withIntermediateDirectories: true)
+        try fm.copyItem(atPath: "/etc/libvirt/storage/\(name).xml", toPath: base + "/root/etc/storage/\(name).xml")
+        try fm.copyItem(atPath: "/run/libvirt/storage/\(name).xml", toPath: base + "/root/run/storage/\(name).xml")
+        let env = ["VIRT_STORAGE_ROOT": base + "/root"]
+        let ours = try Executables.run(Executables.virtStorage, ["pool-list", "--all"], environment: env)
+        #expect(ours.stdout.contains(" \(name)   active"), "\(ours.stdout)")
+        let theirs = try virsh(["pool-dumpxml", name, "--inactive"])
+        let mine = try Executables.run(Executables.virtStorage, ["pool-dumpxml", name], environment: env)
+        #expect(Self.stable(mine.stdout) == Self.stable(theirs.stdout))
+    }
 }
