@@ -130,10 +130,6 @@ do {
         start = now()
         try await host.downloadVolume("s.img", in: "bench", to: work + "/down.img", sparse: true)
         report("download", now() - start)
-    case "sizes":
-        print(
-            "VolumeDefinition=\(MemoryLayout<VolumeDefinition>.size) VolumeTarget=\(MemoryLayout<VolumeTarget>.size) Permissions=\(MemoryLayout<Permissions>.size)"
-        )
     default:
         print("unknown workload \(args[1])")
         exit(2)

@@ -93,19 +93,4 @@ public struct XMLWriter: Sendable {
         indentation -= 2
         line("</\(name)>")
     }
-
-    /// Like `element`, but writes `<name attrs/>` when body writes nothing.
-    public mutating func elementOrEmpty(
-        _ name: String, _ attributes: [(String, String?)] = [], _ body: (inout XMLWriter) -> Void
-    ) {
-        var inner = XMLWriter(indentation: indentation + 2)
-        body(&inner)
-        if inner.text.isEmpty {
-            empty(name, attributes)
-        } else {
-            line(Self.tag(name, attributes) + ">")
-            text += inner.text
-            line("</\(name)>")
-        }
-    }
 }

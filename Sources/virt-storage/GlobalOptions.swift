@@ -25,6 +25,15 @@ struct GlobalOptions: ParsableArguments {
         return .default
     }
 
+    /// Runs a verb's work; a StorageError becomes virsh's one-line error and exit status 1.
+    func perform(_ work: () async throws(StorageError) -> Void) async throws {
+        do throws(StorageError) {
+            try await work()
+        } catch {
+            throw fail(error, self)
+        }
+    }
+
     func openSecrets() throws(StorageError) -> FileSecretStore {
         try FileSecretStore(directory: directories.secrets)
     }
@@ -42,11 +51,7 @@ protocol HostCommand: AsyncParsableCommand {
 
 extension HostCommand {
     func run() async throws {
-        do throws(StorageError) {
-            try await execute(try await global.openHost())
-        } catch {
-            throw fail(error, global)
-        }
+        try await global.perform { () throws(StorageError) in try await execute(try await global.openHost()) }
     }
 }
 

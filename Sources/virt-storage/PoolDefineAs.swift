@@ -95,11 +95,9 @@ struct PoolAsOptions: ParsableArguments {
     func run(
         _ global: GlobalOptions, _ action: (StorageHost, String) async throws(StorageError) -> Void
     ) async throws {
-        do throws(StorageError) {
+        try await global.perform { () throws(StorageError) in
             if printXML { return try printXMLDocument(global) }
             try await action(try await global.openHost(), try arguments().xml())
-        } catch {
-            throw fail(error, global)
         }
     }
 

@@ -10,11 +10,7 @@ protocol SecretCommand: AsyncParsableCommand {
 
 extension SecretCommand {
     func run() async throws {
-        do throws(StorageError) {
-            try await execute(try global.openSecrets())
-        } catch {
-            throw fail(error, global)
-        }
+        try await global.perform { () throws(StorageError) in try await execute(try global.openSecrets()) }
     }
 
     func lookup(_ store: FileSecretStore, _ text: String) async throws(StorageError) -> SecretDefinition {

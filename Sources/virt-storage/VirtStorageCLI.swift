@@ -50,12 +50,12 @@ struct VirtStorageCLI: AsyncParsableCommand {
 /// exit status 1; stdout gets virsh's blank line unless quiet.
 func fail(_ error: StorageError, _ global: GlobalOptions) -> ExitCode {
     if !global.quiet { print() }
-    FileHandle.standardError.write(Data("error: \(error.description.replacingNewlines())\n".utf8))
+    FileHandle.standardError.write(Data("error: \(error.description.singleLine())\n".utf8))
     return ExitCode(1)
 }
 
 extension String {
-    func replacingNewlines() -> String {
+    func singleLine() -> String {
         split(separator: "\n", omittingEmptySubsequences: false).joined(separator: " ")
     }
 }

@@ -28,7 +28,7 @@ struct VolCreateAs: AsyncParsableCommand {
     static let order = ["pool", "name", "capacity", "allocation", "format", "backing-vol", "backing-vol-format"]
 
     func run() async throws {
-        do throws(StorageError) {
+        try await global.perform { () throws(StorageError) in
             let v = try PositionalBinding(order: Self.order).bind(
                 named: [
                     "pool": pool, "name": name, "capacity": capacity, "allocation": allocation, "format": format,
@@ -64,8 +64,6 @@ struct VolCreateAs: AsyncParsableCommand {
                 in: pool, xml: xml, preallocateMetadata: preallocMetadata, progress: bar.handler)
             bar.finish()
             global.emit("Vol \(a.name) created\n")
-        } catch {
-            throw fail(error, global)
         }
     }
 }

@@ -33,16 +33,7 @@ public struct DirBackend: FileVolumeBackend {
     /// Creates the directory (and missing parents) with the pool's permissions.
     public func build(_ pool: PoolDefinition, mode: BuildMode) async throws(StorageError) {
         let dir = try Self.directory(pool)
-        var parents: [String] = []
-        var current = dir
-        var st = stat()
-        while !current.isEmpty && current != "/" && stat(current, &st) != 0 {
-            parents.append(current)
-            current = (current as NSString).deletingLastPathComponent
-        }
-        for path in parents.reversed() where mkdir(path, 0o755) != 0 && errno != EEXIST {
-            throw SystemError.make("cannot create path '\(path)'", path: path)
-        }
+        try PoolFiles.makeDirectory(dir)
         let perms = pool.target.permissions
         let mode = perms.mode.map { mode_t($0) } ?? FileVolumes.defaultPoolMode
         guard chmod(dir, mode) == 0 else { throw SystemError.make("cannot set mode of '\(dir)'", path: dir) }

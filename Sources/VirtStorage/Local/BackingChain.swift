@@ -16,6 +16,12 @@ public enum BackingChain {
         public var backingRawName: String?
     }
 
+    /// Where a backing name points: relative names are relative to the
+    /// directory of the image that records them (joined as written, like libvirt).
+    static func resolve(_ name: String, relativeTo image: String) -> String {
+        name.hasPrefix("/") ? name : (image as NSString).deletingLastPathComponent + "/" + name
+    }
+
     /// The chain from `path` down to the last image; a network backing
     /// ("nbd+tcp://...") ends the walk and is reported as the last raw name.
     public static func walk(_ path: String, maxDepth: Int = 200) throws(StorageError) -> [Link] {
@@ -56,7 +62,7 @@ public enum BackingChain {
             if next.contains("://") { return links }
             rawName = next
             declaredFormat = header.backingFormat
-            current = next.hasPrefix("/") ? next : (current as NSString).deletingLastPathComponent + "/" + next
+            current = resolve(next, relativeTo: current)
         }
     }
 }

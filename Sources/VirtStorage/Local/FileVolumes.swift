@@ -91,10 +91,8 @@ public enum FileVolumes {
         }
         guard let backing = header.backingPath else { return }
         var store = VolumeTarget(path: backing)
-        // Relative backing names are relative to the image's directory.
-        if !backing.hasPrefix("/") && !backing.contains("://") {
-            let dir = (imagePath as NSString).deletingLastPathComponent
-            store.path = PathSanitizer.sanitize(dir + "/" + backing)
+        if !backing.contains("://") {
+            store.path = PathSanitizer.sanitize(BackingChain.resolve(backing, relativeTo: imagePath))
         }
         if let resolved = store.path, !resolved.contains("://") {
             var st = stat()
@@ -175,10 +173,7 @@ public enum FileVolumes {
         writer.preallocateMetadata = preallocateMetadata
         try writer.validate()
         if let backing = vol.backingStore?.path {
-            let absolute = backing.hasPrefix("/") ? backing : poolPath + "/" + backing
-            guard access(absolute, R_OK) == 0 else {
-                throw SystemError.make("inaccessible backing store volume \(backing)", path: absolute)
-            }
+            try QemuImgCommand.checkBackingStore(backing, poolTargetPath: poolPath)
         }
         let fd = try createExclusive(path, vol)
         defer { close(fd) }
@@ -362,16 +357,21 @@ public enum FileVolumes {
         guard let path = vol.target.path else { throw StorageError(.invalidArgument, "volume has no target path") }
         let format = vol.target.format ?? "raw"
         if format == "raw" && vol.target.encryption == nil {
-            let fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
-            guard fd >= 0 else { throw SystemError.make("cannot open '\(path)'", path: path) }
-            defer { close(fd) }
-            if options.contains(.allocate) && capacity > vol.capacity {
-                guard vs_fallocate(fd, 0, Int64(vol.capacity), Int64(capacity - vol.capacity)) == 0 else {
-                    throw SystemError.make("cannot allocate the new space of '\(path)'", path: path)
+            // Allocating gigabytes can take a while: off the cooperative pool.
+            let grow = options.contains(.allocate) && capacity > vol.capacity
+            let old = vol.capacity
+            try await BlockingIO.run { () throws(StorageError) in
+                let fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
+                guard fd >= 0 else { throw SystemError.make("cannot open '\(path)'", path: path) }
+                defer { close(fd) }
+                if grow {
+                    guard vs_fallocate(fd, 0, Int64(old), Int64(capacity - old)) == 0 else {
+                        throw SystemError.make("cannot allocate the new space of '\(path)'", path: path)
+                    }
                 }
-            }
-            guard ftruncate(fd, off_t(capacity)) == 0 else {
-                throw SystemError.make("cannot resize '\(path)' to \(capacity) bytes", path: path)
+                guard ftruncate(fd, off_t(capacity)) == 0 else {
+                    throw SystemError.make("cannot resize '\(path)' to \(capacity) bytes", path: path)
+                }
             }
             return
         }

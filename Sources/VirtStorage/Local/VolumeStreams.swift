@@ -139,7 +139,7 @@ extension StorageHost {
         _ name: String, in pool: String, offset: UInt64 = 0, length: UInt64? = nil, sparse: Bool = false
     ) throws(StorageError) -> VolumeReader {
         let vol = try volume(name, in: pool).definition
-        guard try activeRecord(pool).definition.rules.volumeFormats == FileFormats.all, let path = vol.target.path
+        guard try activeDefinition(pool).rules.volumeFormats == FileFormats.all, let path = vol.target.path
         else {
             throw StorageError(.operationUnsupported, "streams are available for file volumes only")
         }
@@ -153,7 +153,7 @@ extension StorageHost {
         _ name: String, in pool: String, offset: UInt64 = 0, length: UInt64? = nil, from chunks: S
     ) async throws where S.Element == VolumeChunk {
         let vol = try volume(name, in: pool).definition
-        guard try activeRecord(pool).definition.rules.volumeFormats == FileFormats.all, let path = vol.target.path
+        guard try activeDefinition(pool).rules.volumeFormats == FileFormats.all, let path = vol.target.path
         else {
             throw StorageError(.operationUnsupported, "streams are available for file volumes only")
         }

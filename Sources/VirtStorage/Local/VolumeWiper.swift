@@ -40,7 +40,6 @@ enum VolumeWiper {
         let passes = algorithm.passes
         let total = size * UInt64(passes.count)
         var done: UInt64 = 0
-        var lastPattern: [UInt8] = [0]
         for pass in passes {
             switch pass {
             case .discard:
@@ -59,16 +58,12 @@ enum VolumeWiper {
                     done += $0; progress?(done, total)
                 }
             case .pattern(let pattern):
-                lastPattern = pattern
-                try write(fd: fd, path: path, size: size, pattern: pattern, random: nil) {
-                    done += $0
-                    progress?(done, total)
+                try write(fd: fd, path: path, size: size, pattern: pattern) {
+                    done += $0; progress?(done, total)
                 }
             case .random:
-                var rng = RandomFill()
-                try write(fd: fd, path: path, size: size, pattern: lastPattern, random: &rng) {
-                    done += $0
-                    progress?(done, total)
+                try write(fd: fd, path: path, size: size, pattern: nil) {
+                    done += $0; progress?(done, total)
                 }
             }
             guard fsync(fd) == 0 || errno == EINVAL else { throw SystemError.make("cannot sync '\(path)'", path: path) }
@@ -81,26 +76,19 @@ enum VolumeWiper {
         return (0..<size).map { pattern[$0 % pattern.count] }
     }
 
+    /// Writes `pattern` repeated over the whole volume, or random bytes when `pattern` is nil.
     private static func write(
-        fd: Int32, path: String, size: UInt64, pattern: [UInt8], random: UnsafeMutablePointer<RandomFill>?,
-        advance: (UInt64) -> Void
+        fd: Int32, path: String, size: UInt64, pattern: [UInt8]?, advance: (UInt64) -> Void
     ) throws(StorageError) {
-        var buffer = random == nil ? patternBuffer(pattern) : [UInt8](repeating: 0, count: SparseCopy.chunk)
+        var random = pattern == nil ? RandomFill() : nil
+        var buffer = pattern.map(patternBuffer) ?? [UInt8](repeating: 0, count: SparseCopy.chunk)
         var offset: UInt64 = 0
         while offset < size {
-            if let random { random.pointee.fill(&buffer) }
+            random?.fill(&buffer)
             let n = Int(min(UInt64(buffer.count), size - offset))
             try FileVolumes.writeAll(fd: fd, buffer, count: n, at: offset, path: path)
             offset += UInt64(n)
             advance(UInt64(n))
-        }
-    }
-
-    private static func write(
-        fd: Int32, path: String, size: UInt64, pattern: [UInt8], random: inout RandomFill, advance: (UInt64) -> Void
-    ) throws(StorageError) {
-        try withUnsafeMutablePointer(to: &random) { (p) throws(StorageError) in
-            try write(fd: fd, path: path, size: size, pattern: pattern, random: p, advance: advance)
         }
     }
 

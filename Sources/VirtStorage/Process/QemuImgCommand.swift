@@ -147,15 +147,7 @@ public struct QemuImgCommand: Sendable {
                     "a different backing store cannot be specified: the input volume is backed by '\(inputBacking)'",
                     element: "backingStore/path", value: backingPath)
             }
-            let absolute =
-                backingPath.hasPrefix("/") ? backingPath : "\(poolTargetPath ?? ".")/\(backingPath)"
-            if !isReadable(absolute) {
-                let e = errno
-                throw StorageError(
-                    .systemError,
-                    "inaccessible backing store volume \(backingPath): \(String(cString: strerror(e)))",
-                    element: "backingStore/path", value: backingPath, errno: e, path: absolute)
-            }
+            try Self.checkBackingStore(backingPath, poolTargetPath: poolTargetPath, isReadable: isReadable)
         }
 
         if let enc {
@@ -182,6 +174,21 @@ public struct QemuImgCommand: Sendable {
             }
         }
         return info
+    }
+
+    /// libvirt's rule for a new volume's backing store: it must be readable; a
+    /// relative path is relative to the pool's target directory.
+    static func checkBackingStore(
+        _ backingPath: String, poolTargetPath: String?,
+        isReadable: (String) -> Bool = { access($0, R_OK) == 0 }
+    ) throws(StorageError) {
+        let absolute = backingPath.hasPrefix("/") ? backingPath : "\(poolTargetPath ?? ".")/\(backingPath)"
+        guard isReadable(absolute) else {
+            let e = errno
+            throw StorageError(
+                .systemError, "inaccessible backing store volume \(backingPath): \(String(cString: strerror(e)))",
+                element: "backingStore/path", value: backingPath, errno: e, path: absolute)
+        }
     }
 
     private func options(_ info: Info) throws(StorageError) -> [String] {

@@ -13,9 +13,7 @@ public struct SecretDefinition: Sendable, Equatable, Hashable, Codable {
         case vtpm(name: String)
 
         /// libvirt's usage type name (volume, ceph, iscsi, tls, vtpm).
-        public var typeName: String { type }
-
-        var type: String {
+        public var typeName: String {
             switch self {
             case .volume: "volume"
             case .ceph: "ceph"
@@ -101,7 +99,7 @@ public enum SecretXML {
             w.text("uuid", StorageUUID.format(def.uuid))
             w.text("description", def.description)
             if let usage = def.usage {
-                w.element("usage", [("type", usage.type)]) { w in w.text(usage.element.0, usage.element.1) }
+                w.element("usage", [("type", usage.typeName)]) { w in w.text(usage.element.0, usage.element.1) }
             }
         }
         return w.text
