@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import VirtStorage
+import VirtStorageDisk
+import VirtStorageGluster
+import VirtStorageRBD
 
 /// Options every verb takes.
 struct GlobalOptions: ParsableArguments {
@@ -57,7 +60,11 @@ extension HostCommand {
 
 /// The backends this executable offers.
 enum Backends {
-    static var registry: BackendRegistry { .builtIn }
+    static var registry: BackendRegistry {
+        var registry = BackendRegistry.builtIn
+        for backend in RBDBackends.all + GlusterBackends.all + DiskBackends.all { registry.register(backend) }
+        return registry
+    }
 }
 
 /// A `<pool>` argument given by position or as --pool.
