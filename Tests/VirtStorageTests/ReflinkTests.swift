@@ -7,44 +7,27 @@ import Testing
 /// real filesystems made on loop devices.
 @Suite("reflink clones on xfs and btrfs loop mounts", .serialized)
 struct ReflinkTests {
-    static var canLoopMount: Bool {
-        getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/losetup")
-            && FileManager.default.fileExists(atPath: "/dev/loop-control")
-    }
+    static var canLoopMount: Bool { LoopDevice.available }
 
     /// A filesystem of `type` on a loop device, mounted for the test's duration.
     final class LoopMount {
-        let image: String
-        let device: String
+        let loop: LoopDevice
         let mountPoint: String
 
         init(_ type: String, sizeMiB: Int, in scratch: Scratch) throws {
-            image = scratch.sub("\(type).img")
+            loop = try LoopDevice(type, sizeMiB: sizeMiB, in: scratch)
             mountPoint = scratch.sub("mnt-\(type)")
             try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-            _ = try Scratch.run("/usr/bin/truncate", ["-s", "\(sizeMiB)M", image])
-            let (status, out) = try Scratch.run("/usr/sbin/losetup", ["-f", "--show", image])
-            guard status == 0 else { throw StorageError(.operationFailed, "losetup: \(out)") }
-            device = out.trimmingCharacters(in: .whitespacesAndNewlines)
             let mkfs =
                 type == "xfs"
-                ? ["/usr/sbin/mkfs.xfs", "-q", "-f", device] : ["/usr/sbin/mkfs.btrfs", "-q", "-f", device]
+                ? ["/usr/sbin/mkfs.xfs", "-q", "-f", loop.device] : ["/usr/sbin/mkfs.btrfs", "-q", "-f", loop.device]
             let (mkfsStatus, mkfsOut) = try Scratch.run(mkfs[0], Array(mkfs.dropFirst()))
-            guard mkfsStatus == 0 else {
-                _ = try? Scratch.run("/usr/sbin/losetup", ["-d", device])
-                throw StorageError(.operationFailed, "mkfs: \(mkfsOut)")
-            }
-            let (mountStatus, mountOut) = try Scratch.run("/usr/bin/mount", [device, mountPoint])
-            guard mountStatus == 0 else {
-                _ = try? Scratch.run("/usr/sbin/losetup", ["-d", device])
-                throw StorageError(.operationFailed, "mount: \(mountOut)")
-            }
+            guard mkfsStatus == 0 else { throw StorageError(.operationFailed, "mkfs: \(mkfsOut)") }
+            let (mountStatus, mountOut) = try Scratch.run("/usr/bin/mount", [loop.device, mountPoint])
+            guard mountStatus == 0 else { throw StorageError(.operationFailed, "mount: \(mountOut)") }
         }
 
-        deinit {
-            _ = try? Scratch.run("/usr/bin/umount", [mountPoint])
-            _ = try? Scratch.run("/usr/sbin/losetup", ["-d", device])
-        }
+        deinit { _ = try? Scratch.run("/usr/bin/umount", [mountPoint]) }
 
         var freeBytes: UInt64 {
             var fs = statvfs()
