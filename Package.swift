@@ -39,6 +39,8 @@ let package = Package(
             name: "CGlusterFS", path: "Modules/CGlusterFS",
             providers: [.apt(["libglusterfs-dev"])]),
         .systemLibrary(
+            name: "CBlkid", path: "Modules/CBlkid", pkgConfig: "blkid", providers: [.apt(["libblkid-dev"])]),
+        .systemLibrary(
             name: "CParted", path: "Modules/CParted", pkgConfig: "libparted",
             providers: [.apt(["libparted-dev"])]),
         .systemLibrary(
@@ -50,7 +52,7 @@ let package = Package(
 
         .target(name: "VirtStorageXML", dependencies: ["CLibXML2"]),
         .target(name: "CStorageSys"),
-        .target(name: "VirtStorage", dependencies: ["VirtStorageXML", "CStorageSys"]),
+        .target(name: "VirtStorage", dependencies: ["VirtStorageXML", "CStorageSys", "CBlkid"]),
 
         .target(
             name: "VirtStorageRBD",

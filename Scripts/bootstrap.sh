@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="
-pkg-config libxml2-dev librbd-dev librados-dev libglusterfs-dev libparted-dev
+pkg-config libxml2-dev libblkid-dev librbd-dev librados-dev libglusterfs-dev libparted-dev
 libdevmapper-dev libiscsi-dev
 qemu-utils parted lvm2 e2fsprogs xfsprogs btrfs-progs
 tgt libiscsi-bin

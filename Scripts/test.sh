@@ -34,9 +34,16 @@ truncate -s 8M "$LOG_DIR/upload-src.img" && printf 'data' | dd of="$LOG_DIR/uplo
     || { cat "$LOG_DIR/example-upload.log"; fail "example UploadWithProgress"; }
 .build/debug/ListPools "$LOG_DIR/no-such-root" > "$LOG_DIR/example-list.log" 2>&1 || { cat "$LOG_DIR/example-list.log"; fail "example ListPools"; }
 
+# Services the tests run against; each is stopped by its pid file at exit.
+stop_services() {
+    Scripts/gluster-down.sh >/dev/null
+    Scripts/libvirt-down.sh >/dev/null
+}
+trap stop_services EXIT
 echo "== libvirtd 9.0 (storage driver) for the side-by-side tests"
 Scripts/libvirt-up.sh || fail "libvirtd did not start"
-trap 'Scripts/libvirt-down.sh >/dev/null' EXIT
+echo "== glusterd with one volume for the netfs (and gluster) tests"
+Scripts/gluster-up.sh || fail "glusterd did not start"
 
 echo "== swift test"
 swift test 2>&1 | tee "$LOG_DIR/test.log" | grep -E '^(✔|✘|➜|⚠)|error:|passed after|failed after' | grep -v 'Test case passing' || true

@@ -41,3 +41,5 @@ int64_t vs_copy_file_range(int in, int64_t in_offset, int out, int64_t out_offse
 }
 
 int vs_malloc_trim(void) { return malloc_trim(0); }
+
+int vs_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

@@ -34,6 +34,7 @@ struct VirtStorageCLI: AsyncParsableCommand {
             """,
         version: VirtStorageVersion.string,
         subcommands: [
+            FindPoolSources.self, FindPoolSourcesAs.self,
             PoolAutostart.self, PoolBuild.self, PoolCapabilities.self, PoolCreate.self, PoolCreateAs.self,
             PoolDefine.self, PoolDefineAs.self, PoolDelete.self, PoolDestroy.self, PoolDumpXML.self, PoolInfo.self,
             PoolList.self, PoolName.self, PoolRefresh.self, PoolStart.self, PoolUndefine.self, PoolUUID.self,

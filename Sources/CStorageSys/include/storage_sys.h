@@ -19,6 +19,8 @@ int vs_set_nocow(int fd, int nocow);
 int64_t vs_copy_file_range(int in, int64_t in_offset, int out, int64_t out_offset, int64_t length);
 /* Returns free heap memory to the system (glibc malloc_trim). */
 int vs_malloc_trim(void);
+/// pipe2(O_CLOEXEC): no other child inherits the pipe between creation and spawn.
+int vs_pipe_cloexec(int fds[2]);
 /* Discards a byte range of a block device. */
 int vs_block_discard(int fd, uint64_t offset, uint64_t length);
 #endif

@@ -79,6 +79,9 @@ public protocol StorageBackend: Sendable {
     func stop(_ pool: PoolDefinition) async throws(StorageError)
     /// Deletes the pool's storage; `zeroed` first overwrites it with zeros.
     func delete(_ pool: PoolDefinition, zeroed: Bool) async throws(StorageError)
+    /// Looks for the sources of pools this backend could use (virsh
+    /// find-storage-pool-sources); `spec` says where to look, such as a host.
+    func findSources(_ spec: PoolSource?) async throws(StorageError) -> [PoolSource]
 
     /// Fills in key and path of a new volume (no data written yet).
     func prepareVolume(_ volume: inout VolumeDefinition, in pool: PoolDefinition) throws(StorageError)
@@ -120,6 +123,9 @@ extension StorageBackend {
     public func stop(_ pool: PoolDefinition) async throws(StorageError) {}
     public func delete(_ pool: PoolDefinition, zeroed: Bool) async throws(StorageError) {
         throw unsupported("pool deletion")
+    }
+    public func findSources(_ spec: PoolSource?) async throws(StorageError) -> [PoolSource] {
+        throw unsupported("pool source discovery")
     }
     public func prepareVolume(_ volume: inout VolumeDefinition, in pool: PoolDefinition) throws(StorageError) {
         throw unsupported("volume creation")

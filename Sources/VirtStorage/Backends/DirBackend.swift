@@ -32,25 +32,7 @@ public struct DirBackend: FileVolumeBackend {
 
     /// Creates the directory (and missing parents) with the pool's permissions.
     public func build(_ pool: PoolDefinition, mode: BuildMode) async throws(StorageError) {
-        let dir = try Self.directory(pool)
-        try PoolFiles.makeDirectory(dir)
-        let perms = pool.target.permissions
-        let mode = perms.mode.map { mode_t($0) } ?? FileVolumes.defaultPoolMode
-        guard chmod(dir, mode) == 0 else { throw SystemError.make("cannot set mode of '\(dir)'", path: dir) }
-        if perms.owner != nil || perms.group != nil,
-            chown(dir, perms.owner ?? UInt32.max, perms.group ?? UInt32.max) != 0
-        {
-            throw SystemError.make("cannot set owner of '\(dir)'", path: dir)
-        }
-        // <features><cow state='no'/>: new files in the directory inherit NOCOW on btrfs.
-        if let cow = pool.copyOnWrite {
-            let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            defer { if fd >= 0 { close(fd) } }
-            guard fd >= 0, vs_set_nocow(fd, cow ? 0 : 1) == 0 else {
-                throw SystemError.make(
-                    "cannot set copy-on-write state of '\(dir)' (only btrfs supports <features><cow>)", path: dir)
-            }
-        }
+        try buildDirectory(pool)
     }
 
     public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
@@ -58,13 +40,6 @@ public struct DirBackend: FileVolumeBackend {
     }
 
     public func delete(_ pool: PoolDefinition, zeroed: Bool) async throws(StorageError) {
-        // As libvirt: a directory has nothing to zero once its volumes are gone.
-        if zeroed {
-            throw StorageError(
-                .operationUnsupported,
-                "zeroed deletion is not supported for dir pools: delete the volumes, then the pool")
-        }
-        let dir = try Self.directory(pool)
-        guard rmdir(dir) == 0 else { throw SystemError.make("failed to remove pool '\(dir)'", path: dir) }
+        try removeDirectory(pool, zeroed: zeroed)
     }
 }

@@ -16,6 +16,8 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
         case systemError
         case poolExists
         case volumeExists
+        case probeFailed
+        case poolBuilt
 
         /// libvirt's prefix for the code, as virsh prints it.
         var prefix: String {
@@ -33,6 +35,8 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
             case .systemError: "system error"
             case .poolExists: "operation failed"
             case .volumeExists: "operation failed"
+            case .probeFailed: "Storage pool probe failed"
+            case .poolBuilt: "Storage pool already built"
             }
         }
     }

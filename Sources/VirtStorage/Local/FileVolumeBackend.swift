@@ -27,6 +27,42 @@ extension FileVolumeBackend {
         }
     }
 
+    /// Creates the pool's target directory (and missing parents) with the
+    /// pool's permissions and copy-on-write feature.
+    func buildDirectory(_ pool: PoolDefinition) throws(StorageError) {
+        let dir = try Self.directory(pool)
+        try PoolFiles.makeDirectory(dir)
+        let perms = pool.target.permissions
+        let mode = perms.mode.map { mode_t($0) } ?? FileVolumes.defaultPoolMode
+        guard chmod(dir, mode) == 0 else { throw SystemError.make("cannot set mode of '\(dir)'", path: dir) }
+        if perms.owner != nil || perms.group != nil,
+            chown(dir, perms.owner ?? UInt32.max, perms.group ?? UInt32.max) != 0
+        {
+            throw SystemError.make("cannot set owner of '\(dir)'", path: dir)
+        }
+        // <features><cow state='no'/>: new files in the directory inherit NOCOW on btrfs.
+        if let cow = pool.copyOnWrite {
+            let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            defer { if fd >= 0 { close(fd) } }
+            guard fd >= 0, vs_set_nocow(fd, cow ? 0 : 1) == 0 else {
+                throw SystemError.make(
+                    "cannot set copy-on-write state of '\(dir)' (only btrfs supports <features><cow>)", path: dir)
+            }
+        }
+    }
+
+    /// Removes the pool's (empty) target directory.
+    func removeDirectory(_ pool: PoolDefinition, zeroed: Bool) throws(StorageError) {
+        // As libvirt: a directory has nothing to zero once its volumes are gone.
+        if zeroed {
+            throw StorageError(
+                .operationUnsupported,
+                "zeroed deletion is not supported for \(type.rawValue) pools: delete the volumes, then the pool")
+        }
+        let dir = try Self.directory(pool)
+        guard rmdir(dir) == 0 else { throw SystemError.make("failed to remove pool '\(dir)'", path: dir) }
+    }
+
     public func refreshFiles(_ pool: PoolDefinition) throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
         let dir = try Self.directory(pool)
         guard let handle = opendir(dir) else { throw SystemError.make("cannot open directory '\(dir)'", path: dir) }

@@ -94,9 +94,14 @@ public struct PoolTypeRules: Sendable {
 
     public static func of(_ type: PoolType) -> PoolTypeRules { table[type]! }
 
+    /// Formats VirtStorage accepts beyond libvirt 9.0's: its schema refuses
+    /// them, and pool capabilities leave them out so that the document stays libvirt's.
+    public static let extensionSourceFormats: Set<String> = ["btrfs"]
+
+    /// libvirt's list, then btrfs (built and mounted like any other).
     private static let fsFormats = [
         "auto", "ext2", "ext3", "ext4", "ufs", "iso9660", "udf", "gfs", "gfs2", "vfat", "hfs+", "xfs",
-        "ocfs2", "vmfs",
+        "ocfs2", "vmfs", "btrfs",
     ]
     private static let diskLabels = ["unknown", "dos", "dvh", "gpt", "mac", "bsd", "pc98", "sun", "lvm2"]
     /// Partition types of a disk pool's volumes.

@@ -1,12 +1,19 @@
+import CStorageSys
 import Foundation
 
 /// Runs a Command as an argv array, never through a shell. A failure carries
 /// the tool's own message from its standard error.
 public enum CommandRunner {
-    public struct Output: Sendable {
+    public struct Output: Sendable, Equatable {
         public var status: Int32
         public var stdout: String
         public var stderr: String
+
+        public init(status: Int32 = 0, stdout: String = "", stderr: String = "") {
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+        }
     }
 
     /// Directories searched for bare program names, as libvirt does.
@@ -26,14 +33,18 @@ public enum CommandRunner {
     @discardableResult
     public static func run(_ command: Command) async throws(StorageError) -> Output {
         let output = try await capture(command)
-        guard output.status == 0 else {
-            let message = output.stderr.split(separator: "\n").map(String.init).joined(separator: " ")
-            throw StorageError(
-                .operationFailed,
-                "\(command.program) exited with status \(output.status): \(message.isEmpty ? output.stdout : message)",
-                value: command.arguments.joined(separator: " "))
-        }
+        try requireSuccess(output, of: command)
         return output
+    }
+
+    /// Throws the tool's own message from its standard error unless it exited with status 0.
+    static func requireSuccess(_ output: Output, of command: Command) throws(StorageError) {
+        guard output.status != 0 else { return }
+        let message = output.stderr.split(separator: "\n").map(String.init).joined(separator: " ")
+        throw StorageError(
+            .operationFailed,
+            "\(command.program) exited with status \(output.status): \(message.isEmpty ? output.stdout : message)",
+            value: command.arguments.joined(separator: " "))
     }
 
     /// Runs `command` and returns its status and output, whatever the status.
@@ -43,34 +54,87 @@ public enum CommandRunner {
                 .operationFailed, "Cannot find '\(command.program)' in path: install it (see Scripts/bootstrap.sh)",
                 value: command.program)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = command.arguments
-        if !command.environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(command.environment) { $1 }
-        }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw StorageError(.operationFailed, "cannot run \(executable): \(error)", value: executable)
-        }
-        // Read both pipes off the cooperative pool: the tool may block on a full pipe.
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Output, Never>) in
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(command.environment) { $1 }
+        let argv = [executable] + command.arguments
+        let envp = environment.map { "\($0.key)=\($0.value)" }
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Output, Never>) in
+            // Off the cooperative pool: this thread blocks in poll until the tool exits.
             DispatchQueue.global().async {
-                let stdout = out.fileHandleForReading.readDataToEndOfFile()
-                let stderr = err.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                continuation.resume(
-                    returning: Output(
-                        status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                        stderr: String(decoding: stderr, as: UTF8.self)))
+                continuation.resume(returning: spawnAndCollect(executable, argv, envp))
             }
         }
-        return result
+    }
+
+    /// Spawns the tool with stdin on /dev/null and both outputs on pipes, and
+    /// reads them until it exits. A tool may leave a daemon behind that keeps
+    /// the pipes open (mount.glusterfs does), so end of file alone cannot mark
+    /// the end of its output: the exit does.
+    private static func spawnAndCollect(_ executable: String, _ argv: [String], _ envp: [String]) -> Output {
+        var outPipe: [Int32] = [-1, -1]
+        var errPipe: [Int32] = [-1, -1]
+        guard vs_pipe_cloexec(&outPipe) == 0, vs_pipe_cloexec(&errPipe) == 0 else {
+            return Output(status: 127, stderr: "cannot create pipes: \(String(cString: strerror(errno)))")
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        var allSignals = sigset_t()
+        sigemptyset(&noSignals)
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var pid: pid_t = 0
+        let cArgv = argv.map { strdup($0) } + [nil]
+        let cEnvp = envp.map { strdup($0) } + [nil]
+        defer { (cArgv + cEnvp).forEach { free($0) } }
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, cArgv, cEnvp)
+        close(outPipe[1])
+        close(errPipe[1])
+        defer {
+            close(outPipe[0])
+            close(errPipe[0])
+        }
+        guard spawned == 0 else {
+            return Output(status: 127, stderr: "cannot run \(executable): \(String(cString: strerror(spawned)))")
+        }
+
+        var collected: [[UInt8]] = [[], []]
+        var fds = [outPipe[0], errPipe[0]].map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        for fd in fds { _ = fcntl(fd.fd, F_SETFL, fcntl(fd.fd, F_GETFL) | O_NONBLOCK) }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var status: Int32 = 0
+        var exited = false
+        while true {
+            _ = poll(&fds, nfds_t(fds.count), exited ? 0 : 50)
+            for i in fds.indices where fds[i].fd >= 0 {
+                while true {
+                    let n = buffer.withUnsafeMutableBytes { read(fds[i].fd, $0.baseAddress, $0.count) }
+                    if n > 0 {
+                        collected[i].append(contentsOf: buffer[0..<n])
+                        continue
+                    }
+                    if n == 0 || (errno != EAGAIN && errno != EINTR) { fds[i].fd = -1 }
+                    break
+                }
+            }
+            // After the exit, one more pass drains what the tool wrote; then stop.
+            if exited || !fds.contains(where: { $0.fd >= 0 }) && waitpid(pid, &status, 0) == pid { break }
+            exited = waitpid(pid, &status, WNOHANG) == pid
+        }
+        // Exit code, or 128 + signal number like a shell.
+        let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Output(
+            status: code, stdout: String(decoding: collected[0], as: UTF8.self),
+            stderr: String(decoding: collected[1], as: UTF8.self))
     }
 }

@@ -11,7 +11,9 @@ public enum PoolCapabilitiesXML {
                 w.element("pool", [("type", type.rawValue), ("supported", supported.contains(type) ? "yes" : "no")]) {
                     w in
                     if let defaultFormat = rules.defaultSourceFormat, !rules.sourceFormats.isEmpty {
-                        options(&w, "poolOptions", "sourceFormatType", defaultFormat, rules.sourceFormats)
+                        options(
+                            &w, "poolOptions", "sourceFormatType", defaultFormat,
+                            rules.sourceFormats.filter { !PoolTypeRules.extensionSourceFormats.contains($0) })
                     }
                     if let defaultFormat = rules.defaultVolumeFormat {
                         options(&w, "volOptions", "targetFormatType", defaultFormat, rules.capabilityVolumeFormats)

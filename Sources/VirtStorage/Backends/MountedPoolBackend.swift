@@ -1,0 +1,58 @@
+import Foundation
+
+/// The pool half of fs and netfs pools: a filesystem mounted on the target
+/// directory, whose files are the volumes. Start mounts, stop unmounts, and
+/// check reads the kernel's mount table.
+public protocol MountedPoolBackend: FileVolumeBackend {
+    /// Runs the mount and umount commands (injectable for tests).
+    var runner: CommandRunning { get }
+}
+
+extension MountedPoolBackend {
+    /// The mounted entry of the pool, if it is mounted.
+    func mountEntry(_ pool: PoolDefinition) throws(StorageError) -> MountTable.Entry? {
+        let source = try PoolStartCommand.mountSource(pool)
+        return MountTable.entry(mounting: source, on: try Self.directory(pool), in: try MountTable.entries())
+    }
+
+    public func check(_ pool: PoolDefinition) async throws(StorageError) -> Bool {
+        try mountEntry(pool) != nil
+    }
+
+    public func start(_ pool: PoolDefinition) async throws(StorageError) {
+        if try mountEntry(pool) != nil { return }
+        let dir = try Self.directory(pool)
+        var st = stat()
+        guard stat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw StorageError(
+                .operationInvalid, "mount point '\(dir)' is not a directory (build the pool first)", path: dir)
+        }
+        try await runner.run(try PoolStartCommand.start(pool))
+    }
+
+    public func stop(_ pool: PoolDefinition) async throws(StorageError) {
+        guard try mountEntry(pool) != nil else { return }
+        try await runner.run(try PoolStartCommand.stop(pool))
+    }
+
+    public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
+        // Refreshing the bare mount point would list the wrong files.
+        guard try mountEntry(pool) != nil else {
+            throw StorageError(
+                .operationInvalid,
+                "pool '\(pool.name)' is not mounted on '\(try Self.directory(pool))': start it again", value: pool.name)
+        }
+        return try await BlockingIO.run(.metadata) { () throws(StorageError) in try refreshFiles(pool) }
+    }
+
+    public func delete(_ pool: PoolDefinition, zeroed: Bool) async throws(StorageError) {
+        try removeDirectory(pool, zeroed: zeroed)
+    }
+
+    static var mountedCapabilities: BackendCapabilities {
+        [
+            .check, .start, .build, .stop, .delete, .createVolume, .buildVolumeFrom, .deleteVolume, .resizeVolume,
+            .wipeVolume, .uploadVolume, .downloadVolume,
+        ]
+    }
+}
