@@ -15,9 +15,13 @@ struct KillTests {
         }
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         try xml(0).write(toFile: base + "/0.xml", atomically: true, encoding: .utf8)
+        // Kill points spread over a whole run's duration, measured here, so
+        // that the test kills mid-way on a loaded machine as on an idle one.
+        let started = ContinuousClock.now
         #expect(
             try Executables.run(Executables.virtStorage, ["pool-define", base + "/0.xml"], environment: env).status == 0
         )
+        let runMicroseconds = max(20_000, Int((ContinuousClock.now - started) / .microseconds(1)))
         let config = base + "/root/etc/storage/k.xml"
         var rng = SystemRandomNumberGenerator()
         var killed = 0
@@ -33,7 +37,7 @@ struct KillTests {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            usleep(UInt32.random(in: 20_000...90_000, using: &rng))
+            usleep(UInt32(Int.random(in: runMicroseconds / 5...runMicroseconds * 3 / 2, using: &rng)))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             if process.terminationReason == .uncaughtSignal { killed += 1 } else { completed += 1 }

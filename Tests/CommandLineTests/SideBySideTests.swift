@@ -125,4 +125,30 @@ struct SideBySideTests {
         let mine = try Executables.run(Executables.virtStorage, ["pool-dumpxml", name], environment: env)
         #expect(Self.stable(mine.stdout) == Self.stable(theirs.stdout))
     }
+
+    static var glusterRunning: Bool {
+        FileManager.default.fileExists(atPath: "/tmp/virtstorage-gluster/glusterd.pid")
+    }
+
+    @Test(
+        "find-storage-pool-sources-as netfs finds the same gluster volumes",
+        .enabled(if: libvirtdAvailable && glusterRunning, "needs libvirtd and the glusterd of Scripts/gluster-up.sh"))
+    func findNetfsSources() throws {
+        let base = NSTemporaryDirectory() + "virtstorage-find-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let sides = Sides(env: ["VIRT_STORAGE_ROOT": base + "/root"])
+        let host = ProcessInfo.processInfo.hostName
+        let theirs = try sides.virsh(["find-storage-pool-sources-as", "netfs", host])
+        let ours = try sides.ours(["find-storage-pool-sources-as", "netfs", host])
+        #expect(theirs.status == 0 && ours.status == 0, "\(theirs.stderr) \(ours.stderr)")
+        #expect(ours.stdout == theirs.stdout)
+        #expect(ours.stdout.contains("<format type='glusterfs'/>"))
+
+        // With the host given in a file, as find-storage-pool-sources takes it.
+        let spec = base + "/spec.xml"
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        try "<source><host name='\(host)'/></source>".write(toFile: spec, atomically: true, encoding: .utf8)
+        let fromFile = try sides.ours(["find-storage-pool-sources", "netfs", spec])
+        #expect(fromFile.stdout == theirs.stdout)
+    }
 }
