@@ -6,8 +6,9 @@ public struct BackendRegistry: Sendable {
         for backend in backends { register(backend) }
     }
 
-    /// The backends of this library that need no native library beyond libxml2.
-    public static var builtIn: BackendRegistry { BackendRegistry([DirBackend()]) }
+    /// The backends of this library that need no native library beyond libxml2
+    /// (logical pools run the lvm2 tools).
+    public static var builtIn: BackendRegistry { BackendRegistry([DirBackend(), LogicalBackend()]) }
 
     public mutating func register(_ backend: any StorageBackend) { backends[backend.type] = backend }
 
