@@ -6,8 +6,11 @@ public struct BackendRegistry: Sendable {
         for backend in backends { register(backend) }
     }
 
-    /// The backends of this library that need no native library beyond libxml2.
-    public static var builtIn: BackendRegistry { BackendRegistry([DirBackend(), FsBackend(), NetfsBackend()]) }
+    /// The backends of this library that need no native library beyond libxml2
+    /// (fs, netfs and logical pools run mount, mkfs and the lvm2 tools).
+    public static var builtIn: BackendRegistry {
+        BackendRegistry([DirBackend(), FsBackend(), NetfsBackend(), LogicalBackend()])
+    }
 
     public mutating func register(_ backend: any StorageBackend) { backends[backend.type] = backend }
 
