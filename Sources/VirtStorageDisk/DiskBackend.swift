@@ -10,11 +10,11 @@
         public var type: PoolType { .disk }
 
         /// libvirt's disk backend, plus resize, minus creation from another
-        /// volume, upload and download (not yet here).
+        /// volume (not yet here).
         public var capabilities: BackendCapabilities {
             [
                 .check, .start, .build, .delete, .createVolume, .deleteVolume, .resizeVolume, .wipeVolume,
-                .refreshPoolAfterVolumeChange,
+                .uploadVolume, .downloadVolume, .refreshPoolAfterVolumeChange,
             ]
         }
 
@@ -281,6 +281,49 @@
                 try await VolumeWiper.wipe(
                     path: layout.source, range: entry.start..<entry.end, algorithm: algorithm, progress: progress)
             }
+        }
+
+        public func uploadVolume(
+            _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+            in pool: PoolDefinition, progress: ProgressHandler?
+        ) async throws(StorageError) {
+            let node = try await partitionNode(volume, in: pool)
+            try await FileVolumes.upload(
+                node, from: file, offset: offset, length: length, sparse: sparse, progress: progress)
+        }
+
+        public func downloadVolume(
+            _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+            in pool: PoolDefinition, progress: ProgressHandler?
+        ) async throws(StorageError) {
+            let node = try await partitionNode(volume, in: pool)
+            try await FileVolumes.download(
+                node, to: file, offset: offset, length: length, sparse: sparse, progress: progress)
+        }
+
+        /// The volume as its kernel device node, for streams (an image file's
+        /// partitions have none).
+        private func partitionNode(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
+            -> VolumeDefinition
+        {
+            let layout = try DiskLayout(pool)
+            guard let path = volume.target.path else { throw StorageError(.invalidArgument, "volume has no path") }
+            let entry = try await PartedThread.shared.run { () throws(StorageError) -> PartitionEntry in
+                let table = try PartedDisk.read(layout.source)
+                return try Self.locate(volume, path: path, layout: layout, table: table)
+            }
+            let node = layout.devicePath(entry.number)
+            var st = stat()
+            guard entry.kind != .extended, stat(node, &st) == 0, (st.st_mode & S_IFMT) == S_IFBLK else {
+                throw StorageError(
+                    .operationUnsupported,
+                    "partition '\(path)' has no block device node: upload and download need one", value: path)
+            }
+            var vol = volume
+            vol.target.path = node
+            vol.capacity = entry.end - entry.start
+            vol.physical = vol.capacity
+            return vol
         }
 
         // MARK: helpers

@@ -193,6 +193,18 @@
                 try await backend.wipeVolume(try #require(vols["\(base)4"]), algorithm: .zero, in: def, progress: nil)
             }
             #expect(extendedWipe?.message.contains("cannot wipe extended partition") == true)
+
+            // Upload into p3 and download it back.
+            let payload = (0..<(3 * 4096)).map { UInt8(truncatingIfNeeded: $0 * 7) }
+            let input = scratch.sub("in.bin")
+            let output = scratch.sub("out.bin")
+            _ = FileManager.default.createFile(atPath: input, contents: Data(payload))
+            try await backend.uploadVolume(
+                p3, from: input, offset: 512, length: nil, sparse: false, in: def, progress: nil)
+            #expect(readBytes("/dev/\(base)3", at: 512, count: payload.count) == payload)
+            try await backend.downloadVolume(
+                p3, to: output, offset: 512, length: UInt64(payload.count), sparse: false, in: def, progress: nil)
+            #expect(FileManager.default.contents(atPath: output).map([UInt8].init) == payload)
         }
 
         func readSize(_ path: String) -> UInt64 {
