@@ -358,6 +358,12 @@
             try expectMatchesParted(image, vols, prefix: name)
             #expect(vols.keys.sorted() == ["\(name)2"])
             #expect((vols["\(name)2"]?.capacity ?? 0) >= 20 * Self.mib)
+
+            // pool-delete clears the label (first and last MiB), as libvirt's.
+            try await backend.delete(def, zeroed: false)
+            #expect(try partedPrint(image).rows.isEmpty)
+            let gone = await #expect(throws: StorageError.self) { try await backend.start(def) }
+            #expect(gone?.message.contains("requires build") == true, "\(String(describing: gone))")
         }
 
         @Test func throughTheStorageHost() async throws {
