@@ -17,6 +17,10 @@ public struct BackendCapabilities: OptionSet, Sendable, Hashable {
     public static let uploadVolume = BackendCapabilities(rawValue: 1 << 10)
     public static let downloadVolume = BackendCapabilities(rawValue: 1 << 11)
     public static let findSources = BackendCapabilities(rawValue: 1 << 12)
+    /// The pool's volumes share one table (disk partitions): creating, deleting
+    /// or resizing one changes the others and the free space, so the host
+    /// refreshes the whole pool after each such change.
+    public static let refreshPoolAfterVolumeChange = BackendCapabilities(rawValue: 1 << 13)
 }
 
 /// How pool-build treats what is already there.
@@ -33,6 +37,9 @@ public struct PoolSizes: Sendable, Equatable {
     public var capacity: UInt64
     public var allocation: UInt64
     public var available: UInt64
+    /// The pool's source as refresh found it, when the backend reports it
+    /// (disk pools: the free extents of the device and the label).
+    public var source: PoolSource?
 
     public init(capacity: UInt64, allocation: UInt64, available: UInt64) {
         self.capacity = capacity

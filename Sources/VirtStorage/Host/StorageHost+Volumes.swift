@@ -92,6 +92,13 @@ extension StorageHost {
         records[pool]?.put(fresh)
     }
 
+    /// After a volume change in a pool whose volumes share one table, re-reads
+    /// the whole pool (its sizes and the other volumes changed too).
+    func rereadPool(_ pool: String, _ backend: any StorageBackend) async {
+        guard backend.capabilities.contains(.refreshPoolAfterVolumeChange) else { return }
+        try? await refreshRecord(pool)
+    }
+
     func require(_ capability: BackendCapabilities, _ backend: any StorageBackend, _ what: String)
         throws(StorageError)
     {
@@ -180,6 +187,7 @@ extension StorageHost {
             throw error
         }
         await reread(pool, vol)
+        await rereadPool(pool, backend)
         endJob(pool, volume: vol.name)
         emit(.volume(pool: pool, name: vol.name, change: .created))
         return volumeSnapshot(pool, records[pool]?.volumes[vol.name] ?? vol)
@@ -215,6 +223,7 @@ extension StorageHost {
             throw error
         }
         await reread(pool, vol)
+        if change == .resized { await rereadPool(pool, backend) }
         endJob(pool, volume: vol.name)
         emit(.volume(pool: pool, name: vol.name, change: change))
     }
@@ -237,6 +246,7 @@ extension StorageHost {
         }
         records[pool]?.remove(vol.name)
         endJob(pool, volume: vol.name)
+        await rereadPool(pool, backend)
         emit(.volume(pool: pool, name: vol.name, change: .deleted))
     }
 

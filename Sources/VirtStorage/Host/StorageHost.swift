@@ -412,6 +412,7 @@ public actor StorageHost {
         current.capacity = sizes.capacity
         current.allocation = sizes.allocation
         current.available = sizes.available
+        if let source = sizes.source { current.source = source }
         if current.rules.writesTarget, let path = current.target.path {
             var st = stat()
             if stat(path, &st) == 0 { current.target.permissions = FileVolumes.permissions(st) }

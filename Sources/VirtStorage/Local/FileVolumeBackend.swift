@@ -151,8 +151,39 @@ extension FileVolumeBackend {
         _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
         in pool: PoolDefinition, progress: ProgressHandler?
     ) async throws(StorageError) {
+        try await FileVolumes.upload(
+            volume, from: file, offset: offset, length: length, sparse: sparse, progress: progress)
+    }
+
+    public func downloadVolume(
+        _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+        in pool: PoolDefinition, progress: ProgressHandler?
+    ) async throws(StorageError) {
+        try await FileVolumes.download(
+            volume, to: file, offset: offset, length: length, sparse: sparse, progress: progress)
+    }
+}
+
+extension FileVolumes {
+    /// vol-upload: copies a file into the volume's file or block device at `offset`,
+    /// on the blocking-I/O threads.
+    public static func upload(
+        _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+        progress: ProgressHandler?
+    ) async throws(StorageError) {
         try await BlockingIO.run { () throws(StorageError) in
-            try Self.upload(volume, from: file, offset: offset, length: length, sparse: sparse, progress: progress)
+            try upload(volume, from: file, offset: offset, length: length, sparse: sparse, progress: progress)
+        }
+    }
+
+    /// vol-download: copies the volume's file or block device from `offset` into a file,
+    /// on the blocking-I/O threads.
+    public static func download(
+        _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+        progress: ProgressHandler?
+    ) async throws(StorageError) {
+        try await BlockingIO.run { () throws(StorageError) in
+            try download(volume, to: file, offset: offset, length: length, sparse: sparse, progress: progress)
         }
     }
 
@@ -184,15 +215,6 @@ extension FileVolumeBackend {
             destinationOffset: offset, sparse: sparse, progress: progress)
     }
 
-    public func downloadVolume(
-        _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-        in pool: PoolDefinition, progress: ProgressHandler?
-    ) async throws(StorageError) {
-        try await BlockingIO.run { () throws(StorageError) in
-            try Self.download(volume, to: file, offset: offset, length: length, sparse: sparse, progress: progress)
-        }
-    }
-
     static func download(
         _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
         progress: ProgressHandler?
@@ -203,7 +225,8 @@ extension FileVolumeBackend {
         defer { close(input) }
         var st = stat()
         fstat(input, &st)
-        let size = UInt64(st.st_size)
+        let size =
+            (st.st_mode & S_IFMT) == S_IFREG ? UInt64(st.st_size) : UInt64(max(0, lseek(input, 0, SEEK_END)))
         guard offset <= size else {
             throw StorageError(
                 .invalidArgument, "offset \(offset) is past the end of volume '\(volume.name)' (\(size) bytes)")

@@ -2,7 +2,7 @@ import CStorageSys
 import Foundation
 
 /// Overwrites a volume's data with one of the wipe algorithms, in the library.
-enum VolumeWiper {
+public enum VolumeWiper {
     /// A fast pseudo-random fill (xoshiro256**), seeded from the system.
     struct RandomFill {
         var s: (UInt64, UInt64, UInt64, UInt64)
@@ -29,40 +29,54 @@ enum VolumeWiper {
         }
     }
 
-    static func wipe(path: String, algorithm: WipeAlgorithm, progress: ProgressHandler?) throws(StorageError) {
+    /// Wipes the file or block device at `path` (only the bytes in `range`
+    /// when given: a partition inside an image file) on the blocking-I/O threads.
+    public static func wipe(
+        path: String, range: Range<UInt64>? = nil, algorithm: WipeAlgorithm, progress: ProgressHandler?
+    ) async throws(StorageError) {
+        try await BlockingIO.run { () throws(StorageError) in
+            try wipe(path: path, range: range, algorithm: algorithm, progress: progress)
+        }
+    }
+
+    static func wipe(path: String, range: Range<UInt64>? = nil, algorithm: WipeAlgorithm, progress: ProgressHandler?)
+        throws(StorageError)
+    {
         let fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { throw SystemError.make("cannot open volume '\(path)' for wiping", path: path) }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw SystemError.make("cannot stat '\(path)'", path: path) }
         let isFile = (st.st_mode & S_IFMT) == S_IFREG
-        let size = isFile ? UInt64(st.st_size) : UInt64(max(0, lseek(fd, 0, SEEK_END)))
+        let end = isFile ? UInt64(st.st_size) : UInt64(max(0, lseek(fd, 0, SEEK_END)))
+        let base = range.map { min($0.lowerBound, end) } ?? 0
+        let size = range.map { min($0.upperBound, end) - base } ?? end
         let passes = algorithm.passes
         let total = size * UInt64(passes.count)
         var done: UInt64 = 0
         for pass in passes {
             switch pass {
             case .discard:
-                if vs_punch_hole(fd, 0, Int64(size)) != 0 {
+                if vs_punch_hole(fd, Int64(base), Int64(size)) != 0 {
                     throw SystemError.make("cannot discard the blocks of '\(path)'", path: path)
                 }
                 done += size
                 progress?(done, total)
             case .verify(let pattern):
-                try verify(fd: fd, path: path, size: size, pattern: pattern) {
+                try verify(fd: fd, path: path, base: base, size: size, pattern: pattern) {
                     done += $0; progress?(done, total)
                 }
             case .pattern(let pattern) where algorithm == .zero && isFile && pattern == [0]:
                 // Zeroing a file touches only its data: holes already read as zeros.
-                try writeOverData(fd: fd, path: path, size: size) {
+                try writeOverData(fd: fd, path: path, base: base, size: size) {
                     done += $0; progress?(done, total)
                 }
             case .pattern(let pattern):
-                try write(fd: fd, path: path, size: size, pattern: pattern) {
+                try write(fd: fd, path: path, base: base, size: size, pattern: pattern) {
                     done += $0; progress?(done, total)
                 }
             case .random:
-                try write(fd: fd, path: path, size: size, pattern: nil) {
+                try write(fd: fd, path: path, base: base, size: size, pattern: nil) {
                     done += $0; progress?(done, total)
                 }
             }
@@ -78,7 +92,7 @@ enum VolumeWiper {
 
     /// Writes `pattern` repeated over the whole volume, or random bytes when `pattern` is nil.
     private static func write(
-        fd: Int32, path: String, size: UInt64, pattern: [UInt8]?, advance: (UInt64) -> Void
+        fd: Int32, path: String, base: UInt64, size: UInt64, pattern: [UInt8]?, advance: (UInt64) -> Void
     ) throws(StorageError) {
         var random = pattern == nil ? RandomFill() : nil
         var buffer = pattern.map(patternBuffer) ?? [UInt8](repeating: 0, count: SparseCopy.chunk)
@@ -86,17 +100,19 @@ enum VolumeWiper {
         while offset < size {
             random?.fill(&buffer)
             let n = Int(min(UInt64(buffer.count), size - offset))
-            try FileVolumes.writeAll(fd: fd, buffer, count: n, at: offset, path: path)
+            try FileVolumes.writeAll(fd: fd, buffer, count: n, at: base + offset, path: path)
             offset += UInt64(n)
             advance(UInt64(n))
         }
     }
 
-    private static func writeOverData(fd: Int32, path: String, size: UInt64, advance: (UInt64) -> Void)
+    /// Zeros the data of [base, base + size) of a file, skipping its holes.
+    private static func writeOverData(fd: Int32, path: String, base: UInt64, size: UInt64, advance: (UInt64) -> Void)
         throws(StorageError)
     {
         let zeros = [UInt8](repeating: 0, count: SparseCopy.chunk)
-        var position: UInt64 = 0
+        let size = base + size
+        var position = base
         while position < size {
             let data = vs_seek_data(fd, Int64(position))
             guard data >= 0, UInt64(data) < size else {
@@ -117,15 +133,15 @@ enum VolumeWiper {
         }
     }
 
-    private static func verify(fd: Int32, path: String, size: UInt64, pattern: [UInt8], advance: (UInt64) -> Void)
-        throws(StorageError)
-    {
+    private static func verify(
+        fd: Int32, path: String, base: UInt64, size: UInt64, pattern: [UInt8], advance: (UInt64) -> Void
+    ) throws(StorageError) {
         let expected = patternBuffer(pattern)
         var buffer = [UInt8](repeating: 0, count: expected.count)
         var offset: UInt64 = 0
         while offset < size {
             let want = Int(min(UInt64(buffer.count), size - offset))
-            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, off_t(offset)) }
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, off_t(base + offset)) }
             guard n == want else { throw SystemError.make("cannot read back '\(path)'", path: path) }
             guard buffer[0..<n] == expected[0..<n] else {
                 throw StorageError(
