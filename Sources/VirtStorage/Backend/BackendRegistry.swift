@@ -9,7 +9,7 @@ public struct BackendRegistry: Sendable {
     /// The backends of this library that need no native library beyond libxml2
     /// (fs, netfs and logical pools run mount, mkfs and the lvm2 tools).
     public static var builtIn: BackendRegistry {
-        BackendRegistry([DirBackend(), FsBackend(), NetfsBackend(), LogicalBackend()])
+        BackendRegistry([DirBackend(), FsBackend(), NetfsBackend(), LogicalBackend(), VstorageBackend()])
     }
 
     public mutating func register(_ backend: any StorageBackend) { backends[backend.type] = backend }

@@ -1,5 +1,7 @@
-/// The commands that start and stop fs, netfs and logical pools
-/// (mount/umount and vgchange), built as libvirt 9.0 builds them.
+import Foundation
+
+/// The commands that start and stop fs, netfs, vstorage and logical pools
+/// (mount/umount, vstorage-mount and vgchange), built as libvirt 9.0 builds them.
 public enum PoolStartCommand {
     /// The command that activates `def` on `platform`.
     public static func start(_ def: PoolDefinition, platform: Platform = .current) throws(StorageError) -> Command {
@@ -8,29 +10,35 @@ public enum PoolStartCommand {
             return try mount(def, platform: platform)
         case .logical:
             return Command("vgchange", ["-aly", try volumeGroup(def)])
+        case .vstorage:
+            return try vstorageMount(def)
         default:
             throw StorageError(
                 .operationUnsupported,
-                "pool type '\(def.type.rawValue)' has no start command: only fs, netfs and logical pools run one")
+                "pool type '\(def.type.rawValue)' has no start command: only fs, netfs, vstorage and logical pools run one"
+            )
         }
     }
 
     /// The command that deactivates `def`.
     public static func stop(_ def: PoolDefinition) throws(StorageError) -> Command {
         switch def.type {
-        case .fs, .netfs:
+        case .fs, .netfs, .vstorage:
             return Command("umount", [try targetPath(def)])
         case .logical:
             return Command("vgchange", ["-aln", try volumeGroup(def)])
         default:
             throw StorageError(
                 .operationUnsupported,
-                "pool type '\(def.type.rawValue)' has no stop command: only fs, netfs and logical pools run one")
+                "pool type '\(def.type.rawValue)' has no stop command: only fs, netfs, vstorage and logical pools run one"
+            )
         }
     }
 
-    /// What mount is given as the source: the device, "host:dir", or "//host/dir" for cifs.
+    /// What the mount table shows as the source: the device, "host:dir",
+    /// "//host/dir" for cifs, or "vstorage://cluster".
     public static func mountSource(_ def: PoolDefinition) throws(StorageError) -> String {
+        if def.type == .vstorage { return "vstorage://" + (try clusterName(def)) }
         if def.type == .netfs {
             guard def.source.hosts.count == 1 else {
                 throw StorageError.unsupported(
@@ -83,6 +91,32 @@ public enum PoolStartCommand {
         let format = def.source.format ?? "auto"
         if !(def.type == .netfs && format == "auto") { args += ["-t", format] }
         return Command("mount", args + [source, target])
+    }
+
+    /// vstorage-mount of the cluster on the target, with the target's mode and
+    /// owner by name (libvirt's defaults: 0711 and the calling user).
+    private static func vstorageMount(_ def: PoolDefinition) throws(StorageError) -> Command {
+        let perms = def.target.permissions
+        let uid = perms.owner ?? geteuid()
+        let gid = perms.group ?? getegid()
+        guard let user = getpwuid(uid).map({ String(cString: $0.pointee.pw_name) }) else {
+            throw StorageError(
+                .internalError, "no user with uid \(uid) for vstorage-mount", element: "target/permissions/owner")
+        }
+        guard let group = getgrgid(gid).map({ String(cString: $0.pointee.gr_name) }) else {
+            throw StorageError(
+                .internalError, "no group with gid \(gid) for vstorage-mount", element: "target/permissions/group")
+        }
+        let mode = String(perms.mode ?? 0o711, radix: 8)
+        return Command(
+            "vstorage-mount", ["-c", try clusterName(def), try targetPath(def), "-m", mode, "-g", group, "-u", user])
+    }
+
+    private static func clusterName(_ def: PoolDefinition) throws(StorageError) -> String {
+        guard let name = def.source.name else {
+            throw StorageError(.internalError, "missing source name of the vstorage cluster", element: "source/name")
+        }
+        return name
     }
 
     private static func targetPath(_ def: PoolDefinition) throws(StorageError) -> String {
