@@ -7,7 +7,9 @@ public struct BackendRegistry: Sendable {
     }
 
     /// The backends of this library that need no native library beyond libxml2.
-    public static var builtIn: BackendRegistry { BackendRegistry([DirBackend(), FsBackend(), NetfsBackend()]) }
+    public static var builtIn: BackendRegistry {
+        BackendRegistry([DirBackend(), FsBackend(), NetfsBackend(), ZFSBackend()])
+    }
 
     public mutating func register(_ backend: any StorageBackend) { backends[backend.type] = backend }
 
