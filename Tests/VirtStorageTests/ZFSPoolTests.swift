@@ -78,6 +78,16 @@ struct ZFSPoolTests {
         #expect(runner.commands.count == 4)
     }
 
+    @Test("libvirt's pool-zfs-sourcedev.xml: zpool create of its device, zvols under /dev/zvol/testpool")
+    func libvirtCorpusPool() async throws {
+        let def = try PoolXML.parse(try Corpus.read("storagepoolxml2xmlin/pool-zfs-sourcedev.xml"))
+        #expect(try ZFSBackend.buildCommand(def, mode: .normal) == Self.zpool("create testpool /dev/ada1"))
+        #expect(def.target.path == "/dev/zvol/testpool")
+        var vol = Self.volume("vol5", capacity: 1 << 30)
+        try ZFSBackend(runner: RecordedCommandRunner([:]), platform: .freebsd).prepareVolume(&vol, in: def)
+        #expect(vol.key == "/dev/zvol/testpool/vol5" && vol.target.path == vol.key)
+    }
+
     @Test("delete: zpool destroy, or zfs destroy -r of a dataset")
     func deletePool() async throws {
         let runner = RecordedCommandRunner(["zpool": Output(), "zfs": Output()])
