@@ -425,5 +425,11 @@ struct ZFSPoolTests {
         try await host.deleteVolume("vol3", in: "zp")
         #expect(runner.commands.last == Self.zfs("destroy -r tank/vol3"))
         #expect(try await host.volume(key: "/dev/zvol/tank/vol1").name == "vol1")
+
+        // A new host on the same directories finds the dataset with zfs list and restores the pool.
+        let restarted = try await StorageHost(directories: .root(scratch.sub("root")), backends: registry)
+        #expect(try await restarted.pool(named: "zp").isActive)
+        try await restarted.destroy("zp")
+        #expect(try await !restarted.pool(named: "zp").isActive)
     }
 }
