@@ -19,6 +19,20 @@ final class RecordedCommandRunner: CommandRunning {
         }
     }
 
+    /// `keyed` maps a program and its first arguments, separated by spaces
+    /// ("zfs list -Hp -t snapshot"), to recorded output; the longest key that
+    /// starts the command line wins, then `answers` by program name.
+    convenience init(keyed: [String: CommandRunner.Output], _ answers: [String: CommandRunner.Output] = [:]) {
+        let prefixes = keyed.map { (key, output) in (key.split(separator: " ").map(String.init), output) }
+            .sorted { $0.0.count > $1.0.count }
+        self.init { command in
+            let line = [command.program] + command.arguments
+            if let (_, output) = prefixes.first(where: { line.starts(with: $0.0) }) { return output }
+            return answers[command.program]
+                ?? CommandRunner.Output(status: 127, stderr: "\(command.program): not recorded")
+        }
+    }
+
     static func ok(_ stdout: String = "") -> CommandRunner.Output { .init(status: 0, stdout: stdout) }
     static func fail(_ status: Int32, _ stderr: String) -> CommandRunner.Output {
         .init(status: status, stderr: stderr)

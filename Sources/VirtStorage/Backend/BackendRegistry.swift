@@ -7,9 +7,12 @@ public struct BackendRegistry: Sendable {
     }
 
     /// The backends of this library that need no native library beyond libxml2
-    /// (fs, netfs and logical pools run mount, mkfs and the lvm2 tools).
+    /// (fs, netfs, logical, vstorage and zfs pools run mount, mkfs, the lvm2
+    /// tools, vstorage-mount and zpool/zfs).
     public static var builtIn: BackendRegistry {
-        BackendRegistry([DirBackend(), FsBackend(), NetfsBackend(), LogicalBackend(), VstorageBackend()])
+        BackendRegistry([
+            DirBackend(), FsBackend(), NetfsBackend(), LogicalBackend(), VstorageBackend(), ZFSBackend(),
+        ])
     }
 
     public mutating func register(_ backend: any StorageBackend) { backends[backend.type] = backend }
