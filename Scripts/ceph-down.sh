@@ -5,7 +5,10 @@
 # whose monitor is gone waits 5 s for an acknowledgement that never comes.
 #
 #   Scripts/ceph-down.sh [DIR]    DIR defaults to $VIRT_STORAGE_CEPH_DIR or /tmp/virtstorage-ceph
+# VIRT_STORAGE_CEPH_GRACE: seconds a daemon gets to stop after SIGTERM before
+# SIGKILL (default 10; daemons started with SIGTERM blocked never react to it).
 set -uo pipefail
+GRACE=${VIRT_STORAGE_CEPH_GRACE:-10}
 
 DIR=${1:-${VIRT_STORAGE_CEPH_DIR:-/tmp/virtstorage-ceph}}
 [ -d "$DIR" ] || exit 0
@@ -21,8 +24,9 @@ stop() {  # stop PIDFILE
     [[ "$pid" =~ ^[0-9]+$ ]] || return 0
     tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$DIR/ceph.conf" || return 0
     kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 100); do alive "$pid" || return 0; sleep 0.1; done
-    echo "ceph-down: pid $pid did not stop in 10 s; killing it" >&2
+    kill -CONT "$pid" 2>/dev/null   # a stopped (SIGSTOP) daemon cannot act on TERM
+    for _ in $(seq $((GRACE * 10))); do alive "$pid" || return 0; sleep 0.1; done
+    echo "ceph-down: pid $pid did not stop in $GRACE s; killing it" >&2
     kill -KILL "$pid" 2>/dev/null
     for _ in $(seq 50); do alive "$pid" || return 0; sleep 0.1; done
 }

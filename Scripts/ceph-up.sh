@@ -117,7 +117,7 @@ ceph-authtool "$KEYRING" -n client.admin --print-key >"$DIR/client.admin.key"
 chmod 600 "$DIR/client.admin.key" "$KEYRING" "$DIR/mon.keyring"
 monmaptool --create --fsid "$FSID" --addv a "$MONADDR" "$DIR/monmap" >/dev/null
 ceph-mon -c "$CONF" -i a --mkfs --monmap "$DIR/monmap" --keyring "$DIR/mon.keyring" >"$DIR/log/mon-mkfs.out" 2>&1
-ceph-mon -c "$CONF" -i a 2>>"$DIR/log/mon.stderr"     # daemonizes; pid in run/mon.a.pid
+ceph-mon -c "$CONF" -i a >>"$DIR/log/mon.stdout" 2>>"$DIR/log/mon.stderr" </dev/null     # daemonizes; pid in run/mon.a.pid
 
 CEPH="timeout 20 ceph -c $CONF"
 wait_for() {  # wait_for WHAT COMMAND...: up to 30 s
@@ -137,7 +137,7 @@ rm -f "$DIR/osd.json"
 [ "$OSD_ID" = 0 ] || { say "expected OSD id 0, got '$OSD_ID'"; exit 1; }
 ceph-authtool --create-keyring "$DIR/osd/ceph-0/keyring" -n osd.0 --add-key "$OSD_KEY" >/dev/null
 ceph-osd -c "$CONF" -i 0 --mkfs --osd-uuid "$OSD_UUID" >"$DIR/log/osd-mkfs.out" 2>&1
-ceph-osd -c "$CONF" -i 0 2>>"$DIR/log/osd.stderr"     # daemonizes; pid in run/osd.0.pid
+ceph-osd -c "$CONF" -i 0 >>"$DIR/log/osd.stdout" 2>>"$DIR/log/osd.stderr" </dev/null     # daemonizes; pid in run/osd.0.pid
 osd_up() { $CEPH osd stat 2>/dev/null | grep -q '1 up'; }
 wait_for "osd.0" osd_up
 say "osd.0 up after $(elapsed)"

@@ -38,6 +38,12 @@ echo "== libvirtd 9.0 (storage driver) for the side-by-side tests"
 Scripts/libvirt-up.sh || fail "libvirtd did not start"
 trap 'Scripts/libvirt-down.sh >/dev/null' EXIT
 
+# Ceph for the rbd backend tests: a one-node cluster on 127.0.0.1, stopped at exit.
+echo "== Ceph (one monitor, one memstore OSD) for the rbd tests"
+VIRT_STORAGE_CEPH_CONF=$(Scripts/ceph-up.sh) || fail "Ceph did not start (Scripts/ceph-up.sh)"
+export VIRT_STORAGE_CEPH_CONF
+trap 'Scripts/ceph-down.sh; Scripts/libvirt-down.sh >/dev/null' EXIT
+
 echo "== swift test"
 swift test 2>&1 | tee "$LOG_DIR/test.log" | grep -E '^(✔|✘|➜|⚠)|error:|passed after|failed after' | grep -v 'Test case passing' || true
 status=${PIPESTATUS[0]}
