@@ -88,14 +88,15 @@ let package = Package(
         .executableTarget(
             name: "UploadWithProgress", dependencies: ["VirtStorage"], path: "Examples/UploadWithProgress"),
         .executableTarget(
-            name: "virt-storage-bench", dependencies: ["VirtStorage"], path: "Benchmarks/StorageBench"),
+            name: "virt-storage-bench", dependencies: ["VirtStorage", "VirtStorageRBD"],
+            path: "Benchmarks/StorageBench"),
 
         .testTarget(name: "VirtStorageXMLTests", dependencies: ["VirtStorageXML"]),
         .testTarget(name: "VirtStorageTests", dependencies: ["VirtStorage"]),
         .testTarget(
             name: "NativeLibraryTests",
             dependencies: [
-                "VirtStorageRBD", "VirtStorageGluster", "VirtStorageDisk",
+                "VirtStorage", "VirtStorageRBD", "VirtStorageGluster", "VirtStorageDisk",
                 "VirtStorageMultipath", "VirtStorageISCSIDirect",
             ]),
         .testTarget(name: "CommandLineTests", dependencies: ["VirtStorage"]),

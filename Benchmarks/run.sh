@@ -103,6 +103,18 @@ L[f]=$(best "${f[@]}")
 O[f]=$(best "${of[@]}")
 vunpool benchd
 
+echo "workload (g): refresh an rbd pool of 1000 1 GiB images (a one-node Ceph from Scripts/ceph-up.sh)"
+# VirtStorage side only: Debian's libvirtd has rbd only with libvirt-daemon-driver-storage-rbd.
+CEPH_DIR=/tmp/virtstorage-bench-ceph-$$
+if CEPH_CONF=$(Scripts/ceph-up.sh "$CEPH_DIR" 2>/dev/null); then
+    MON=$(sed -n 's/^mon host = \[v2:\([0-9.]*:[0-9]*\),.*/\1/p' "$CEPH_CONF")
+    RBD_OUT=$("$BENCH" rbd "$W/og" "$MON" "$(cat "$CEPH_DIR/client.admin.key")" 1000 2>/dev/null || true)
+    Scripts/ceph-down.sh "$CEPH_DIR" 2>/dev/null || true
+    RBD_REFRESH=$(echo "$RBD_OUT" | sed -n 's/^rbd_refresh=//p')
+else
+    RBD_REFRESH=""
+fi
+
 echo
 printf '%-52s %12s %12s %8s %8s\n' "workload" "libvirt s" "VirtStor s" "ratio" "target"
 declare -A NAME=([a]="(a) create 2000 sparse raw volumes" [b]="(b) refresh 10000 files" \
@@ -114,3 +126,8 @@ for k in a b c d e f; do
     printf '%-52s %12.4f %12.4f %8.4f %8s\n' "${NAME[$k]}" "${L[$k]}" "${O[$k]}" "$ratio" "<= ${TARGET[$k]}"
 done
 printf '%-52s %9s KiB %9s KiB %8.4f\n' "peak memory with 10000 volumes" "$LRSS" "$ORSS" "$(echo "$ORSS / $LRSS" | bc -l)"
+if [ -n "${RBD_REFRESH:-}" ]; then
+    printf '%-52s %12s %12.4f %8s %8s\n' "(g) refresh an rbd pool of 1000 images" "-" "$RBD_REFRESH" "-" "<= 0.5 s"
+else
+    echo "(g) rbd refresh: no Ceph cluster could be started (Scripts/ceph-up.sh)"
+fi

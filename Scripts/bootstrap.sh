@@ -8,7 +8,7 @@ pkg-config libxml2-dev libblkid-dev librbd-dev librados-dev libglusterfs-dev lib
 libdevmapper-dev libiscsi-dev
 qemu-utils parted lvm2 e2fsprogs xfsprogs btrfs-progs
 tgt libiscsi-bin
-ceph-mon ceph-osd ceph-common
+ceph-mon ceph-osd ceph-common iproute2
 glusterfs-server glusterfs-client
 libvirt-clients libvirt-daemon bc
 "

@@ -4,6 +4,10 @@
 import Foundation
 import VirtStorage
 
+#if Ceph
+    import VirtStorageRBD
+#endif
+
 func now() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
@@ -27,7 +31,7 @@ func report(_ key: String, _ value: Double) { print("\(key)=\(String(format: "%.
 
 let args = CommandLine.arguments
 guard args.count >= 3 else {
-    print("usage: virt-storage-bench create|prepare|refresh|qcow2|wipe|stream WORKDIR [ARGS]")
+    print("usage: virt-storage-bench create|prepare|refresh|qcow2|wipe|stream|rbd WORKDIR [ARGS]")
     exit(2)
 }
 let work = args[2]
@@ -130,6 +134,52 @@ do {
         start = now()
         try await host.downloadVolume("s.img", in: "bench", to: work + "/down.img", sparse: true)
         report("download", now() - start)
+    #if Ceph
+        case "rbd":
+            // rbd WORKDIR MONITOR(host:port) KEY(base64) COUNT: makes COUNT 1 GiB images
+            // (librbd's default features: fast-diff) unless there are, then refreshes 3 times.
+            let parts = args[3].split(separator: ":")
+            let key = Data(base64Encoded: args[4]).map { Array($0) } ?? []
+            let count = Int(args.count > 5 ? args[5] : "1000") ?? 1000
+            let secrets = InMemorySecretStore()
+            let secret = SecretDefinition(usage: .ceph(name: "bench"))
+            try await secrets.define(secret)
+            try await secrets.setValue(key, for: secret.uuid)
+            let host = try await StorageHost(
+                directories: .root(work + "/root"), backends: BackendRegistry(RBDBackends.all), secrets: secrets)
+            try await host.define(
+                xml: """
+                    <pool type='rbd'><name>rbdbench</name><source><name>rbd</name>
+                    <host name='\(parts[0])' port='\(parts[1])'/>
+                    <auth type='ceph' username='admin'><secret usage='bench'/></auth></source></pool>
+                    """)
+            var start = now()
+            try await host.start("rbdbench")
+            report("rbd_start", now() - start)
+            let existing = Set(try await host.volumes(in: "rbdbench").map(\.name))
+            start = now()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<8 {
+                    group.addTask {
+                        for i in stride(from: worker, to: count, by: 8) where !existing.contains("bench-\(i)") {
+                            try await host.createVolume(
+                                in: "rbdbench",
+                                xml: "<volume><name>bench-\(i)</name><capacity unit='G'>1</capacity></volume>")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            report("rbd_create", now() - start)
+            var best = Double.infinity
+            for _ in 0..<3 {
+                start = now()
+                try await host.refresh("rbdbench")
+                best = min(best, now() - start)
+            }
+            report("rbd_refresh", best)
+            print("rbd_volumes=\(try await host.volumes(in: "rbdbench").count)")
+    #endif
     default:
         print("unknown workload \(args[1])")
         exit(2)

@@ -27,5 +27,8 @@ public struct BackendRegistry: Sendable {
         return backend
     }
 
+    /// Every registered backend, in pool type order.
+    public var all: [any StorageBackend] { registeredTypes.compactMap { backends[$0] } }
+
     public var registeredTypes: [PoolType] { PoolType.allCases.filter { backends[$0] != nil } }
 }

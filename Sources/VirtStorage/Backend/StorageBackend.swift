@@ -101,6 +101,10 @@ public protocol StorageBackend: Sendable {
     func refreshVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
         -> VolumeDefinition
     func deleteVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
+    /// Deletes a volume; `withSnapshots` removes its snapshots first (virsh
+    /// vol-delete --delete-snapshots). Backends without snapshots ignore it.
+    func deleteVolume(_ volume: VolumeDefinition, in pool: PoolDefinition, withSnapshots: Bool)
+        async throws(StorageError)
     func resizeVolume(
         _ volume: VolumeDefinition, to capacity: UInt64, options: ResizeOptions, in pool: PoolDefinition
     ) async throws(StorageError)
@@ -115,6 +119,11 @@ public protocol StorageBackend: Sendable {
         _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
         in pool: PoolDefinition, progress: ProgressHandler?
     ) async throws(StorageError)
+
+    /// Called once by each host the backend is registered with, before any
+    /// pool is touched: where pool secrets (cephx keys, CHAP passwords) named
+    /// by a pool's <auth> are looked up. Backends without pool auth ignore it.
+    func useSecrets(_ store: (any SecretStore)?)
 }
 
 extension StorageBackend {
@@ -147,6 +156,9 @@ extension StorageBackend {
     public func deleteVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError) {
         throw unsupported("volume deletion")
     }
+    public func deleteVolume(_ volume: VolumeDefinition, in pool: PoolDefinition, withSnapshots: Bool)
+        async throws(StorageError)
+    { try await deleteVolume(volume, in: pool) }
     public func resizeVolume(
         _ volume: VolumeDefinition, to capacity: UInt64, options: ResizeOptions, in pool: PoolDefinition
     ) async throws(StorageError) { throw unsupported("volume resize") }
@@ -161,4 +173,5 @@ extension StorageBackend {
         _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
         in pool: PoolDefinition, progress: ProgressHandler?
     ) async throws(StorageError) { throw unsupported("volume download") }
+    public func useSecrets(_ store: (any SecretStore)?) {}
 }

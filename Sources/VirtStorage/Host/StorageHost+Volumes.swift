@@ -230,8 +230,11 @@ extension StorageHost {
 
     // MARK: changing
 
-    /// Deletes a volume and its data.
-    public func deleteVolume(_ name: String, in pool: String, zeroed: Bool = false) async throws(StorageError) {
+    /// Deletes a volume and its data; `withSnapshots` first removes the
+    /// volume's snapshots where the pool type has them (rbd).
+    public func deleteVolume(_ name: String, in pool: String, zeroed: Bool = false, withSnapshots: Bool = false)
+        async throws(StorageError)
+    {
         let vol = try volume(name, in: pool).definition
         let def = try activeDefinition(pool)
         let backend = try backends.backend(for: def.type)
@@ -239,7 +242,7 @@ extension StorageHost {
         try beginJob(pool, volume: vol.name, "deletion")
         do throws(StorageError) {
             if zeroed { try await backend.wipeVolume(vol, algorithm: .zero, in: def, progress: nil) }
-            try await backend.deleteVolume(vol, in: def)
+            try await backend.deleteVolume(vol, in: def, withSnapshots: withSnapshots)
         } catch {
             endJob(pool, volume: vol.name)
             throw error

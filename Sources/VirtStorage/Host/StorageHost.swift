@@ -64,6 +64,7 @@ public actor StorageHost {
         self.schemas = schemas
         self.secrets = secrets
         self.files = PoolFiles(directories: directories)
+        for backend in backends.all { backend.useSecrets(secrets) }
         try files.prepare()
         await load()
     }

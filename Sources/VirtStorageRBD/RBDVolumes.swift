@@ -1,0 +1,403 @@
+#if Ceph
+    import CRados
+    import Foundation
+    import VirtStorage
+
+    /// The volume jobs of an rbd pool, as blocking calls on a connection.
+    enum RBDVolumes {
+        /// A new format 2 image, thin: nothing is written. Features are
+        /// librbd's defaults, or the pool's `rbd_default_features` option.
+        static func create(_ name: String, size: UInt64, in connection: RadosConnection) throws(StorageError) {
+            var options: rbd_image_options_t?
+            rbd_image_options_create(&options)
+            defer { rbd_image_options_destroy(options) }
+            rbd_image_options_set_uint64(options, Int32(RBD_IMAGE_OPTION_FORMAT), 2)
+            let rc = rbd_create4(connection.ioctx, name, size, options)
+            guard rc >= 0 else {
+                if rc == -EEXIST {
+                    throw StorageError(.volumeExists, "storage volume name '\(name)' already in use.", value: name)
+                }
+                throw RBDError.system(
+                    rc, "failed to create volume '\(connection.poolName)/\(name)'", timeout: connection.timeout,
+                    value: name)
+            }
+        }
+
+        /// Removes an image; with `withSnapshots` its snapshots first
+        /// (unprotecting them). A snapshot that clones still depend on stops
+        /// the deletion: nothing is flattened or lost behind the user's back.
+        static func remove(_ name: String, in connection: RadosConnection, withSnapshots: Bool) throws(StorageError) {
+            let spec = "\(connection.poolName)/\(name)"
+            if withSnapshots {
+                do throws(StorageError) {
+                    let image = try RBDImage.open(
+                        name, in: connection.ioctx, pool: connection.poolName, timeout: connection.timeout)
+                    for snapshot in try image.snapshots() {
+                        if try image.isProtected(snapshot) {
+                            let rc = rbd_snap_unprotect(image.handle, snapshot)
+                            if rc == -EBUSY {
+                                throw StorageError(
+                                    .operationInvalid,
+                                    "cannot delete volume '\(spec)': clones depend on its snapshot '\(snapshot)' (flatten or delete them first)",
+                                    value: name, errno: EBUSY)
+                            }
+                            guard rc >= 0 else { throw image.fail(rc, "failed to unprotect snapshot '\(snapshot)' of") }
+                        }
+                        let rc = rbd_snap_remove(image.handle, snapshot)
+                        guard rc >= 0 else { throw image.fail(rc, "failed to remove snapshot '\(snapshot)' of") }
+                    }
+                } catch  where error.code == .noSuchVolume {
+                    return
+                }
+            }
+            let rc = rbd_remove(connection.ioctx, name)
+            switch -rc {
+            case 0, ENOENT:
+                return
+            case ENOTEMPTY:
+                throw StorageError(
+                    .operationInvalid,
+                    "cannot delete volume '\(spec)': it has snapshots (delete it with its snapshots to remove them too)",
+                    value: name, errno: ENOTEMPTY)
+            case EBUSY:
+                throw StorageError(
+                    .operationInvalid, "cannot delete volume '\(spec)': it is in use by another client", value: name,
+                    errno: EBUSY)
+            default:
+                throw RBDError.system(
+                    rc, "failed to remove volume '\(spec)'", timeout: connection.timeout, value: name)
+            }
+        }
+
+        // MARK: clone
+
+        /// Where a volume's data is: an image of some RADOS pool, or a local file.
+        enum Origin {
+            case image(pool: String, name: String)
+            case file(String)
+        }
+
+        static func origin(of source: VolumeDefinition) throws(StorageError) -> Origin {
+            if source.type == .network, let key = source.key, key.hasSuffix("/" + source.name) {
+                return .image(pool: String(key.dropLast(source.name.count + 1)), name: source.name)
+            }
+            if source.type == .file || source.type == .block, let path = source.target.path,
+                source.target.format == nil || source.target.format == "raw"
+            {
+                return .file(path)
+            }
+            throw StorageError(
+                .operationUnsupported,
+                "cannot create an rbd volume from volume '\(source.name)' (type \(source.type.rawValue), format \(source.target.format ?? "none"))",
+                value: source.name)
+        }
+
+        /// A new image from another: a copy-on-write clone of a snapshot (as
+        /// libvirt: a snapshot without changes since it was taken is reused,
+        /// else `libvirt-N` is made, protected and cloned) when the source is
+        /// in the same RADOS pool and has the layering feature; otherwise a
+        /// full copy. A local raw file is copied in, sparsely.
+        static func clone(
+            _ source: VolumeDefinition, to volume: VolumeDefinition, in pool: PoolDefinition, backend: RBDBackend,
+            progress: ProgressHandler?
+        ) async throws(StorageError) {
+            let origin = try origin(of: source)
+            try await backend.withConnection(pool) { (connection) throws(StorageError) in
+                switch origin {
+                case .file(let path):
+                    try create(volume.name, size: volume.capacity, in: connection)
+                    do throws(StorageError) {
+                        let image = try RBDImage.open(
+                            volume.name, in: connection.ioctx, pool: connection.poolName, timeout: connection.timeout)
+                        try upload(image, from: path, offset: 0, length: nil, sparse: true, progress: progress)
+                    } catch {
+                        _ = rbd_remove(connection.ioctx, volume.name)
+                        throw error
+                    }
+                case .image(let sourcePool, let name):
+                    if sourcePool == connection.poolName {
+                        try cloneOrCopy(name, from: connection.ioctx, to: volume, in: connection, progress: progress)
+                    } else {
+                        let io = try connection.otherPool(sourcePool)
+                        defer { rados_ioctx_destroy(io) }
+                        try copy(name, from: io, sourcePool: sourcePool, to: volume, in: connection, progress: progress)
+                    }
+                }
+            }
+        }
+
+        private static func cloneOrCopy(
+            _ name: String, from io: rados_ioctx_t, to volume: VolumeDefinition, in connection: RadosConnection,
+            progress: ProgressHandler?
+        ) throws(StorageError) {
+            let image = try RBDImage.open(name, in: io, pool: connection.poolName, timeout: connection.timeout)
+            var old: UInt8 = 0
+            _ = rbd_get_old_format(image.handle, &old)
+            let features = try image.features()
+            guard old == 0, features & UInt64(RBD_FEATURE_LAYERING) != 0 else {
+                try copy(image, to: volume, in: connection, progress: progress)
+                return
+            }
+            let info = try image.info()
+            let stripe = try image.stripe()
+            var snapshot: String?
+            for existing in try image.snapshots() where !(try image.changed(since: existing, size: info.size)) {
+                snapshot = existing
+                break
+            }
+            if snapshot == nil {
+                for _ in 0..<16 {
+                    let candidate = "libvirt-\(Int.random(in: 0..<65534))"
+                    let rc = rbd_snap_create(image.handle, candidate)
+                    if rc == -EEXIST { continue }
+                    guard rc >= 0 else { throw image.fail(rc, "failed to create snapshot '\(candidate)' of") }
+                    snapshot = candidate
+                    break
+                }
+            }
+            guard let snapshot else { throw image.fail(-EEXIST, "failed to create a snapshot of") }
+            if !(try image.isProtected(snapshot)) {
+                let rc = rbd_snap_protect(image.handle, snapshot)
+                guard rc >= 0 else { throw image.fail(rc, "failed to protect snapshot '\(snapshot)' of") }
+            }
+            var order = Int32(info.order)
+            let rc = rbd_clone2(
+                io, name, snapshot, connection.ioctx, volume.name, features, &order, stripe.unit,
+                Int32(clamping: stripe.count))
+            guard rc >= 0 else {
+                if rc == -EEXIST {
+                    throw StorageError(
+                        .volumeExists, "storage volume name '\(volume.name)' already in use.", value: volume.name)
+                }
+                throw RBDError.system(
+                    rc, "failed to clone RBD volume \(name) to \(volume.name)", timeout: connection.timeout)
+            }
+            if volume.capacity > info.size { try grow(volume.name, to: volume.capacity, in: connection) }
+            progress?(info.size, info.size)
+        }
+
+        private static func copy(
+            _ name: String, from io: rados_ioctx_t, sourcePool: String, to volume: VolumeDefinition,
+            in connection: RadosConnection, progress: ProgressHandler?
+        ) throws(StorageError) {
+            let image = try RBDImage.open(name, in: io, pool: sourcePool, readOnly: true, timeout: connection.timeout)
+            try copy(image, to: volume, in: connection, progress: progress)
+        }
+
+        private final class ProgressBox {
+            let handler: ProgressHandler
+            init(_ handler: @escaping ProgressHandler) { self.handler = handler }
+        }
+
+        /// A full copy (librbd copies only the objects that exist).
+        private static func copy(
+            _ image: RBDImage, to volume: VolumeDefinition, in connection: RadosConnection, progress: ProgressHandler?
+        ) throws(StorageError) {
+            var options: rbd_image_options_t?
+            rbd_image_options_create(&options)
+            defer { rbd_image_options_destroy(options) }
+            rbd_image_options_set_uint64(options, Int32(RBD_IMAGE_OPTION_FORMAT), 2)
+            let box = Unmanaged.passRetained(ProgressBox(progress ?? { _, _ in }))
+            defer { box.release() }
+            let rc = rbd_copy_with_progress3(
+                image.handle, connection.ioctx, volume.name, options,
+                { done, total, context in
+                    Unmanaged<ProgressBox>.fromOpaque(context!).takeUnretainedValue().handler(done, total)
+                    return 0
+                }, box.toOpaque())
+            guard rc >= 0 else {
+                if rc == -EEXIST {
+                    throw StorageError(
+                        .volumeExists, "storage volume name '\(volume.name)' already in use.", value: volume.name)
+                }
+                throw RBDError.system(
+                    rc, "failed to copy RBD image '\(image.spec)' to '\(connection.poolName)/\(volume.name)'",
+                    timeout: connection.timeout)
+            }
+            let size = try image.info().size
+            if volume.capacity > size { try grow(volume.name, to: volume.capacity, in: connection) }
+        }
+
+        private static func grow(_ name: String, to size: UInt64, in connection: RadosConnection) throws(StorageError) {
+            let image = try RBDImage.open(
+                name, in: connection.ioctx, pool: connection.poolName, timeout: connection.timeout)
+            let rc = rbd_resize(image.handle, size)
+            guard rc >= 0 else { throw image.fail(rc, "failed to resize the") }
+        }
+
+        // MARK: data
+
+        static func isZero(_ buffer: UnsafeRawBufferPointer) -> Bool {
+            var i = 0
+            let words = buffer.count / 8
+            while i < words {
+                if buffer.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self) != 0 { return false }
+                i += 1
+            }
+            for j in (words * 8)..<buffer.count where buffer[j] != 0 { return false }
+            return true
+        }
+
+        /// Writes one wipe pass over [from, from+length) in `chunk`-sized writes.
+        static func fill(
+            _ image: RBDImage, from start: UInt64, length: UInt64, pass: WipeAlgorithm.Pass, chunk: Int,
+            progress: ProgressHandler?, done: UInt64 = 0, total: UInt64? = nil
+        ) throws(StorageError) {
+            let total = total ?? length
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+            defer { buffer.deallocate() }
+            let check = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+            defer { check.deallocate() }
+            var pattern: [UInt8] = []
+            switch pass {
+            case .pattern(let bytes), .verify(let bytes): pattern = bytes.isEmpty ? [0] : bytes
+            case .random, .discard: break
+            }
+            if !pattern.isEmpty {
+                for i in 0..<chunk { buffer[i] = pattern[i % pattern.count] }
+            }
+            var generator = SystemRandomNumberGenerator()
+            var offset: UInt64 = 0
+            while offset < length {
+                let n = Int(min(UInt64(chunk), length - offset))
+                let at = start + offset
+                switch pass {
+                case .discard:
+                    try image.discard(at: at, length: UInt64(n))
+                case .random:
+                    for i in stride(from: 0, to: n, by: 8) {
+                        let word = generator.next()
+                        withUnsafeBytes(of: word) { bytes in
+                            for j in 0..<min(8, n - i) { buffer[i + j] = bytes[j] }
+                        }
+                    }
+                    try image.write(at: at, UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                case .pattern:
+                    try image.write(at: at, UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                case .verify:
+                    try image.read(at: at, into: UnsafeMutableRawBufferPointer(rebasing: check[0..<n]))
+                    if memcmp(check.baseAddress!, buffer.baseAddress!, n) != 0 {
+                        throw StorageError(
+                            .operationFailed, "verification failed at offset \(at) of RBD image '\(image.spec)'")
+                    }
+                }
+                offset += UInt64(n)
+                progress?(done + offset, total)
+            }
+        }
+
+        /// vol-wipe: every pass of the algorithm over the whole image, in
+        /// writes of one object (times the stripe count), as libvirt writes
+        /// them. `zero` writes zeros as libvirt does (the image becomes fully
+        /// allocated); `trim` discards.
+        static func wipe(_ image: RBDImage, algorithm: WipeAlgorithm, progress: ProgressHandler?) throws(StorageError) {
+            let info = try image.info()
+            let stripe = try image.stripe()
+            let chunk = Int(clamping: max(info.obj_size, 1) &* stripe.count)
+            let passes = algorithm.passes
+            let total = info.size &* UInt64(passes.count)
+            for (i, pass) in passes.enumerated() {
+                try fill(
+                    image, from: 0, length: info.size, pass: pass, chunk: chunk, progress: progress,
+                    done: info.size &* UInt64(i), total: total)
+            }
+        }
+
+        static let ioChunk = 4 << 20
+
+        /// vol-upload: the file's bytes into the image at `offset`; with
+        /// `sparse`, runs of zeros become zeroed (deallocated) ranges.
+        static func upload(
+            _ image: RBDImage, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+            progress: ProgressHandler?
+        ) throws(StorageError) {
+            let input = open(file, O_RDONLY | O_CLOEXEC)
+            guard input >= 0 else {
+                throw StorageError(
+                    .systemError, "cannot open '\(file)': \(RBDError.describe(errno))", errno: errno, path: file)
+            }
+            defer { close(input) }
+            var st = stat()
+            fstat(input, &st)
+            let available = UInt64(st.st_size)
+            let count = length.map { min($0, available) } ?? available
+            let size = try image.info().size
+            guard offset <= size, count <= size - offset else {
+                throw StorageError(
+                    .invalidArgument,
+                    "cannot upload \(count) bytes at offset \(offset) into RBD image '\(image.spec)' of \(size) bytes: the data does not fit",
+                    value: file)
+            }
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ioChunk, alignment: 16)
+            defer { buffer.deallocate() }
+            var done: UInt64 = 0
+            while done < count {
+                let want = Int(min(UInt64(ioChunk), count - done))
+                let n = pread(input, buffer.baseAddress, want, off_t(done))
+                guard n > 0 else {
+                    throw StorageError(
+                        .systemError,
+                        "cannot read '\(file)' at offset \(done): \(RBDError.describe(n < 0 ? errno : EIO))",
+                        path: file)
+                }
+                let data = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+                if sparse && isZero(data) {
+                    try image.writeZeroes(at: offset + done, length: UInt64(n))
+                } else {
+                    try image.write(at: offset + done, data)
+                }
+                done += UInt64(n)
+                progress?(done, count)
+            }
+            let rc = rbd_flush(image.handle)
+            guard rc >= 0 else { throw image.fail(rc, "failed to flush") }
+        }
+
+        /// vol-download: the image's bytes from `offset` into a new file;
+        /// with `sparse`, runs of zeros become holes.
+        static func download(
+            _ image: RBDImage, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+            progress: ProgressHandler?
+        ) throws(StorageError) {
+            let size = try image.info().size
+            guard offset <= size else {
+                throw StorageError(
+                    .invalidArgument, "offset \(offset) is past the end of RBD image '\(image.spec)' (\(size) bytes)")
+            }
+            let count = min(length ?? size - offset, size - offset)
+            let output = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard output >= 0 else {
+                throw StorageError(
+                    .systemError, "cannot create '\(file)': \(RBDError.describe(errno))", errno: errno, path: file)
+            }
+            defer { close(output) }
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ioChunk, alignment: 16)
+            defer { buffer.deallocate() }
+            var done: UInt64 = 0
+            while done < count {
+                let n = Int(min(UInt64(ioChunk), count - done))
+                let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<n])
+                try image.read(at: offset + done, into: slice)
+                if !(sparse && isZero(UnsafeRawBufferPointer(slice))) {
+                    var written = 0
+                    while written < n {
+                        let w = pwrite(output, slice.baseAddress! + written, n - written, off_t(done) + off_t(written))
+                        guard w > 0 else {
+                            throw StorageError(
+                                .systemError, "cannot write '\(file)': \(RBDError.describe(errno))", errno: errno,
+                                path: file)
+                        }
+                        written += w
+                    }
+                }
+                done += UInt64(n)
+                progress?(done, count)
+            }
+            guard ftruncate(output, off_t(count)) == 0 else {
+                throw StorageError(
+                    .systemError, "cannot set the size of '\(file)': \(RBDError.describe(errno))", errno: errno,
+                    path: file)
+            }
+        }
+    }
+#endif

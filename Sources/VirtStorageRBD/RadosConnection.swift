@@ -1,0 +1,219 @@
+#if Ceph
+    import CRados
+    import Foundation
+    import VirtStorage
+
+    /// One connection to a Ceph cluster and an I/O context on the pool's RADOS
+    /// pool. librados handles are thread-safe for I/O, so one connection serves
+    /// every operation on the pool at once. The cluster is shut down when the
+    /// last user lets go (the backend drops it on pool stop).
+    final class RadosConnection: @unchecked Sendable {
+        let cluster: rados_t
+        let ioctx: rados_ioctx_t
+        /// The RADOS pool (<source><name>).
+        let poolName: String
+        /// The monitors as given to librados, for messages.
+        let monitors: String
+        /// Seconds librados waits for monitors and OSDs before giving up.
+        let timeout: Int
+        /// What the connection was made from (no secret in it), to notice a changed definition.
+        let signature: String
+
+        private init(
+            cluster: rados_t, ioctx: rados_ioctx_t, poolName: String, monitors: String, timeout: Int,
+            signature: String
+        ) {
+            self.cluster = cluster
+            self.ioctx = ioctx
+            self.poolName = poolName
+            self.monitors = monitors
+            self.timeout = timeout
+            self.signature = signature
+        }
+
+        deinit {
+            rados_ioctx_destroy(ioctx)
+            rados_shutdown(cluster)
+        }
+
+        /// The monitors of a pool in librados' mon_host syntax: names without a
+        /// port as they are, IPv6 addresses with a port in brackets.
+        static func monitorList(_ hosts: [SourceHost]) -> String {
+            hosts.map { host in
+                guard let port = host.port, port != 0 else { return host.name }
+                let bare = host.name.hasPrefix("[") ? String(host.name.dropFirst().dropLast()) : host.name
+                var addr6 = in6_addr()
+                if inet_pton(AF_INET6, bare, &addr6) == 1 { return "[\(bare)]:\(port)" }
+                return "\(host.name):\(port)"
+            }.joined(separator: ",")
+        }
+
+        static func signature(of pool: PoolDefinition) -> String {
+            var parts = [pool.source.name ?? "", monitorList(pool.source.hosts)]
+            if let auth = pool.source.auth { parts.append("\(auth.username)|\(auth.secret)") }
+            for option in pool.rbdConfigOptions { parts.append("\(option.name)=\(option.value ?? "")") }
+            return parts.joined(separator: "\n")
+        }
+
+        /// Connects as libvirt does: cephx with `key` (the raw secret value) or
+        /// no authentication, the pool's monitors, timeouts, format 2 images,
+        /// then the pool's own <rbd:config_opts>. Blocks up to `timeout` seconds.
+        static func connect(pool: PoolDefinition, key: [UInt8]?, timeout: Int) throws(StorageError) -> RadosConnection {
+            guard let poolName = pool.source.name, !poolName.isEmpty else {
+                throw StorageError(
+                    .invalidArgument, "storage pool '\(pool.name)' has no RADOS pool name (<source><name>)",
+                    element: "source/name")
+            }
+            guard !pool.source.hosts.isEmpty else {
+                throw StorageError(
+                    .invalidArgument, "storage pool '\(pool.name)' names no Ceph monitor (<source><host name=.../>)",
+                    element: "source/host")
+            }
+            let monitors = monitorList(pool.source.hosts)
+            var handle: rados_t?
+            let created = rados_create(&handle, pool.source.auth?.username)
+            guard created >= 0, let cluster = handle else {
+                throw RBDError.system(created, "failed to initialize RADOS")
+            }
+            var keep = false
+            defer { if !keep { rados_shutdown(cluster) } }
+
+            func set(_ name: String, _ value: String, quiet: Bool = false) throws(StorageError) {
+                let rc = rados_conf_set(cluster, name, value)
+                guard rc >= 0 else {
+                    throw StorageError(
+                        .internalError, "failed to set RADOS option: \(name)" + (quiet ? "" : " = \(value)"),
+                        value: name, errno: -rc)
+                }
+            }
+            // Nothing from /etc/ceph: the definition alone says where and how.
+            try set("keyring", "")
+            try set("log_to_stderr", "false")
+            try set("err_to_stderr", "false")
+            if let auth = pool.source.auth, let key {
+                _ = auth
+                try set("key", Data(key).base64EncodedString(), quiet: true)
+                try set("auth_client_required", "cephx")
+            } else {
+                try set("auth_client_required", "none")
+            }
+            try set("mon_host", monitors)
+            let seconds = String(timeout)
+            try set("client_mount_timeout", seconds)
+            try set("rados_mon_op_timeout", seconds)
+            try set("rados_osd_op_timeout", seconds)
+            try set("rbd_default_format", "2")
+            for option in pool.rbdConfigOptions { try set(option.name, option.value ?? "") }
+
+            let rc = rados_connect(cluster)
+            guard rc >= 0 else {
+                var message = "failed to connect to the RADOS monitor on: \(monitors)"
+                switch -rc {
+                case EACCES, EPERM:
+                    message +=
+                        ": the cluster refused the cephx credentials of user '\(pool.source.auth?.username ?? "")'"
+                case ETIMEDOUT:
+                    if let auth = pool.source.auth, let reachable = firstReachable(pool.source.hosts) {
+                        // librados retries a refused cephx login until the timeout: tell the two apart.
+                        message +=
+                            ": the monitor at \(reachable) answers, but no session was established within \(timeout) s: the cluster refused the cephx credentials of user '\(auth.username)'?"
+                    } else {
+                        message += ": no monitor answered within \(timeout) s"
+                    }
+                default:
+                    message += ": \(RBDError.describe(-rc))"
+                }
+                throw StorageError(.systemError, message, value: monitors, errno: -rc)
+            }
+            var io: rados_ioctx_t?
+            let opened = rados_ioctx_create(cluster, poolName, &io)
+            guard opened >= 0, let ioctx = io else {
+                throw StorageError(
+                    .systemError,
+                    "failed to create the RBD IoCTX. Does the pool '\(poolName)' exist?: \(RBDError.describe(-opened))",
+                    value: poolName, errno: -opened)
+            }
+            keep = true
+            return RadosConnection(
+                cluster: cluster, ioctx: ioctx, poolName: poolName, monitors: monitors, timeout: timeout,
+                signature: signature(of: pool))
+        }
+
+        /// The first monitor that accepts a TCP connection within a second
+        /// (ports 3300 and 6789 when none is given), as "host:port".
+        static func firstReachable(_ hosts: [SourceHost]) -> String? {
+            for host in hosts {
+                let ports = host.port.map { $0 == 0 ? [3300, 6789] : [$0] } ?? [3300, 6789]
+                let name = host.name.hasPrefix("[") ? String(host.name.dropFirst().dropLast()) : host.name
+                for port in ports where accepts(name, port) { return "\(host.name):\(port)" }
+            }
+            return nil
+        }
+
+        private static func accepts(_ name: String, _ port: Int) -> Bool {
+            var hints = addrinfo()
+            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+            var list: UnsafeMutablePointer<addrinfo>?
+            guard getaddrinfo(name, String(port), &hints, &list) == 0 else { return false }
+            defer { freeaddrinfo(list) }
+            var entry = list
+            while let info = entry {
+                defer { entry = info.pointee.ai_next }
+                let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype | Int32(SOCK_NONBLOCK.rawValue), 0)
+                guard fd >= 0 else { continue }
+                defer { close(fd) }
+                if Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 { return true }
+                guard errno == EINPROGRESS else { continue }
+                var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                guard poll(&poller, 1, 1000) == 1 else { continue }
+                var error: Int32 = 0
+                var length = socklen_t(MemoryLayout<Int32>.size)
+                getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
+                if error == 0 { return true }
+            }
+            return false
+        }
+
+        /// An I/O context on another RADOS pool of the same cluster; the caller destroys it.
+        func otherPool(_ name: String) throws(StorageError) -> rados_ioctx_t {
+            var io: rados_ioctx_t?
+            let rc = rados_ioctx_create(cluster, name, &io)
+            guard rc >= 0, let io else {
+                throw StorageError(
+                    .systemError,
+                    "failed to create the RBD IoCTX. Does the pool '\(name)' exist?: \(RBDError.describe(-rc))",
+                    value: name, errno: -rc)
+            }
+            return io
+        }
+
+        /// Pool sizes as libvirt computes them: the cluster's raw size and free
+        /// space, the bytes stored in this pool.
+        func sizes() throws(StorageError) -> PoolSizes {
+            var cluster = rados_cluster_stat_t()
+            let rc = rados_cluster_stat(self.cluster, &cluster)
+            guard rc >= 0 else { throw RBDError.system(rc, "failed to stat the RADOS cluster", timeout: timeout) }
+            var pool = rados_pool_stat_t()
+            let prc = rados_ioctx_pool_stat(ioctx, &pool)
+            guard prc >= 0 else {
+                throw RBDError.system(prc, "failed to stat the RADOS pool '\(poolName)'", timeout: timeout)
+            }
+            return PoolSizes(
+                capacity: cluster.kb &* 1024, allocation: pool.num_bytes, available: cluster.kb_avail &* 1024)
+        }
+    }
+
+    /// Errors from negative errno return values.
+    enum RBDError {
+        static func describe(_ errno: Int32) -> String { String(cString: strerror(errno)) }
+
+        static func system(_ rc: some BinaryInteger, _ message: String, timeout: Int? = nil, value: String? = nil)
+            -> StorageError
+        {
+            let err = Int32(truncatingIfNeeded: -Int64(rc))
+            var text = "\(message): \(describe(err))"
+            if err == ETIMEDOUT, let timeout { text += " (the cluster did not answer within \(timeout) s)" }
+            return StorageError(.systemError, text, value: value, errno: err)
+        }
+    }
+#endif
