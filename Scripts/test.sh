@@ -36,6 +36,7 @@ truncate -s 8M "$LOG_DIR/upload-src.img" && printf 'data' | dd of="$LOG_DIR/uplo
 
 # Services the tests run against; each is stopped by its pid file at exit.
 stop_services() {
+    Scripts/ceph-down.sh >/dev/null
     Scripts/gluster-down.sh >/dev/null
     Scripts/libvirt-down.sh >/dev/null
 }
@@ -44,12 +45,9 @@ echo "== libvirtd 9.0 (storage driver) for the side-by-side tests"
 Scripts/libvirt-up.sh || fail "libvirtd did not start"
 echo "== glusterd with one volume for the netfs (and gluster) tests"
 Scripts/gluster-up.sh || fail "glusterd did not start"
-
-# Ceph for the rbd backend tests: a one-node cluster on 127.0.0.1, stopped at exit.
 echo "== Ceph (one monitor, one memstore OSD) for the rbd tests"
 VIRT_STORAGE_CEPH_CONF=$(Scripts/ceph-up.sh) || fail "Ceph did not start (Scripts/ceph-up.sh)"
 export VIRT_STORAGE_CEPH_CONF
-trap 'Scripts/ceph-down.sh; Scripts/libvirt-down.sh >/dev/null' EXIT
 
 echo "== swift test"
 swift test 2>&1 | tee "$LOG_DIR/test.log" | grep -E '^(✔|✘|➜|⚠)|error:|passed after|failed after' | grep -v 'Test case passing' || true
