@@ -92,12 +92,13 @@ let package = Package(
             path: "Benchmarks/StorageBench"),
 
         .testTarget(name: "VirtStorageXMLTests", dependencies: ["VirtStorageXML"]),
-        .testTarget(name: "VirtStorageTests", dependencies: ["VirtStorage"]),
+        .target(name: "VirtStorageTestSupport", dependencies: ["VirtStorage"], path: "Tests/VirtStorageTestSupport"),
+        .testTarget(name: "VirtStorageTests", dependencies: ["VirtStorage", "VirtStorageTestSupport"]),
         .testTarget(
             name: "NativeLibraryTests",
             dependencies: [
                 "VirtStorage", "VirtStorageRBD", "VirtStorageGluster", "VirtStorageDisk",
-                "VirtStorageMultipath", "VirtStorageISCSIDirect",
+                "VirtStorageMultipath", "VirtStorageISCSIDirect", "VirtStorageTestSupport",
             ]),
         .testTarget(name: "CommandLineTests", dependencies: ["VirtStorage"]),
     ],

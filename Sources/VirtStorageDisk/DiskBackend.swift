@@ -40,7 +40,7 @@
         private func verifyLabel(_ pool: PoolDefinition) async throws(StorageError) {
             let path = try DiskLayout.sourceDevice(pool).path
             let wanted = DiskLayout.label(pool)
-            let content = try await PartedThread.shared.run { () throws(StorageError) in try PartedDisk.probe(path) }
+            let content = try await PartedThread.run { () throws(StorageError) in try PartedDisk.probe(path) }
             switch content {
             case .label(let label) where DiskLayout.libvirtLabel(label) == wanted:
                 return
@@ -68,7 +68,7 @@
             let wanted = DiskLayout.label(pool)
             let parted = DiskLayout.partedLabel(wanted)
             try Self.requireDevice(path)
-            try await PartedThread.shared.run { () throws(StorageError) in
+            try await PartedThread.run { () throws(StorageError) in
                 try Self.requireIdle(path)
                 guard PartedDisk.knowsLabel(parted) else {
                     throw StorageError(
@@ -102,7 +102,7 @@
             }
             let path = try DiskLayout.sourceDevice(pool).path
             try Self.requireDevice(path)
-            try await PartedThread.shared.run { () throws(StorageError) in
+            try await PartedThread.run { () throws(StorageError) in
                 try Self.requireIdle(path)
                 try Self.zeroLabelAreas(path)
             }
@@ -111,7 +111,7 @@
         public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
             let layout = try DiskLayout(pool)
             try Self.requireDevice(layout.source)
-            let (sizes, free, volumes) = try await PartedThread.shared.run {
+            let (sizes, free, volumes) = try await PartedThread.run {
                 () throws(StorageError) -> (PoolSizes, [Extent], [VolumeDefinition]) in
                 layout.survey(try PartedDisk.read(layout.source))
             }
@@ -157,7 +157,7 @@
             }
             let layout = try DiskLayout(pool)
             let format = volume.target.format ?? "none"
-            let node = try await PartedThread.shared.run { () throws(StorageError) -> String in
+            let node = try await PartedThread.run { () throws(StorageError) -> String in
                 let table = try PartedDisk.read(layout.source)
                 try Self.requireLabel(table, pool: pool)
                 let kind = try layout.kind(for: format, in: table)
@@ -185,7 +185,7 @@
         {
             let layout = try DiskLayout(pool)
             guard let path = volume.target.path else { return volume }
-            return try await PartedThread.shared.run { () throws(StorageError) -> VolumeDefinition in
+            return try await PartedThread.run { () throws(StorageError) -> VolumeDefinition in
                 let table = try PartedDisk.read(layout.source)
                 guard let entry = layout.partition(at: path, in: table) else {
                     throw StorageError(.noSuchVolume, "no partition of '\(layout.source)' is '\(path)'", value: path)
@@ -203,7 +203,7 @@
                 throw StorageError(
                     .invalidArgument, "volume target path empty for source path '\(layout.source)'")
             }
-            try await PartedThread.shared.run { () throws(StorageError) in
+            try await PartedThread.run { () throws(StorageError) in
                 let table = try PartedDisk.read(layout.source)
                 let entry = try Self.locate(volume, path: path, layout: layout, table: table)
                 if entry.kind == .extended {
@@ -235,7 +235,7 @@
             guard capacity > 0 else {
                 throw StorageError(.invalidArgument, "a partition cannot shrink to 0 bytes", value: "0")
             }
-            let node = try await PartedThread.shared.run { () throws(StorageError) -> String in
+            let node = try await PartedThread.run { () throws(StorageError) -> String in
                 let table = try PartedDisk.read(layout.source)
                 let entry = try Self.locate(volume, path: path, layout: layout, table: table)
                 if entry.kind == .extended {
@@ -266,7 +266,7 @@
         ) async throws(StorageError) {
             let layout = try DiskLayout(pool)
             guard let path = volume.target.path else { throw StorageError(.invalidArgument, "volume has no path") }
-            let entry = try await PartedThread.shared.run { () throws(StorageError) -> PartitionEntry in
+            let entry = try await PartedThread.run { () throws(StorageError) -> PartitionEntry in
                 let table = try PartedDisk.read(layout.source)
                 return try Self.locate(volume, path: path, layout: layout, table: table)
             }
@@ -308,7 +308,7 @@
         {
             let layout = try DiskLayout(pool)
             guard let path = volume.target.path else { throw StorageError(.invalidArgument, "volume has no path") }
-            let entry = try await PartedThread.shared.run { () throws(StorageError) -> PartitionEntry in
+            let entry = try await PartedThread.run { () throws(StorageError) -> PartitionEntry in
                 let table = try PartedDisk.read(layout.source)
                 return try Self.locate(volume, path: path, layout: layout, table: table)
             }

@@ -7,51 +7,20 @@
     /// runs on this one dedicated thread, one job at a time, never on Swift's
     /// cooperative pool. The thread installs the exception handler below before
     /// its first job.
-    final class PartedThread: @unchecked Sendable {
-        static let shared = PartedThread()
-
-        private let condition = NSCondition()
-        private var queue: [@Sendable () -> Void] = []
-
-        private init() {
-            let thread = Thread { [unowned self] in
-                ped_exception_set_handler(partedExceptionHandler)
-                self.work()
-            }
-            thread.name = "virtstorage-parted"
-            thread.stackSize = 1 << 20
-            thread.start()
-        }
-
-        private func work() {
-            while true {
-                condition.lock()
-                while queue.isEmpty { condition.wait() }
-                let job = queue.removeFirst()
-                condition.unlock()
-                job()
-            }
+    enum PartedThread {
+        private static let thread = DedicatedThreads(name: "virtstorage-parted", count: 1) {
+            ped_exception_set_handler(partedExceptionHandler)
         }
 
         /// Runs `body` on the libparted thread; libparted's messages of an
         /// earlier job are forgotten first.
-        func run<T: Sendable>(_ body: @escaping @Sendable () throws(StorageError) -> T) async throws(StorageError)
-            -> T
+        static func run<T: Sendable>(_ body: @escaping @Sendable () throws(StorageError) -> T)
+            async throws(StorageError) -> T
         {
-            let result: Result<T, StorageError> = await withCheckedContinuation { continuation in
-                condition.lock()
-                queue.append {
-                    PartedMessages.reset()
-                    do throws(StorageError) {
-                        continuation.resume(returning: .success(try body()))
-                    } catch {
-                        continuation.resume(returning: .failure(error))
-                    }
-                }
-                condition.signal()
-                condition.unlock()
+            try await thread.run { () throws(StorageError) in
+                PartedMessages.reset()
+                return try body()
             }
-            return try result.get()
         }
     }
 

@@ -1,12 +1,13 @@
 #if Parted
     import Foundation
     import Testing
+    import VirtStorageTestSupport
     import VirtStorage
     import VirtStorageDisk
 
     /// The disk backend, live through libparted on loop devices and image files,
     /// checked against what parted itself reads back.
-    @Suite("disk backend (libparted)", .serialized, .enabled(if: DiskLoop.available, "needs root and loop devices"))
+    @Suite("disk backend (libparted)", .serialized, .enabled(if: LoopDevice.available, "needs root and loop devices"))
     struct DiskBackendTests {
         let backend = DiskBackend()
         static let mib: UInt64 = 1 << 20
@@ -56,7 +57,7 @@
         func expectMatchesParthelper(_ device: String, _ sizes: PoolSizes, _ vols: [String: VolumeDefinition]) throws {
             let helper = "/usr/lib/libvirt/libvirt_parthelper"
             guard FileManager.default.isExecutableFile(atPath: helper) else { return }
-            let tokens = try runProgram(helper, [device]).output.split(
+            let tokens = try Scratch.run(helper, [device]).output.split(
                 separator: "\0", omittingEmptySubsequences: false)
             var extents: [String: Extent] = [:]
             var free: [Extent] = []
@@ -81,8 +82,8 @@
         }
 
         @Test func dosOnLoopDevice() async throws {
-            let scratch = DiskScratch("disk-dos")
-            let loop = try DiskLoop("dos", sizeMiB: 128, in: scratch)
+            let scratch = Scratch("disk-dos")
+            let loop = try LoopDevice("dos", sizeMiB: 128, in: scratch)
             let def = try pool(loop.device)
             let base = String(loop.device.dropFirst("/dev/".count)) + "p"
 
@@ -215,8 +216,8 @@
         }
 
         @Test func gptOnLoopDevice() async throws {
-            let scratch = DiskScratch("disk-gpt")
-            let loop = try DiskLoop("gpt", sizeMiB: 64, in: scratch)
+            let scratch = Scratch("disk-gpt")
+            let loop = try LoopDevice("gpt", sizeMiB: 64, in: scratch)
             let def = try pool(loop.device, format: "gpt")
             let base = String(loop.device.dropFirst("/dev/".count)) + "p"
             try await backend.build(def, mode: .noOverwrite)
@@ -248,9 +249,9 @@
         }
 
         @Test func buildRefusesExistingDataWithoutOverwrite() async throws {
-            let scratch = DiskScratch("disk-build")
-            let loop = try DiskLoop("build", sizeMiB: 32, in: scratch)
-            #expect(try runProgram("/usr/sbin/mkfs.ext4", ["-q", "-F", loop.device]).status == 0)
+            let scratch = Scratch("disk-build")
+            let loop = try LoopDevice("build", sizeMiB: 32, in: scratch)
+            #expect(try Scratch.run("/usr/sbin/mkfs.ext4", ["-q", "-F", loop.device]).status == 0)
             let head = readBytes(loop.device, at: 0, count: 1 << 20)
             let def = try pool(loop.device)
             for mode in [BuildMode.normal, .noOverwrite] {
@@ -261,7 +262,7 @@
             }
             #expect(readBytes(loop.device, at: 0, count: 1 << 20) == head, "the file system is untouched")
             #expect(
-                try runProgram("/usr/sbin/blkid", ["-o", "value", "-s", "TYPE", loop.device]).output.contains("ext4"))
+                try Scratch.run("/usr/sbin/blkid", ["-o", "value", "-s", "TYPE", loop.device]).output.contains("ext4"))
             let start = await #expect(throws: StorageError.self) { try await backend.start(def) }
             #expect(start?.message.contains("does not match") == true)
             #expect(try await backend.check(def) == false)
@@ -284,19 +285,19 @@
         }
 
         @Test func deviceInUseIsRefused() async throws {
-            let scratch = DiskScratch("disk-busy")
-            let loop = try DiskLoop("busy", sizeMiB: 64, in: scratch)
+            let scratch = Scratch("disk-busy")
+            let loop = try LoopDevice("busy", sizeMiB: 64, in: scratch)
             let def = try pool(loop.device)
             let base = String(loop.device.dropFirst("/dev/".count)) + "p"
             try await backend.build(def, mode: .normal)
             let p1 = try await create(def, "\(base)1", 16 * Self.mib)
-            #expect(try runProgram("/usr/sbin/mkfs.ext4", ["-q", "-F", "/dev/\(base)1"]).status == 0)
+            #expect(try Scratch.run("/usr/sbin/mkfs.ext4", ["-q", "-F", "/dev/\(base)1"]).status == 0)
             let mountPoint = scratch.sub("mnt")
             try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-            #expect(try runProgram("/usr/bin/mount", ["/dev/\(base)1", mountPoint]).status == 0)
+            #expect(try Scratch.run("/usr/bin/mount", ["/dev/\(base)1", mountPoint]).status == 0)
             loop.mounts.append(mountPoint)
             defer {
-                _ = try? runProgram("/usr/bin/umount", [mountPoint])
+                _ = try? Scratch.run("/usr/bin/umount", [mountPoint])
                 loop.mounts.removeAll()
             }
             let vol = try await backend.refreshVolume(p1, in: def)
@@ -329,9 +330,9 @@
         }
 
         @Test func imageFile() async throws {
-            let scratch = DiskScratch("disk-image")
+            let scratch = Scratch("disk-image")
             let image = scratch.sub("disk.img")
-            try runProgram("/usr/bin/truncate", ["-s", "64M", image])
+            try Scratch.run("/usr/bin/truncate", ["-s", "64M", image])
             let def = try pool(image)
             try await backend.build(def, mode: .normal)
             let name = "disk.img"
@@ -341,7 +342,7 @@
             try expectMatchesParted(image, vols, prefix: name)
             #expect(sizes.capacity == 64 * Self.mib)
             #expect(vols["\(name)1"]?.capacity == p1.sourceExtents[0].extent.end - p1.sourceExtents[0].extent.start)
-            #expect(vols["\(name)1"]?.target.path == DiskScratch.real(image) + "1")
+            #expect(vols["\(name)1"]?.target.path == Scratch.real(image) + "1")
 
             let e1 = p1.sourceExtents[0].extent
             let e2 = p2.sourceExtents[0].extent
@@ -367,8 +368,8 @@
         }
 
         @Test func throughTheStorageHost() async throws {
-            let scratch = DiskScratch("disk-host")
-            let loop = try DiskLoop("host", sizeMiB: 64, in: scratch)
+            let scratch = Scratch("disk-host")
+            let loop = try LoopDevice("host", sizeMiB: 64, in: scratch)
             let base = String(loop.device.dropFirst("/dev/".count)) + "p"
             let host = try await StorageHost(
                 directories: .root(scratch.sub("root")), backends: BackendRegistry(DiskBackends.all))
@@ -398,7 +399,7 @@
         }
     }
 
-    extension DiskScratch {
+    extension Scratch {
         static func real(_ path: String) -> String {
             guard let resolved = realpath(path, nil) else { return path }
             defer { free(resolved) }

@@ -1,6 +1,7 @@
 #if Ceph
     import Foundation
     import Testing
+    import VirtStorageTestSupport
     import VirtStorage
     import VirtStorageRBD
 
@@ -51,16 +52,7 @@
         /// Runs the rbd command line against the cluster (test setup only; the backend never does).
         @discardableResult
         func rbd(_ args: String...) throws -> String {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/rbd")
-            p.arguments = ["-c", conf] + args
-            let pipe = Pipe()
-            p.standardOutput = pipe
-            p.standardError = pipe
-            try p.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
+            try Scratch.run("/usr/bin/rbd", ["-c", conf] + args).output
         }
     }
 

@@ -1,4 +1,5 @@
 import Testing
+import VirtStorageTestSupport
 
 @testable import VirtStorage
 

@@ -309,13 +309,6 @@ public struct ZFSBackend: StorageBackend {
         return String(cString: resolved)
     }
 
-    /// Size of a device or file from its end.
-    static func size(of fd: Int32, path: String) throws(StorageError) -> UInt64 {
-        let end = lseek(fd, 0, SEEK_END)
-        guard end >= 0 else { throw SystemError.make("cannot find the size of '\(path)'", path: path) }
-        return UInt64(end)
-    }
-
     public func wipeVolume(
         _ volume: VolumeDefinition, algorithm: WipeAlgorithm, in pool: PoolDefinition, progress: ProgressHandler?
     ) async throws(StorageError) {
@@ -329,53 +322,25 @@ public struct ZFSBackend: StorageBackend {
         _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
         in pool: PoolDefinition, progress: ProgressHandler?
     ) async throws(StorageError) {
-        let device = try Self.device(volume)
-        try await BlockingIO.run { () throws(StorageError) in
-            let input = open(file, O_RDONLY | O_CLOEXEC)
-            guard input >= 0 else { throw SystemError.make("cannot open '\(file)'", path: file) }
-            defer { close(input) }
-            let available = try Self.size(of: input, path: file)
-            let count = length.map { min($0, available) } ?? available
-            let output = open(device, O_WRONLY | O_CLOEXEC)
-            guard output >= 0 else { throw SystemError.make("cannot open volume '\(device)'", path: device) }
-            defer { close(output) }
-            let size = try Self.size(of: output, path: device)
-            // Refuse before writing anything: a device cannot grow.
-            guard offset <= size, count <= size - offset else {
-                throw StorageError(
-                    .invalidArgument,
-                    "cannot upload \(count) bytes at offset \(offset) into volume '\(volume.name)' of \(size) bytes: the data does not fit",
-                    value: file)
-            }
-            try SparseCopy.copy(
-                from: input, fromPath: file, to: output, toPath: device, offset: 0, length: count,
-                destinationOffset: offset, sparse: sparse, progress: progress)
-        }
+        try await FileVolumes.upload(
+            try Self.throughDevice(volume), from: file, offset: offset, length: length, sparse: sparse,
+            progress: progress)
     }
 
     public func downloadVolume(
         _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
         in pool: PoolDefinition, progress: ProgressHandler?
     ) async throws(StorageError) {
-        let device = try Self.device(volume)
-        try await BlockingIO.run { () throws(StorageError) in
-            let input = open(device, O_RDONLY | O_CLOEXEC)
-            guard input >= 0 else { throw SystemError.make("cannot open volume '\(device)'", path: device) }
-            defer { close(input) }
-            // fstat gives a block device no size; its end does.
-            let size = try Self.size(of: input, path: device)
-            guard offset <= size else {
-                throw StorageError(
-                    .invalidArgument, "offset \(offset) is past the end of volume '\(volume.name)' (\(size) bytes)")
-            }
-            let count = min(length ?? size - offset, size - offset)
-            let output = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard output >= 0 else { throw SystemError.make("cannot create '\(file)'", path: file) }
-            defer { close(output) }
-            try SparseCopy.copy(
-                from: input, fromPath: device, to: output, toPath: file, offset: offset, length: count,
-                destinationOffset: 0, sparse: sparse, progress: progress)
-        }
+        try await FileVolumes.download(
+            try Self.throughDevice(volume), to: file, offset: offset, length: length, sparse: sparse,
+            progress: progress)
+    }
+
+    /// The volume with its path resolved to the zvol device node.
+    static func throughDevice(_ volume: VolumeDefinition) throws(StorageError) -> VolumeDefinition {
+        var resolved = volume
+        resolved.target.path = try device(volume)
+        return resolved
     }
 
     static func message(_ output: CommandRunner.Output) -> String {

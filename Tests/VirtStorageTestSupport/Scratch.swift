@@ -1,10 +1,10 @@
 import Foundation
 
 /// A temporary directory removed when the test ends.
-final class Scratch: @unchecked Sendable {
-    let path: String
+public final class Scratch: @unchecked Sendable {
+    public let path: String
 
-    init(_ label: String = "test") {
+    public init(_ label: String = "test") {
         let template = NSTemporaryDirectory() + "virtstorage-\(label)-XXXXXX"
         var bytes = Array(template.utf8CString)
         path = bytes.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
@@ -12,9 +12,12 @@ final class Scratch: @unchecked Sendable {
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
 
-    func sub(_ name: String) -> String { path + "/" + name }
+    public func sub(_ name: String) -> String { path + "/" + name }
 
-    static func run(_ program: String, _ args: [String]) throws -> (Int32, String) {
+    /// Runs a program (test setup and checks only), returning its status and
+    /// its standard output and error together.
+    @discardableResult
+    public static func run(_ program: String, _ args: [String]) throws -> (status: Int32, output: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: program)
         p.arguments = args
