@@ -209,10 +209,12 @@ struct VolDelete: HostCommand {
     static let configuration = CommandConfiguration(commandName: "vol-delete", abstract: "delete a vol")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var vol: VolumeArgument
+    @Flag(name: .customLong("delete-snapshots"), help: "delete snapshots associated with volume (rbd only)")
+    var deleteSnapshots = false
 
     func execute(_ host: StorageHost) async throws(StorageError) {
         let v = try await VolumeArgument.lookup(host, try vol.values())
-        try await host.deleteVolume(v.name, in: v.pool)
+        try await host.deleteVolume(v.name, in: v.pool, withSnapshots: deleteSnapshots)
         global.emit("Vol \(v.name) deleted\n")
     }
 }

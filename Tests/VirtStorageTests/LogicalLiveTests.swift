@@ -309,6 +309,12 @@ struct LogicalLiveTests {
 
         try await host.resizeVolume("disk1", in: "lvpool", capacity: 24 * Self.MiB)
         #expect(try await host.volume("disk1", in: "lvpool").definition.capacity == 24 * Self.MiB)
+        // Shrinking an LV needs --shrink; with it the host lets the LV go below its reserved size.
+        await #expect(throws: StorageError.self) {
+            try await host.resizeVolume("disk1", in: "lvpool", capacity: 8 * Self.MiB)
+        }
+        try await host.resizeVolume("disk1", in: "lvpool", capacity: 8 * Self.MiB, options: [.shrink])
+        #expect(try await host.volume("disk1", in: "lvpool").definition.capacity == 8 * Self.MiB)
 
         // allocation < capacity is a sparse snapshot: impossible without device-mapper.
         let sparse = await #expect(throws: StorageError.self) {

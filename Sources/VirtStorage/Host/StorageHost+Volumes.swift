@@ -266,7 +266,10 @@ extension StorageHost {
                     ? vol.capacity - min(capacity, vol.capacity)
                     : vol.capacity.addingReportingOverflow(capacity).partialValue
             }
-            if target < vol.allocation {
+            // A block volume's allocation is its reserved size (an LV, a partition), not
+            // data that shrinking would lose: --shrink may go below it there, as
+            // the backend's own tool allows.
+            if target < vol.allocation && !(vol.type == .block && options.contains(.shrink)) {
                 throw StorageError(
                     .invalidArgument, "can't shrink capacity below existing allocation", value: String(target))
             }
