@@ -26,7 +26,8 @@ let package = Package(
         .default(enabledTraits: ["Ceph", "Gluster", "Parted", "DeviceMapper", "ISCSI"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(

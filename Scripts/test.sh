@@ -24,6 +24,9 @@ linked=$(ldd .build-notraits/debug/virt-storage | grep -E -c 'librbd|librados|li
 [ "$linked" -eq 0 ] || fail "virt-storage without traits still links $linked native libraries"
 echo "virt-storage without traits links none of librbd, librados, libgfapi, libparted, libdevmapper, libiscsi"
 
+echo "== documentation"
+Scripts/docs.sh >"$LOG_DIR/docs.log" 2>&1 || { cat "$LOG_DIR/docs.log"; fail "documentation"; }
+
 echo "== example programs"
 .build/debug/DefineDirPool > "$LOG_DIR/example.log" 2>&1 || { cat "$LOG_DIR/example.log"; fail "example DefineDirPool"; }
 .build/debug/WatchEvents > "$LOG_DIR/example-events.log" 2>&1 || { cat "$LOG_DIR/example-events.log"; fail "example WatchEvents"; }
