@@ -7,6 +7,7 @@
 #   Benchmarks/run.sh [WORKLOADS]   WORKLOADS: letters of the workloads to run,
 #                                   default abcdefg (g alone: the rbd pool)
 # SWIFT_BUILD_LOCK: a file to flock(1) around `swift build` (shared machines).
+# VIRT_STORAGE_BENCH: an already built release virt-storage-bench; no build then.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ONLY=${1:-abcdefg}
@@ -19,9 +20,13 @@ if [ -n "${MISSING:-}" ]; then
     DEBIAN_FRONTEND=noninteractive apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $MISSING >/dev/null
 fi
-LOCK=(); [ -z "${SWIFT_BUILD_LOCK:-}" ] || LOCK=(flock "$SWIFT_BUILD_LOCK")
-"${LOCK[@]}" swift build -c release --product virt-storage-bench >/dev/null
-BENCH=$("${LOCK[@]}" swift build -c release --show-bin-path)/virt-storage-bench
+if [ -n "${VIRT_STORAGE_BENCH:-}" ]; then
+    BENCH=$VIRT_STORAGE_BENCH
+else
+    LOCK=(); [ -z "${SWIFT_BUILD_LOCK:-}" ] || LOCK=(flock "$SWIFT_BUILD_LOCK")
+    "${LOCK[@]}" swift build -c release --product virt-storage-bench >/dev/null
+    BENCH=$(swift build -c release --show-bin-path)/virt-storage-bench   # prints a path, builds nothing
+fi
 
 # A fresh ext4 on a loop device, so that neither side inherits the state of
 # a filesystem that has seen thousands of deletions (ext4 then spends its
