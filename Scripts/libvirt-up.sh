@@ -2,7 +2,12 @@
 # Starts Debian 12's libvirtd 9.0 as a storage-only daemon (no systemd), the
 # reference the benchmarks and side-by-side tests compare against. Only the
 # storage and secret drivers are loaded: the QEMU driver would need users that
-# libvirt-daemon-system creates. Use `virsh -c storage:///system`.
+# libvirt-daemon-system creates. Use `virsh -c storage:///system` for pools and
+# `virsh -c secret:///system` for secrets (same daemon, so an rbd pool's
+# <auth><secret uuid=.../></auth> finds a secret defined there). The storage
+# driver loads its backends (fs, logical, iscsi, rbd, ...) as modules from
+# LIBVIRT_STORAGE_BACKEND_DIR, the installed directory: rbd pools need
+# libvirt-daemon-driver-storage-rbd (Scripts/bootstrap.sh installs it).
 set -eu
 D=${LIBVIRT_RUN_DIR:-/tmp/virtstorage-libvirt}
 PIDFILE=$D/libvirtd.pid
@@ -27,7 +32,8 @@ CONF
 for m in storage secret; do
     ln -sf "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_$m.so" "$D/drivers/"
 done
-LIBVIRT_DRIVER_DIR=$D/drivers /usr/sbin/libvirtd --daemon --config "$D/libvirtd.conf" --pid-file "$PIDFILE"
+LIBVIRT_DRIVER_DIR=$D/drivers LIBVIRT_STORAGE_BACKEND_DIR=/usr/lib/x86_64-linux-gnu/libvirt/storage-backend \
+    /usr/sbin/libvirtd --daemon --config "$D/libvirtd.conf" --pid-file "$PIDFILE"
 i=0
 until virsh -q -c storage:///system uri >/dev/null 2>&1; do
     i=$((i+1)); [ $i -ge 100 ] && { echo "libvirtd did not come up; see $D/libvirtd.log" >&2; exit 1; }
