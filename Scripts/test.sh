@@ -38,12 +38,15 @@ truncate -s 8M "$LOG_DIR/upload-src.img" && printf 'data' | dd of="$LOG_DIR/uplo
 stop_services() {
     Scripts/gluster-down.sh >/dev/null
     Scripts/libvirt-down.sh >/dev/null
+    Scripts/tgt-down.sh >/dev/null
 }
 trap stop_services EXIT
 echo "== libvirtd 9.0 (storage driver) for the side-by-side tests"
 Scripts/libvirt-up.sh || fail "libvirtd did not start"
 echo "== glusterd with one volume for the netfs (and gluster) tests"
 Scripts/gluster-up.sh || fail "glusterd did not start"
+echo "== tgtd with three targets on 127.0.0.1 for the iscsi-direct tests"
+Scripts/tgt-up.sh || fail "tgtd did not start"
 
 echo "== swift test"
 swift test 2>&1 | tee "$LOG_DIR/test.log" | grep -E '^(✔|✘|➜|⚠)|error:|passed after|failed after' | grep -v 'Test case passing' || true
