@@ -3,6 +3,7 @@ import Foundation
 import VirtStorage
 import VirtStorageDisk
 import VirtStorageGluster
+import VirtStorageISCSIDirect
 import VirtStorageRBD
 
 /// Options every verb takes.
@@ -42,7 +43,9 @@ struct GlobalOptions: ParsableArguments {
     }
 
     func openHost() async throws(StorageError) -> StorageHost {
-        try await StorageHost(directories: directories, backends: Backends.registry, secrets: try openSecrets())
+        let secrets = try openSecrets()
+        return try await StorageHost(
+            directories: directories, backends: Backends.registry(secrets: secrets), secrets: secrets)
     }
 }
 
@@ -58,11 +61,16 @@ extension HostCommand {
     }
 }
 
-/// The backends this executable offers.
+/// The backends this executable offers; `secrets` is where iscsi-direct
+/// pools read their CHAP passwords.
 enum Backends {
-    static var registry: BackendRegistry {
+    static func registry(secrets: (any SecretStore)?) -> BackendRegistry {
         var registry = BackendRegistry.builtIn
-        for backend in RBDBackends.all + GlusterBackends.all + DiskBackends.all { registry.register(backend) }
+        for backend in RBDBackends.all + GlusterBackends.all + DiskBackends.all
+            + ISCSIDirectBackends.all(secrets: secrets)
+        {
+            registry.register(backend)
+        }
         return registry
     }
 }
