@@ -108,7 +108,9 @@
             let what = endpoint.target.map { "target '\($0)'" } ?? "discovery session"
             let head = "Failed to log in to iSCSI \(what) at \(endpoint.portal) as initiator '\(endpoint.initiator)'"
             let reason: String
-            if error.contains("Authentication failure") {
+            if error.lowercased().contains("timed out") || error.lowercased().contains("timeout") {
+                reason = "the portal did not answer within \(endpoint.timeout) s"
+            } else if error.contains("Authentication failure") {
                 if let chap = endpoint.chap {
                     reason = "the target rejected CHAP user '\(chap.username)': wrong user name or secret"
                 } else {

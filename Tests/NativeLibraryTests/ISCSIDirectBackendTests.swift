@@ -121,6 +121,40 @@
             #expect(Date().timeIntervalSince(started) < 10)
         }
 
+        /// A portal that accepts TCP but never answers iSCSI: the timeout ends the wait.
+        @Test func silentPortalTimesOut() async throws {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            try #require(fd >= 0)
+            defer { close(fd) }
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafeMutablePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+                }
+            }
+            try #require(bound && listen(fd, 4) == 0)
+            let port = Int(UInt16(bigEndian: addr.sin_port))
+            let started = Date()
+            let error = await failure { () throws(StorageError) in
+                try await ISCSIDirectBackend(timeout: 2).start(try! pool(TGT.base + ":plain", port: port))
+            }
+            let elapsed = Date().timeIntervalSince(started)
+            #expect(error?.message.contains("did not answer within 2 s") == true, "\(String(describing: error))")
+            #expect(elapsed >= 1 && elapsed < 8, "took \(elapsed) s: \(String(describing: error))")
+
+            var spec = PoolSource()
+            spec.hosts = [SourceHost(name: "127.0.0.1", port: port)]
+            spec.initiatorIQN = Self.initiator
+            let discovery = await failure { () throws(StorageError) in
+                _ = try await ISCSIDirectBackend(timeout: 2).findSources(spec)
+            }
+            #expect(
+                discovery?.message.contains("did not answer within 2 s") == true, "\(String(describing: discovery))")
+        }
+
         @Test func missingTargetOrRefusedInitiator() async throws {
             let backend = ISCSIDirectBackend()
             for target in [TGT.base + ":acl", TGT.base + ":no-such-target"] {
