@@ -135,8 +135,6 @@
             iscsi_destroy_context(context)
         }
 
-        deinit {}
-
         // MARK: discovery
 
         /// SendTargets: the names of the targets this initiator may see.
