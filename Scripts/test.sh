@@ -42,6 +42,7 @@ stop_services() {
     Scripts/ceph-down.sh >/dev/null
     Scripts/gluster-down.sh >/dev/null
     Scripts/libvirt-down.sh >/dev/null
+    Scripts/tgt-down.sh >/dev/null
 }
 trap stop_services EXIT
 echo "== libvirtd 9.0 (storage driver) for the side-by-side tests"
@@ -51,6 +52,8 @@ Scripts/gluster-up.sh || fail "glusterd did not start"
 echo "== Ceph (one monitor, one memstore OSD) for the rbd tests"
 VIRT_STORAGE_CEPH_CONF=$(Scripts/ceph-up.sh) || fail "Ceph did not start (Scripts/ceph-up.sh)"
 export VIRT_STORAGE_CEPH_CONF
+echo "== tgtd with three targets on 127.0.0.1 for the iscsi-direct tests"
+Scripts/tgt-up.sh || fail "tgtd did not start"
 
 echo "== swift test"
 swift test 2>&1 | tee "$LOG_DIR/test.log" | grep -E '^(✔|✘|➜|⚠)|error:|passed after|failed after' | grep -v 'Test case passing' || true

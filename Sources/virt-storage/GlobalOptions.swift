@@ -3,6 +3,7 @@ import Foundation
 import VirtStorage
 import VirtStorageDisk
 import VirtStorageGluster
+import VirtStorageISCSIDirect
 import VirtStorageRBD
 
 /// Options every verb takes.
@@ -42,7 +43,9 @@ struct GlobalOptions: ParsableArguments {
     }
 
     func openHost() async throws(StorageError) -> StorageHost {
-        try await StorageHost(directories: directories, backends: Backends.registry, secrets: try openSecrets())
+        let secrets = try openSecrets()
+        return try await StorageHost(
+            directories: directories, backends: Backends.registry, secrets: secrets)
     }
 }
 
@@ -58,11 +61,13 @@ extension HostCommand {
     }
 }
 
-/// The backends this executable offers.
+/// The backends this executable offers (the host hands each its secret store).
 enum Backends {
     static var registry: BackendRegistry {
         var registry = BackendRegistry.builtIn
-        for backend in RBDBackends.all + GlusterBackends.all + DiskBackends.all { registry.register(backend) }
+        for backend in RBDBackends.all + GlusterBackends.all + DiskBackends.all + ISCSIDirectBackends.all {
+            registry.register(backend)
+        }
         return registry
     }
 }

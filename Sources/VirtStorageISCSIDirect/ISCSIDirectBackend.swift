@@ -1,0 +1,329 @@
+#if ISCSI
+    import Foundation
+    import Synchronization
+    import VirtStorage
+
+    /// iscsi-direct pools: one iSCSI target, each LUN a volume, reached through
+    /// libiscsi in this process (no kernel initiator, no /dev nodes).
+    ///
+    /// CHAP passwords come from the secret store: the one given here, or the
+    /// host's own (`StorageHost(secrets:)` hands it to every backend). Pool XML
+    /// has no place for the target's own credentials, so mutual CHAP is
+    /// configured per target IQN in `targetCredentials`.
+    public struct ISCSIDirectBackend: StorageBackend {
+        static let defaultPort = 3260
+        static let volumePrefix = "unit:0:0:"
+
+        private let store = Mutex<(any SecretStore)?>(nil)
+        /// Where CHAP passwords are looked up.
+        public var secrets: (any SecretStore)? { store.withLock { $0 } }
+        /// Target IQN → the target's CHAP user and secret, for mutual CHAP.
+        public let targetCredentials: [String: StorageAuth]
+        /// Seconds a blocking libiscsi call may take before it fails.
+        public let timeout: Int32
+
+        public init(
+            secrets: (any SecretStore)? = nil, targetCredentials: [String: StorageAuth] = [:], timeout: Int32 = 10
+        ) {
+            store.withLock { $0 = secrets }
+            self.targetCredentials = targetCredentials
+            self.timeout = timeout
+        }
+
+        public func useSecrets(_ secrets: (any SecretStore)?) {
+            guard let secrets else { return }
+            store.withLock { $0 = secrets }
+        }
+
+        public var type: PoolType { .iscsiDirect }
+
+        public var capabilities: BackendCapabilities {
+            [.check, .start, .findSources, .wipeVolume, .uploadVolume, .downloadVolume]
+        }
+
+        // MARK: pool
+
+        /// Active when the target still accepts a login.
+        public func check(_ pool: PoolDefinition) async throws(StorageError) -> Bool {
+            do {
+                try await start(pool)
+                return true
+            } catch {
+                return false
+            }
+        }
+
+        /// Logs in once, so that a wrong portal, target or credential fails pool-start.
+        public func start(_ pool: PoolDefinition) async throws(StorageError) {
+            let endpoint = try await endpoint(pool)
+            try await ISCSIThread.run { () throws(StorageError) in
+                let session = try ISCSISession(endpoint)
+                session.close()
+            }
+        }
+
+        public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
+            let endpoint = try await endpoint(pool)
+            let target = endpoint.target ?? ""
+            let luns = try await ISCSIThread.run { () throws(StorageError) -> [(Int32, UInt64)] in
+                let session = try ISCSISession(endpoint)
+                defer { session.close() }
+                var found: [(Int32, UInt64)] = []
+                for lun in try session.reportLUNs() {
+                    try session.testUnitReady(lun)
+                    var size: UInt64 = 0
+                    if try session.isDisk(lun) {
+                        let (blockSize, blocks) = try session.capacity(lun)
+                        size = UInt64(blockSize) * blocks
+                    }
+                    found.append((lun, size))
+                }
+                return found
+            }
+            var volumes: [VolumeDefinition] = []
+            var total: UInt64 = 0
+            for (lun, size) in luns {
+                var vol = VolumeDefinition(name: "\(Self.volumePrefix)\(lun)", capacity: size)
+                vol.type = .network
+                vol.allocation = size
+                let path = "ip-\(endpoint.portal)-iscsi-\(target)-lun-\(lun)"
+                vol.key = path
+                vol.target.path = path
+                volumes.append(vol)
+                total += size
+            }
+            return (PoolSizes(capacity: total, allocation: total, available: 0), volumes)
+        }
+
+        /// SendTargets discovery on the host of `spec`, as the initiator it names.
+        public func findSources(_ spec: PoolSource?) async throws(StorageError) -> [PoolSource] {
+            guard let spec else {
+                throw StorageError(.invalidArgument, "hostname must be specified for iscsi sources")
+            }
+            let (portal, initiator) = try Self.portalAndInitiator(spec)
+            let endpoint = ISCSIEndpoint(
+                portal: portal, initiator: initiator, target: nil, chap: nil, targetChap: nil, timeout: timeout)
+            let names = try await ISCSIThread.run { () throws(StorageError) -> [String] in
+                let session = try ISCSISession(endpoint)
+                defer { session.close() }
+                return try session.discoverTargets()
+            }
+            return names.map { name in
+                var source = PoolSource()
+                source.hosts = spec.hosts
+                source.initiatorIQN = initiator
+                source.devices = [SourceDevice(path: name)]
+                return source
+            }
+        }
+
+        // MARK: volumes
+
+        public func wipeVolume(
+            _ volume: VolumeDefinition, algorithm: WipeAlgorithm, in pool: PoolDefinition, progress: ProgressHandler?
+        ) async throws(StorageError) {
+            guard algorithm == .zero else {
+                throw StorageError(
+                    .invalidArgument,
+                    "unsupported algorithm '\(algorithm.rawValue)': iscsi-direct volumes wipe with zero only",
+                    value: algorithm.rawValue)
+            }
+            let lun = try Self.lun(volume)
+            let endpoint = try await endpoint(pool)
+            try await ISCSIThread.run { () throws(StorageError) in
+                let session = try ISCSISession(endpoint)
+                defer { session.close() }
+                try session.testUnitReady(lun)
+                let (blockSize, blocks) = try session.capacity(lun)
+                let perWrite = UInt64(max(1, Self.chunk / Int(blockSize)))
+                let buffer = UnsafeMutableRawBufferPointer.allocate(
+                    byteCount: Int(perWrite) * Int(blockSize), alignment: 4096)
+                defer { buffer.deallocate() }
+                buffer.initializeMemory(as: UInt8.self, repeating: 0)
+                var lba: UInt64 = 0
+                let total = blocks * UInt64(blockSize)
+                while lba < blocks {
+                    let count = min(perWrite, blocks - lba)
+                    let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<Int(count) * Int(blockSize)])
+                    try session.write(lun, lba: lba, from: slice, blockSize: blockSize)
+                    lba += count
+                    progress?(lba * UInt64(blockSize), total)
+                }
+            }
+        }
+
+        /// Writes a file's bytes into the LUN at `offset`; partial blocks at
+        /// either end are read first and merged.
+        public func uploadVolume(
+            _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+            in pool: PoolDefinition, progress: ProgressHandler?
+        ) async throws(StorageError) {
+            let lun = try Self.lun(volume)
+            let endpoint = try await endpoint(pool)
+            try await ISCSIThread.run { () throws(StorageError) in
+                let fd = open(file, O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else { throw Self.systemError("open", file) }
+                defer { _ = Foundation.close(fd) }
+                var st = stat()
+                guard fstat(fd, &st) == 0 else { throw Self.systemError("stat", file) }
+                let length = length ?? UInt64(st.st_size)
+                let session = try ISCSISession(endpoint)
+                defer { session.close() }
+                try session.testUnitReady(lun)
+                let (blockSize, blocks) = try session.capacity(lun)
+                try Self.checkRange(offset, length, capacity: blocks * UInt64(blockSize), volume.name)
+                try Self.eachChunk(offset: offset, length: length, blockSize: blockSize) {
+                    (lba, buffer, inner, done) throws(StorageError) in
+                    if inner.lowerBound != 0 || inner.upperBound != buffer.count {
+                        try session.read(lun, lba: lba, into: buffer, blockSize: blockSize)
+                    }
+                    let want = inner.count
+                    let got = pread(fd, buffer.baseAddress! + inner.lowerBound, want, off_t(done))
+                    guard got == want else {
+                        if got < 0 { throw Self.systemError("read", file) }
+                        throw StorageError(
+                            .operationFailed, "'\(file)' ended after \(done + UInt64(got)) bytes, before \(length)",
+                            path: file)
+                    }
+                    try session.write(lun, lba: lba, from: buffer, blockSize: blockSize)
+                    progress?(done + UInt64(want), length)
+                }
+            }
+        }
+
+        /// Copies the LUN's bytes from `offset` into a new file.
+        public func downloadVolume(
+            _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+            in pool: PoolDefinition, progress: ProgressHandler?
+        ) async throws(StorageError) {
+            let lun = try Self.lun(volume)
+            let endpoint = try await endpoint(pool)
+            try await ISCSIThread.run { () throws(StorageError) in
+                let session = try ISCSISession(endpoint)
+                defer { session.close() }
+                try session.testUnitReady(lun)
+                let (blockSize, blocks) = try session.capacity(lun)
+                let capacity = blocks * UInt64(blockSize)
+                guard offset <= capacity else {
+                    throw StorageError(
+                        .invalidArgument,
+                        "offset \(offset) is past the end of volume '\(volume.name)' (\(capacity) bytes)")
+                }
+                let length = length ?? (capacity - offset)
+                try Self.checkRange(offset, length, capacity: capacity, volume.name)
+                let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                guard fd >= 0 else { throw Self.systemError("open", file) }
+                defer { _ = Foundation.close(fd) }
+                try Self.eachChunk(offset: offset, length: length, blockSize: blockSize) {
+                    (lba, buffer, inner, done) throws(StorageError) in
+                    try session.read(lun, lba: lba, into: buffer, blockSize: blockSize)
+                    let got = pwrite(fd, buffer.baseAddress! + inner.lowerBound, inner.count, off_t(done))
+                    guard got == inner.count else { throw Self.systemError("write", file) }
+                    progress?(done + UInt64(inner.count), length)
+                }
+            }
+        }
+
+        // MARK: helpers
+
+        /// Bytes per READ/WRITE(16).
+        static let chunk = 1 << 20
+
+        /// Walks [offset, offset+length) in block-aligned chunks: `body` gets the
+        /// first LBA, a buffer of whole blocks, the part of it inside the range,
+        /// and how many bytes of the range came before.
+        static func eachChunk(
+            offset: UInt64, length: UInt64, blockSize: UInt32,
+            _ body: (UInt64, UnsafeMutableRawBufferPointer, Range<Int>, UInt64) throws(StorageError) -> Void
+        ) throws(StorageError) {
+            let bs = UInt64(blockSize)
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk + 2 * Int(bs), alignment: 4096)
+            defer { buffer.deallocate() }
+            var position = offset
+            let end = offset + length
+            while position < end {
+                let first = position / bs
+                let stop = min(end, first * bs + UInt64(chunk))
+                let last = (stop + bs - 1) / bs
+                let whole = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<Int((last - first) * bs)])
+                let inner = Int(position - first * bs)..<Int(stop - first * bs)
+                try body(first, whole, inner, position - offset)
+                position = stop
+            }
+        }
+
+        static func checkRange(_ offset: UInt64, _ length: UInt64, capacity: UInt64, _ name: String)
+            throws(StorageError)
+        {
+            let (end, overflow) = offset.addingReportingOverflow(length)
+            guard !overflow, end <= capacity else {
+                throw StorageError(
+                    .invalidArgument,
+                    "\(length) bytes at offset \(offset) do not fit in volume '\(name)' (\(capacity) bytes)")
+            }
+        }
+
+        static func systemError(_ what: String, _ path: String) -> StorageError {
+            let code = errno
+            return StorageError(
+                .systemError, "cannot \(what) '\(path)': \(String(cString: strerror(code)))", errno: code, path: path)
+        }
+
+        static func lun(_ volume: VolumeDefinition) throws(StorageError) -> Int32 {
+            guard volume.name.hasPrefix(volumePrefix), let lun = Int32(volume.name.dropFirst(volumePrefix.count)),
+                lun >= 0
+            else {
+                throw StorageError(.internalError, "Invalid volume name \(volume.name)", value: volume.name)
+            }
+            return lun
+        }
+
+        /// "host:port" as libvirt writes it, and the initiator IQN.
+        static func portalAndInitiator(_ source: PoolSource) throws(StorageError) -> (String, String) {
+            guard source.hosts.count == 1 else {
+                throw StorageError(
+                    .configUnsupported, "Expected exactly 1 host for the storage pool", element: "source/host")
+            }
+            guard let initiator = source.initiatorIQN, !initiator.isEmpty else {
+                throw StorageError(.configUnsupported, "missing initiator IQN", element: "source/initiator/iqn")
+            }
+            let host = source.hosts[0]
+            let port = host.port.flatMap { $0 == 0 ? nil : $0 } ?? defaultPort
+            let name = host.name.contains(":") ? "[\(host.name)]" : host.name
+            return ("\(name):\(port)", initiator)
+        }
+
+        /// Everything a login to the pool's target needs, CHAP values included.
+        func endpoint(_ pool: PoolDefinition) async throws(StorageError) -> ISCSIEndpoint {
+            let (portal, initiator) = try Self.portalAndInitiator(pool.source)
+            guard let target = pool.source.devices.first?.path, !target.isEmpty else {
+                throw StorageError(.configUnsupported, "missing target IQN (<device path>)", element: "source/device")
+            }
+            var chap: CHAPCredentials?
+            if let auth = pool.source.auth {
+                guard auth.type == .chap else {
+                    throw StorageError(.xmlError, "iscsi-direct pool only supports 'chap' auth type")
+                }
+                chap = CHAPCredentials(username: auth.username, password: try await secretValue(auth, "CHAP"))
+            }
+            var targetChap: CHAPCredentials?
+            if let auth = targetCredentials[target] {
+                targetChap = CHAPCredentials(
+                    username: auth.username, password: try await secretValue(auth, "mutual CHAP"))
+            }
+            return ISCSIEndpoint(
+                portal: portal, initiator: initiator, target: target, chap: chap, targetChap: targetChap,
+                timeout: timeout)
+        }
+
+        private func secretValue(_ auth: StorageAuth, _ what: String) async throws(StorageError) -> [UInt8] {
+            guard let secrets else {
+                throw StorageError(
+                    .operationInvalid,
+                    "the pool uses \(what) authentication, but no secret store was given (StorageHost(secrets:) or ISCSIDirectBackend(secrets:))"
+                )
+            }
+            return try await secrets.value(for: auth.secret)
+        }
+    }
+#endif
