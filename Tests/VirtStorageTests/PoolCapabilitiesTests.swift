@@ -21,7 +21,8 @@ struct PoolCapabilitiesTests {
         #expect(host.capabilitiesXML.contains("<pool type='dir' supported='yes'>"))
         #expect(host.capabilitiesXML.contains("<pool type='logical' supported='yes'>"))
         #expect(host.capabilitiesXML.contains("<pool type='zfs' supported='yes'>"))
-        #expect(host.capabilitiesXML.contains("<pool type='sheepdog' supported='no'>"))
+        #expect(host.capabilitiesXML.contains("<pool type='sheepdog' supported='yes'>"))
+        #expect(host.capabilitiesXML.contains("<pool type='mpath' supported='no'>"))
         #expect(throws: Never.self) {
             try StorageSchemas(directory: Corpus.url("schemas").path).validate(
                 host.capabilitiesXML, as: .poolCapabilities)

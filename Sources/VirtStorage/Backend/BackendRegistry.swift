@@ -7,11 +7,12 @@ public struct BackendRegistry: Sendable {
     }
 
     /// The backends of this library that need no native library beyond libxml2
-    /// (fs, netfs, logical, vstorage and zfs pools run mount, mkfs, the lvm2
-    /// tools, vstorage-mount and zpool/zfs).
+    /// (fs, netfs, logical, vstorage, zfs and sheepdog pools run mount, mkfs,
+    /// the lvm2 tools, vstorage-mount, zpool/zfs and dog).
     public static var builtIn: BackendRegistry {
         BackendRegistry([
             DirBackend(), FsBackend(), NetfsBackend(), LogicalBackend(), VstorageBackend(), ZFSBackend(),
+            SheepdogBackend(),
         ])
     }
 
