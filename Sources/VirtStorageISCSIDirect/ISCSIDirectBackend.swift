@@ -1,6 +1,5 @@
 #if ISCSI
     import Foundation
-    import Synchronization
     import VirtStorage
 
     /// iscsi-direct pools: one iSCSI target, each LUN a volume, reached through
@@ -14,9 +13,9 @@
         static let defaultPort = 3260
         static let volumePrefix = "unit:0:0:"
 
-        private let store = Mutex<(any SecretStore)?>(nil)
+        private let slot: SecretStoreSlot
         /// Where CHAP passwords are looked up.
-        public var secrets: (any SecretStore)? { store.withLock { $0 } }
+        public var secrets: (any SecretStore)? { slot.store }
         /// Target IQN → the target's CHAP user and secret, for mutual CHAP.
         public let targetCredentials: [String: StorageAuth]
         /// Seconds a blocking libiscsi call may take before it fails.
@@ -25,15 +24,12 @@
         public init(
             secrets: (any SecretStore)? = nil, targetCredentials: [String: StorageAuth] = [:], timeout: Int32 = 10
         ) {
-            store.withLock { $0 = secrets }
+            slot = SecretStoreSlot(secrets)
             self.targetCredentials = targetCredentials
             self.timeout = timeout
         }
 
-        public func useSecrets(_ secrets: (any SecretStore)?) {
-            guard let secrets else { return }
-            store.withLock { $0 = secrets }
-        }
+        public func useSecrets(_ secrets: (any SecretStore)?) { slot.use(secrets) }
 
         public var type: PoolType { .iscsiDirect }
 

@@ -24,7 +24,7 @@
 
         final class State: Sendable {
             let connections = Mutex<[UUID: RadosConnection]>([:])
-            let secrets = Mutex<(any SecretStore)?>(nil)
+            let secrets = SecretStoreSlot()
         }
         let state = State()
 
@@ -32,13 +32,10 @@
         /// registered with hands over its own store (`StorageHost(secrets:)`).
         public init(timeout: Int = 30, secrets: (any SecretStore)? = nil) {
             self.timeout = timeout
-            state.secrets.withLock { $0 = secrets }
+            state.secrets.use(secrets)
         }
 
-        public func useSecrets(_ store: (any SecretStore)?) {
-            guard let store else { return }
-            state.secrets.withLock { $0 = store }
-        }
+        public func useSecrets(_ store: (any SecretStore)?) { state.secrets.use(store) }
 
         // MARK: connections
 
@@ -50,7 +47,7 @@
                     .configUnsupported, "rbd pools authenticate with type='ceph', not '\(auth.type.rawValue)'",
                     element: "source/auth/@type", value: auth.type.rawValue)
             }
-            guard let store = state.secrets.withLock({ $0 }) else {
+            guard let store = state.secrets.store else {
                 throw StorageError(
                     .operationInvalid,
                     "storage pool '\(pool.name)' uses cephx authentication, but the host has no secret store (StorageHost(secrets:))"
