@@ -286,10 +286,12 @@
             }
         }
 
-        /// Removes partition `number` after `check` has seen it; returns the new table.
-        static func deletePartition(
-            _ path: String, number: Int32, check: (PartitionEntry, PartitionTable) throws(StorageError) -> Void
-        ) throws(StorageError) -> PartitionTable {
+        /// Runs `body` on partition `number` of `path` once `check` has seen it.
+        private static func withPartition<T>(
+            _ path: String, number: Int32, check: (PartitionEntry, PartitionTable) throws(StorageError) -> Void,
+            _ body: (UnsafeMutablePointer<PedDevice>, UnsafeMutablePointer<PedDisk>, UnsafeMutablePointer<PedPartition>)
+                throws(StorageError) -> T
+        ) throws(StorageError) -> T {
             try withDevice(path) { dev throws(StorageError) in
                 try withDisk(dev, path: path) { disk throws(StorageError) in
                     let before = table(disk)
@@ -299,12 +301,21 @@
                         throw StorageError(.noSuchVolume, "'\(path)' has no partition \(number)", path: path)
                     }
                     try check(found, before)
-                    guard ped_disk_delete_partition(disk, part) != 0 else {
-                        throw PartedMessages.failure("cannot delete partition \(number) of '\(path)'", path: path)
-                    }
-                    try commit(disk, path: path)
-                    return table(disk)
+                    return try body(dev, disk, part)
                 }
+            }
+        }
+
+        /// Removes partition `number` after `check` has seen it; returns the new table.
+        static func deletePartition(
+            _ path: String, number: Int32, check: (PartitionEntry, PartitionTable) throws(StorageError) -> Void
+        ) throws(StorageError) -> PartitionTable {
+            try withPartition(path, number: number, check: check) { _, disk, part throws(StorageError) in
+                guard ped_disk_delete_partition(disk, part) != 0 else {
+                    throw PartedMessages.failure("cannot delete partition \(number) of '\(path)'", path: path)
+                }
+                try commit(disk, path: path)
+                return table(disk)
             }
         }
 
@@ -313,31 +324,22 @@
             _ path: String, number: Int32, endSector: Int64,
             check: (PartitionEntry, PartitionTable) throws(StorageError) -> Void
         ) throws(StorageError) -> PartitionTable {
-            try withDevice(path) { dev throws(StorageError) in
-                try withDisk(dev, path: path) { disk throws(StorageError) in
-                    let before = table(disk)
-                    guard let part = ped_disk_get_partition(disk, number),
-                        let found = before.entries.first(where: { $0.number == number })
-                    else {
-                        throw StorageError(.noSuchVolume, "'\(path)' has no partition \(number)", path: path)
-                    }
-                    try check(found, before)
-                    let start = part.pointee.geom.start
-                    guard let geometry = ped_geometry_new(dev, start, endSector - start + 1) else {
-                        throw PartedMessages.failure("invalid size for partition \(number) of '\(path)'", path: path)
-                    }
-                    defer { ped_geometry_destroy(geometry) }
-                    guard let exact = ped_constraint_exact(geometry) else {
-                        throw PartedMessages.failure("cannot resize partition \(number) of '\(path)'", path: path)
-                    }
-                    defer { ped_constraint_destroy(exact) }
-                    guard ped_disk_set_partition_geom(disk, part, exact, start, endSector) != 0 else {
-                        throw PartedMessages.failure(
-                            "cannot resize partition \(number) of '\(path)' to end at sector \(endSector)", path: path)
-                    }
-                    try commit(disk, path: path)
-                    return table(disk)
+            try withPartition(path, number: number, check: check) { dev, disk, part throws(StorageError) in
+                let start = part.pointee.geom.start
+                guard let geometry = ped_geometry_new(dev, start, endSector - start + 1) else {
+                    throw PartedMessages.failure("invalid size for partition \(number) of '\(path)'", path: path)
                 }
+                defer { ped_geometry_destroy(geometry) }
+                guard let exact = ped_constraint_exact(geometry) else {
+                    throw PartedMessages.failure("cannot resize partition \(number) of '\(path)'", path: path)
+                }
+                defer { ped_constraint_destroy(exact) }
+                guard ped_disk_set_partition_geom(disk, part, exact, start, endSector) != 0 else {
+                    throw PartedMessages.failure(
+                        "cannot resize partition \(number) of '\(path)' to end at sector \(endSector)", path: path)
+                }
+                try commit(disk, path: path)
+                return table(disk)
             }
         }
     }

@@ -127,23 +127,21 @@
             let lun = try Self.lun(volume)
             let endpoint = try await endpoint(pool)
             try await ISCSIThread.run { () throws(StorageError) in
-                let session = try ISCSISession(endpoint)
-                defer { session.close() }
-                try session.testUnitReady(lun)
-                let (blockSize, blocks) = try session.capacity(lun)
-                let perWrite = UInt64(max(1, Self.chunk / Int(blockSize)))
-                let buffer = UnsafeMutableRawBufferPointer.allocate(
-                    byteCount: Int(perWrite) * Int(blockSize), alignment: 4096)
-                defer { buffer.deallocate() }
-                buffer.initializeMemory(as: UInt8.self, repeating: 0)
-                var lba: UInt64 = 0
-                let total = blocks * UInt64(blockSize)
-                while lba < blocks {
-                    let count = min(perWrite, blocks - lba)
-                    let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<Int(count) * Int(blockSize)])
-                    try session.write(lun, lba: lba, from: slice, blockSize: blockSize)
-                    lba += count
-                    progress?(lba * UInt64(blockSize), total)
+                try ISCSISession.withLUN(endpoint, lun) { session, blockSize, blocks throws(StorageError) in
+                    let perWrite = UInt64(max(1, Self.chunk / Int(blockSize)))
+                    let buffer = UnsafeMutableRawBufferPointer.allocate(
+                        byteCount: Int(perWrite) * Int(blockSize), alignment: 4096)
+                    defer { buffer.deallocate() }
+                    buffer.initializeMemory(as: UInt8.self, repeating: 0)
+                    var lba: UInt64 = 0
+                    let total = blocks * UInt64(blockSize)
+                    while lba < blocks {
+                        let count = min(perWrite, blocks - lba)
+                        let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<Int(count) * Int(blockSize)])
+                        try session.write(lun, lba: lba, from: slice, blockSize: blockSize)
+                        lba += count
+                        progress?(lba * UInt64(blockSize), total)
+                    }
                 }
             }
         }
@@ -163,26 +161,24 @@
                 var st = stat()
                 guard fstat(fd, &st) == 0 else { throw Self.systemError("stat", file) }
                 let length = length ?? UInt64(st.st_size)
-                let session = try ISCSISession(endpoint)
-                defer { session.close() }
-                try session.testUnitReady(lun)
-                let (blockSize, blocks) = try session.capacity(lun)
-                try Self.checkRange(offset, length, capacity: blocks * UInt64(blockSize), volume.name)
-                try Self.eachChunk(offset: offset, length: length, blockSize: blockSize) {
-                    (lba, buffer, inner, done) throws(StorageError) in
-                    if inner.lowerBound != 0 || inner.upperBound != buffer.count {
-                        try session.read(lun, lba: lba, into: buffer, blockSize: blockSize)
+                try ISCSISession.withLUN(endpoint, lun) { session, blockSize, blocks throws(StorageError) in
+                    try Self.checkRange(offset, length, capacity: blocks * UInt64(blockSize), volume.name)
+                    try Self.eachChunk(offset: offset, length: length, blockSize: blockSize) {
+                        (lba, buffer, inner, done) throws(StorageError) in
+                        if inner.lowerBound != 0 || inner.upperBound != buffer.count {
+                            try session.read(lun, lba: lba, into: buffer, blockSize: blockSize)
+                        }
+                        let want = inner.count
+                        let got = pread(fd, buffer.baseAddress! + inner.lowerBound, want, off_t(done))
+                        guard got == want else {
+                            if got < 0 { throw Self.systemError("read", file) }
+                            throw StorageError(
+                                .operationFailed, "'\(file)' ended after \(done + UInt64(got)) bytes, before \(length)",
+                                path: file)
+                        }
+                        try session.write(lun, lba: lba, from: buffer, blockSize: blockSize)
+                        progress?(done + UInt64(want), length)
                     }
-                    let want = inner.count
-                    let got = pread(fd, buffer.baseAddress! + inner.lowerBound, want, off_t(done))
-                    guard got == want else {
-                        if got < 0 { throw Self.systemError("read", file) }
-                        throw StorageError(
-                            .operationFailed, "'\(file)' ended after \(done + UInt64(got)) bytes, before \(length)",
-                            path: file)
-                    }
-                    try session.write(lun, lba: lba, from: buffer, blockSize: blockSize)
-                    progress?(done + UInt64(want), length)
                 }
             }
         }
@@ -195,27 +191,25 @@
             let lun = try Self.lun(volume)
             let endpoint = try await endpoint(pool)
             try await ISCSIThread.run { () throws(StorageError) in
-                let session = try ISCSISession(endpoint)
-                defer { session.close() }
-                try session.testUnitReady(lun)
-                let (blockSize, blocks) = try session.capacity(lun)
-                let capacity = blocks * UInt64(blockSize)
-                guard offset <= capacity else {
-                    throw StorageError(
-                        .invalidArgument,
-                        "offset \(offset) is past the end of volume '\(volume.name)' (\(capacity) bytes)")
-                }
-                let length = length ?? (capacity - offset)
-                try Self.checkRange(offset, length, capacity: capacity, volume.name)
-                let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-                guard fd >= 0 else { throw Self.systemError("open", file) }
-                defer { _ = Foundation.close(fd) }
-                try Self.eachChunk(offset: offset, length: length, blockSize: blockSize) {
-                    (lba, buffer, inner, done) throws(StorageError) in
-                    try session.read(lun, lba: lba, into: buffer, blockSize: blockSize)
-                    let got = pwrite(fd, buffer.baseAddress! + inner.lowerBound, inner.count, off_t(done))
-                    guard got == inner.count else { throw Self.systemError("write", file) }
-                    progress?(done + UInt64(inner.count), length)
+                try ISCSISession.withLUN(endpoint, lun) { session, blockSize, blocks throws(StorageError) in
+                    let capacity = blocks * UInt64(blockSize)
+                    guard offset <= capacity else {
+                        throw StorageError(
+                            .invalidArgument,
+                            "offset \(offset) is past the end of volume '\(volume.name)' (\(capacity) bytes)")
+                    }
+                    let length = length ?? (capacity - offset)
+                    try Self.checkRange(offset, length, capacity: capacity, volume.name)
+                    let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                    guard fd >= 0 else { throw Self.systemError("open", file) }
+                    defer { _ = Foundation.close(fd) }
+                    try Self.eachChunk(offset: offset, length: length, blockSize: blockSize) {
+                        (lba, buffer, inner, done) throws(StorageError) in
+                        try session.read(lun, lba: lba, into: buffer, blockSize: blockSize)
+                        let got = pwrite(fd, buffer.baseAddress! + inner.lowerBound, inner.count, off_t(done))
+                        guard got == inner.count else { throw Self.systemError("write", file) }
+                        progress?(done + UInt64(inner.count), length)
+                    }
                 }
             }
         }

@@ -244,6 +244,19 @@
         }
 
         /// READ CAPACITY(16): block size and number of blocks.
+        /// Logs in to `endpoint`, checks that `lun` is ready, reads its block
+        /// size and count, runs `body`, and logs out.
+        static func withLUN<T>(
+            _ endpoint: ISCSIEndpoint, _ lun: Int32,
+            _ body: (ISCSISession, _ blockSize: UInt32, _ blocks: UInt64) throws(StorageError) -> T
+        ) throws(StorageError) -> T {
+            let session = try ISCSISession(endpoint)
+            defer { session.close() }
+            try session.testUnitReady(lun)
+            let (blockSize, blocks) = try session.capacity(lun)
+            return try body(session, blockSize, blocks)
+        }
+
         func capacity(_ lun: Int32) throws(StorageError) -> (blockSize: UInt32, blocks: UInt64) {
             try command("READ CAPACITY(16)", lun: lun, { iscsi_readcapacity16_sync(context, lun) }) {
                 (task) throws(StorageError) -> (UInt32, UInt64) in
