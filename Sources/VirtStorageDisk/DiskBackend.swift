@@ -409,9 +409,7 @@
         static func zeroLabelAreas(_ path: String) throws(StorageError) {
             let fd = open(path, O_WRONLY | O_CLOEXEC)
             guard fd >= 0 else {
-                throw StorageError(
-                    .systemError, "cannot open '\(path)': \(String(cString: strerror(errno)))", errno: errno,
-                    path: path)
+                throw SystemError.make("cannot open '\(path)'", path: path)
             }
             defer { close(fd) }
             let size = UInt64(max(0, lseek(fd, 0, SEEK_END)))
@@ -420,9 +418,7 @@
             for offset in Set([0, size - length]) {
                 let written = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress, Int(length), off_t(offset)) }
                 guard written == Int(length) else {
-                    throw StorageError(
-                        .systemError, "cannot clear the label of '\(path)': \(String(cString: strerror(errno)))",
-                        errno: errno, path: path)
+                    throw SystemError.make("cannot clear the label of '\(path)'", path: path)
                 }
             }
             guard fsync(fd) == 0 else {

@@ -156,10 +156,10 @@
             let endpoint = try await endpoint(pool)
             try await ISCSIThread.run { () throws(StorageError) in
                 let fd = open(file, O_RDONLY | O_CLOEXEC)
-                guard fd >= 0 else { throw Self.systemError("open", file) }
+                guard fd >= 0 else { throw SystemError.make("cannot open '\(file)'", path: file) }
                 defer { _ = Foundation.close(fd) }
                 var st = stat()
-                guard fstat(fd, &st) == 0 else { throw Self.systemError("stat", file) }
+                guard fstat(fd, &st) == 0 else { throw SystemError.make("cannot stat '\(file)'", path: file) }
                 let length = length ?? UInt64(st.st_size)
                 try ISCSISession.withLUN(endpoint, lun) { session, blockSize, blocks throws(StorageError) in
                     try Self.checkRange(offset, length, capacity: blocks * UInt64(blockSize), volume.name)
@@ -171,7 +171,7 @@
                         let want = inner.count
                         let got = pread(fd, buffer.baseAddress! + inner.lowerBound, want, off_t(done))
                         guard got == want else {
-                            if got < 0 { throw Self.systemError("read", file) }
+                            if got < 0 { throw SystemError.make("cannot read '\(file)'", path: file) }
                             throw StorageError(
                                 .operationFailed, "'\(file)' ended after \(done + UInt64(got)) bytes, before \(length)",
                                 path: file)
@@ -201,13 +201,13 @@
                     let length = length ?? (capacity - offset)
                     try Self.checkRange(offset, length, capacity: capacity, volume.name)
                     let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-                    guard fd >= 0 else { throw Self.systemError("open", file) }
+                    guard fd >= 0 else { throw SystemError.make("cannot open '\(file)'", path: file) }
                     defer { _ = Foundation.close(fd) }
                     try Self.eachChunk(offset: offset, length: length, blockSize: blockSize) {
                         (lba, buffer, inner, done) throws(StorageError) in
                         try session.read(lun, lba: lba, into: buffer, blockSize: blockSize)
                         let got = pwrite(fd, buffer.baseAddress! + inner.lowerBound, inner.count, off_t(done))
-                        guard got == inner.count else { throw Self.systemError("write", file) }
+                        guard got == inner.count else { throw SystemError.make("cannot write '\(file)'", path: file) }
                         progress?(done + UInt64(inner.count), length)
                     }
                 }
@@ -251,12 +251,6 @@
                     .invalidArgument,
                     "\(length) bytes at offset \(offset) do not fit in volume '\(name)' (\(capacity) bytes)")
             }
-        }
-
-        static func systemError(_ what: String, _ path: String) -> StorageError {
-            let code = errno
-            return StorageError(
-                .systemError, "cannot \(what) '\(path)': \(String(cString: strerror(code)))", errno: code, path: path)
         }
 
         static func lun(_ volume: VolumeDefinition) throws(StorageError) -> Int32 {

@@ -313,8 +313,7 @@
         ) throws(StorageError) {
             let input = open(file, O_RDONLY | O_CLOEXEC)
             guard input >= 0 else {
-                throw StorageError(
-                    .systemError, "cannot open '\(file)': \(RBDError.describe(errno))", errno: errno, path: file)
+                throw SystemError.make("cannot open '\(file)'", path: file)
             }
             defer { close(input) }
             var st = stat()
@@ -367,8 +366,7 @@
             let count = min(length ?? size - offset, size - offset)
             let output = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard output >= 0 else {
-                throw StorageError(
-                    .systemError, "cannot create '\(file)': \(RBDError.describe(errno))", errno: errno, path: file)
+                throw SystemError.make("cannot create '\(file)'", path: file)
             }
             defer { close(output) }
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ioChunk, alignment: 16)
@@ -383,9 +381,7 @@
                     while written < n {
                         let w = pwrite(output, slice.baseAddress! + written, n - written, off_t(done) + off_t(written))
                         guard w > 0 else {
-                            throw StorageError(
-                                .systemError, "cannot write '\(file)': \(RBDError.describe(errno))", errno: errno,
-                                path: file)
+                            throw SystemError.make("cannot write '\(file)'", path: file)
                         }
                         written += w
                     }
@@ -394,9 +390,7 @@
                 progress?(done, count)
             }
             guard ftruncate(output, off_t(count)) == 0 else {
-                throw StorageError(
-                    .systemError, "cannot set the size of '\(file)': \(RBDError.describe(errno))", errno: errno,
-                    path: file)
+                throw SystemError.make("cannot set the size of '\(file)'", path: file)
             }
         }
     }

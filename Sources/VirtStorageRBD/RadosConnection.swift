@@ -90,8 +90,7 @@
             try set("keyring", "")
             try set("log_to_stderr", "false")
             try set("err_to_stderr", "false")
-            if let auth = pool.source.auth, let key {
-                _ = auth
+            if pool.source.auth != nil, let key {
                 try set("key", Data(key).base64EncodedString(), quiet: true)
                 try set("auth_client_required", "cephx")
             } else {

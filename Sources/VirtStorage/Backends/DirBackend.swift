@@ -32,7 +32,7 @@ public struct DirBackend: FileVolumeBackend {
 
     /// Creates the directory (and missing parents) with the pool's permissions.
     public func build(_ pool: PoolDefinition, mode: BuildMode) async throws(StorageError) {
-        try buildDirectory(pool)
+        try await buildDirectory(pool)
     }
 
     public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
@@ -40,6 +40,6 @@ public struct DirBackend: FileVolumeBackend {
     }
 
     public func delete(_ pool: PoolDefinition, zeroed: Bool) async throws(StorageError) {
-        try removeDirectory(pool, zeroed: zeroed)
+        try await removeDirectory(pool, zeroed: zeroed)
     }
 }

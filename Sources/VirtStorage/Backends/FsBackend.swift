@@ -21,12 +21,12 @@ public struct FsBackend: MountedPoolBackend {
         case .normal, .overwrite, .noOverwrite:
             break
         }
-        if mode != .normal, try mountEntry(pool) != nil {
+        if mode != .normal, try await mountEntry(pool) != nil {
             throw StorageError(
                 .operationInvalid, "pool '\(pool.name)' is mounted on '\(try Self.directory(pool))': stop it first",
                 value: pool.name)
         }
-        try buildDirectory(pool)
+        try await buildDirectory(pool)
         guard mode != .normal else { return }
         let device = try PoolStartCommand.mountSource(pool)
         guard access(device, F_OK) == 0 else {

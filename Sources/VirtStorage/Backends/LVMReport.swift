@@ -61,7 +61,7 @@ public enum LVMCommand {
         Command("lvresize", (shrink ? ["-f"] : []) + ["-L", kib(capacity), path])
     }
 
-    static func kib(_ bytes: UInt64) -> String { "\(bytes / 1024 + (bytes % 1024 == 0 ? 0 : 1))K" }
+    static func kib(_ bytes: UInt64) -> String { "\(ByteCount.kibibytesRoundedUp(bytes))K" }
 }
 
 /// lvm2's JSON reports (`{"report": [{"lv": [...]}]}`), every value a string.

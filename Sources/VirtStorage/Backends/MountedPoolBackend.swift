@@ -9,18 +9,22 @@ public protocol MountedPoolBackend: FileVolumeBackend {
 }
 
 extension MountedPoolBackend {
-    /// The mounted entry of the pool, if it is mounted.
-    func mountEntry(_ pool: PoolDefinition) throws(StorageError) -> MountTable.Entry? {
+    /// The mounted entry of the pool, if it is mounted (read on the metadata
+    /// thread: resolving mount points may wait on a hung network mount).
+    func mountEntry(_ pool: PoolDefinition) async throws(StorageError) -> MountTable.Entry? {
         let source = try PoolStartCommand.mountSource(pool)
-        return MountTable.entry(mounting: source, on: try Self.directory(pool), in: try MountTable.entries())
+        let target = try Self.directory(pool)
+        return try await BlockingIO.run(.metadata) { () throws(StorageError) in
+            MountTable.entry(mounting: source, on: target, in: try MountTable.entries())
+        }
     }
 
     public func check(_ pool: PoolDefinition) async throws(StorageError) -> Bool {
-        try mountEntry(pool) != nil
+        try await mountEntry(pool) != nil
     }
 
     public func start(_ pool: PoolDefinition) async throws(StorageError) {
-        if try mountEntry(pool) != nil { return }
+        if try await mountEntry(pool) != nil { return }
         let dir = try Self.directory(pool)
         var st = stat()
         guard stat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
@@ -31,13 +35,13 @@ extension MountedPoolBackend {
     }
 
     public func stop(_ pool: PoolDefinition) async throws(StorageError) {
-        guard try mountEntry(pool) != nil else { return }
+        guard try await mountEntry(pool) != nil else { return }
         try await runner.run(try PoolStartCommand.stop(pool))
     }
 
     public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
         // Refreshing the bare mount point would list the wrong files.
-        guard try mountEntry(pool) != nil else {
+        guard try await mountEntry(pool) != nil else {
             throw StorageError(
                 .operationInvalid,
                 "pool '\(pool.name)' is not mounted on '\(try Self.directory(pool))': start it again", value: pool.name)
@@ -46,7 +50,7 @@ extension MountedPoolBackend {
     }
 
     public func delete(_ pool: PoolDefinition, zeroed: Bool) async throws(StorageError) {
-        try removeDirectory(pool, zeroed: zeroed)
+        try await removeDirectory(pool, zeroed: zeroed)
     }
 
     static var mountedCapabilities: BackendCapabilities {

@@ -18,7 +18,7 @@ public struct NetfsBackend: MountedPoolBackend {
                 .operationUnsupported,
                 "netfs pools cannot be formatted: --overwrite and --no-overwrite apply to fs and disk pools")
         }
-        try buildDirectory(pool)
+        try await buildDirectory(pool)
     }
 
     /// NFS exports (showmount) and gluster volumes (gluster --xml volume info)
@@ -32,9 +32,11 @@ public struct NetfsBackend: MountedPoolBackend {
                 .configUnsupported, "Expected exactly 1 host for the storage pool", element: "source/host")
         }
         let host = spec.hosts[0].name
-        let nfs = await attempt(Command("showmount", ["--no-headers", "--exports", host]))
+        // Both asked at once: against a host that does not answer, the timeouts do not add up.
+        async let asked = attempt(Command("showmount", ["--no-headers", "--exports", host]))
+        async let askedGluster = attempt(GlusterVolumeList.command(host: host))
+        let (nfs, gluster) = await (asked, askedGluster)
         var found = nfs.status == 0 ? Self.parseExports(nfs.stdout, host: host) : []
-        let gluster = await attempt(GlusterVolumeList.command(host: host))
         if gluster.status == 0 {
             found += try GlusterVolumeList.parse(gluster.stdout, host: host, as: .netfs)
         }

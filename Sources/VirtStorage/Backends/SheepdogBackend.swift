@@ -144,10 +144,9 @@ public struct SheepdogBackend: StorageBackend {
         guard output.status == 0,
             let vdi = try SheepdogOutput.vdiList(output.stdout).first(where: { $0.isVolume && $0.name == volume.name })
         else {
-            let message = (output.stderr.isEmpty ? output.stdout : output.stderr)
-                .split(separator: "\n").joined(separator: " ")
             throw StorageError(
-                .noSuchVolume, "no storage vol with matching name '\(volume.name)': \(message)", value: volume.name)
+                .noSuchVolume, "no storage vol with matching name '\(volume.name)': \(output.message)",
+                value: volume.name)
         }
         var fresh = Self.volume(vdi, in: pool)
         fresh.target.permissions = volume.target.permissions

@@ -15,6 +15,6 @@ public struct VstorageBackend: MountedPoolBackend {
                 .operationUnsupported,
                 "vstorage pools cannot be formatted: build takes no --overwrite or --no-overwrite")
         }
-        try buildDirectory(pool)
+        try await buildDirectory(pool)
     }
 }

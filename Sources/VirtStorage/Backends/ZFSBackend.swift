@@ -118,13 +118,13 @@ public struct ZFSBackend: StorageBackend {
         if volmode { arguments += ["-o", "volmode=dev"] }
         if volume.allocation < volume.capacity {
             arguments.append("-s")
-            if volume.allocation > 0 { arguments += ["-o", "refreservation=\(kibibytes(volume.allocation))K"] }
+            if volume.allocation > 0 {
+                arguments += ["-o", "refreservation=\(ByteCount.kibibytesRoundedUp(volume.allocation))K"]
+            }
         }
-        arguments += ["-V", "\(kibibytes(volume.capacity))K", dataset]
+        arguments += ["-V", "\(ByteCount.kibibytesRoundedUp(volume.capacity))K", dataset]
         return Command("zfs", arguments)
     }
-
-    static func kibibytes(_ bytes: UInt64) -> UInt64 { bytes / 1024 + (bytes % 1024 == 0 ? 0 : 1) }
 
     // MARK: pool
 
@@ -140,7 +140,7 @@ public struct ZFSBackend: StorageBackend {
         guard output.status == 0 else {
             throw StorageError(
                 .operationInvalid,
-                "zfs dataset '\(dataset)' of pool '\(pool.name)' does not exist (build the pool or import the zpool): \(Self.message(output))",
+                "zfs dataset '\(dataset)' of pool '\(pool.name)' does not exist (build the pool or import the zpool): \(output.message)",
                 value: dataset)
         }
     }
@@ -244,7 +244,7 @@ public struct ZFSBackend: StorageBackend {
         guard output.status == 2 else {
             throw StorageError(
                 .operationFailed,
-                "'zfs get' exited with status \(output.status) instead of printing its usage: \(Self.message(output))")
+                "'zfs get' exited with status \(output.status) instead of printing its usage: \(output.message)")
         }
         return Self.listsVolmode(output.stderr)
     }
@@ -274,7 +274,7 @@ public struct ZFSBackend: StorageBackend {
             var fresh = Self.volume(row, under: dataset, directory: try Self.deviceDirectory(pool))
         else {
             throw StorageError(
-                .noSuchVolume, "no storage vol with matching name '\(volume.name)': \(Self.message(output))",
+                .noSuchVolume, "no storage vol with matching name '\(volume.name)': \(output.message)",
                 value: volume.name)
         }
         fresh.target.permissions = volume.target.permissions
@@ -292,7 +292,7 @@ public struct ZFSBackend: StorageBackend {
         _ volume: VolumeDefinition, to capacity: UInt64, options: ResizeOptions, in pool: PoolDefinition
     ) async throws(StorageError) {
         let dataset = try Self.volumeDataset(volume.name, in: pool)
-        try await runner.run(Command("zfs", ["set", "volsize=\(Self.kibibytes(capacity))K", dataset]))
+        try await runner.run(Command("zfs", ["set", "volsize=\(ByteCount.kibibytesRoundedUp(capacity))K", dataset]))
         if options.contains(.allocate) {
             try await runner.run(Command("zfs", ["set", "refreservation=auto", dataset]))
         }
@@ -341,10 +341,5 @@ public struct ZFSBackend: StorageBackend {
         var resolved = volume
         resolved.target.path = try device(volume)
         return resolved
-    }
-
-    static func message(_ output: CommandRunner.Output) -> String {
-        let text = output.stderr.isEmpty ? output.stdout : output.stderr
-        return text.split(separator: "\n").joined(separator: " ")
     }
 }

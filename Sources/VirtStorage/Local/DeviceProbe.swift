@@ -57,19 +57,6 @@ public enum DeviceProbe {
             path: device)
     }
 
-    /// Checks that `device` holds `format`, as a pool start expects after a build.
-    public static func requireFormat(_ device: String, format: String) throws(StorageError) {
-        let found = try contents(of: device)
-        if found.filesystem == format || found.partitionTable == format { return }
-        if found.isEmpty {
-            throw StorageError(.probeFailed, "Device '\(device)' is unrecognized, requires build", path: device)
-        }
-        throw StorageError(
-            .operationInvalid,
-            "Format of device '\(device)' does not match the expected format '\(format)' (it holds \(found.description))",
-            path: device)
-    }
-
     private static func value(_ probe: blkid_probe, _ name: String) -> String? {
         var data: UnsafePointer<CChar>?
         var length = 0

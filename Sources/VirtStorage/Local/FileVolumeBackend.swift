@@ -29,8 +29,12 @@ extension FileVolumeBackend {
 
     /// Creates the pool's target directory (and missing parents) with the
     /// pool's permissions and copy-on-write feature.
-    func buildDirectory(_ pool: PoolDefinition) throws(StorageError) {
+    func buildDirectory(_ pool: PoolDefinition) async throws(StorageError) {
         let dir = try Self.directory(pool)
+        try await BlockingIO.run(.metadata) { () throws(StorageError) in try Self.makeDirectory(dir, for: pool) }
+    }
+
+    private static func makeDirectory(_ dir: String, for pool: PoolDefinition) throws(StorageError) {
         try PoolFiles.makeDirectory(dir)
         let perms = pool.target.permissions
         let mode = perms.mode.map { mode_t($0) } ?? FileVolumes.defaultPoolMode
@@ -52,7 +56,7 @@ extension FileVolumeBackend {
     }
 
     /// Removes the pool's (empty) target directory.
-    func removeDirectory(_ pool: PoolDefinition, zeroed: Bool) throws(StorageError) {
+    func removeDirectory(_ pool: PoolDefinition, zeroed: Bool) async throws(StorageError) {
         // As libvirt: a directory has nothing to zero once its volumes are gone.
         if zeroed {
             throw StorageError(
@@ -60,7 +64,9 @@ extension FileVolumeBackend {
                 "zeroed deletion is not supported for \(type.rawValue) pools: delete the volumes, then the pool")
         }
         let dir = try Self.directory(pool)
-        guard rmdir(dir) == 0 else { throw SystemError.make("failed to remove pool '\(dir)'", path: dir) }
+        try await BlockingIO.run(.metadata) { () throws(StorageError) in
+            guard rmdir(dir) == 0 else { throw SystemError.make("failed to remove pool '\(dir)'", path: dir) }
+        }
     }
 
     public func refreshFiles(_ pool: PoolDefinition) throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
@@ -119,7 +125,11 @@ extension FileVolumeBackend {
     public func refreshVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
         -> VolumeDefinition
     {
-        guard let path = volume.target.path, let fresh = FileVolumes.describe(path: path, name: volume.name) else {
+        let name = volume.name
+        let described = try await BlockingIO.run(.metadata) { () throws(StorageError) in
+            volume.target.path.flatMap { FileVolumes.describe(path: $0, name: name) }
+        }
+        guard let fresh = described else {
             throw StorageError(
                 .noSuchVolume, "no storage vol with matching path '\(volume.target.path ?? volume.name)'",
                 value: volume.name)
@@ -129,7 +139,7 @@ extension FileVolumeBackend {
 
     public func deleteVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError) {
         guard let path = volume.target.path else { throw StorageError(.invalidArgument, "volume has no path") }
-        try FileVolumes.delete(path: path)
+        try await BlockingIO.run { () throws(StorageError) in try FileVolumes.delete(path: path) }
     }
 
     public func resizeVolume(

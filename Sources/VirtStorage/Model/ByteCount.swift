@@ -1,6 +1,9 @@
 /// Sizes with libvirt's units: b, byte, bytes; K/KiB..E/EiB as powers of 1024;
 /// KB..EB as powers of 1000; any letter case.
 public enum ByteCount {
+    /// `bytes` in KiB, rounded up, as libvirt hands sizes to qemu-img, lvcreate and zfs.
+    public static func kibibytesRoundedUp(_ bytes: UInt64) -> UInt64 { bytes / 1024 + (bytes % 1024 == 0 ? 0 : 1) }
+
     /// The multiplier of `unit`; nil unit or "" means `defaultScale`.
     public static func multiplier(of unit: String?, defaultScale: UInt64 = 1) throws(StorageError) -> UInt64 {
         guard let unit, !unit.isEmpty else { return defaultScale }

@@ -14,6 +14,12 @@ public enum CommandRunner {
             self.stdout = stdout
             self.stderr = stderr
         }
+
+        /// What the tool said, on one line: its standard error, else its standard output.
+        public var message: String {
+            let text = stderr.contains(where: { !$0.isWhitespace }) ? stderr : stdout
+            return text.split(separator: "\n").joined(separator: " ")
+        }
     }
 
     /// Directories searched for bare program names, as libvirt does.
@@ -32,18 +38,14 @@ public enum CommandRunner {
     /// Runs `command`; throws unless it exits with status 0.
     @discardableResult
     public static func run(_ command: Command) async throws(StorageError) -> Output {
-        let output = try await capture(command)
-        try requireSuccess(output, of: command)
-        return output
+        try await SystemCommandRunner().run(command)
     }
 
     /// Throws the tool's own message from its standard error unless it exited with status 0.
     static func requireSuccess(_ output: Output, of command: Command) throws(StorageError) {
         guard output.status != 0 else { return }
-        let message = output.stderr.split(separator: "\n").map(String.init).joined(separator: " ")
         throw StorageError(
-            .operationFailed,
-            "\(command.program) exited with status \(output.status): \(message.isEmpty ? output.stdout : message)",
+            .operationFailed, "\(command.program) exited with status \(output.status): \(output.message)",
             value: command.arguments.joined(separator: " "))
     }
 

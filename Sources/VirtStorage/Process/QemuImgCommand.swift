@@ -61,8 +61,6 @@ public struct QemuImgCommand: Sendable {
         var inputSecretAlias: String?
     }
 
-    private static func kibibytes(_ bytes: UInt64) -> UInt64 { bytes / 1024 + (bytes % 1024 == 0 ? 0 : 1) }
-
     /// qemu-img has no "iso" or "none": such images and block devices are raw.
     private static func effectiveFormat(_ v: VolumeDefinition) -> String {
         let f = v.target.format ?? "none"
@@ -88,8 +86,8 @@ public struct QemuImgCommand: Sendable {
 
         let format = vol.type == .block || volFormat == "iso" ? "raw" : volFormat
         var info = Info(
-            type: format, format: format, sizeK: Self.kibibytes(vol.capacity),
-            allocationK: Self.kibibytes(vol.allocation))
+            type: format, format: format, sizeK: ByteCount.kibibytesRoundedUp(vol.capacity),
+            allocationK: ByteCount.kibibytesRoundedUp(vol.allocation))
         if let input { info.inputType = input.definition.target.format ?? "none" }
 
         if preallocateMetadata && format != "qcow2" {
