@@ -71,7 +71,9 @@ extension FileVolumeBackend {
 
     public func refreshFiles(_ pool: PoolDefinition) throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
         let dir = try Self.directory(pool)
+        // One open of the directory serves the listing, the files' openat and statvfs.
         guard let handle = opendir(dir) else { throw SystemError.make("cannot open directory '\(dir)'", path: dir) }
+        defer { closedir(handle) }
         var names: [String] = []
         while let entry = readdir(handle) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
@@ -79,16 +81,14 @@ extension FileVolumeBackend {
             }
             if name != "." && name != ".." { names.append(name) }
         }
-        closedir(handle)
-        let dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        defer { if dirfd >= 0 { close(dirfd) } }
+        let directory = dirfd(handle)
         // Paths are made here, so that worker threads allocate as little as possible.
         let entries = names.map { ($0, dir + "/" + $0) }
         let volumes = ConcurrentMap.map(entries, scratch: [UInt8]()) { entry, buffer in
-            FileVolumes.describe(path: entry.1, name: entry.0, directory: dirfd >= 0 ? dirfd : nil, buffer: &buffer)
+            FileVolumes.describe(path: entry.1, name: entry.0, directory: directory, buffer: &buffer)
         }
         var fs = statvfs()
-        guard statvfs(dir, &fs) == 0 else { throw SystemError.make("cannot statvfs '\(dir)'", path: dir) }
+        guard fstatvfs(directory, &fs) == 0 else { throw SystemError.make("cannot statvfs '\(dir)'", path: dir) }
         // As libvirt: available counts the blocks reserved for root too.
         let block = UInt64(fs.f_frsize)
         let capacity = UInt64(fs.f_blocks) * block
