@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <malloc.h>
 #include <unistd.h>
+#include <spawn.h>
 
 int vs_fallocate(int fd, int mode, int64_t offset, int64_t length) {
     return fallocate(fd, mode, offset, length);
@@ -43,3 +44,7 @@ int64_t vs_copy_file_range(int in, int64_t in_offset, int out, int64_t out_offse
 int vs_malloc_trim(void) { return malloc_trim(0); }
 
 int vs_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int vs_spawn_close_from(posix_spawn_file_actions_t *actions, int fd) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, fd);
+}

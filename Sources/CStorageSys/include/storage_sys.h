@@ -2,6 +2,7 @@
 #define VIRTSTORAGE_STORAGE_SYS_H
 #include <stdint.h>
 #include <sys/types.h>
+#include <spawn.h>
 
 /* Linux calls that glibc declares only under _GNU_SOURCE, which Swift's
  * Glibc module does not define. Each returns -1 with errno set on failure. */
@@ -21,6 +22,9 @@ int64_t vs_copy_file_range(int in, int64_t in_offset, int out, int64_t out_offse
 int vs_malloc_trim(void);
 /// pipe2(O_CLOEXEC): no other child inherits the pipe between creation and spawn.
 int vs_pipe_cloexec(int fds[2]);
+/// Closes every descriptor from `fd` up in the spawned child, as libvirt does:
+/// a daemon a tool leaves behind (mount.glusterfs) must not hold our files open.
+int vs_spawn_close_from(posix_spawn_file_actions_t *actions, int fd);
 /* Discards a byte range of a block device. */
 int vs_block_discard(int fd, uint64_t offset, uint64_t length);
 #endif
