@@ -44,6 +44,9 @@ func field(_ label: String, _ value: String) -> String {
     label.padding(toLength: max(15, label.count), withPad: " ", startingAt: 0) + " " + value + "\n"
 }
 
+/// Writes to stdout at once, unbuffered: a pipe sees each line as it happens.
+func writeNow(_ text: String) { FileHandle.standardOutput.write(Data(text.utf8)) }
+
 /// JSON for --json, keys sorted so scripts and diffs are stable.
 func json<T: Encodable>(_ value: T) -> String {
     let encoder = JSONEncoder()

@@ -36,7 +36,8 @@ struct VirtStorageCLI: AsyncParsableCommand {
         subcommands: [
             FindPoolSources.self, FindPoolSourcesAs.self,
             PoolAutostart.self, PoolBuild.self, PoolCapabilities.self, PoolCreate.self, PoolCreateAs.self,
-            PoolDefine.self, PoolDefineAs.self, PoolDelete.self, PoolDestroy.self, PoolDumpXML.self, PoolInfo.self,
+            PoolDefine.self, PoolDefineAs.self, PoolDelete.self, PoolDestroy.self, PoolDumpXML.self, PoolEdit.self,
+            PoolEvent.self, PoolInfo.self,
             PoolList.self, PoolName.self, PoolRefresh.self, PoolStart.self, PoolUndefine.self, PoolUUID.self,
             VolClone.self, VolCreate.self, VolCreateAs.self, VolCreateFrom.self, VolDelete.self, VolDownload.self,
             VolDumpXML.self, VolInfo.self, VolKey.self, VolList.self, VolName.self, VolPath.self, VolPool.self,
@@ -51,8 +52,19 @@ struct VirtStorageCLI: AsyncParsableCommand {
 /// exit status 1; stdout gets virsh's blank line unless quiet.
 func fail(_ error: StorageError, _ global: GlobalOptions) -> ExitCode {
     if !global.quiet { print() }
-    FileHandle.standardError.write(Data("error: \(error.description.singleLine())\n".utf8))
+    let text = error.element == StorageError.usageMarker ? error.message : error.description
+    FileHandle.standardError.write(Data("error: \(text.singleLine())\n".utf8))
     return ExitCode(1)
+}
+
+extension StorageError {
+    static let usageMarker = "(command line)"
+
+    /// A mistake on the command line, printed as virsh prints its own: the
+    /// message alone, without an error-code prefix.
+    static func usage(_ message: String) -> StorageError {
+        StorageError(.invalidArgument, message, element: usageMarker)
+    }
 }
 
 extension String {

@@ -24,6 +24,7 @@ struct HostLifecycleTests {
         #expect(try await host.pool(named: "images").state == .inactive)
 
         try await host.build("images")
+        #expect(await events.next() == .pool(name: "images", change: .created))
         var st = stat()
         #expect(stat(images, &st) == 0 && st.st_mode & 0o777 == 0o711)
         try await host.start("images")

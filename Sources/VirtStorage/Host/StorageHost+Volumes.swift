@@ -223,9 +223,11 @@ extension StorageHost {
             throw error
         }
         await reread(pool, vol)
-        if change == .resized { await rereadPool(pool, backend) }
+        if change == .resized || change == .uploaded { await rereadPool(pool, backend) }
         endJob(pool, volume: vol.name)
         emit(.volume(pool: pool, name: vol.name, change: change))
+        // libvirt announces a pool refresh when an upload finishes.
+        if change == .uploaded { emit(.pool(name: pool, change: .refreshed)) }
     }
 
     // MARK: changing

@@ -52,6 +52,7 @@ public actor StorageHost {
     let files: PoolFiles
     var records: [String: Record] = [:]
     var subscribers: [UUID: AsyncStream<StorageEvent>.Continuation] = [:]
+    let journal: StorageEventJournal.Writer
 
     /// Opens a host on `directories`, loading its pools and restoring the ones
     /// that were active; autostart pools start once per boot.
@@ -64,6 +65,7 @@ public actor StorageHost {
         self.schemas = schemas
         self.secrets = secrets
         self.files = PoolFiles(directories: directories)
+        self.journal = StorageEventJournal.Writer(path: StorageEventJournal.path(directories))
         for backend in backends.all { backend.useSecrets(secrets) }
         try files.prepare()
         await load()
@@ -109,7 +111,8 @@ public actor StorageHost {
 
     // MARK: events
 
-    /// Lifecycle events of pools and volumes from now on.
+    /// Lifecycle events of pools and volumes announced by this host from now on.
+    /// ``watchEvents(directories:)`` also sees other processes' hosts.
     public func events() -> AsyncStream<StorageEvent> {
         let (stream, continuation) = AsyncStream<StorageEvent>.makeStream(bufferingPolicy: .bufferingNewest(1024))
         let id = UUID()
@@ -122,8 +125,19 @@ public actor StorageHost {
 
     private func unsubscribe(_ id: UUID) { subscribers[id] = nil }
 
+    /// Events from now on of every host, in any process, working on
+    /// `directories` (virsh pool-event without a daemon): each host appends
+    /// what it announces to a journal in the state directory, and this
+    /// follows it, looking for new lines every `pollInterval`.
+    public nonisolated static func watchEvents(
+        directories: StorageHostDirectories, pollInterval: Duration = .milliseconds(50)
+    ) -> AsyncStream<StorageEvent> {
+        StorageEventJournal.follow(directories, pollInterval: pollInterval)
+    }
+
     func emit(_ event: StorageEvent) {
         for continuation in subscribers.values { continuation.yield(event) }
+        journal.append(event)
     }
 
     // MARK: lookups
@@ -306,7 +320,6 @@ public actor StorageHost {
             records[def.name] = nil
             throw error
         }
-        emit(.pool(name: def.name, change: .created))
         emit(.pool(name: def.name, change: .started))
         return try pool(named: def.name)
     }
@@ -372,6 +385,7 @@ public actor StorageHost {
         let backend = try backends.backend(for: def.type)
         guard backend.capabilities.contains(.build) else { throw backend.unsupported("pool build") }
         try await backend.build(def, mode: mode)
+        emit(.pool(name: name, change: .created))
     }
 
     /// Deletes an inactive pool's storage (the definition stays).

@@ -1,0 +1,182 @@
+import Foundation
+
+/// The events of every host working on one set of directories, as lines of
+/// JSON appended to `<state>/events`. There is no daemon to hand events from
+/// one process to another, so a host appends each event it announces and a
+/// watcher (virt-storage pool-event, ``StorageHost/watchEvents(directories:)``)
+/// follows the file. One `write` per line with O_APPEND keeps lines from
+/// different processes whole; at 4 MiB the file is renamed to `events.1` and a
+/// new one begun.
+enum StorageEventJournal {
+    static let rotationSize: off_t = 4 << 20
+
+    static func path(_ directories: StorageHostDirectories) -> String { directories.state + "/events" }
+
+    /// One line of the journal, as read back.
+    private struct Line: Decodable {
+        var pool: String
+        var volume: String?
+        var change: String
+    }
+
+    /// One line of JSON, written by hand: a JSONEncoder per event would
+    /// cost more than the operation it announces.
+    static func encode(_ event: StorageEvent) -> [UInt8] {
+        let fields: [(String, String)]
+        switch event {
+        case .pool(let name, let change): fields = [("change", change.rawValue), ("pool", name)]
+        case .volume(let pool, let name, let change):
+            fields = [("change", change.rawValue), ("pool", pool), ("volume", name)]
+        }
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        for (i, (key, value)) in fields.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            appendQuoted(key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            appendQuoted(value, to: &out)
+        }
+        out += [UInt8(ascii: "}"), UInt8(ascii: "\n")]
+        return out
+    }
+
+    private static func appendQuoted(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), byte]
+            case 0..<0x20: out += Array(String(format: "\\u%04x", byte).utf8)
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    static func decode(_ bytes: some Collection<UInt8>) -> StorageEvent? {
+        guard let line = try? JSONDecoder().decode(Line.self, from: Data(bytes)) else { return nil }
+        if let volume = line.volume {
+            return StorageEvent.VolumeChange(rawValue: line.change).map {
+                .volume(pool: line.pool, name: volume, change: $0)
+            }
+        }
+        return StorageEvent.PoolChange(rawValue: line.change).map { .pool(name: line.pool, change: $0) }
+    }
+
+    /// Appends a host's events; owned by the host actor. Events are a courtesy
+    /// to watchers: a journal that cannot be written never fails an operation.
+    final class Writer {
+        private let path: String
+        private let rotationSize: off_t
+        private var fd: Int32 = -1
+
+        init(path: String, rotationSize: off_t = StorageEventJournal.rotationSize) {
+            self.path = path
+            self.rotationSize = rotationSize
+        }
+        deinit { if fd >= 0 { close(fd) } }
+
+        func append(_ event: StorageEvent) {
+            let bytes = StorageEventJournal.encode(event)
+            guard reopenIfMoved() else { return }
+            _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            var st = stat()
+            if fstat(fd, &st) == 0, st.st_size >= rotationSize { rotate() }
+        }
+
+        /// Another host may have rotated the file since we opened it.
+        private func reopenIfMoved() -> Bool {
+            if fd >= 0 {
+                var mine = stat()
+                var current = stat()
+                if fstat(fd, &mine) == 0, stat(path, &current) == 0, mine.st_ino == current.st_ino,
+                    mine.st_dev == current.st_dev
+                {
+                    return true
+                }
+                close(fd)
+            }
+            fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+            return fd >= 0
+        }
+
+        /// Renames the full file under an exclusive lock, after checking that
+        /// no other host rotated it first.
+        private func rotate() {
+            guard flock(fd, LOCK_EX) == 0 else { return }
+            defer { flock(fd, LOCK_UN) }
+            var mine = stat()
+            var current = stat()
+            guard fstat(fd, &mine) == 0, stat(path, &current) == 0, mine.st_ino == current.st_ino else { return }
+            rename(path, path + ".1")
+        }
+    }
+
+    /// Follows the journal from its current end: every event appended from
+    /// now on by any process, including across a rotation.
+    static func follow(_ directories: StorageHostDirectories, pollInterval: Duration) -> AsyncStream<StorageEvent> {
+        let path = path(directories)
+        // Opened now, so that "from now on" means from this call.
+        let reader = Reader(path: path)
+        return AsyncStream { continuation in
+            let task = Task.detached {
+                while !Task.isCancelled {
+                    for event in reader.readNew() { continuation.yield(event) }
+                    try? await Task.sleep(for: pollInterval)
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Reads the lines appended since the last call; one task at a time uses it.
+    final class Reader: @unchecked Sendable {
+        let path: String
+        private var fd: Int32 = -1
+        private var pending: [UInt8] = []
+
+        init(path: String) {
+            self.path = path
+            fd = open(path, O_RDONLY | O_CLOEXEC)
+            if fd >= 0 { lseek(fd, 0, SEEK_END) }
+        }
+
+        deinit { if fd >= 0 { close(fd) } }
+
+        func readNew() -> [StorageEvent] {
+            var events: [StorageEvent] = []
+            if fd < 0 {
+                // No journal yet: everything in the one that appears is new.
+                fd = open(path, O_RDONLY | O_CLOEXEC)
+                if fd < 0 { return [] }
+            }
+            events += drain()
+            var mine = stat()
+            var current = stat()
+            if fstat(fd, &mine) == 0, stat(path, &current) == 0, mine.st_ino != current.st_ino {
+                // Rotated: finish the old file (done above), then start the new one.
+                close(fd)
+                pending = []
+                fd = open(path, O_RDONLY | O_CLOEXEC)
+                if fd >= 0 { events += drain() }
+            }
+            return events
+        }
+
+        private func drain() -> [StorageEvent] {
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n <= 0 { break }
+                pending += buffer[0..<n]
+            }
+            var events: [StorageEvent] = []
+            var start = pending.startIndex
+            while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                if let event = StorageEventJournal.decode(pending[start..<newline]) { events.append(event) }
+                start = newline + 1
+            }
+            pending.removeSubrange(..<start)
+            return events
+        }
+    }
+}
