@@ -1,0 +1,81 @@
+import Foundation
+import VirtStorage
+
+/// mpath pools: the host's device-mapper multipath maps as block volumes.
+///
+/// As libvirt's storage_backend_mpath.c: every device-mapper device whose
+/// table's first target is "multipath" is a volume named "dm-MINOR", at
+/// /dev/mapper/NAME, keyed by that path; its capacity and allocation are its
+/// table's sectors. Volumes cannot be created or deleted (multipathd makes
+/// the maps). The devices come from a `DeviceMapperSource`: libdevmapper on
+/// a live host (`LibDeviceMapper`), recorded tables in tests, through the same
+/// refresh. Unlike libvirt, which shows an empty pool when libdevmapper
+/// fails, refresh fails and says why (such as a kernel without device-mapper).
+public struct MultipathBackend: StorageBackend {
+    public let source: any DeviceMapperSource
+    /// The directory that stands for "/" when checking /dev/mapper.
+    public let root: String
+
+    public init(source: any DeviceMapperSource, root: String = "/") {
+        self.source = source
+        self.root = root == "/" ? "" : root
+    }
+
+    public var type: PoolType { .mpath }
+    public var capabilities: BackendCapabilities { [.check, .wipeVolume, .uploadVolume, .downloadVolume] }
+
+    /// Active when /dev/mapper (or the old /dev/mpath) exists.
+    public func check(_ pool: PoolDefinition) async throws(StorageError) -> Bool {
+        FileManager.default.fileExists(atPath: root + "/dev/mapper")
+            || FileManager.default.fileExists(atPath: root + "/dev/mpath")
+    }
+
+    public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
+        let volumes = Self.volumes(try source.devices())
+        let total = volumes.reduce(0) { $0 + $1.capacity }
+        return (PoolSizes(capacity: total, allocation: total, available: 0), volumes)
+    }
+
+    /// The multipath maps among `devices`, as volumes.
+    public static func volumes(_ devices: [DeviceMapperDevice]) -> [VolumeDefinition] {
+        devices.filter(\.isMultipath).map { device in
+            var volume = VolumeDefinition(name: "dm-\(device.minor)", capacity: device.size)
+            volume.type = .block
+            volume.allocation = device.size
+            volume.target.path = "/dev/mapper/" + device.name
+            volume.key = volume.target.path
+            return volume
+        }
+    }
+
+    // MARK: volumes (the maps' block devices)
+
+    public func wipeVolume(
+        _ volume: VolumeDefinition, algorithm: WipeAlgorithm, in pool: PoolDefinition, progress: ProgressHandler?
+    ) async throws(StorageError) {
+        guard let path = volume.target.path else { throw StorageError(.invalidArgument, "volume has no path") }
+        try await VolumeWiper.wipe(path: root + path, algorithm: algorithm, progress: progress)
+    }
+
+    public func uploadVolume(
+        _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+        in pool: PoolDefinition, progress: ProgressHandler?
+    ) async throws(StorageError) {
+        try await FileVolumes.upload(
+            onThisMachine(volume), from: file, offset: offset, length: length, sparse: sparse, progress: progress)
+    }
+
+    public func downloadVolume(
+        _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+        in pool: PoolDefinition, progress: ProgressHandler?
+    ) async throws(StorageError) {
+        try await FileVolumes.download(
+            onThisMachine(volume), to: file, offset: offset, length: length, sparse: sparse, progress: progress)
+    }
+
+    private func onThisMachine(_ volume: VolumeDefinition) -> VolumeDefinition {
+        var copy = volume
+        copy.target.path = volume.target.path.map { root + $0 }
+        return copy
+    }
+}
