@@ -1,6 +1,7 @@
 #if DeviceMapper
     import CDeviceMapper
     import Foundation
+    import Synchronization
     import VirtStorage
 
     /// The host's device-mapper devices through libdevmapper: DM_DEVICE_LIST
@@ -10,7 +11,27 @@
     public struct LibDeviceMapper: DeviceMapperSource {
         public init() {}
 
+        /// One listing at a time: libdevmapper's log function is process-wide.
+        private static let serial = Mutex(())
+        /// libdevmapper's error messages during the current listing, for our error.
+        private static let messages = Mutex<[String]>([])
+
+        /// Every device-mapper device with its table; libdevmapper's own
+        /// messages go into the error instead of stderr.
         public func devices() throws(StorageError) -> [DeviceMapperDevice] {
+            try Self.serial.withLock { _ throws(StorageError) -> [DeviceMapperDevice] in
+                Self.messages.withLock { $0 = [] }
+                vs_dm_set_log_sink { level, message in
+                    // Levels up to 4 are fatal (2), error (3) and warning (4); the rest is chatter.
+                    guard let message, level & 7 <= 4 else { return }
+                    LibDeviceMapper.messages.withLock { $0.append(String(cString: message)) }
+                }
+                defer { vs_dm_set_log_sink(nil) }
+                return try listDevices()
+            }
+        }
+
+        private func listDevices() throws(StorageError) -> [DeviceMapperDevice] {
             let list = try DMTask(DM_DEVICE_LIST, "list the device-mapper devices")
             defer { list.destroy() }
             guard let first = dm_task_get_names(list.handle) else {
@@ -82,17 +103,19 @@
 
         /// Why a task failed: most often the kernel has no device-mapper driver.
         static func failure(_ what: String) -> StorageError {
+            let said = messages.withLock { $0 }
+            let library = said.isEmpty ? "" : " (libdevmapper: \(said.joined(separator: "; ")))"
             let misc = (try? String(contentsOfFile: "/proc/misc", encoding: .utf8)) ?? ""
             if !misc.contains("device-mapper") {
                 return StorageError(
                     .operationFailed,
                     "cannot \(what): this kernel has no device-mapper driver ('device-mapper' is missing from /proc/misc), so there are no multipath devices; load the dm_multipath module or use a kernel with device-mapper"
-                )
+                        + library)
             }
             return StorageError(
                 .operationFailed,
                 "cannot \(what): libdevmapper could not talk to the kernel's device-mapper driver through /dev/mapper/control (are you root?)"
-            )
+                    + library)
         }
     }
 #endif
