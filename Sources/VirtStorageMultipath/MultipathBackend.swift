@@ -11,7 +11,7 @@ import VirtStorage
 /// a live host (`LibDeviceMapper`), recorded tables in tests, through the same
 /// refresh. Unlike libvirt, which shows an empty pool when libdevmapper
 /// fails, refresh fails and says why (such as a kernel without device-mapper).
-public struct MultipathBackend: StorageBackend {
+public struct MultipathBackend: BlockDeviceVolumeBackend {
     public let source: any DeviceMapperSource
     /// The directory that stands for "/" when checking /dev/mapper.
     public let root: String
@@ -48,34 +48,6 @@ public struct MultipathBackend: StorageBackend {
         }
     }
 
-    // MARK: volumes (the maps' block devices)
-
-    public func wipeVolume(
-        _ volume: VolumeDefinition, algorithm: WipeAlgorithm, in pool: PoolDefinition, progress: ProgressHandler?
-    ) async throws(StorageError) {
-        guard let path = volume.target.path else { throw StorageError(.invalidArgument, "volume has no path") }
-        try await VolumeWiper.wipe(path: root + path, algorithm: algorithm, progress: progress)
-    }
-
-    public func uploadVolume(
-        _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-        in pool: PoolDefinition, progress: ProgressHandler?
-    ) async throws(StorageError) {
-        try await FileVolumes.upload(
-            onThisMachine(volume), from: file, offset: offset, length: length, sparse: sparse, progress: progress)
-    }
-
-    public func downloadVolume(
-        _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-        in pool: PoolDefinition, progress: ProgressHandler?
-    ) async throws(StorageError) {
-        try await FileVolumes.download(
-            onThisMachine(volume), to: file, offset: offset, length: length, sparse: sparse, progress: progress)
-    }
-
-    private func onThisMachine(_ volume: VolumeDefinition) -> VolumeDefinition {
-        var copy = volume
-        copy.target.path = volume.target.path.map { root + $0 }
-        return copy
-    }
+    /// Wipe, upload and download work on the device node the volume's path leads to.
+    public var blockDevices: BlockDeviceVolumes { BlockDeviceVolumes(root: root.isEmpty ? "/" : root) }
 }

@@ -310,6 +310,27 @@ struct SCSIPoolTests {
         #expect(f.contents(deleted) == "2102001b32a9da4e:2002001b32a9da4e")
     }
 
+    @Test("fixtureSysfs: upload, download and wipe reach the device node through the volume's stable link")
+    func volumeData() async throws {
+        let f = Fixture.fixtureSysfsATAHosts()
+        let backend = SCSIBackend(sysfsRoot: f.root, runner: Self.scsiID(SCSIIDRecordedOutput.naa))
+        let pool = Self.pool(Self.named("host0"))
+        let volume = try #require(try await backend.refresh(pool).1.first)
+        // The fixture's device node is a regular file: 4 KiB of 0x7f.
+        f.file("/dev/sda", String(repeating: "\u{7f}", count: 4096))
+        let input = f.scratch.sub("in")
+        try Data("hello".utf8).write(to: URL(fileURLWithPath: input))
+        try await backend.uploadVolume(
+            volume, from: input, offset: 512, length: nil, sparse: false, in: pool, progress: nil)
+        let output = f.scratch.sub("out")
+        try await backend.downloadVolume(
+            volume, to: output, offset: 510, length: 9, sparse: false, in: pool, progress: nil)
+        #expect(FileManager.default.contents(atPath: output) == Data("\u{7f}\u{7f}hello\u{7f}\u{7f}".utf8))
+        #expect(f.isSymlink(volume.target.path!), "the link itself is left alone")
+        try await backend.wipeVolume(volume, algorithm: .zero, in: pool, progress: nil)
+        #expect(f.contents("/dev/sda") == String(repeating: "\0", count: 4096))
+    }
+
     // MARK: through a host
 
     @Test("fixtureSysfs: a StorageHost defines, starts and lists a scsi pool from libvirt's pool-scsi.xml")

@@ -49,7 +49,9 @@ struct SCSISysfsFixture {
         FileManager.default.contents(atPath: root + path).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    func remove(_ path: String) { try? FileManager.default.removeItem(atPath: root + path) }
+    func isSymlink(_ path: String) -> Bool {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: root + path)) != nil
+    }
 
     // MARK: scsi_host adapters and their LUNs
 

@@ -15,7 +15,7 @@ import Foundation
 ///
 /// The command runner and the sysfs root are injectable, so the same code
 /// runs live and against recorded iscsiadm output and fixture trees.
-public struct ISCSIBackend: StorageBackend {
+public struct ISCSIBackend: BlockDeviceVolumeBackend {
     public let runner: CommandRunning
     public let sysfs: SysfsTree
     private let slot: SecretStoreSlot
@@ -125,32 +125,8 @@ public struct ISCSIBackend: StorageBackend {
         }
     }
 
-    // MARK: volumes (the LUNs' block devices)
-
-    public func wipeVolume(
-        _ volume: VolumeDefinition, algorithm: WipeAlgorithm, in pool: PoolDefinition, progress: ProgressHandler?
-    ) async throws(StorageError) {
-        try await SCSIBackend(sysfsRoot: sysfs.root, runner: runner)
-            .wipeVolume(volume, algorithm: algorithm, in: pool, progress: progress)
-    }
-
-    public func uploadVolume(
-        _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-        in pool: PoolDefinition, progress: ProgressHandler?
-    ) async throws(StorageError) {
-        try await SCSIBackend(sysfsRoot: sysfs.root, runner: runner)
-            .uploadVolume(
-                volume, from: file, offset: offset, length: length, sparse: sparse, in: pool, progress: progress)
-    }
-
-    public func downloadVolume(
-        _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-        in pool: PoolDefinition, progress: ProgressHandler?
-    ) async throws(StorageError) {
-        try await SCSIBackend(sysfsRoot: sysfs.root, runner: runner)
-            .downloadVolume(
-                volume, to: file, offset: offset, length: length, sparse: sparse, in: pool, progress: progress)
-    }
+    /// Wipe, upload and download work on the device node the volume's path leads to.
+    public var blockDevices: BlockDeviceVolumes { BlockDeviceVolumes(root: sysfs.root) }
 
     // MARK: helpers
 

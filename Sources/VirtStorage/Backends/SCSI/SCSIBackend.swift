@@ -18,7 +18,7 @@ import Synchronization
 /// vHBA; a backend cannot change a pool's definition here, so this one
 /// remembers the vHBAs it created itself and deletes those at stop too (say
 /// managed='yes' for that to outlive the process).
-public struct SCSIBackend: StorageBackend {
+public struct SCSIBackend: BlockDeviceVolumeBackend {
     public let sysfs: SysfsTree
     public let runner: CommandRunning
     /// How long start waits for a new vHBA to appear in sysfs.
@@ -106,38 +106,8 @@ public struct SCSIBackend: StorageBackend {
         created.remove(fc)
     }
 
-    // MARK: volumes (the LUNs' block devices)
-
-    public func wipeVolume(
-        _ volume: VolumeDefinition, algorithm: WipeAlgorithm, in pool: PoolDefinition, progress: ProgressHandler?
-    ) async throws(StorageError) {
-        try await VolumeWiper.wipe(
-            path: try onThisMachine(volume).target.path!, algorithm: algorithm, progress: progress)
-    }
-
-    public func uploadVolume(
-        _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-        in pool: PoolDefinition, progress: ProgressHandler?
-    ) async throws(StorageError) {
-        try await FileVolumes.upload(
-            try onThisMachine(volume), from: file, offset: offset, length: length, sparse: sparse, progress: progress)
-    }
-
-    public func downloadVolume(
-        _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-        in pool: PoolDefinition, progress: ProgressHandler?
-    ) async throws(StorageError) {
-        try await FileVolumes.download(
-            try onThisMachine(volume), to: file, offset: offset, length: length, sparse: sparse, progress: progress)
-    }
-
-    /// The volume with its path under the sysfs root.
-    func onThisMachine(_ volume: VolumeDefinition) throws(StorageError) -> VolumeDefinition {
-        guard let path = volume.target.path else { throw StorageError(.invalidArgument, "volume has no path") }
-        var copy = volume
-        copy.target.path = sysfs.real(path)
-        return copy
-    }
+    /// Wipe, upload and download work on the device node the volume's path leads to.
+    public var blockDevices: BlockDeviceVolumes { BlockDeviceVolumes(root: sysfs.root) }
 
     // MARK: adapters
 
