@@ -31,18 +31,16 @@ public struct MultipathBackend: BlockDeviceVolumeBackend {
     }
 
     public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
-        let volumes = Self.volumes(try source.devices())
+        let volumes = volumes(try source.devices())
         let total = volumes.reduce(0) { $0 + $1.capacity }
         return (PoolSizes(capacity: total, allocation: total, available: 0), volumes)
     }
 
     /// The multipath maps among `devices`, as volumes.
-    public static func volumes(_ devices: [DeviceMapperDevice]) -> [VolumeDefinition] {
+    public func volumes(_ devices: [DeviceMapperDevice]) -> [VolumeDefinition] {
         devices.filter(\.isMultipath).map { device in
-            var volume = VolumeDefinition(name: "dm-\(device.minor)", capacity: device.size)
-            volume.type = .block
-            volume.allocation = device.size
-            volume.target.path = "/dev/mapper/" + device.name
+            var volume = blockDevices.volume(
+                name: "dm-\(device.minor)", path: "/dev/mapper/" + device.name, size: device.size)
             volume.key = volume.target.path
             return volume
         }

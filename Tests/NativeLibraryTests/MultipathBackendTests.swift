@@ -43,7 +43,7 @@ struct MultipathBackendTests {
         let volume = try #require(volumes.first)
         #expect(volume.target.path == "/dev/mapper/mpatha" && volume.key == "/dev/mapper/mpatha")
         #expect(volume.type == .block)
-        #expect(volume.capacity == 65536 * 512 && volume.allocation == 65536 * 512)
+        #expect(volume.capacity == 65536 * 512 && volume.allocation == 65536 * 512 && volume.physical == 65536 * 512)
         #expect(sizes == PoolSizes(capacity: 65536 * 512, allocation: 65536 * 512, available: 0))
         // Only linear maps: an empty pool.
         let lvm = DeviceMapperTableText(table: Tables.volGroup00, minors: Tables.volGroup00Minors)

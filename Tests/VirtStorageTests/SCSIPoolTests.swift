@@ -75,6 +75,11 @@ struct SCSIPoolTests {
         #expect(volume.target.path == "/dev/disk/by-path/pci-0000:00:1f.1-ata-1.0")
         #expect(volume.key == "3600a0b80000b174b000000d63efc5c8c")
         #expect(volume.capacity == 976_773_168 * 512 && volume.allocation == volume.capacity)
+        #expect(volume.physical == volume.capacity)
+        #expect(volume.target.timestamps != nil && volume.target.permissions?.mode == 0o660)
+        // libvirt writes no <format> for scsi volumes, and the block device's size as <physical>.
+        let xml = VolumeXML.format(volume, poolType: .scsi)
+        #expect(xml.contains("<physical unit='bytes'>500107862016</physical>") && !xml.contains("<format"))
         #expect(sizes == PoolSizes(capacity: 976_773_168 * 512, allocation: 976_773_168 * 512, available: 0))
         #expect(runner.lines == [Self.scsiIDLine(f.root + "/dev/disk/by-path/pci-0000:00:1f.1-ata-1.0")])
     }

@@ -13,6 +13,23 @@ public struct BlockDeviceVolumes: Sendable {
         self.root = root == "/" ? "" : root
     }
 
+    /// A block volume named `name` at `path` of `size` bytes, as libvirt
+    /// reports one: capacity, allocation and physical size alike, and the
+    /// permissions and timestamps of the device node when it can be stat'ed.
+    public func volume(name: String, path: String, size: UInt64) -> VolumeDefinition {
+        var volume = VolumeDefinition(name: name, capacity: size)
+        volume.type = .block
+        volume.allocation = size
+        volume.physical = size
+        volume.target.path = path
+        var st = stat()
+        if stat(root + path, &st) == 0 {
+            volume.target.permissions = FileVolumes.permissions(st)
+            volume.target.timestamps = FileVolumes.timestamps(st)
+        }
+        return volume
+    }
+
     /// The volume with its path replaced by the device node it leads to.
     func device(_ volume: VolumeDefinition) throws(StorageError) -> VolumeDefinition {
         guard let path = volume.target.path else { throw StorageError(.invalidArgument, "volume has no path") }

@@ -73,6 +73,8 @@ struct SCSISysfsFixture {
             file("\(dir)/block/\(block)/dev", dev + "\n")
             file("\(dir)/block/\(block)/size", "\(sectors)\n")
             file("/dev/\(block)")
+            // brw-rw---- root disk, as udev leaves disk nodes.
+            chmod(root + "/dev/\(block)", 0o660)
         }
     }
 

@@ -58,13 +58,8 @@ public struct SCSILogicalUnits: Sendable {
                     "\(Self.devicesPath)/\(host):\(unit.bus):\(unit.target):\(unit.lun)/block/\(unit.device)/size"
                 ).flatMap({ UInt64($0) })
             else { continue }
-            var volume = VolumeDefinition(name: unit.name, capacity: size * 512)
-            volume.type = .block
-            volume.allocation = size * 512
-            volume.target.path = path
+            var volume = BlockDeviceVolumes(root: sysfs.root).volume(name: unit.name, path: path, size: size * 512)
             volume.key = try await key(path, fibreChannel: fibreChannel)
-            var st = stat()
-            if stat(sysfs.real(path), &st) == 0 { volume.target.permissions = FileVolumes.permissions(st) }
             volumes.append(volume)
         }
         return volumes
