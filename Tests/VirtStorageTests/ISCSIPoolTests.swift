@@ -328,4 +328,54 @@ struct ISCSIPoolTests {
         #expect(error?.message == "no iSCSI interface defined for IQN \(Self.initiator)")
         await #expect(throws: StorageError.self) { try await Self.backend(Self.iscsiadm()).findSources(nil) }
     }
+
+    // MARK: through a host
+
+    @Test(
+        "recordedIscsiadm and fixtureSysfs: a StorageHost starts libvirt's pool-iscsi-auth.xml with CHAP from its secrets, lists the LUN, stops"
+    )
+    func recordedIscsiadmThroughHost() async throws {
+        let f = SCSISysfsFixture.fixtureSysfsISCSISession()
+        let loggedIn = Mutex(false)
+        let runner = RecordedCommandRunner { command in
+            let line = ([command.program] + command.arguments).joined(separator: " ")
+            switch line {
+            case "iscsiadm --mode session":
+                // viriscsitest.c's session line, with this pool's portal and target.
+                return loggedIn.withLock { $0 }
+                    ? Output(stdout: "tcp: [2] iscsi.example.com:3260,1 demo-target\n") : Recorded.noSessions
+            case "iscsiadm --mode node --portal iscsi.example.com:3260,1 --targetname demo-target --login":
+                loggedIn.withLock { $0 = true }
+                return Output(stdout: Recorded.login)
+            case "iscsiadm --mode node --portal iscsi.example.com:3260,1 --targetname demo-target --logout":
+                loggedIn.withLock { $0 = false }
+                return Output()
+            default:
+                return line.hasPrefix("/lib/udev/scsi_id") ? Output(stdout: SCSIIDRecordedOutput.serialLIO) : Output()
+            }
+        }
+        let secrets = InMemorySecretStore()
+        let secret = SecretDefinition(
+            uuid: UUID(uuidString: "2ec115d7-3a88-3ceb-bc12-0ac909a6fd87")!, usage: .iscsi(target: "demo-target"))
+        try await secrets.define(secret)
+        try await secrets.setValue(Array("s3cret".utf8), for: secret.uuid)
+        var registry = BackendRegistry.builtIn
+        #expect(registry.registeredTypes.contains(.iscsi))
+        registry.register(ISCSIBackend(runner: runner, sysfsRoot: f.root))
+        let scratch = Scratch("iscsi-host")
+        let host = try await StorageHost(
+            directories: .root(scratch.sub("root")), backends: registry, secrets: secrets)
+        try await host.define(xml: try Corpus.read("storagepoolxml2xmlin/pool-iscsi-auth.xml"))
+        try await host.start("virtimages")
+        #expect(
+            runner.lines.contains(
+                "iscsiadm --mode node --portal iscsi.example.com:3260,1 --target demo-target --op update --name node.session.auth.password --value s3cret"
+            ))
+        #expect(try await host.volumes(in: "virtimages").map(\.name) == ["unit:0:0:0"])
+        #expect(try await host.volume(key: "36001405d27e5d898829468b90ce4ef8c").name == "unit:0:0:0")
+        try await host.destroy("virtimages")
+        #expect(
+            runner.lines.last
+                == "iscsiadm --mode node --portal iscsi.example.com:3260,1 --targetname demo-target --logout")
+    }
 }
