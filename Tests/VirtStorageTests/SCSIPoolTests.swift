@@ -162,6 +162,21 @@ struct SCSIPoolTests {
         }
     }
 
+    @Test("fixtureSysfs: an old kernel's block:sdX link names the device; its size is under /sys/class/block")
+    func oldStyleBlockLink() async throws {
+        // Hand-written after the layout libvirt's getOldStyleBlockDevice reads.
+        let f = Fixture("scsi-old")
+        f.scsiHost(2, device: "/sys/devices/pci0000:00/0000:00:1f.2/ata1", uniqueID: 1)
+        f.file("/sys/bus/scsi/devices/2:0:0:0/type", "0\n")
+        f.link("/sys/bus/scsi/devices/2:0:0:0/block:sdq", to: "../../../../block/sdq")
+        f.file("/sys/class/block/sdq/size", "2048\n")
+        f.file("/dev/sdq")
+        let backend = SCSIBackend(sysfsRoot: f.root, runner: Self.scsiID(SCSIIDRecordedOutput.naa))
+        let (_, volumes) = try await backend.refresh(Self.pool(Self.named("host2"), target: "/dev"))
+        #expect(volumes.map(\.target.path) == ["/dev/sdq"])
+        #expect(volumes.first?.capacity == 2048 * 512)
+    }
+
     @Test("fixtureSysfs: a machine without /sys/bus/scsi says so")
     func noSCSILayer() async throws {
         let f = Fixture("scsi-empty")

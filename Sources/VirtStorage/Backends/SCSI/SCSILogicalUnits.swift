@@ -53,16 +53,22 @@ public struct SCSILogicalUnits: Sendable {
             } else {
                 continue  // no stable name yet (udev has not made it): libvirt skips the LUN too
             }
-            guard
-                let size = sysfs.attribute(
-                    "\(Self.devicesPath)/\(host):\(unit.bus):\(unit.target):\(unit.lun)/block/\(unit.device)/size"
-                ).flatMap({ UInt64($0) })
-            else { continue }
+            guard let size = sectors(unit, host: host) else { continue }
             var volume = BlockDeviceVolumes(root: sysfs.root).volume(name: unit.name, path: path, size: size * 512)
             volume.key = try await key(path, fibreChannel: fibreChannel)
             volumes.append(volume)
         }
         return volumes
+    }
+
+    /// The block device's size in 512-byte sectors: in the LUN's block/
+    /// directory, else (old kernels' "block:sda" links) under /sys/class/block.
+    func sectors(_ unit: Unit, host: UInt32) -> UInt64? {
+        let lun = "\(Self.devicesPath)/\(host):\(unit.bus):\(unit.target):\(unit.lun)"
+        let text =
+            sysfs.attribute("\(lun)/block/\(unit.device)/size")
+            ?? sysfs.attribute("/sys/class/block/\(unit.device)/size")
+        return text.flatMap { UInt64($0) }
     }
 
     /// The pool's target directory: /dev or a directory below it of stable names.
