@@ -4,6 +4,7 @@ import VirtStorage
 import VirtStorageDisk
 import VirtStorageGluster
 import VirtStorageISCSIDirect
+import VirtStorageMultipath
 import VirtStorageRBD
 
 /// Options every verb takes.
@@ -65,7 +66,9 @@ extension HostCommand {
 enum Backends {
     static var registry: BackendRegistry {
         var registry = BackendRegistry.builtIn
-        for backend in RBDBackends.all + GlusterBackends.all + DiskBackends.all + ISCSIDirectBackends.all {
+        for backend in RBDBackends.all + GlusterBackends.all + DiskBackends.all + ISCSIDirectBackends.all
+            + MultipathBackends.all
+        {
             registry.register(backend)
         }
         return registry

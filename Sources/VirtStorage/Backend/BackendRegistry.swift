@@ -8,11 +8,12 @@ public struct BackendRegistry: Sendable {
 
     /// The backends of this library that need no native library beyond libxml2
     /// (fs, netfs, logical, vstorage, zfs and sheepdog pools run mount, mkfs,
-    /// the lvm2 tools, vstorage-mount, zpool/zfs and dog).
+    /// the lvm2 tools, vstorage-mount, zpool/zfs and dog; scsi pools read and
+    /// write sysfs; iscsi pools run iscsiadm).
     public static var builtIn: BackendRegistry {
         BackendRegistry([
             DirBackend(), FsBackend(), NetfsBackend(), LogicalBackend(), VstorageBackend(), ZFSBackend(),
-            SheepdogBackend(),
+            SheepdogBackend(), SCSIBackend(), ISCSIBackend(),
         ])
     }
 

@@ -26,7 +26,8 @@ public enum CommandRunner {
     static let searchPath = ["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin"]
 
     static func resolve(_ program: String) -> String? {
-        if program.hasPrefix("/") { return program }
+        // An absolute path must name an executable too, as libvirt checks (virFindFileInPath).
+        if program.hasPrefix("/") { return access(program, X_OK) == 0 ? program : nil }
         let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
         for dir in path + searchPath {
             let candidate = dir + "/" + program

@@ -1,0 +1,96 @@
+import Foundation
+
+/// Volumes that are block devices the host finds by path (the LUNs of scsi
+/// and iscsi pools, the maps of mpath pools): wipe, upload and download on
+/// the device node the volume's path leads to. Those paths are mostly
+/// symbolic links (/dev/disk/by-path/…, /dev/mapper/…), which the file
+/// volume code refuses to follow, so they are resolved first.
+public struct BlockDeviceVolumes: Sendable {
+    /// The directory that stands for "/" (a fixture tree in tests).
+    public let root: String
+
+    public init(root: String = "/") {
+        self.root = root == "/" ? "" : root
+    }
+
+    /// A block volume named `name` at `path` of `size` bytes, as libvirt
+    /// reports one: capacity, allocation and physical size alike, and the
+    /// permissions and timestamps of the device node when it can be stat'ed.
+    public func volume(name: String, path: String, size: UInt64) -> VolumeDefinition {
+        var volume = VolumeDefinition(name: name, capacity: size)
+        volume.type = .block
+        volume.allocation = size
+        volume.physical = size
+        volume.target.path = path
+        var st = stat()
+        if stat(root + path, &st) == 0 {
+            volume.target.permissions = FileVolumes.permissions(st)
+            volume.target.timestamps = FileVolumes.timestamps(st)
+        }
+        return volume
+    }
+
+    /// The volume with its path replaced by the device node it leads to.
+    func device(_ volume: VolumeDefinition) throws(StorageError) -> VolumeDefinition {
+        guard let path = volume.target.path else { throw StorageError(.invalidArgument, "volume has no path") }
+        guard let resolved = realpath(root + path, nil) else {
+            throw SystemError.make("cannot resolve the device of volume '\(volume.name)' at '\(path)'", path: path)
+        }
+        defer { free(resolved) }
+        var copy = volume
+        copy.target.path = String(cString: resolved)
+        return copy
+    }
+
+    public func wipe(_ volume: VolumeDefinition, algorithm: WipeAlgorithm, progress: ProgressHandler?)
+        async throws(StorageError)
+    {
+        try await VolumeWiper.wipe(path: try device(volume).target.path!, algorithm: algorithm, progress: progress)
+    }
+
+    public func upload(
+        _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+        progress: ProgressHandler?
+    ) async throws(StorageError) {
+        try await FileVolumes.upload(
+            try device(volume), from: file, offset: offset, length: length, sparse: sparse, progress: progress)
+    }
+
+    public func download(
+        _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+        progress: ProgressHandler?
+    ) async throws(StorageError) {
+        try await FileVolumes.download(
+            try device(volume), to: file, offset: offset, length: length, sparse: sparse, progress: progress)
+    }
+}
+
+/// A backend whose volumes are block devices found by path: wipe, upload and
+/// download come from `blockDevices` (scsi, iscsi and mpath pools).
+public protocol BlockDeviceVolumeBackend: StorageBackend {
+    var blockDevices: BlockDeviceVolumes { get }
+}
+
+extension BlockDeviceVolumeBackend {
+    public func wipeVolume(
+        _ volume: VolumeDefinition, algorithm: WipeAlgorithm, in pool: PoolDefinition, progress: ProgressHandler?
+    ) async throws(StorageError) {
+        try await blockDevices.wipe(volume, algorithm: algorithm, progress: progress)
+    }
+
+    public func uploadVolume(
+        _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+        in pool: PoolDefinition, progress: ProgressHandler?
+    ) async throws(StorageError) {
+        try await blockDevices.upload(
+            volume, from: file, offset: offset, length: length, sparse: sparse, progress: progress)
+    }
+
+    public func downloadVolume(
+        _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+        in pool: PoolDefinition, progress: ProgressHandler?
+    ) async throws(StorageError) {
+        try await blockDevices.download(
+            volume, to: file, offset: offset, length: length, sparse: sparse, progress: progress)
+    }
+}
