@@ -8,6 +8,26 @@
         /// Bytes per read or write: large enough for gluster's round trips.
         static let chunk = 4 << 20
 
+        /// The runs of `data` that hold something other than zeros, in
+        /// 64 KiB blocks, so that a copy leaves holes finer than its chunks.
+        static func dataRuns(_ data: UnsafeRawBufferPointer) -> [Range<Int>] {
+            let block = 64 << 10
+            var runs: [Range<Int>] = []
+            var start = 0
+            while start < data.count {
+                let end = min(start + block, data.count)
+                if !SparseCopy.isZero(UnsafeRawBufferPointer(rebasing: data[start..<end])) {
+                    if let last = runs.last, last.upperBound == start {
+                        runs[runs.count - 1] = last.lowerBound..<end
+                    } else {
+                        runs.append(start..<end)
+                    }
+                }
+                start = end
+            }
+            return runs
+        }
+
         // MARK: create
 
         /// A new file: raw (sparse, or allocated up to <allocation>) or an
@@ -22,7 +42,11 @@
             do throws(StorageError) {
                 try setOwner(file, volume.target.permissions)
                 if let image {
-                    try file.write(try image.bytes(), at: 0)
+                    let bytes = try image.bytes()
+                    try file.write(bytes, at: 0)
+                    // Whole sectors, as qemu-img leaves it: qemu's gluster
+                    // driver fails a read that ends past the end of the file.
+                    try file.truncate(to: (UInt64(bytes.count) + 511) / 512 * 512)
                 } else {
                     try file.truncate(to: volume.capacity)
                     if volume.allocationSpecified && volume.allocation > 0 {
@@ -137,7 +161,9 @@
                     let n = try read(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]), done)
                     guard n > 0 else { break }
                     let data = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
-                    if !SparseCopy.isZero(data) { try target.write(data, at: done) }
+                    for run in dataRuns(data) {
+                        try target.write(UnsafeRawBufferPointer(rebasing: data[run]), at: done + UInt64(run.lowerBound))
+                    }
                     done += UInt64(n)
                     progress?(done, size)
                 }
