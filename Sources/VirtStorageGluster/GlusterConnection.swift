@@ -110,8 +110,12 @@
                 case ENOENT:
                     why = "host '\(host.name)' has no gluster volume '\(volume)' (or it is not started)"
                 case ENOTCONN, ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, ETIMEDOUT:
+                    // (A `where` clause would bind to the last pattern only.)
+                    let port = host.port.flatMap { $0 > 0 ? $0 : nil } ?? 24007
                     why =
-                        "no glusterd answers on host '\(host.name)' port \(host.port.flatMap { $0 > 0 ? $0 : nil } ?? 24007)"
+                        resolves(host.name)
+                        ? "no glusterd answers on host '\(host.name)' port \(port)"
+                        : "host name '\(host.name)' does not resolve"
                 default:
                     why = String(cString: strerror(code))
                 }
@@ -131,6 +135,13 @@
             keep = true
             return GlusterConnection(
                 fs: fs, volume: volume, dir: dir, server: server, signature: signature(of: pool))
+        }
+
+        private static func resolves(_ name: String) -> Bool {
+            var list: UnsafeMutablePointer<addrinfo>?
+            let rc = getaddrinfo(name.hasPrefix("[") ? String(name.dropFirst().dropLast()) : name, nil, nil, &list)
+            if rc == 0 { freeaddrinfo(list) }
+            return rc == 0
         }
 
         /// An error for a failed libgfapi call on the pool: "what: strerror",

@@ -306,6 +306,12 @@
             #expect(refused?.message.contains("no glusterd answers on host '127.0.0.1' port 1") == true)
             #expect(t3 < 5)
 
+            let (unresolved, t5) = try await failedStart(
+                "<pool type='gluster'><name>n</name><source><host name='no-such-host.invalid'/><name>\(server.volume)</name></source></pool>"
+            )
+            #expect(unresolved?.message.contains("host name 'no-such-host.invalid' does not resolve") == true)
+            #expect(t5 < 5)
+
             // A server that accepts the connection and never answers: the watchdog gives up.
             let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             defer { close(listener) }
