@@ -98,6 +98,20 @@
             return GlusterFixture(scratch: scratch, host: host, pool: pool, dir: dir, mount: mount, server: server)
         }
 
+        /// Runs `body` on a new fixture and removes the pool's directory afterwards, also when `body` fails.
+        static func with(
+            _ server: GlusterServer, label: String, _ body: (GlusterFixture) async throws -> Void
+        ) async throws {
+            let f = try await make(server, label: label)
+            do {
+                try await body(f)
+            } catch {
+                await f.cleanup()
+                throw error
+            }
+            await f.cleanup()
+        }
+
         /// Where the FUSE mount shows a volume of the pool.
         func mounted(_ name: String) -> String { mount.path + dir + "/" + name }
 
@@ -129,144 +143,145 @@
     struct GlusterBackendTests {
         @Test func refreshSeesFilesWrittenThroughFuse() async throws {
             let server = try #require(GlusterServer.current, Comment(rawValue: GlusterServer.missing))
-            let f = try await GlusterFixture.make(server, label: "refresh")
-            // A sparse raw file with 1 MiB of data, a qcow2 image, a directory, a dangling link.
-            let raw = f.mounted("disk.raw")
-            #expect(FileManager.default.createFile(atPath: raw, contents: Data(glusterPattern(1 << 20, seed: 1))))
-            #expect(truncate(raw, 8 << 20) == 0)
-            let made = try Scratch.run(
-                "/usr/bin/qemu-img",
-                ["create", "-q", "-f", "qcow2", "-o", "compat=1.1,lazy_refcounts=on", f.mounted("v3.qcow2"), "64M"])
-            #expect(made.status == 0, "\(made.output)")
-            try FileManager.default.createDirectory(atPath: f.mounted("sub"), withIntermediateDirectories: false)
-            try FileManager.default.createSymbolicLink(atPath: f.mounted("dangling"), withDestinationPath: "nowhere")
+            try await GlusterFixture.with(server, label: "refresh") { f in
+                // A sparse raw file with 1 MiB of data, a qcow2 image, a directory, a dangling link.
+                let raw = f.mounted("disk.raw")
+                #expect(FileManager.default.createFile(atPath: raw, contents: Data(glusterPattern(1 << 20, seed: 1))))
+                #expect(truncate(raw, 8 << 20) == 0)
+                let made = try Scratch.run(
+                    "/usr/bin/qemu-img",
+                    ["create", "-q", "-f", "qcow2", "-o", "compat=1.1,lazy_refcounts=on", f.mounted("v3.qcow2"), "64M"])
+                #expect(made.status == 0, "\(made.output)")
+                try FileManager.default.createDirectory(atPath: f.mounted("sub"), withIntermediateDirectories: false)
+                try FileManager.default.createSymbolicLink(
+                    atPath: f.mounted("dangling"), withDestinationPath: "nowhere")
 
-            try await f.host.refresh(f.pool)
-            let names = try await f.host.volumes(in: f.pool).map(\.name).sorted()
-            #expect(names == ["disk.raw", "sub", "v3.qcow2"])
+                try await f.host.refresh(f.pool)
+                let names = try await f.host.volumes(in: f.pool).map(\.name).sorted()
+                #expect(names == ["disk.raw", "sub", "v3.qcow2"])
 
-            let disk = try await f.volume("disk.raw")
-            #expect(disk.type == .network)
-            #expect(disk.key == f.uri("disk.raw"))
-            #expect(disk.target.path == f.uri("disk.raw"))
-            #expect(disk.target.format == "raw")
-            #expect(disk.capacity == 8 << 20)
-            #expect(disk.allocation >= 1 << 20 && disk.allocation < 8 << 20, "sparse: \(disk.allocation)")
-            #expect(disk.target.permissions?.mode != nil)
+                let disk = try await f.volume("disk.raw")
+                #expect(disk.type == .network)
+                #expect(disk.key == f.uri("disk.raw"))
+                #expect(disk.target.path == f.uri("disk.raw"))
+                #expect(disk.target.format == "raw")
+                #expect(disk.capacity == 8 << 20)
+                #expect(disk.allocation >= 1 << 20 && disk.allocation < 8 << 20, "sparse: \(disk.allocation)")
+                #expect(disk.target.permissions?.mode != nil)
 
-            let image = try await f.volume("v3.qcow2")
-            #expect(image.target.format == "qcow2")
-            #expect(image.capacity == 64 << 20)
-            #expect(image.target.compat == "1.1")
-            #expect(image.target.features == [.lazyRefcounts])
+                let image = try await f.volume("v3.qcow2")
+                #expect(image.target.format == "qcow2")
+                #expect(image.capacity == 64 << 20)
+                #expect(image.target.compat == "1.1")
+                #expect(image.target.features == [.lazyRefcounts])
 
-            let sub = try await f.volume("sub")
-            #expect(sub.type == .netdir)
-            #expect(sub.target.format == "dir")
+                let sub = try await f.volume("sub")
+                #expect(sub.type == .netdir)
+                #expect(sub.target.format == "dir")
 
-            let xml = VolumeXML.format(disk, poolType: .gluster)
-            #expect(xml.hasPrefix("<volume type='network'>"), "\(xml)")
-            #expect(xml.contains("<path>\(f.uri("disk.raw"))</path>"), "\(xml)")
+                let xml = VolumeXML.format(disk, poolType: .gluster)
+                #expect(xml.hasPrefix("<volume type='network'>"), "\(xml)")
+                #expect(xml.contains("<path>\(f.uri("disk.raw"))</path>"), "\(xml)")
 
-            let info = try await f.host.pool(f.pool)
-            #expect(info.capacity > 0 && info.available > 0 && info.available <= info.capacity)
-            await f.cleanup()
+                let info = try await f.host.pool(f.pool)
+                #expect(info.capacity > 0 && info.available > 0 && info.available <= info.capacity)
+            }
         }
 
         @Test func createWriteCloneResizeWipeDelete() async throws {
             let server = try #require(GlusterServer.current, Comment(rawValue: GlusterServer.missing))
-            let f = try await GlusterFixture.make(server, label: "life")
+            try await GlusterFixture.with(server, label: "life") { f in
 
-            // raw, sparse
-            let thin = try await f.host.createVolume(
-                in: f.pool, xml: "<volume><name>thin.raw</name><capacity unit='MiB'>16</capacity></volume>")
-            #expect(thin.definition.key == f.uri("thin.raw"))
-            #expect(thin.definition.capacity == 16 << 20)
-            #expect(thin.definition.allocation <= 64 << 10, "sparse without <allocation>")
-            let thinInfo = try qemuInfo(f.uri("thin.raw"))
-            #expect(thinInfo.contains("file format: raw"), "\(thinInfo)")
-            #expect(thinInfo.contains("virtual size: 16 MiB"), "\(thinInfo)")
+                // raw, sparse
+                let thin = try await f.host.createVolume(
+                    in: f.pool, xml: "<volume><name>thin.raw</name><capacity unit='MiB'>16</capacity></volume>")
+                #expect(thin.definition.key == f.uri("thin.raw"))
+                #expect(thin.definition.capacity == 16 << 20)
+                #expect(thin.definition.allocation <= 64 << 10, "sparse without <allocation>")
+                let thinInfo = try qemuInfo(f.uri("thin.raw"))
+                #expect(thinInfo.contains("file format: raw"), "\(thinInfo)")
+                #expect(thinInfo.contains("virtual size: 16 MiB"), "\(thinInfo)")
 
-            // raw, allocated
-            let thick = try await f.host.createVolume(
-                in: f.pool,
-                xml:
-                    "<volume><name>thick.raw</name><capacity unit='MiB'>8</capacity><allocation unit='MiB'>8</allocation></volume>"
-            )
-            #expect(thick.definition.allocation >= 8 << 20, "allocated: \(thick.definition.allocation)")
+                // raw, allocated
+                let thick = try await f.host.createVolume(
+                    in: f.pool,
+                    xml:
+                        "<volume><name>thick.raw</name><capacity unit='MiB'>8</capacity><allocation unit='MiB'>8</allocation></volume>"
+                )
+                #expect(thick.definition.allocation >= 8 << 20, "allocated: \(thick.definition.allocation)")
 
-            // qcow2, written natively; qemu reads it over gluster
-            let qcow = try await f.host.createVolume(
-                in: f.pool,
-                xml:
-                    "<volume><name>new.qcow2</name><capacity unit='GiB'>2</capacity><target><format type='qcow2'/><compat>1.1</compat></target></volume>"
-            )
-            #expect(qcow.definition.target.format == "qcow2")
-            #expect(qcow.definition.capacity == 2 << 30)
-            let qcowInfo = try qemuInfo(f.uri("new.qcow2"))
-            #expect(qcowInfo.contains("file format: qcow2"), "\(qcowInfo)")
-            #expect(qcowInfo.contains("virtual size: 2 GiB"), "\(qcowInfo)")
-            let check = try Scratch.run("/usr/bin/qemu-img", ["check", f.mounted("new.qcow2")])
-            #expect(check.status == 0, "\(check.output)")
+                // qcow2, written natively; qemu reads it over gluster
+                let qcow = try await f.host.createVolume(
+                    in: f.pool,
+                    xml:
+                        "<volume><name>new.qcow2</name><capacity unit='GiB'>2</capacity><target><format type='qcow2'/><compat>1.1</compat></target></volume>"
+                )
+                #expect(qcow.definition.target.format == "qcow2")
+                #expect(qcow.definition.capacity == 2 << 30)
+                let qcowInfo = try qemuInfo(f.uri("new.qcow2"))
+                #expect(qcowInfo.contains("file format: qcow2"), "\(qcowInfo)")
+                #expect(qcowInfo.contains("virtual size: 2 GiB"), "\(qcowInfo)")
+                let check = try Scratch.run("/usr/bin/qemu-img", ["check", f.mounted("new.qcow2")])
+                #expect(check.status == 0, "\(check.output)")
 
-            await #expect(throws: StorageError.self) {
-                try await f.host.createVolume(
-                    in: f.pool, xml: "<volume><name>thin.raw</name><capacity unit='MiB'>1</capacity></volume>")
+                await #expect(throws: StorageError.self) {
+                    try await f.host.createVolume(
+                        in: f.pool, xml: "<volume><name>thin.raw</name><capacity unit='MiB'>1</capacity></volume>")
+                }
+
+                // upload at an offset, download the same range
+                let data = glusterPattern(5 << 20 + 77, seed: 9)
+                let input = f.scratch.sub("in.img")
+                let output = f.scratch.sub("out.img")
+                #expect(FileManager.default.createFile(atPath: input, contents: Data(data)))
+                try await f.host.uploadVolume("thin.raw", in: f.pool, from: input, offset: 3 << 20)
+                try await f.host.downloadVolume(
+                    "thin.raw", in: f.pool, to: output, offset: 3 << 20, length: UInt64(data.count))
+                #expect(FileManager.default.contents(atPath: output) == Data(data))
+                // the FUSE mount sees the same bytes
+                let seen = try #require(FileManager.default.contents(atPath: f.mounted("thin.raw")))
+                #expect(seen.count == 16 << 20)
+                #expect(seen[(3 << 20)..<((3 << 20) + data.count)] == Data(data))
+                #expect(seen[0..<(3 << 20)] == Data(count: 3 << 20))
+
+                // clone: same bytes, sparse where the source has zeros
+                let copy = try await f.host.cloneVolume("thin.raw", in: f.pool, newName: "copy.raw")
+                #expect(copy.definition.capacity == 16 << 20)
+                #expect(copy.definition.allocation < 6 << 20, "zeros stay holes: \(copy.definition.allocation)")
+                #expect(FileManager.default.contents(atPath: f.mounted("copy.raw")) == seen)
+                let qcowCopy = try await f.host.cloneVolume("new.qcow2", in: f.pool, newName: "copy.qcow2")
+                #expect(qcowCopy.definition.target.format == "qcow2")
+                #expect(qcowCopy.definition.capacity == 2 << 30)
+
+                // resize: grow, shrink (as the host allows)
+                try await f.host.resizeVolume("copy.raw", in: f.pool, capacity: 32 << 20)
+                #expect(try await f.volume("copy.raw").capacity == 32 << 20)
+                await #expect(throws: StorageError.self, "not below the data") {
+                    try await f.host.resizeVolume("copy.raw", in: f.pool, capacity: 4 << 20, options: .shrink)
+                }
+                try await f.host.resizeVolume("copy.raw", in: f.pool, capacity: 12 << 20, options: .shrink)
+                #expect(try await f.volume("copy.raw").capacity == 12 << 20)
+                await #expect(throws: StorageError.self) {
+                    try await f.host.resizeVolume("new.qcow2", in: f.pool, capacity: 4 << 30)
+                }
+
+                // wipe: zeros everywhere, the size kept
+                try await f.host.wipeVolume("thin.raw", in: f.pool, algorithm: .zero)
+                try await f.host.downloadVolume("thin.raw", in: f.pool, to: output)
+                #expect(FileManager.default.contents(atPath: output) == Data(count: 16 << 20))
+                try await f.host.uploadVolume("copy.raw", in: f.pool, from: input, length: 1 << 20)
+                try await f.host.wipeVolume("copy.raw", in: f.pool, algorithm: .dod)
+                try await f.host.downloadVolume("copy.raw", in: f.pool, to: output)
+                #expect(FileManager.default.contents(atPath: output) == Data(repeating: 0xFF, count: 12 << 20))
+
+                // delete: gone from the pool and from the volume
+                for name in ["thin.raw", "thick.raw", "new.qcow2", "copy.raw", "copy.qcow2"] {
+                    try await f.host.deleteVolume(name, in: f.pool)
+                    #expect(!FileManager.default.fileExists(atPath: f.mounted(name)), "\(name)")
+                }
+                try await f.host.refresh(f.pool)
+                #expect(try await f.host.volumes(in: f.pool).isEmpty)
             }
-
-            // upload at an offset, download the same range
-            let data = glusterPattern(5 << 20 + 77, seed: 9)
-            let input = f.scratch.sub("in.img")
-            let output = f.scratch.sub("out.img")
-            #expect(FileManager.default.createFile(atPath: input, contents: Data(data)))
-            try await f.host.uploadVolume("thin.raw", in: f.pool, from: input, offset: 3 << 20)
-            try await f.host.downloadVolume(
-                "thin.raw", in: f.pool, to: output, offset: 3 << 20, length: UInt64(data.count))
-            #expect(FileManager.default.contents(atPath: output) == Data(data))
-            // the FUSE mount sees the same bytes
-            let seen = try #require(FileManager.default.contents(atPath: f.mounted("thin.raw")))
-            #expect(seen.count == 16 << 20)
-            #expect(seen[(3 << 20)..<((3 << 20) + data.count)] == Data(data))
-            #expect(seen[0..<(3 << 20)] == Data(count: 3 << 20))
-
-            // clone: same bytes, sparse where the source has zeros
-            let copy = try await f.host.cloneVolume("thin.raw", in: f.pool, newName: "copy.raw")
-            #expect(copy.definition.capacity == 16 << 20)
-            #expect(copy.definition.allocation < 6 << 20, "zeros stay holes: \(copy.definition.allocation)")
-            #expect(FileManager.default.contents(atPath: f.mounted("copy.raw")) == seen)
-            let qcowCopy = try await f.host.cloneVolume("new.qcow2", in: f.pool, newName: "copy.qcow2")
-            #expect(qcowCopy.definition.target.format == "qcow2")
-            #expect(qcowCopy.definition.capacity == 2 << 30)
-
-            // resize: grow, shrink (as the host allows)
-            try await f.host.resizeVolume("copy.raw", in: f.pool, capacity: 32 << 20)
-            #expect(try await f.volume("copy.raw").capacity == 32 << 20)
-            await #expect(throws: StorageError.self, "not below the data") {
-                try await f.host.resizeVolume("copy.raw", in: f.pool, capacity: 4 << 20, options: .shrink)
-            }
-            try await f.host.resizeVolume("copy.raw", in: f.pool, capacity: 12 << 20, options: .shrink)
-            #expect(try await f.volume("copy.raw").capacity == 12 << 20)
-            await #expect(throws: StorageError.self) {
-                try await f.host.resizeVolume("new.qcow2", in: f.pool, capacity: 4 << 30)
-            }
-
-            // wipe: zeros everywhere, the size kept
-            try await f.host.wipeVolume("thin.raw", in: f.pool, algorithm: .zero)
-            try await f.host.downloadVolume("thin.raw", in: f.pool, to: output)
-            #expect(FileManager.default.contents(atPath: output) == Data(count: 16 << 20))
-            try await f.host.uploadVolume("copy.raw", in: f.pool, from: input, length: 1 << 20)
-            try await f.host.wipeVolume("copy.raw", in: f.pool, algorithm: .dod)
-            try await f.host.downloadVolume("copy.raw", in: f.pool, to: output)
-            #expect(FileManager.default.contents(atPath: output) == Data(repeating: 0xFF, count: 12 << 20))
-
-            // delete: gone from the pool and from the volume
-            for name in ["thin.raw", "thick.raw", "new.qcow2", "copy.raw", "copy.qcow2"] {
-                try await f.host.deleteVolume(name, in: f.pool)
-                #expect(!FileManager.default.fileExists(atPath: f.mounted(name)), "\(name)")
-            }
-            try await f.host.refresh(f.pool)
-            #expect(try await f.host.volumes(in: f.pool).isEmpty)
-            await f.cleanup()
         }
 
         /// Starts a pool from `xml` on a host of its own; returns the error and the seconds it took.
