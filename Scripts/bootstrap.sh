@@ -10,7 +10,7 @@ qemu-utils parted lvm2 e2fsprogs xfsprogs btrfs-progs
 tgt libiscsi-bin
 ceph-mon ceph-osd ceph-common iproute2
 glusterfs-server glusterfs-client
-libvirt-clients libvirt-daemon libvirt-daemon-driver-storage-rbd bc
+libvirt-clients libvirt-daemon libvirt-daemon-driver-storage-rbd libvirt-daemon-driver-storage-gluster qemu-block-extra bc
 "
 
 missing=""

@@ -7,7 +7,9 @@
 # <auth><secret uuid=.../></auth> finds a secret defined there). The storage
 # driver loads its backends (fs, logical, iscsi, rbd, ...) as modules from
 # LIBVIRT_STORAGE_BACKEND_DIR, the installed directory: rbd pools need
-# libvirt-daemon-driver-storage-rbd (Scripts/bootstrap.sh installs it).
+# libvirt-daemon-driver-storage-rbd, gluster pools
+# libvirt-daemon-driver-storage-gluster (Scripts/bootstrap.sh installs both;
+# a libvirtd started before they were installed must be restarted).
 set -eu
 D=${LIBVIRT_RUN_DIR:-/tmp/virtstorage-libvirt}
 PIDFILE=$D/libvirtd.pid

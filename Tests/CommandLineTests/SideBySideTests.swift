@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VirtStorage
 
 /// virt-storage and libvirt 9.0's virsh (against a real libvirtd, storage
 /// driver only, started by Scripts/libvirt-up.sh) on the same directory of
@@ -150,5 +151,83 @@ struct SideBySideTests {
         try "<source><host name='\(host)'/></source>".write(toFile: spec, atomically: true, encoding: .utf8)
         let fromFile = try sides.ours(["find-storage-pool-sources", "netfs", spec])
         #expect(fromFile.stdout == theirs.stdout)
+    }
+
+    @Test(
+        "same output for a gluster pool (libgfapi on both sides)",
+        .enabled(if: libvirtdAvailable && glusterRunning, "needs libvirtd and the glusterd of Scripts/gluster-up.sh"),
+        .timeLimit(.minutes(2)))
+    func sameGlusterOutput() async throws {
+        let base = NSTemporaryDirectory() + "virtstorage-side-gluster-\(UUID().uuidString.prefix(8))"
+        let mount = base + "/mnt"
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let host = ProcessInfo.processInfo.hostName
+        // Files written through a FUSE mount (the library's runner: the
+        // glusterfs daemon would keep a Foundation Process pipe open).
+        let mounted = try await SystemCommandRunner().capture(
+            Command("mount", ["-t", "glusterfs", "\(host):/gv0", mount]))
+        #expect(mounted.status == 0, "\(mounted.message)")
+        let unmount = { _ = try? Executables.run(URL(fileURLWithPath: "/usr/bin/umount"), [mount]) }
+        defer { unmount() }
+        let sub = "side-\(UUID().uuidString.prefix(8).lowercased())"
+        let dir = mount + "/" + sub
+        try FileManager.default.createDirectory(atPath: dir + "/nested", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(FileManager.default.createFile(atPath: dir + "/disk.raw", contents: Data(repeating: 7, count: 70000)))
+        for args in [
+            ["create", "-q", "-f", "qcow2", dir + "/base.qcow2", "1G"],
+            ["create", "-q", "-f", "qcow2", "-o", "compat=1.1,lazy_refcounts=on", dir + "/v3.qcow2", "2G"],
+            [
+                "create", "-q", "-u", "-f", "qcow2", "-b", "gluster://\(host)/gv0/\(sub)/disk.raw", "-F", "raw",
+                dir + "/top.qcow2", "64M",
+            ],
+        ] {
+            #expect(try Executables.run(Self.qemuImg, args).status == 0)
+        }
+
+        let name = "gl-\(sub)"
+        let uuid = UUID().uuidString.lowercased()
+        let xml = """
+            <pool type='gluster'><name>\(name)</name><uuid>\(uuid)</uuid>
+            <source><host name='\(host)'/><dir path='/\(sub)'/><name>gv0</name></source></pool>
+            """
+        let xmlFile = base + "/pool.xml"
+        try xml.write(toFile: xmlFile, atomically: true, encoding: .utf8)
+        let sides = Sides(env: ["VIRT_STORAGE_ROOT": base + "/root"])
+        for side in [sides.virsh, sides.ours] {
+            let defined = try side(["pool-define", xmlFile])
+            #expect(defined.status == 0, "\(defined.stderr)")
+            let started = try side(["pool-start", name])
+            #expect(started.status == 0, "\(started.stderr)")
+        }
+        defer {
+            _ = try? sides.virsh(["pool-destroy", name])
+            _ = try? sides.virsh(["pool-undefine", name])
+            _ = try? sides.ours(["pool-destroy", name])
+        }
+        let verbs: [[String]] =
+            [
+                ["vol-list", name], ["vol-list", name, "--details"], ["pool-info", name], ["pool-dumpxml", name],
+                ["pool-dumpxml", name, "--inactive"],
+            ]
+            + ["disk.raw", "base.qcow2", "v3.qcow2", "top.qcow2", "nested"].flatMap { vol in
+                [
+                    ["vol-info", "--pool", name, vol], ["vol-info", "--pool", name, vol, "--bytes"],
+                    ["vol-dumpxml", "--pool", name, vol], ["vol-path", "--pool", name, vol],
+                    ["vol-key", "--pool", name, vol],
+                ]
+            }
+        for verb in verbs {
+            let theirs = try sides.virsh(verb)
+            let ours = try sides.ours(verb)
+            #expect(ours.status == theirs.status, "\(verb): \(ours.stderr) | \(theirs.stderr)")
+            #expect(Self.stable(ours.stdout) == Self.stable(theirs.stdout), "\(verb)")
+        }
+
+        let theirSources = try sides.virsh(["find-storage-pool-sources-as", "gluster", host])
+        let ourSources = try sides.ours(["find-storage-pool-sources-as", "gluster", host])
+        #expect(theirSources.status == 0 && ourSources.status == 0, "\(theirSources.stderr) \(ourSources.stderr)")
+        #expect(ourSources.stdout == theirSources.stdout)
     }
 }

@@ -69,11 +69,13 @@ public enum FileVolumes {
         return vol
     }
 
-    static func permissions(_ st: stat) -> Permissions {
+    /// The <permissions> libvirt reports for a file: mode bits, owner, group.
+    public static func permissions(_ st: stat) -> Permissions {
         Permissions(mode: UInt32(st.st_mode & 0o777), owner: st.st_uid, group: st.st_gid)
     }
 
-    static func timestamps(_ st: stat) -> VolumeTimestamps {
+    /// The <timestamps> libvirt reports for a file on Linux (no birth time: 0).
+    public static func timestamps(_ st: stat) -> VolumeTimestamps {
         VolumeTimestamps(
             atime: timestamp(st.st_atim), mtime: timestamp(st.st_mtim), ctime: timestamp(st.st_ctim),
             btime: .init(seconds: 0))

@@ -19,13 +19,28 @@ public enum ImageFormatProbe {
     /// As `probe(fd:fileSize:)`, reading into `buffer`, which callers probing
     /// many files reuse (no allocation per file).
     static func probe(fd: Int32, fileSize: UInt64, buffer: inout [UInt8]) -> ImageHeader {
+        probe(fileSize: fileSize, buffer: &buffer) { pread(fd, $0.baseAddress, $0.count, off_t($1)) }
+    }
+
+    /// Probes a file that is read through `read(into, offset)`, which returns
+    /// the bytes read (negative on error): files that are not local, such as
+    /// gluster volumes read through libgfapi. The same two reads as
+    /// `probe(fd:fileSize:)`.
+    public static func probe(fileSize: UInt64, read: (UnsafeMutableRawBufferPointer, UInt64) -> Int) -> ImageHeader {
+        var buffer = [UInt8]()
+        return probe(fileSize: fileSize, buffer: &buffer, read: read)
+    }
+
+    static func probe(
+        fileSize: UInt64, buffer: inout [UInt8], read: (UnsafeMutableRawBufferPointer, UInt64) -> Int
+    ) -> ImageHeader {
         if buffer.count != headerSize { buffer = [UInt8](repeating: 0, count: headerSize) }
-        let n = buffer.withUnsafeMutableBytes { max(0, pread(fd, $0.baseAddress, headerSize, 0)) }
+        let n = buffer.withUnsafeMutableBytes { max(0, read($0, 0)) }
         let header = ByteReader(bytes: n == headerSize ? buffer : Array(buffer.prefix(n)))
         if let known = probe(header) { return known }
         if fileSize >= 32774 {
             var magic = [UInt8](repeating: 0, count: 5)
-            let m = magic.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 5, 32769) }
+            let m = magic.withUnsafeMutableBytes { read($0, 32769) }
             if m == 5 && magic == Array("CD001".utf8) {
                 var h = ImageHeader(format: "iso")
                 h.capacity = fileSize

@@ -4,7 +4,7 @@ import Foundation
 /// Copies byte ranges between file descriptors; in sparse mode holes in the
 /// source stay holes in the destination (SEEK_DATA/SEEK_HOLE and zero-block
 /// detection) instead of being written as zeros.
-enum SparseCopy {
+public enum SparseCopy {
     static let chunk = 1 << 20
 
     static func copy(
@@ -77,13 +77,16 @@ enum SparseCopy {
 
     /// Whether the first `count` bytes are all zero, eight at a time.
     static func isZero(_ buffer: [UInt8], count: Int) -> Bool {
-        buffer.withUnsafeBytes { raw in
-            let words = count / 8
-            let p = raw.baseAddress!
-            for i in 0..<words where p.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self) != 0 { return false }
-            for i in words * 8..<count where raw[i] != 0 { return false }
-            return true
-        }
+        buffer.withUnsafeBytes { isZero(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+    }
+
+    /// Whether every byte of `raw` is zero, eight at a time.
+    public static func isZero(_ raw: UnsafeRawBufferPointer) -> Bool {
+        guard let p = raw.baseAddress else { return true }
+        let words = raw.count / 8
+        for i in 0..<words where p.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self) != 0 { return false }
+        for i in words * 8..<raw.count where raw[i] != 0 { return false }
+        return true
     }
 
     /// Makes a range read as zeros without allocating it, where possible.

@@ -94,13 +94,40 @@ public enum VolumeWiper {
     private static func write(
         fd: Int32, path: String, base: UInt64, size: UInt64, pattern: [UInt8]?, advance: (UInt64) -> Void
     ) throws(StorageError) {
+        try write(size: size, pattern: pattern, advance: advance) { (bytes, offset) throws(StorageError) in
+            try FileVolumes.writeAll(fd: fd, bytes, count: bytes.count, at: base + offset, path: path)
+        }
+    }
+
+    /// One pass over [0, size) of a volume that is written and read through
+    /// closures with positioned I/O (offsets from the volume's start), for
+    /// volumes that are not local files (gluster through libgfapi).
+    /// `.discard` is the caller's: it throws `operationUnsupported` here.
+    public static func run(
+        _ pass: WipeAlgorithm.Pass, size: UInt64, advance: (UInt64) -> Void,
+        write: ([UInt8], UInt64) throws(StorageError) -> Void,
+        read: (inout [UInt8], UInt64) throws(StorageError) -> Void
+    ) throws(StorageError) {
+        switch pass {
+        case .pattern(let pattern): try Self.write(size: size, pattern: pattern, advance: advance, write)
+        case .random: try Self.write(size: size, pattern: nil, advance: advance, write)
+        case .verify(let pattern): try verify(size: size, pattern: pattern, advance: advance, read)
+        case .discard: throw StorageError(.operationUnsupported, "discarding is not a pass of written data")
+        }
+    }
+
+    /// The chunks of a pattern (or random) pass, handed to `write` with their offset.
+    private static func write(
+        size: UInt64, pattern: [UInt8]?, advance: (UInt64) -> Void,
+        _ write: ([UInt8], UInt64) throws(StorageError) -> Void
+    ) throws(StorageError) {
         var random = pattern == nil ? RandomFill() : nil
         var buffer = pattern.map(patternBuffer) ?? [UInt8](repeating: 0, count: SparseCopy.chunk)
         var offset: UInt64 = 0
         while offset < size {
             random?.fill(&buffer)
             let n = Int(min(UInt64(buffer.count), size - offset))
-            try FileVolumes.writeAll(fd: fd, buffer, count: n, at: base + offset, path: path)
+            try write(n == buffer.count ? buffer : Array(buffer[0..<n]), offset)
             offset += UInt64(n)
             advance(UInt64(n))
         }
@@ -136,16 +163,31 @@ public enum VolumeWiper {
     private static func verify(
         fd: Int32, path: String, base: UInt64, size: UInt64, pattern: [UInt8], advance: (UInt64) -> Void
     ) throws(StorageError) {
+        try verify(size: size, pattern: pattern, advance: advance, path: path) {
+            (buffer, offset) throws(StorageError) in
+            let want = buffer.count
+            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, off_t(base + offset)) }
+            guard n == want else { throw SystemError.make("cannot read back '\(path)'", path: path) }
+        }
+    }
+
+    /// Reads [0, size) back in chunks through `read`, which fills the whole
+    /// buffer it is given, and checks every byte against `pattern`.
+    private static func verify(
+        size: UInt64, pattern: [UInt8], advance: (UInt64) -> Void, path: String? = nil,
+        _ read: (inout [UInt8], UInt64) throws(StorageError) -> Void
+    ) throws(StorageError) {
         let expected = patternBuffer(pattern)
         var buffer = [UInt8](repeating: 0, count: expected.count)
         var offset: UInt64 = 0
         while offset < size {
-            let want = Int(min(UInt64(buffer.count), size - offset))
-            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, off_t(base + offset)) }
-            guard n == want else { throw SystemError.make("cannot read back '\(path)'", path: path) }
+            let n = Int(min(UInt64(expected.count), size - offset))
+            if buffer.count != n { buffer = [UInt8](repeating: 0, count: n) }
+            try read(&buffer, offset)
             guard buffer[0..<n] == expected[0..<n] else {
                 throw StorageError(
-                    .operationFailed, "wipe verification of '\(path)' failed near byte \(offset)", path: path)
+                    .operationFailed, "wipe verification of '\(path ?? "the volume")' failed near byte \(offset)",
+                    path: path)
             }
             offset += UInt64(n)
             advance(UInt64(n))

@@ -1,0 +1,260 @@
+#if Gluster
+    import CGlusterFS
+    import Foundation
+    import Synchronization
+    import VirtStorage
+
+    /// gluster pools through libgfapi, in process: files of one directory of
+    /// a gluster volume, named by gluster:// URIs. libvirt's backend only
+    /// lists and deletes; this one also creates (raw, qcow2), clones,
+    /// resizes, wipes, uploads and downloads. One connection per active pool,
+    /// made on start (or first use) and closed on stop. Every libgfapi call
+    /// runs in a `GlusterJob`: a host or brick that stops answering fails the
+    /// job after `timeout` seconds without progress and drops the connection,
+    /// so the next job connects afresh.
+    public struct GlusterBackend: StorageBackend {
+        public let type = PoolType.gluster
+        public var capabilities: BackendCapabilities {
+            [
+                .check, .start, .stop, .createVolume, .buildVolumeFrom, .deleteVolume, .resizeVolume, .wipeVolume,
+                .uploadVolume, .downloadVolume, .findSources,
+            ]
+        }
+
+        /// Seconds a job may go without an answer from the servers; also the
+        /// bricks' ping timeout of each connection.
+        public let timeout: Int
+        /// Runs the gluster CLI for source discovery.
+        public let runner: CommandRunning
+
+        final class State: Sendable {
+            let connections = Mutex<[UUID: GlusterConnection]>([:])
+        }
+        let state = State()
+
+        public init(timeout: Int = 30, runner: CommandRunning = SystemCommandRunner()) {
+            self.timeout = timeout
+            self.runner = runner
+        }
+
+        // MARK: connections
+
+        /// The pool's connection, made now if there is none (or the definition changed).
+        func connection(_ pool: PoolDefinition) async throws(StorageError) -> GlusterConnection {
+            let signature = GlusterConnection.signature(of: pool)
+            if let existing = state.connections.withLock({ $0[pool.uuid] }), existing.signature == signature {
+                return existing
+            }
+            let (volume, _) = try GlusterConnection.location(of: pool)
+            let host = pool.source.hosts.first.map(GlusterConnection.server) ?? "?"
+            let timeout = self.timeout
+            let fresh = try await GlusterJob.run(
+                "connecting to gluster volume '\(volume)' on host '\(host)'", timeout: timeout
+            ) { (_) throws(StorageError) in try GlusterConnection.connect(pool: pool, timeout: timeout) }
+            return state.connections.withLock { connections in
+                if let existing = connections[pool.uuid], existing.signature == signature { return existing }
+                connections[pool.uuid] = fresh
+                return fresh
+            }
+        }
+
+        /// Runs `body` in a watched job with the pool's connection. A job that
+        /// times out drops the connection: the next one reconnects.
+        func withConnection<T: Sendable>(
+            _ pool: PoolDefinition, _ what: String,
+            _ body: @escaping @Sendable (GlusterConnection, GlusterJob) throws(StorageError) -> T
+        ) async throws(StorageError) -> T {
+            let connection = try await connection(pool)
+            let state = self.state
+            return try await GlusterJob.run(
+                "\(what) in \(connection.place)", timeout: timeout,
+                onTimeout: {
+                    state.connections.withLock { connections in
+                        if connections[pool.uuid] === connection { connections[pool.uuid] = nil }
+                    }
+                }
+            ) { (job) throws(StorageError) in try body(connection, job) }
+        }
+
+        /// Runs `body` on the open volume file `name`.
+        func withFile<T: Sendable>(
+            _ name: String, in pool: PoolDefinition, _ what: String, flags: Int32 = O_RDWR,
+            _ body: @escaping @Sendable (GlusterFile) throws(StorageError) -> T
+        ) async throws(StorageError) -> T {
+            try await withConnection(pool, "\(what) of volume '\(name)'") { (connection, job) throws(StorageError) in
+                try body(try GlusterFile.open(name, flags: flags, in: connection, job: job))
+            }
+        }
+
+        // MARK: pools
+
+        public func check(_ pool: PoolDefinition) async throws(StorageError) -> Bool {
+            (try? await connection(pool)) != nil
+        }
+
+        public func start(_ pool: PoolDefinition) async throws(StorageError) {
+            _ = try await connection(pool)
+        }
+
+        public func stop(_ pool: PoolDefinition) async throws(StorageError) {
+            // Jobs still running keep the connection; the last one closes it.
+            _ = state.connections.withLock { $0.removeValue(forKey: pool.uuid) }
+        }
+
+        public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
+            try await withConnection(pool, "refresh") { (connection, job) throws(StorageError) in
+                let volumes = try GlusterRefresh.list(connection, job: job)
+                return (try connection.sizes(), volumes)
+            }
+        }
+
+        /// The volumes of the spec's one host, from the gluster CLI (libvirt's way).
+        public func findSources(_ spec: PoolSource?) async throws(StorageError) -> [PoolSource] {
+            guard let spec, !spec.hosts.isEmpty else {
+                throw StorageError(
+                    .invalidArgument, "hostname must be specified for gluster sources", element: "source/host")
+            }
+            guard spec.hosts.count == 1 else {
+                throw StorageError(
+                    .configUnsupported, "Expected exactly 1 host for the storage pool", element: "source/host")
+            }
+            let host = spec.hosts[0].name
+            let output: CommandRunner.Output
+            do {
+                output = try await runner.capture(GlusterVolumeList.command(host: host))
+            } catch {
+                output = CommandRunner.Output(status: 127, stderr: error.message)
+            }
+            let found = output.status == 0 ? try GlusterVolumeList.parse(output.stdout, host: host, as: .gluster) : []
+            guard !found.isEmpty else {
+                throw StorageError(.operationFailed, "no storage pools were found on host '\(host)'", value: host)
+            }
+            return found
+        }
+
+        // MARK: volumes
+
+        public func prepareVolume(_ volume: inout VolumeDefinition, in pool: PoolDefinition) throws(StorageError) {
+            let name = volume.name
+            if name.isEmpty || name == "." || name == ".." || name.contains("/") {
+                throw StorageError(
+                    .invalidArgument, "volume name '\(name)' cannot be a file name in a gluster volume",
+                    element: "name", value: name)
+            }
+            if volume.target.encryption != nil {
+                throw StorageError(
+                    .configUnsupported, "storage pool does not support encrypted volumes", element: "target/encryption")
+            }
+            _ = try GlusterVolumes.qcow2Image(of: volume)
+            let (glusterVolume, dir) = try GlusterConnection.location(of: pool)
+            guard let host = pool.source.hosts.first else {
+                throw StorageError(.invalidArgument, "storage pool '\(pool.name)' names no gluster host")
+            }
+            let uri = "gluster://\(GlusterConnection.server(host))/\(glusterVolume)\(dir)\(name)"
+            volume.type = .network
+            if volume.target.format == nil { volume.target.format = "raw" }
+            volume.target.path = uri
+            volume.key = uri
+        }
+
+        public func buildVolume(
+            _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
+            preallocateMetadata: Bool, secrets: VolumeSecrets, progress: ProgressHandler?
+        ) async throws(StorageError) {
+            if preallocateMetadata {
+                throw StorageError(
+                    .operationUnsupported, "metadata preallocation is not supported for volumes of gluster pools")
+            }
+            if let source {
+                try await withConnection(pool, "cloning '\(source.name)' to volume '\(volume.name)'") {
+                    (connection, job) throws(StorageError) in
+                    try GlusterVolumes.clone(source, to: volume, in: connection, job: job, progress: progress)
+                }
+                return
+            }
+            try await withConnection(pool, "creating volume '\(volume.name)'") {
+                (connection, job) throws(StorageError) in
+                try GlusterVolumes.create(volume, in: connection, job: job, progress: progress)
+            }
+        }
+
+        public func refreshVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
+            -> VolumeDefinition
+        {
+            let fresh = try await withConnection(pool, "refresh of volume '\(volume.name)'") {
+                (connection, job) throws(StorageError) in
+                try GlusterRefresh.describe(volume.name, in: connection, job: job)
+            }
+            guard let fresh else {
+                throw StorageError(
+                    .noSuchVolume, "no storage vol with matching name '\(volume.name)'", value: volume.name)
+            }
+            return fresh
+        }
+
+        public func deleteVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError) {
+            try await withConnection(pool, "deleting volume '\(volume.name)'") {
+                (connection, job) throws(StorageError) in
+                let path = connection.path(volume.name)
+                let directory = volume.type == .netdir
+                guard
+                    (directory ? glfs_rmdir(connection.fs, path) : glfs_unlink(connection.fs, path)) == 0
+                        || errno == ENOENT
+                else {
+                    throw connection.failure(
+                        "cannot remove gluster volume \(directory ? "dir" : "file") '\(connection.uri(volume.name))'",
+                        name: volume.name)
+                }
+                job.progressed()
+            }
+        }
+
+        public func resizeVolume(
+            _ volume: VolumeDefinition, to capacity: UInt64, options: ResizeOptions, in pool: PoolDefinition
+        ) async throws(StorageError) {
+            guard (volume.target.format ?? "raw") == "raw" else {
+                throw StorageError(
+                    .operationUnsupported,
+                    "cannot resize \(volume.target.format ?? "") volume '\(volume.name)' of a gluster pool: only raw volumes can be resized",
+                    value: volume.name)
+            }
+            try await withFile(volume.name, in: pool, "resizing") { (file) throws(StorageError) in
+                let old = try file.size
+                try file.truncate(to: capacity)
+                if options.contains(.allocate), capacity > old {
+                    try file.allocate(from: old, length: capacity - old, progress: nil)
+                }
+                try file.sync()
+            }
+        }
+
+        public func wipeVolume(
+            _ volume: VolumeDefinition, algorithm: WipeAlgorithm, in pool: PoolDefinition, progress: ProgressHandler?
+        ) async throws(StorageError) {
+            try await withFile(volume.name, in: pool, "wiping") { (file) throws(StorageError) in
+                try GlusterVolumes.wipe(file, algorithm: algorithm, progress: progress)
+            }
+        }
+
+        public func uploadVolume(
+            _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+            in pool: PoolDefinition, progress: ProgressHandler?
+        ) async throws(StorageError) {
+            try await withFile(volume.name, in: pool, "upload") { (volumeFile) throws(StorageError) in
+                try GlusterVolumes.upload(
+                    volumeFile, from: file, offset: offset, length: length, sparse: sparse, progress: progress)
+            }
+        }
+
+        public func downloadVolume(
+            _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+            in pool: PoolDefinition, progress: ProgressHandler?
+        ) async throws(StorageError) {
+            try await withFile(volume.name, in: pool, "download", flags: O_RDONLY) {
+                (volumeFile) throws(StorageError) in
+                try GlusterVolumes.download(
+                    volumeFile, to: file, offset: offset, length: length, sparse: sparse, progress: progress)
+            }
+        }
+    }
+#endif
