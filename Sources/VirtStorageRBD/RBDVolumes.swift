@@ -227,17 +227,6 @@
 
         // MARK: data
 
-        static func isZero(_ buffer: UnsafeRawBufferPointer) -> Bool {
-            var i = 0
-            let words = buffer.count / 8
-            while i < words {
-                if buffer.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self) != 0 { return false }
-                i += 1
-            }
-            for j in (words * 8)..<buffer.count where buffer[j] != 0 { return false }
-            return true
-        }
-
         /// Writes one wipe pass over [from, from+length) in `chunk`-sized writes.
         static func fill(
             _ image: RBDImage, from start: UInt64, length: UInt64, pass: WipeAlgorithm.Pass, chunk: Int,
@@ -340,7 +329,7 @@
                         path: file)
                 }
                 let data = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
-                if sparse && isZero(data) {
+                if sparse && SparseCopy.isZero(data) {
                     try image.writeZeroes(at: offset + done, length: UInt64(n))
                 } else {
                     try image.write(at: offset + done, data)
@@ -376,7 +365,7 @@
                 let n = Int(min(UInt64(ioChunk), count - done))
                 let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<n])
                 try image.read(at: offset + done, into: slice)
-                if !(sparse && isZero(UnsafeRawBufferPointer(slice))) {
+                if !(sparse && SparseCopy.isZero(UnsafeRawBufferPointer(slice))) {
                     var written = 0
                     while written < n {
                         let w = pwrite(output, slice.baseAddress! + written, n - written, off_t(done) + off_t(written))
