@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import VirtStorage
 
@@ -47,8 +48,14 @@ func field(_ label: String, _ value: String) -> String {
 /// Writes to stdout at once, unbuffered: a pipe sees each line as it happens.
 func writeNow(_ text: String) { FileHandle.standardOutput.write(Data(text.utf8)) }
 
+/// The --json flag of verbs whose plain output is one value or a document:
+/// with it they print the record of the pool, volume or secret instead.
+struct JSONFlag: ParsableArguments {
+    @Flag(name: .customLong("json"), help: "print as JSON") var enabled = false
+}
+
 /// JSON for --json, keys sorted so scripts and diffs are stable.
-func json<T: Encodable>(_ value: T) -> String {
+func jsonText<T: Encodable>(_ value: T) -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let data = (try? encoder.encode(value)) ?? Data("null".utf8)

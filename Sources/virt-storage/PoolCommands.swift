@@ -144,11 +144,13 @@ struct PoolDumpXML: HostCommand {
     static let configuration = CommandConfiguration(commandName: "pool-dumpxml", abstract: "pool information in XML")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var pool: PoolArgument
+    @OptionGroup var json: JSONFlag
     @Flag(name: .customLong("inactive"), help: "show inactive defined XML") var inactive = false
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let name = try await host.pool(try pool.value()).name
-        global.emit(try await host.xml(name, inactive: inactive))
+        let found = try await host.pool(try pool.value())
+        if json.enabled { return global.emit(jsonText(PoolJSON(found))) }
+        global.emit(try await host.xml(found.name, inactive: inactive))
     }
 }
 
@@ -190,7 +192,7 @@ struct PoolInfo: HostCommand {
 
     func execute(_ host: StorageHost) async throws(StorageError) {
         let p = try await host.pool(try pool.value())
-        if asJSON { return global.emit(json(PoolJSON(p))) }
+        if asJSON { return global.emit(jsonText(PoolJSON(p))) }
         var out =
             field("Name:", p.name) + field("UUID:", StorageUUID.format(p.uuid)) + field("State:", p.state.rawValue)
         out += field("Persistent:", p.isPersistent ? "yes" : "no") + field("Autostart:", p.autostart ? "yes" : "no")
@@ -241,7 +243,7 @@ struct PoolList: HostCommand {
 
     func execute(_ host: StorageHost) async throws(StorageError) {
         let pools = await host.pools(try filter())
-        if asJSON { return global.emit(json(pools.map(PoolJSON.init))) }
+        if asJSON { return global.emit(jsonText(pools.map(PoolJSON.init))) }
         if !details && (uuid || name) {
             var out = ""
             for p in pools {
@@ -276,8 +278,32 @@ struct PoolCapabilities: HostCommand {
     static let configuration = CommandConfiguration(
         commandName: "pool-capabilities", abstract: "storage pool capabilities")
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var json: JSONFlag
 
-    func execute(_ host: StorageHost) async throws(StorageError) { global.emit(host.capabilitiesXML) }
+    /// One pool type of the capabilities, for --json.
+    struct TypeJSON: Encodable {
+        var type: String
+        var supported: Bool
+        var defaultSourceFormat: String?
+        var sourceFormats: [String]
+        var defaultVolumeFormat: String?
+        var volumeFormats: [String]
+    }
+
+    func execute(_ host: StorageHost) async throws(StorageError) {
+        guard json.enabled else { return global.emit(host.capabilitiesXML) }
+        let supported = Set(host.backends.registeredTypes)
+        global.emit(
+            jsonText(
+                PoolType.allCases.map { type in
+                    let rules = PoolTypeRules.of(type)
+                    return TypeJSON(
+                        type: type.rawValue, supported: supported.contains(type),
+                        defaultSourceFormat: rules.sourceFormats.isEmpty ? nil : rules.defaultSourceFormat,
+                        sourceFormats: rules.sourceFormats, defaultVolumeFormat: rules.defaultVolumeFormat,
+                        volumeFormats: rules.defaultVolumeFormat == nil ? [] : rules.capabilityVolumeFormats)
+                }))
+    }
 }
 
 struct PoolName: HostCommand {
@@ -285,9 +311,11 @@ struct PoolName: HostCommand {
         commandName: "pool-name", abstract: "convert a pool UUID to pool name")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var pool: PoolArgument
+    @OptionGroup var json: JSONFlag
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        global.emit(try await host.pool(try pool.value()).name + "\n")
+        let found = try await host.pool(try pool.value())
+        global.emit(json.enabled ? jsonText(PoolJSON(found)) : found.name + "\n")
     }
 }
 
@@ -296,8 +324,10 @@ struct PoolUUID: HostCommand {
         commandName: "pool-uuid", abstract: "convert a pool name to pool UUID")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var pool: PoolArgument
+    @OptionGroup var json: JSONFlag
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        global.emit(StorageUUID.format(try await host.pool(try pool.value()).uuid) + "\n")
+        let found = try await host.pool(try pool.value())
+        global.emit(json.enabled ? jsonText(PoolJSON(found)) : StorageUUID.format(found.uuid) + "\n")
     }
 }

@@ -16,6 +16,15 @@ struct PoolEvent: AsyncParsableCommand {
     @Option(name: .customLong("timeout"), help: "timeout seconds") var timeout: String?
     @Flag(name: .customLong("list"), help: "list valid event types") var list = false
     @Flag(name: .customLong("timestamp"), help: "show timestamp for each printed event") var timestamp = false
+    @Flag(name: .customLong("json"), help: "print each event as one line of JSON") var asJSON = false
+
+    /// An event for --json: one object per line.
+    struct EventJSON: Encodable {
+        var event: String
+        var pool: String
+        var detail: String?
+        var time: String?
+    }
 
     /// virsh's event types, in its order.
     enum Kind: String, CaseIterable {
@@ -58,7 +67,11 @@ struct PoolEvent: AsyncParsableCommand {
             for await change in events {
                 guard let line = Self.describe(change, kind: kind), poolName == nil || change.poolName == poolName
                 else { continue }
-                writeNow((timestamp ? Self.now() + ": " : "") + line + "\n")
+                if asJSON {
+                    writeNow(Self.json(change, kind: kind, time: timestamp ? Self.now() : nil))
+                } else {
+                    writeNow((timestamp ? Self.now() + ": " : "") + line + "\n")
+                }
                 count += 1
                 if !loop {
                     finish.yield("")
@@ -74,7 +87,8 @@ struct PoolEvent: AsyncParsableCommand {
         }
         counter.cancel()
         let count = await counter.value
-        writeNow(ending + "events received: \(count)\n" + (global.quiet ? "" : "\n"))
+        // JSON lines stay JSON lines: the summary is virsh's text only.
+        if !asJSON { writeNow(ending + "events received: \(count)\n" + (global.quiet ? "" : "\n")) }
         return count
     }
 
@@ -95,6 +109,15 @@ struct PoolEvent: AsyncParsableCommand {
         case (.refresh, _), (.lifecycle, .refreshed): return nil
         case (.lifecycle, _): return "event 'lifecycle' for storage pool \(name): \(change.rawValue.capitalized)"
         }
+    }
+
+    static func json(_ event: StorageEvent, kind: Kind, time: String?) -> String {
+        var detail: String?
+        if case .pool(_, let change) = event, kind == .lifecycle { detail = change.rawValue.capitalized }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let record = EventJSON(event: kind.rawValue, pool: event.poolName, detail: detail, time: time)
+        return String(decoding: (try? encoder.encode(record)) ?? Data(), as: UTF8.self) + "\n"
     }
 
     /// virTimeStringNowRaw: "2026-11-27 10:00:00.123+0000", in UTC.

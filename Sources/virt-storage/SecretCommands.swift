@@ -18,6 +18,25 @@ extension SecretCommand {
     }
 }
 
+/// A secret's attributes for --json (never its value).
+struct SecretJSON: Encodable {
+    var uuid: String
+    var usageType: String?
+    var usage: String?
+    var description: String?
+    var ephemeral: Bool
+    var `private`: Bool
+
+    init(_ def: SecretDefinition) {
+        uuid = StorageUUID.format(def.uuid)
+        usageType = def.usage?.typeName
+        usage = def.usage?.name
+        description = def.description
+        ephemeral = def.ephemeral
+        `private` = def.isPrivate
+    }
+}
+
 struct SecretDefine: SecretCommand {
     static let configuration = CommandConfiguration(
         commandName: "secret-define", abstract: "define or modify a secret from an XML file")
@@ -104,17 +123,21 @@ struct SecretDumpXML: SecretCommand {
     static let configuration = CommandConfiguration(commandName: "secret-dumpxml", abstract: "secret attributes in XML")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "secret UUID") var secret: String
+    @OptionGroup var json: JSONFlag
 
     func execute(_ store: FileSecretStore) async throws(StorageError) {
-        global.emit(SecretXML.format(try await lookup(store, secret)))
+        let def = try await lookup(store, secret)
+        global.emit(json.enabled ? jsonText(SecretJSON(def)) : SecretXML.format(def))
     }
 }
 
 struct SecretList: SecretCommand {
     static let configuration = CommandConfiguration(commandName: "secret-list", abstract: "list secrets")
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var json: JSONFlag
 
     func execute(_ store: FileSecretStore) async throws(StorageError) {
+        if json.enabled { return global.emit(jsonText(await store.definitions().map(SecretJSON.init))) }
         var table = Table(header: ["UUID", "Usage"])
         table.rows = await store.definitions().map { def in
             [StorageUUID.format(def.uuid), def.usage.map { "\($0.typeName) \($0.name)" } ?? "Unused"]

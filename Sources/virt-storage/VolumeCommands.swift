@@ -106,7 +106,7 @@ struct VolList: HostCommand {
     func execute(_ host: StorageHost) async throws(StorageError) {
         let name = try await host.pool(try pool.value()).name
         let volumes = try await host.volumes(in: name)
-        if asJSON { return global.emit(json(volumes.map(VolumeJSON.init))) }
+        if asJSON { return global.emit(jsonText(volumes.map(VolumeJSON.init))) }
         if !details {
             var table = Table(header: ["Name", "Path"])
             table.rows = volumes.map { [$0.name, $0.path ?? ""] }
@@ -134,7 +134,7 @@ struct VolInfo: HostCommand {
 
     func execute(_ host: StorageHost) async throws(StorageError) {
         let v = try await VolumeArgument.lookup(host, try vol.values())
-        if asJSON { return global.emit(json(VolumeJSON(v))) }
+        if asJSON { return global.emit(jsonText(VolumeJSON(v))) }
         let second = physical ? ("Physical:", v.definition.physical) : ("Allocation:", v.definition.allocation)
         var out = field("Name:", v.name) + field("Type:", v.definition.type.rawValue)
         for (label, value) in [("Capacity:", v.definition.capacity), second] {
@@ -147,12 +147,14 @@ struct VolInfo: HostCommand {
 /// vol-dumpxml, vol-path, vol-key, vol-name: print one fact of a volume.
 protocol VolumeFact: HostCommand {
     var vol: VolumeArgument { get }
+    var json: JSONFlag { get }
     func fact(_ v: StorageVolume) -> String
 }
 
 extension VolumeFact {
     func execute(_ host: StorageHost) async throws(StorageError) {
-        global.emit(fact(try await VolumeArgument.lookup(host, try vol.values())))
+        let v = try await VolumeArgument.lookup(host, try vol.values())
+        global.emit(json.enabled ? jsonText(VolumeJSON(v)) : fact(v))
     }
 }
 
@@ -160,6 +162,7 @@ struct VolDumpXML: VolumeFact {
     static let configuration = CommandConfiguration(commandName: "vol-dumpxml", abstract: "vol information in XML")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var vol: VolumeArgument
+    @OptionGroup var json: JSONFlag
 
     func fact(_ v: StorageVolume) -> String { v.xml }
 }
@@ -169,6 +172,7 @@ struct VolPath: VolumeFact {
         commandName: "vol-path", abstract: "returns the volume path for a given volume name or key")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var vol: VolumeArgument
+    @OptionGroup var json: JSONFlag
 
     func fact(_ v: StorageVolume) -> String { (v.path ?? "") + "\n" }
 }
@@ -178,6 +182,7 @@ struct VolKey: VolumeFact {
         commandName: "vol-key", abstract: "returns the volume key for a given volume name or path")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var vol: VolumeArgument
+    @OptionGroup var json: JSONFlag
 
     func fact(_ v: StorageVolume) -> String { (v.key ?? "") + "\n" }
 }
@@ -187,6 +192,7 @@ struct VolName: VolumeFact {
         commandName: "vol-name", abstract: "returns the volume name for a given volume key or path")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var vol: VolumeArgument
+    @OptionGroup var json: JSONFlag
 
     func fact(_ v: StorageVolume) -> String { v.name + "\n" }
 }
@@ -196,11 +202,13 @@ struct VolPool: HostCommand {
         commandName: "vol-pool", abstract: "returns the storage pool for a given volume key or path")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var vol: VolumeArgument
+    @OptionGroup var json: JSONFlag
     @Flag(name: .customLong("uuid"), help: "return the pool uuid rather than pool name") var uuid = false
 
     func execute(_ host: StorageHost) async throws(StorageError) {
         let v = try await VolumeArgument.lookup(host, try vol.values())
         let pool = try await host.pool(named: v.pool)
+        if json.enabled { return global.emit(jsonText(PoolJSON(pool))) }
         global.emit((uuid ? StorageUUID.format(pool.uuid) : pool.name) + "\n")
     }
 }

@@ -93,9 +93,15 @@ struct PoolEventTests {
         ours.interrupt()
         let (virshStatus, expected) = theirs.finish()
         let (status, output) = ours.finish()
-        #expect(output == expected)
+        // The shared libvirtd also announces other tests' pools: compare ours.
+        func mine(_ text: String) -> [Substring] {
+            text.split(separator: "\n").filter { $0.contains(" \(name)") }
+        }
+        #expect(mine(output) == mine(expected))
+        #expect(mine(expected).count == (event == "refresh" ? 1 : 8), "\(expected)")
+        #expect(output.hasSuffix("event loop interrupted\nevents received: \(mine(expected).count)\n\n"))
+        #expect(expected.contains("event loop interrupted\nevents received: "))
         #expect(status == virshStatus && status == 0)
-        #expect(expected.hasSuffix("event loop interrupted\nevents received: \(event == "refresh" ? 1 : 8)\n\n"))
     }
 
     @Test(
