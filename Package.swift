@@ -89,6 +89,8 @@ let package = Package(
         .executableTarget(
             name: "UploadWithProgress", dependencies: ["VirtStorage"], path: "Examples/UploadWithProgress"),
         .executableTarget(
+            name: "RBDPool", dependencies: ["VirtStorage", "VirtStorageRBD"], path: "Examples/RBDPool"),
+        .executableTarget(
             name: "virt-storage-bench", dependencies: ["VirtStorage", "VirtStorageRBD"],
             path: "Benchmarks/StorageBench"),
 

@@ -52,6 +52,11 @@ Scripts/gluster-up.sh || fail "glusterd did not start"
 echo "== Ceph (one monitor, one memstore OSD) for the rbd tests"
 VIRT_STORAGE_CEPH_CONF=$(Scripts/ceph-up.sh) || fail "Ceph did not start (Scripts/ceph-up.sh)"
 export VIRT_STORAGE_CEPH_CONF
+echo "== example RBDPool on that cluster"
+MON=$(sed -n 's/.*v2:\(127\.0\.0\.1:[0-9]*\).*/\1/p' "$VIRT_STORAGE_CEPH_CONF" | head -1)
+.build/debug/RBDPool "$MON" "$(dirname "$VIRT_STORAGE_CEPH_CONF")/client.admin.key" > "$LOG_DIR/example-rbd.log" 2>&1 \
+    && grep -q "^deleted virtstorage-example-" "$LOG_DIR/example-rbd.log" \
+    || { cat "$LOG_DIR/example-rbd.log"; fail "example RBDPool"; }
 echo "== tgtd with three targets on 127.0.0.1 for the iscsi-direct tests"
 Scripts/tgt-up.sh || fail "tgtd did not start"
 
