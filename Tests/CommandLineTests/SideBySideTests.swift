@@ -25,6 +25,21 @@ struct SideBySideTests {
         }
     }
 
+    /// The pool and volume verbs whose output both sides must print alike.
+    static func verbs(pool name: String, volumes: [String]) -> [[String]] {
+        [
+            ["vol-list", name], ["vol-list", name, "--details"], ["pool-info", name], ["pool-dumpxml", name],
+            ["pool-dumpxml", name, "--inactive"],
+        ]
+            + volumes.flatMap { vol in
+                [
+                    ["vol-info", "--pool", name, vol], ["vol-info", "--pool", name, vol, "--bytes"],
+                    ["vol-dumpxml", "--pool", name, vol], ["vol-path", "--pool", name, vol],
+                    ["vol-key", "--pool", name, vol],
+                ]
+            }
+    }
+
     /// Lines that legitimately differ between two reads of a live pool.
     static func stable(_ text: String) -> String {
         text.split(separator: "\n", omittingEmptySubsequences: false)
@@ -70,18 +85,9 @@ struct SideBySideTests {
             _ = try? sides.virsh(["pool-undefine", name])
         }
 
-        let verbs: [[String]] =
-            [
-                ["vol-list", name], ["vol-list", name, "--details"], ["pool-info", name], ["pool-dumpxml", name],
-                ["pool-dumpxml", name, "--inactive"], ["pool-list", "--all", "--name"],
-            ]
-            + ["disk.raw", "base.qcow2", "v3.qcow2", "top.qcow2", "old.vmdk"].flatMap { vol in
-                [
-                    ["vol-info", "--pool", name, vol], ["vol-info", "--pool", name, vol, "--bytes"],
-                    ["vol-dumpxml", "--pool", name, vol], ["vol-path", "--pool", name, vol],
-                    ["vol-key", "--pool", name, vol],
-                ]
-            }
+        let verbs =
+            Self.verbs(pool: name, volumes: ["disk.raw", "base.qcow2", "v3.qcow2", "top.qcow2", "old.vmdk"])
+            + [["pool-list", "--all", "--name"]]
         for verb in verbs {
             let theirs = try sides.virsh(verb)
             let ours = try sides.ours(verb)
@@ -206,18 +212,7 @@ struct SideBySideTests {
             _ = try? sides.virsh(["pool-undefine", name])
             _ = try? sides.ours(["pool-destroy", name])
         }
-        let verbs: [[String]] =
-            [
-                ["vol-list", name], ["vol-list", name, "--details"], ["pool-info", name], ["pool-dumpxml", name],
-                ["pool-dumpxml", name, "--inactive"],
-            ]
-            + ["disk.raw", "base.qcow2", "v3.qcow2", "top.qcow2", "nested"].flatMap { vol in
-                [
-                    ["vol-info", "--pool", name, vol], ["vol-info", "--pool", name, vol, "--bytes"],
-                    ["vol-dumpxml", "--pool", name, vol], ["vol-path", "--pool", name, vol],
-                    ["vol-key", "--pool", name, vol],
-                ]
-            }
+        let verbs = Self.verbs(pool: name, volumes: ["disk.raw", "base.qcow2", "v3.qcow2", "top.qcow2", "nested"])
         for verb in verbs {
             let theirs = try sides.virsh(verb)
             let ours = try sides.ours(verb)
