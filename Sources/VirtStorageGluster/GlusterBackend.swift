@@ -28,7 +28,7 @@
         public let runner: CommandRunning
 
         final class State: Sendable {
-            let connections = Mutex<[UUID: GlusterConnection]>([:])
+            let connections = PoolConnectionCache<GlusterConnection>()
         }
         let state = State()
 
@@ -41,20 +41,14 @@
 
         /// The pool's connection, made now if there is none (or the definition changed).
         func connection(_ pool: PoolDefinition) async throws(StorageError) -> GlusterConnection {
-            let signature = GlusterConnection.signature(of: pool)
-            if let existing = state.connections.withLock({ $0[pool.uuid] }), existing.signature == signature {
-                return existing
-            }
-            let (volume, _) = try GlusterConnection.location(of: pool)
-            let host = pool.source.hosts.first.map(GlusterConnection.server) ?? "?"
-            let timeout = self.timeout
-            let fresh = try await GlusterJob.run(
-                "connecting to gluster volume '\(volume)' on host '\(host)'", timeout: timeout
-            ) { (_) throws(StorageError) in try GlusterConnection.connect(pool: pool, timeout: timeout) }
-            return state.connections.withLock { connections in
-                if let existing = connections[pool.uuid], existing.signature == signature { return existing }
-                connections[pool.uuid] = fresh
-                return fresh
+            try await state.connections.connection(for: pool, signature: GlusterConnection.signature(of: pool)) {
+                () throws(StorageError) in
+                let (volume, _) = try GlusterConnection.location(of: pool)
+                let host = pool.source.hosts.first.map(GlusterConnection.server) ?? "?"
+                let timeout = self.timeout
+                return try await GlusterJob.run(
+                    "connecting to gluster volume '\(volume)' on host '\(host)'", timeout: timeout
+                ) { (_) throws(StorageError) in try GlusterConnection.connect(pool: pool, timeout: timeout) }
             }
         }
 
@@ -69,9 +63,7 @@
             return try await GlusterJob.run(
                 "\(what) in \(connection.place)", timeout: timeout,
                 onTimeout: {
-                    state.connections.withLock { connections in
-                        if connections[pool.uuid] === connection { connections[pool.uuid] = nil }
-                    }
+                    state.connections.drop(connection, of: pool)
                 }
             ) { (job) throws(StorageError) in try body(connection, job) }
         }
@@ -98,7 +90,7 @@
 
         public func stop(_ pool: PoolDefinition) async throws(StorageError) {
             // Jobs still running keep the connection; the last one closes it.
-            _ = state.connections.withLock { $0.removeValue(forKey: pool.uuid) }
+            state.connections.drop(pool)
         }
 
         public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {

@@ -8,7 +8,7 @@
     /// pool. Connecting takes a round trip to glusterd and one to each brick;
     /// glfs_fini takes about 10 s, so the backend keeps one per active pool
     /// and closes it on pool stop, on a thread of its own.
-    final class GlusterConnection: @unchecked Sendable {
+    final class GlusterConnection: PoolConnection, @unchecked Sendable {
         let fs: OpaquePointer
         /// The gluster volume (<source><name>).
         let volume: String

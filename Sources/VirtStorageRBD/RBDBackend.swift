@@ -23,7 +23,7 @@
         public let timeout: Int
 
         final class State: Sendable {
-            let connections = Mutex<[UUID: RadosConnection]>([:])
+            let connections = PoolConnectionCache<RadosConnection>()
             let secrets = SecretStoreSlot()
         }
         let state = State()
@@ -58,19 +58,13 @@
 
         /// The pool's connection, made now if there is none (or the definition changed).
         func connection(_ pool: PoolDefinition) async throws(StorageError) -> RadosConnection {
-            let signature = RadosConnection.signature(of: pool)
-            if let existing = state.connections.withLock({ $0[pool.uuid] }), existing.signature == signature {
-                return existing
-            }
-            let key = try await key(for: pool)
-            let timeout = self.timeout
-            let fresh = try await RBDThreads.run { () throws(StorageError) in
-                try RadosConnection.connect(pool: pool, key: key, timeout: timeout)
-            }
-            return state.connections.withLock { connections in
-                if let existing = connections[pool.uuid], existing.signature == signature { return existing }
-                connections[pool.uuid] = fresh
-                return fresh
+            try await state.connections.connection(for: pool, signature: RadosConnection.signature(of: pool)) {
+                () throws(StorageError) in
+                let key = try await key(for: pool)
+                let timeout = self.timeout
+                return try await RBDThreads.run { () throws(StorageError) in
+                    try RadosConnection.connect(pool: pool, key: key, timeout: timeout)
+                }
             }
         }
 
@@ -107,7 +101,7 @@
 
         public func stop(_ pool: PoolDefinition) async throws(StorageError) {
             // Operations still running keep the connection alive; the last one shuts it down.
-            _ = state.connections.withLock { $0.removeValue(forKey: pool.uuid) }
+            state.connections.drop(pool)
         }
 
         public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {

@@ -7,7 +7,7 @@
     /// pool. librados handles are thread-safe for I/O, so one connection serves
     /// every operation on the pool at once. The cluster is shut down when the
     /// last user lets go (the backend drops it on pool stop).
-    final class RadosConnection: @unchecked Sendable {
+    final class RadosConnection: PoolConnection, @unchecked Sendable {
         let cluster: rados_t
         let ioctx: rados_ioctx_t
         /// The RADOS pool (<source><name>).
