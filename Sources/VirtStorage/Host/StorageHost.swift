@@ -22,15 +22,29 @@ public actor StorageHost {
         /// Volume names by key, so key lookups and duplicate checks are O(1).
         private(set) var keys: [String: String] = [:]
         var busyVolumes: [String: String] = [:]
+        /// Refreshes reading the pool off the actor, and the volumes changed
+        /// meanwhile: the refresh's listing is older than those changes.
+        var refreshesUnderway = 0
+        var changedDuringRefresh: Set<String> = []
 
         mutating func put(_ volume: VolumeDefinition) {
             if let old = volumes[volume.name]?.key { keys[old] = nil }
             volumes[volume.name] = volume
             if let key = volume.key { keys[key] = volume.name }
+            if refreshesUnderway > 0 { changedDuringRefresh.insert(volume.name) }
         }
 
         mutating func remove(_ name: String) {
             if let key = volumes.removeValue(forKey: name)?.key { keys[key] = nil }
+            if refreshesUnderway > 0 { changedDuringRefresh.insert(name) }
+        }
+
+        /// Ends one refresh; returns the names changed while it read the pool.
+        mutating func endRefresh() -> Set<String> {
+            let changed = changedDuringRefresh
+            refreshesUnderway -= 1
+            if refreshesUnderway == 0 { changedDuringRefresh = [] }
+            return changed
         }
 
         mutating func replaceVolumes(_ all: [String: VolumeDefinition]) {
@@ -408,7 +422,18 @@ public actor StorageHost {
     func refreshRecord(_ name: String) async throws(StorageError) {
         guard let live = records[name]?.live else { return }
         let backend = try backends.backend(for: live.type)
-        var (sizes, volumes) = try await backend.refresh(live)
+        // The actor is free while the backend reads the pool: volumes created or
+        // deleted meanwhile must not be undone by the older listing.
+        records[name]?.refreshesUnderway += 1
+        let listing: (PoolSizes, [VolumeDefinition])
+        do throws(StorageError) {
+            listing = try await backend.refresh(live)
+        } catch {
+            _ = records[name]?.endRefresh()
+            throw error
+        }
+        var (sizes, volumes) = listing
+        let changed = records[name]?.endRefresh() ?? []
         guard var record = records[name], var current = record.live else { return }
         current.capacity = sizes.capacity
         current.allocation = sizes.allocation
@@ -423,6 +448,8 @@ public actor StorageHost {
         // can go before the new one is built: one table in memory, not two.
         var busy: [String: VolumeDefinition] = [:]
         for (busyName, _) in record.busyVolumes { busy[busyName] = record.volumes[busyName] }
+        // Volumes made or removed during the listing keep their newer state (present or not).
+        let newer = changed.subtracting(busy.keys).map { ($0, record.volumes[$0]) }
         records[name] = nil
         record.replaceVolumes([:])
         var byName: [String: VolumeDefinition] = [:]
@@ -434,6 +461,7 @@ public actor StorageHost {
         volumes = []
         // Volumes being built stay listed as they were.
         for (busyName, volume) in busy where byName[busyName] == nil { byName[busyName] = volume }
+        for (changedName, volume) in newer { byName[changedName] = volume }
         record.replaceVolumes(byName)
         records[name] = record
         // The old table was allocated on other threads' malloc arenas; glibc
