@@ -64,6 +64,10 @@ public actor StorageHost {
     /// Where LUKS passphrases and other secret values come from, if anywhere.
     public nonisolated let secrets: (any SecretStore)?
     let files: PoolFiles
+    nonisolated let journal: VolumeJobJournal
+    /// What opening the host found of jobs whose process was killed: partial
+    /// volumes removed, partial uploads. One sentence each.
+    public private(set) var interruptedJobs: [String] = []
     var records: [String: Record] = [:]
     var subscribers: [UUID: AsyncStream<StorageEvent>.Continuation] = [:]
 
@@ -78,6 +82,7 @@ public actor StorageHost {
         self.schemas = schemas
         self.secrets = secrets
         self.files = PoolFiles(directories: directories)
+        self.journal = VolumeJobJournal(state: directories.state)
         for backend in backends.all { backend.useSecrets(secrets) }
         try files.prepare()
         await load()
@@ -86,6 +91,9 @@ public actor StorageHost {
     // MARK: loading
 
     private func load() async {
+        for dir in [directories.config, directories.state, journal.directory] {
+            PoolFiles.removeLeftoverTemporaries(in: dir)
+        }
         for name in PoolFiles.xmlNames(in: directories.config) {
             guard let text = PoolFiles.read(files.configPath(name)), let def = try? PoolXML.parse(text),
                 def.name == name
@@ -118,6 +126,51 @@ public actor StorageHost {
                 try? await start(name)
             }
             try? PoolFiles.atomicWrite(boot, to: marker, mode: 0o644)
+        }
+        await recoverInterruptedJobs()
+    }
+
+    /// Whether a volume's file changed after the note was written: a volume
+    /// another process made before (whose name the killed creation then found
+    /// taken) is left alone. Volumes without timestamps (not files) are the note's.
+    static func changedSince(_ volume: VolumeDefinition, note: String) -> Bool {
+        guard let changed = volume.target.timestamps?.ctime else { return true }
+        var st = stat()
+        guard stat(note, &st) == 0 else { return false }
+        let written = FileVolumes.timestamp(st.st_mtim)
+        return (changed.seconds, changed.nanoseconds) >= (written.seconds, written.nanoseconds)
+    }
+
+    /// Removes the volumes whose creation a killed process left half done,
+    /// and reports the uploads it left half written (their data stays).
+    private func recoverInterruptedJobs() async {
+        for (path, entry) in journal.orphans() {
+            let what = "volume '\(entry.volume)' of pool '\(entry.pool)'"
+            switch entry.job {
+            case .creation:
+                // An inactive pool keeps the note until a host opens the pool active.
+                guard let live = records[entry.pool]?.live, let backend = try? backends.backend(for: live.type)
+                else { continue }
+                if let volume = records[entry.pool]?.volumes[entry.volume],
+                    Self.changedSince(volume, note: path)
+                {
+                    do throws(StorageError) {
+                        try await backend.deleteVolume(volume, in: live, withSnapshots: false)
+                    } catch  where error.errno != ENOENT {
+                        interruptedJobs.append(
+                            "\(what) was left partial by process \(entry.pid), which was stopped while creating it, and cannot be removed: \(error.message)"
+                        )
+                        continue
+                    } catch {}
+                    records[entry.pool]?.remove(entry.volume)
+                    interruptedJobs.append(
+                        "removed the partial \(what): process \(entry.pid) was stopped while creating it")
+                }
+            case .upload:
+                interruptedJobs.append(
+                    "\(what) holds a partial upload: process \(entry.pid) was stopped while writing it")
+            }
+            journal.end(path)
         }
     }
 
