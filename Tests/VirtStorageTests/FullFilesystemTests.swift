@@ -26,7 +26,7 @@ struct FullFilesystemTests {
         let dir = mountpoint + "/pool"
         try await host.define(xml: "<pool type='dir'><name>p</name><target><path>\(dir)</path></target></pool>")
         try await host.start("p", build: .normal)
-        let keep = Data((0..<(4 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 13 | 1) })
+        let keep = Self.pattern(4 << 20)
         try await host.createVolume(
             in: "p",
             xml: "<volume><name>keep.img</name><capacity>\(keep.count)</capacity><allocation>0</allocation></volume>")
@@ -34,6 +34,15 @@ struct FullFilesystemTests {
         try await host.createVolume(
             in: "p", xml: "<volume><name>up.img</name><capacity>67108864</capacity><allocation>0</allocation></volume>")
         try await body(host, dir, keep)
+    }
+
+    /// `count` bytes of data without holes: a 4 KiB block of non-zero bytes repeated
+    /// (quick to make even in a sanitizer build).
+    static func pattern(_ count: Int) -> Data {
+        let block = Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 13 | 1) })
+        var data = Data(capacity: count)
+        while data.count < count { data.append(block) }
+        return data
     }
 
     static func expectNoSpace(_ error: (any Error)?, _ what: String, sourceLocation: SourceLocation = #_sourceLocation)
@@ -94,7 +103,7 @@ struct FullFilesystemTests {
         try await Self.withFullablePool { host, dir, keep in
             let scratch = Scratch("enospc-src")
             let source = scratch.sub("32m.bin")
-            try Data((0..<(32 << 20)).map { UInt8(truncatingIfNeeded: $0 | 1) }).write(to: URL(fileURLWithPath: source))
+            try Self.pattern(32 << 20).write(to: URL(fileURLWithPath: source))
             let upload = await #expect(throws: StorageError.self) {
                 try await host.uploadVolume("up.img", in: "p", from: source)
             }
