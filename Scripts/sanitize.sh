@@ -43,14 +43,14 @@ for sanitizer in $list; do
         swift test --skip-build --sanitize="$sanitizer" --scratch-path "$scratch" ${FILTER:+--filter "$FILTER"} \
         >"$log-test.log" 2>&1
     result=$?
-    passed=$(grep -c '^✔ Test ' "$log-test.log" | tr -d ' ')
+    passed=$(grep -o 'Test run with [0-9]* tests' "$log-test.log" | grep -o '[0-9]*' || echo 0)
     reports=$(grep -c -E '^(==[0-9]+==ERROR: AddressSanitizer|WARNING: ThreadSanitizer)' "$log-test.log" | tr -d ' ')
     if [ "$result" -ne 0 ] || [ "$reports" -ne 0 ]; then
         grep -E -A12 '^(==[0-9]+==ERROR: AddressSanitizer|WARNING: ThreadSanitizer)' "$log-test.log" | head -60
         grep -E '^✘' "$log-test.log" | head -20
         status=1
     fi
-    summary="$summary $sanitizer: $passed passed, $reports reports, exit $result (build $((built - started))s, tests $(($(date +%s) - built))s);"
+    summary="$summary $sanitizer: $passed tests run, $reports reports, exit $result (build $((built - started))s, tests $(($(date +%s) - built))s);"
 done
 [ $status -eq 0 ] && echo "SANITIZE: OK:${summary%;}" || echo "SANITIZE: FAILED:${summary%;} (logs in $LOG_DIR/sanitize-*)"
 exit $status

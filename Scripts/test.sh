@@ -80,7 +80,7 @@ fuzz=$(grep '^FUZZ:' "$LOG_DIR/fuzz.log" | sed 's/^FUZZ: OK: //; s/ in [0-9]*s, 
 echo "$fuzz"
 echo "== unit tests under AddressSanitizer (Scripts/sanitize.sh address VirtStorageTests)"
 VIRT_STORAGE_LOG_DIR="$LOG_DIR" Scripts/sanitize.sh address VirtStorageTests >"$LOG_DIR/sanitize.log" 2>&1 || { tail -40 "$LOG_DIR/sanitize.log"; fail "tests under AddressSanitizer"; }
-asan=$(grep '^SANITIZE:' "$LOG_DIR/sanitize.log" | grep -o 'address: [0-9]* passed')
+asan=$(grep '^SANITIZE:' "$LOG_DIR/sanitize.log" | grep -o 'address: [0-9]* tests run, 0 reports')
 echo "$asan"
 details="$details; fuzz:$fuzz; $asan"
 elapsed=$(( $(date +%s) - start ))
