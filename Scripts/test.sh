@@ -76,4 +76,17 @@ details="$details schema files $(( $(count 'pool documents') + $(count 'volume d
 details="$details bad inputs $(( $(count 'bad pool XML') + $(count 'bad volume XML') )), mutants $mutants"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ] || fail "$failed tests failed ($details)"
 [ "$skipped" -eq 0 ] || { grep 'skipped' "$LOG_DIR/test.log"; fail "$skipped tests skipped: every test must run here"; }
+
+# Reliability (RELIABILITY.md): a short fuzz run and the unit tests under
+# AddressSanitizer, each built into its own scratch path under the build lock.
+echo "== fuzzing, ${VIRT_STORAGE_FUZZ_SECONDS:-60} s (Scripts/fuzz.sh)"
+Scripts/fuzz.sh "${VIRT_STORAGE_FUZZ_SECONDS:-60}" >"$LOG_DIR/fuzz.log" 2>&1 || { grep -v 'ld.gold: warning' "$LOG_DIR/fuzz.log" | tail -20; fail "fuzzing"; }
+fuzz=$(grep '^FUZZ:' "$LOG_DIR/fuzz.log" | sed 's/^FUZZ: OK: //; s/ in [0-9]*s, no crash//')
+echo "$fuzz"
+echo "== unit tests under AddressSanitizer (Scripts/sanitize.sh address VirtStorageTests)"
+VIRT_STORAGE_LOG_DIR="$LOG_DIR" Scripts/sanitize.sh address VirtStorageTests >"$LOG_DIR/sanitize.log" 2>&1 || { tail -40 "$LOG_DIR/sanitize.log"; fail "tests under AddressSanitizer"; }
+asan=$(grep '^SANITIZE:' "$LOG_DIR/sanitize.log" | grep -o 'address: [0-9]* tests run, 0 reports')
+echo "$asan"
+details="$details; fuzz:$fuzz; $asan"
+elapsed=$(( $(date +%s) - start ))
 echo "SUMMARY: OK: $passed tests passed, 0 failed, 0 skipped; $details; ${elapsed}s"

@@ -45,8 +45,12 @@ struct GlobalOptions: ParsableArguments {
 
     func openHost() async throws(StorageError) -> StorageHost {
         let secrets = try openSecrets()
-        return try await StorageHost(
+        let host = try await StorageHost(
             directories: directories, backends: Backends.registry, secrets: secrets)
+        for line in await host.interruptedJobs {
+            FileHandle.standardError.write(Data("warning: \(line)\n".utf8))
+        }
+        return host
     }
 }
 

@@ -52,5 +52,8 @@ struct KillTests {
         // The host still opens and reads the pool.
         let list = try Executables.run(Executables.virtStorage, ["pool-list", "--all", "--name"], environment: env)
         #expect(list.stdout.hasPrefix("k "))
+        // A killed writer's temporary ("k.xml.new.<pid>") is gone after the next start.
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: base + "/root/etc/storage")
+        #expect(leftovers.allSatisfy { !$0.contains(".new.") }, "\(leftovers)")
     }
 }

@@ -374,9 +374,16 @@
             let elapsed = ContinuousClock.now - started
             #expect(elapsed < .seconds(12), "\(elapsed)")
             #expect(error?.message.contains("within 5 s") == true, "\(String(describing: error))")
+            // As libvirt, a pool that cannot be refreshed is stopped.
+            #expect(try await f.host.pool(named: f.pool).state == .inactive)
             kill(pid, SIGCONT)
             // the images are all still there
             #expect(try fault.rbd("ls", "rbd").split(separator: "\n").count == 20)
+            // With the monitor back, the pool starts again and lists every image.
+            let restarted = ContinuousClock.now
+            try await f.host.start(f.pool)
+            #expect(try await f.host.volumes(in: f.pool).count == 20)
+            #expect(ContinuousClock.now - restarted < .seconds(12))
             await f.cleanup()
         }
     }

@@ -32,7 +32,8 @@ struct NetfsPoolTests {
 
     @Test(
         "mount, volumes through the mount, restart while mounted, unmount",
-        .enabled(if: GlusterService.running, "needs the glusterd of Scripts/gluster-up.sh"), .timeLimit(.minutes(1)))
+        .enabled(if: GlusterService.running, "needs the glusterd of Scripts/gluster-up.sh"),
+        .timeLimit(.minutes(TimeFactor.value)))
     func glusterMount() async throws {
         let scratch = Scratch("netfs")
         let target = scratch.sub("mnt")

@@ -67,8 +67,16 @@ struct SecretTests {
                 <secret type='passphrase' uuid='\(StorageUUID.format(secret.uuid))'/>
               </encryption></target></volume>
             """
+        // qemu-img's argv is public (ps): it must name the passphrase's file, never the passphrase.
+        let watcher = ProcessListWatcher(program: "qemu-img")
+        watcher.start()
         let vol = try await host.createVolume(in: "l", xml: xml)
+        let seen = watcher.stop()
         #expect(vol.definition.target.encryption?.format == "luks")
+        // qemu-img derives the LUKS key for about two seconds: the watcher sees it run.
+        #expect(seen.contains { $0.contains("secret,id=") && $0.contains("file=") }, "\(seen)")
+        #expect(seen.allSatisfy { !$0.contains("correct horse") }, "\(seen)")
+        #expect(!VolumeXML.format(vol.definition, poolType: .dir).contains("correct horse"))
         let (status, out) = try Scratch.run(
             DirVolumeTests.qemuImg, ["info", "--output=json", scratch.sub("pool/secure.img")])
         #expect(status == 0 && out.contains("\"format\": \"luks\""), "\(out)")

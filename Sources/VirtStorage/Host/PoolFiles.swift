@@ -26,14 +26,18 @@ struct PoolFiles: Sendable {
     func autostartPath(_ name: String) -> String { directories.autostart + "/" + name + ".xml" }
     func statePath(_ name: String) -> String { directories.state + "/" + name + ".xml" }
 
-    static func atomicWrite(_ text: String, to path: String, mode: mode_t = 0o600) throws(StorageError) {
+    /// `sync: false` leaves out the fsyncs: the file then survives a killed
+    /// process (it is whole or absent), not a power cut.
+    static func atomicWrite(_ text: String, to path: String, mode: mode_t = 0o600, sync: Bool = true)
+        throws(StorageError)
+    {
         let dir = (path as NSString).deletingLastPathComponent
         let temp = path + ".new.\(getpid())"
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
         guard fd >= 0 else { throw SystemError.make("cannot write '\(temp)'", path: temp) }
         do throws(StorageError) {
             try FileVolumes.writeAll(fd: fd, Array(text.utf8), at: 0, path: temp)
-            guard fsync(fd) == 0 else { throw SystemError.make("cannot sync '\(temp)'", path: temp) }
+            guard !sync || fsync(fd) == 0 else { throw SystemError.make("cannot sync '\(temp)'", path: temp) }
             close(fd)
             guard rename(temp, path) == 0 else { throw SystemError.make("cannot rename '\(temp)'", path: path) }
         } catch {
@@ -41,10 +45,22 @@ struct PoolFiles: Sendable {
             unlink(temp)
             throw error
         }
+        guard sync else { return }
         let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 {
             fsync(dfd)
             close(dfd)
+        }
+    }
+
+    /// Removes the temporaries of atomic writes whose writer was killed
+    /// (`<file>.new.<pid>` of a pid that no longer runs).
+    static func removeLeftoverTemporaries(in dir: String) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] {
+            guard let range = name.range(of: ".new.", options: .backwards),
+                let pid = Int32(name[range.upperBound...]), pid > 0, kill(pid, 0) != 0, errno == ESRCH
+            else { continue }
+            unlink(dir + "/" + name)
         }
     }
 

@@ -177,15 +177,21 @@ extension StorageHost {
         defer {
             if let source, source.pool != pool { records[source.pool]?.jobs -= 1 }
         }
+        // A note while the volume is built: a process killed meanwhile leaves it,
+        // and the next host removes the half-made volume.
+        var note: String?
         do throws(StorageError) {
+            note = try journal.begin(.creation, pool: pool, volume: vol.name)
             try await backend.buildVolume(
                 vol, from: source?.definition, in: def, preallocateMetadata: preallocateMetadata,
                 secrets: secretValues, progress: progress)
         } catch {
+            if let note { journal.end(note) }
             records[pool]?.remove(vol.name)
             endJob(pool, volume: vol.name)
             throw error
         }
+        if let note { journal.end(note) }
         await reread(pool, vol)
         await rereadPool(pool, backend)
         endJob(pool, volume: vol.name)
@@ -305,6 +311,8 @@ extension StorageHost {
     ) async throws(StorageError) {
         try await volumeJob(name, in: pool, .uploadVolume, "volume upload", announcing: .uploaded) {
             (backend, vol, def) throws(StorageError) in
+            let note = try journal.begin(.upload, pool: pool, volume: vol.name)
+            defer { journal.end(note) }
             try await backend.uploadVolume(
                 vol, from: file, offset: offset, length: length, sparse: sparse, in: def, progress: progress)
         }

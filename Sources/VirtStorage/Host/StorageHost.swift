@@ -22,15 +22,29 @@ public actor StorageHost {
         /// Volume names by key, so key lookups and duplicate checks are O(1).
         private(set) var keys: [String: String] = [:]
         var busyVolumes: [String: String] = [:]
+        /// Refreshes reading the pool off the actor, and the volumes changed
+        /// meanwhile: the refresh's listing is older than those changes.
+        var refreshesUnderway = 0
+        var changedDuringRefresh: Set<String> = []
 
         mutating func put(_ volume: VolumeDefinition) {
             if let old = volumes[volume.name]?.key { keys[old] = nil }
             volumes[volume.name] = volume
             if let key = volume.key { keys[key] = volume.name }
+            if refreshesUnderway > 0 { changedDuringRefresh.insert(volume.name) }
         }
 
         mutating func remove(_ name: String) {
             if let key = volumes.removeValue(forKey: name)?.key { keys[key] = nil }
+            if refreshesUnderway > 0 { changedDuringRefresh.insert(name) }
+        }
+
+        /// Ends one refresh; returns the names changed while it read the pool.
+        mutating func endRefresh() -> Set<String> {
+            let changed = changedDuringRefresh
+            refreshesUnderway -= 1
+            if refreshesUnderway == 0 { changedDuringRefresh = [] }
+            return changed
         }
 
         mutating func replaceVolumes(_ all: [String: VolumeDefinition]) {
@@ -50,9 +64,13 @@ public actor StorageHost {
     /// Where LUKS passphrases and other secret values come from, if anywhere.
     public nonisolated let secrets: (any SecretStore)?
     let files: PoolFiles
+    nonisolated let journal: VolumeJobJournal
+    /// What opening the host found of jobs whose process was killed: partial
+    /// volumes removed, partial uploads. One sentence each.
+    public private(set) var interruptedJobs: [String] = []
     var records: [String: Record] = [:]
     var subscribers: [UUID: AsyncStream<StorageEvent>.Continuation] = [:]
-    let journal: StorageEventJournal.Writer
+    let eventJournal: StorageEventJournal.Writer
 
     /// Opens a host on `directories`, loading its pools and restoring the ones
     /// that were active; autostart pools start once per boot.
@@ -65,7 +83,8 @@ public actor StorageHost {
         self.schemas = schemas
         self.secrets = secrets
         self.files = PoolFiles(directories: directories)
-        self.journal = StorageEventJournal.Writer(path: StorageEventJournal.path(directories))
+        self.eventJournal = StorageEventJournal.Writer(path: StorageEventJournal.path(directories))
+        self.journal = VolumeJobJournal(state: directories.state)
         for backend in backends.all { backend.useSecrets(secrets) }
         try files.prepare()
         await load()
@@ -74,6 +93,9 @@ public actor StorageHost {
     // MARK: loading
 
     private func load() async {
+        for dir in [directories.config, directories.state, journal.directory] {
+            PoolFiles.removeLeftoverTemporaries(in: dir)
+        }
         for name in PoolFiles.xmlNames(in: directories.config) {
             guard let text = PoolFiles.read(files.configPath(name)), let def = try? PoolXML.parse(text),
                 def.name == name
@@ -107,6 +129,51 @@ public actor StorageHost {
             }
             try? PoolFiles.atomicWrite(boot, to: marker, mode: 0o644)
         }
+        await recoverInterruptedJobs()
+    }
+
+    /// Whether a volume's file changed after the note was written: a volume
+    /// another process made before (whose name the killed creation then found
+    /// taken) is left alone. Volumes without timestamps (not files) are the note's.
+    static func changedSince(_ volume: VolumeDefinition, note: String) -> Bool {
+        guard let changed = volume.target.timestamps?.ctime else { return true }
+        var st = stat()
+        guard stat(note, &st) == 0 else { return false }
+        let written = FileVolumes.timestamp(st.st_mtim)
+        return (changed.seconds, changed.nanoseconds) >= (written.seconds, written.nanoseconds)
+    }
+
+    /// Removes the volumes whose creation a killed process left half done,
+    /// and reports the uploads it left half written (their data stays).
+    private func recoverInterruptedJobs() async {
+        for (path, entry) in journal.orphans() {
+            let what = "volume '\(entry.volume)' of pool '\(entry.pool)'"
+            switch entry.job {
+            case .creation:
+                // An inactive pool keeps the note until a host opens the pool active.
+                guard let live = records[entry.pool]?.live, let backend = try? backends.backend(for: live.type)
+                else { continue }
+                if let volume = records[entry.pool]?.volumes[entry.volume],
+                    Self.changedSince(volume, note: path)
+                {
+                    do throws(StorageError) {
+                        try await backend.deleteVolume(volume, in: live, withSnapshots: false)
+                    } catch  where error.errno != ENOENT {
+                        interruptedJobs.append(
+                            "\(what) was left partial by process \(entry.pid), which was stopped while creating it, and cannot be removed: \(error.message)"
+                        )
+                        continue
+                    } catch {}
+                    records[entry.pool]?.remove(entry.volume)
+                    interruptedJobs.append(
+                        "removed the partial \(what): process \(entry.pid) was stopped while creating it")
+                }
+            case .upload:
+                interruptedJobs.append(
+                    "\(what) holds a partial upload: process \(entry.pid) was stopped while writing it")
+            }
+            journal.end(path)
+        }
     }
 
     // MARK: events
@@ -137,7 +204,7 @@ public actor StorageHost {
 
     func emit(_ event: StorageEvent) {
         for continuation in subscribers.values { continuation.yield(event) }
-        journal.append(event)
+        eventJournal.append(event)
     }
 
     // MARK: lookups
@@ -422,7 +489,18 @@ public actor StorageHost {
     func refreshRecord(_ name: String) async throws(StorageError) {
         guard let live = records[name]?.live else { return }
         let backend = try backends.backend(for: live.type)
-        var (sizes, volumes) = try await backend.refresh(live)
+        // The actor is free while the backend reads the pool: volumes created or
+        // deleted meanwhile must not be undone by the older listing.
+        records[name]?.refreshesUnderway += 1
+        let listing: (PoolSizes, [VolumeDefinition])
+        do throws(StorageError) {
+            listing = try await backend.refresh(live)
+        } catch {
+            _ = records[name]?.endRefresh()
+            throw error
+        }
+        var (sizes, volumes) = listing
+        let changed = records[name]?.endRefresh() ?? []
         guard var record = records[name], var current = record.live else { return }
         current.capacity = sizes.capacity
         current.allocation = sizes.allocation
@@ -437,6 +515,8 @@ public actor StorageHost {
         // can go before the new one is built: one table in memory, not two.
         var busy: [String: VolumeDefinition] = [:]
         for (busyName, _) in record.busyVolumes { busy[busyName] = record.volumes[busyName] }
+        // Volumes made or removed during the listing keep their newer state (present or not).
+        let newer = changed.subtracting(busy.keys).map { ($0, record.volumes[$0]) }
         records[name] = nil
         record.replaceVolumes([:])
         var byName: [String: VolumeDefinition] = [:]
@@ -448,6 +528,7 @@ public actor StorageHost {
         volumes = []
         // Volumes being built stay listed as they were.
         for (busyName, volume) in busy where byName[busyName] == nil { byName[busyName] = volume }
+        for (changedName, volume) in newer { byName[changedName] = volume }
         record.replaceVolumes(byName)
         records[name] = record
         // The old table was allocated on other threads' malloc arenas; glibc

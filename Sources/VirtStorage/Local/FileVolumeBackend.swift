@@ -25,6 +25,18 @@ extension FileVolumeBackend {
             throw StorageError(
                 .invalidArgument, "volume name '\(name.replacingNewlines())' cannot contain a newline", value: name)
         }
+        // A NUL would cut the name short at the system call: "a\0b" would make "a".
+        if name.utf8.contains(0) {
+            throw StorageError(
+                .invalidArgument,
+                "volume name '\(name.replacingOccurrences(of: "\0", with: "\\0"))' cannot contain NUL",
+                value: name)
+        }
+        if name.utf8.count > Int(NAME_MAX) {
+            throw StorageError(
+                .invalidArgument, "volume name of \(name.utf8.count) bytes is longer than \(NAME_MAX) bytes",
+                value: name)
+        }
     }
 
     /// Creates the pool's target directory (and missing parents) with the

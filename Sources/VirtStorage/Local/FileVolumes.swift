@@ -199,13 +199,29 @@ public enum FileVolumes {
             }
             throw SystemError.make("cannot create volume '\(path)'", path: path)
         }
-        fchmod(fd, mode)
+        // The umask may have narrowed the mode: the XML's mode is applied as given.
+        // Failing to apply the asked mode or owner fails the creation, as in libvirt.
+        let owner = vol.target.permissions?.owner
+        let group = vol.target.permissions?.group
+        if fchmod(fd, mode) != 0
+            || ((owner != nil || group != nil) && fchown(fd, owner ?? UInt32.max, group ?? UInt32.max) != 0)
+        {
+            let error = SystemError.make("cannot set the mode or owner of volume '\(path)'", path: path)
+            close(fd)
+            unlink(path)
+            throw error
+        }
         // <nocow/> must be set while the file is still empty.
         if vol.target.noCopyOnWrite { _ = vs_set_nocow(fd, 1) }
-        if let perms = vol.target.permissions, perms.owner != nil || perms.group != nil {
-            fchown(fd, perms.owner ?? UInt32.max, perms.group ?? UInt32.max)
-        }
         return fd
+    }
+
+    /// The file at `path` is still the one open as `fd` (not replaced, not a link).
+    static func isSameFile(_ fd: Int32, _ path: String) -> Bool {
+        var open = stat()
+        var named = stat()
+        return fstat(fd, &open) == 0 && lstat(path, &named) == 0 && open.st_dev == named.st_dev
+            && open.st_ino == named.st_ino
     }
 
     /// Allocates the first `length` bytes (fallocate, or zeros where unsupported).
@@ -277,9 +293,33 @@ public enum FileVolumes {
             if needsVolume { builder.secretPath = try write(secrets.volume, "volume", "the new volume") }
             if needsInput { builder.inputSecretPath = try write(secrets.input, "input", "the source volume") }
         }
-        for command in try builder.commands() {
-            try await CommandRunner.run(command)
+        let commands = try builder.commands()
+        // qemu-img follows links when it creates its output: the file is made here
+        // first (O_EXCL, O_NOFOLLOW, the volume's mode and owner), so a link planted
+        // under the volume's name refuses the creation instead of redirecting it,
+        // and qemu-img keeps that mode when it rewrites the file.
+        let vol = builder.volume.definition
+        guard let path = vol.target.path else { throw StorageError(.invalidArgument, "volume has no target path") }
+        let fd = try createExclusive(path, vol)
+        defer { close(fd) }
+        do throws(StorageError) {
+            for command in commands {
+                try await CommandRunner.run(command)
+            }
+            guard isSameFile(fd, path) else {
+                throw StorageError(
+                    .operationFailed, "volume '\(path)' was replaced while qemu-img wrote it", path: path)
+            }
+        } catch {
+            // Only our own file goes; a link put in its place is removed, never followed.
+            if isSameFile(fd, path) || isSymbolicLink(path) { unlink(path) }
+            throw error
         }
+    }
+
+    static func isSymbolicLink(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK
     }
 
     // MARK: cloning
@@ -380,6 +420,12 @@ public enum FileVolumes {
         if options.contains(.allocate) {
             throw StorageError(
                 .operationUnsupported, "preallocate is only supported for raw type volume, not \(format)")
+        }
+        // qemu-img follows links: a volume replaced by one since the pool was read is refused.
+        var st = stat()
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            throw StorageError(
+                .operationInvalid, "volume '\(path)' is no longer a regular file (replaced by a link?)", path: path)
         }
         var args = ["resize"]
         if capacity < vol.capacity { args.append("--shrink") }

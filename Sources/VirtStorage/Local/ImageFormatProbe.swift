@@ -60,6 +60,12 @@ public enum ImageFormatProbe {
         return probe(fd: fd, fileSize: UInt64(st.st_size))
     }
 
+    /// Probes an image's first bytes held in memory (the first 4 KiB decide
+    /// every format but iso): what refresh reports of a file starting with them.
+    public static func probe(header bytes: [UInt8]) -> ImageHeader {
+        probe(ByteReader(bytes: Array(bytes.prefix(headerSize)))) ?? ImageHeader(format: "raw")
+    }
+
     /// Formats recognised from the first `headerSize` bytes.
     static func probe(_ r: ByteReader) -> ImageHeader? {
         if r.matches([0x51, 0x46, 0x49, 0xFB]) { return qcow(r) }

@@ -160,6 +160,8 @@ extension StorageHost {
         let writer = try VolumeWriter(path: path, offset: offset, length: length)
         try beginJob(pool, volume: name, "upload")
         do {
+            let note = try journal.begin(.upload, pool: pool, volume: name)
+            defer { journal.end(note) }
             try await writer.write(chunks, at: offset)
         } catch {
             endJob(pool, volume: name)

@@ -21,19 +21,22 @@ enum PermissionsXML {
         return perms
     }
 
-    /// owner/group: an XPath number that is -1 or fits a uid_t; -1 (or its
-    /// unsigned twin 4294967295) means "not set".
+    /// owner/group: an XPath number that fits a uid_t; -1 (or its unsigned
+    /// twin 4294967295) means "not set". IDs from 2^31 up are written as
+    /// negative numbers (libvirt's "%d", which `write` keeps), so negative
+    /// numbers read back as their unsigned twins; libvirt 9.0 refuses its own
+    /// output there (found by Scripts/fuzz.sh).
     private static func id(_ node: XMLElement, _ name: String, context: String) throws(StorageError) -> UInt32? {
         guard let element = node.firstElement(name) else { return nil }
         let text = element.stringValue
-        guard let value = CNumber.parseXPathInteger(text), value == -1 || (0...Int64(UInt32.max)).contains(value)
+        guard let value = CNumber.parseXPathInteger(text), (Int64(Int32.min)...Int64(UInt32.max)).contains(value)
         else {
             throw StorageError.xml(
-                "malformed \(name) element '\(text)' in <\(context)/\(name)>: expected a numeric \(name == "owner" ? "user" : "group") ID from 0 to 4294967294, or -1",
+                "malformed \(name) element '\(text)' in <\(context)/\(name)>: expected a numeric \(name == "owner" ? "user" : "group") ID from -2147483648 to 4294967295 (-1 and 4294967295 mean unset)",
                 element: "\(context)/\(name)", value: text, line: element.line)
         }
-        if value == -1 || value == Int64(UInt32.max) { return nil }
-        return UInt32(value)
+        let id = value < 0 ? UInt32(bitPattern: Int32(value)) : UInt32(value)
+        return id == UInt32.max ? nil : id
     }
 
     static func write(_ perms: Permissions?, to w: inout XMLWriter) {
