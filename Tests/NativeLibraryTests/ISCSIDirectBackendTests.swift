@@ -143,7 +143,8 @@
             }
             let elapsed = Date().timeIntervalSince(started)
             #expect(error?.message.contains("did not answer within 2 s") == true, "\(String(describing: error))")
-            #expect(elapsed >= 1 && elapsed < 8, "took \(elapsed) s: \(String(describing: error))")
+            // Bounded, not hung: loose because the whole suite shares two cores.
+            #expect(elapsed >= 1 && elapsed < 30, "took \(elapsed) s: \(String(describing: error))")
 
             var spec = PoolSource()
             spec.hosts = [SourceHost(name: "127.0.0.1", port: port)]

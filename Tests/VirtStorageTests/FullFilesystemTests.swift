@@ -9,7 +9,7 @@ import VirtStorageTestSupport
 /// creation, clone and upload: each fails at once with "No space left on
 /// device", the half-made volume is removed, and the volumes that were there
 /// before keep their data.
-@Suite("a pool whose filesystem fills up", .timeLimit(.minutes(TimeFactor.value)))
+@Suite("a pool whose filesystem fills up", .timeLimit(.minutes(3 * TimeFactor.value)))
 struct FullFilesystemTests {
     static let fsSize = 16 << 20
 
@@ -95,7 +95,8 @@ struct FullFilesystemTests {
                 try await host.deleteVolume("c\(i).img", in: "p")
             }
             try await Self.expectIntact(host, dir, keep)
-            #expect(ContinuousClock.now - started < TimeFactor.scaled(.seconds(20)))
+            // No hang: the bound is loose because the whole suite shares two cores.
+            #expect(ContinuousClock.now - started < TimeFactor.scaled(.seconds(60)))
         }
     }
 
