@@ -14,16 +14,25 @@ private func poolType(_ name: String) throws(StorageError) -> PoolType {
     return type
 }
 
+/// libvirt's `<sources>` document, or with --json the sources as an array.
+private func printSources(
+    _ host: StorageHost, type: PoolType, spec: String?, json: Bool, _ global: GlobalOptions
+) async throws(StorageError) {
+    if json { return global.emit(jsonText(try await host.poolSources(type: type, spec: spec))) }
+    global.emit(try await host.findPoolSources(type: type, spec: spec))
+}
+
 struct FindPoolSources: HostCommand {
     static let configuration = CommandConfiguration(
         commandName: "find-storage-pool-sources", abstract: "discover potential storage pool sources")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "type of storage pool sources to find") var type: String
     @Argument(help: "optional file of source xml to query for pools") var srcSpec: String?
+    @OptionGroup var json: JSONFlag
 
     func execute(_ host: StorageHost) async throws(StorageError) {
         let spec = try srcSpec.map { path throws(StorageError) in try readFile(path) }
-        global.emit(try await host.findPoolSources(type: try poolType(type), spec: spec))
+        try await printSources(host, type: try poolType(type), spec: spec, json: json.enabled, global)
     }
 }
 
@@ -35,6 +44,7 @@ struct FindPoolSourcesAs: HostCommand {
     @Argument(help: "optional host to query") var host: String?
     @Argument(help: "optional port to query") var port: String?
     @Argument(help: "optional initiator IQN to use for query") var initiator: String?
+    @OptionGroup var json: JSONFlag
 
     /// The `<source>` virsh builds from the arguments; none without a host.
     var spec: String? {
@@ -48,6 +58,6 @@ struct FindPoolSourcesAs: HostCommand {
     }
 
     func execute(_ storage: StorageHost) async throws(StorageError) {
-        global.emit(try await storage.findPoolSources(type: try poolType(type), spec: spec))
+        try await printSources(storage, type: try poolType(type), spec: spec, json: json.enabled, global)
     }
 }

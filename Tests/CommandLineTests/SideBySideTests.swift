@@ -157,6 +157,13 @@ struct SideBySideTests {
         try "<source><host name='\(host)'/></source>".write(toFile: spec, atomically: true, encoding: .utf8)
         let fromFile = try sides.ours(["find-storage-pool-sources", "netfs", spec])
         #expect(fromFile.stdout == theirs.stdout)
+
+        // --json: the same sources as values.
+        let json = try sides.ours(["find-storage-pool-sources-as", "netfs", host, "--json"])
+        let sources = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        let count = theirs.stdout.components(separatedBy: "<source>").count - 1
+        #expect(sources?.count == count && count > 0)
+        #expect(sources?.allSatisfy { $0["format"] as? String == "glusterfs" && $0["dir"] != nil } == true)
     }
 
     @Test(

@@ -68,7 +68,7 @@
         static func make(
             _ cluster: CephCluster, label: String, key: [UInt8]? = nil, port: Int? = nil,
             options: [String: String] = [:],
-            timeout: Int = 10
+            timeout: Int = 10, hostsBefore: [String] = []
         ) async throws -> RBDFixture {
             let template = NSTemporaryDirectory() + "virtstorage-rbd-\(label)-XXXXXX"
             var bytes = Array(template.utf8CString)
@@ -92,7 +92,7 @@
                   <name>\(pool)</name>
                   <source>
                     <name>rbd</name>
-                    <host name='127.0.0.1' port='\(port ?? cluster.v2Port)'/>
+                    \(hostsBefore.joined())<host name='127.0.0.1' port='\(port ?? cluster.v2Port)'/>
                     <auth type='ceph' username='admin'><secret usage='client.admin \(label)'/></auth>
                   </source>
                   \(optionXML)
@@ -328,6 +328,18 @@
             let elapsed = ContinuousClock.now - started
             #expect(elapsed < .seconds(8), "\(elapsed)")
             #expect(error?.message.contains("failed to connect to the RADOS monitor on: 127.0.0.1:\(port)") == true)
+            await f.cleanup()
+        }
+
+        @Test func severalMonitorsTheDeadOnesPassedOver() async throws {
+            // As libvirt, every <host> goes to librados: the IPv4 and IPv6 ones where
+            // nothing listens (port 1) are passed over for the live monitor.
+            let f = try await RBDFixture.make(
+                cluster, label: "multimon", options: ["client_mount_timeout": "10"],
+                hostsBefore: ["<host name='127.0.0.1' port='1'/>", "<host name='[::1]' port='1'/>"])
+            try await f.host.start(f.pool)
+            try await f.host.createVolume(in: f.pool, xml: f.volumeXML("m", mib: 4))
+            #expect(try await f.host.volumes(in: f.pool).contains { $0.name == f.prefix + "m" })
             await f.cleanup()
         }
 

@@ -3,7 +3,7 @@ import Foundation
 /// The events of every host working on one set of directories, as lines of
 /// JSON appended to `<state>/events`. There is no daemon to hand events from
 /// one process to another, so a host appends each event it announces and a
-/// watcher (virt-storage pool-event, ``StorageHost/watchEvents(directories:)``)
+/// watcher (virt-storage pool-event, ``StorageHost/watchEvents(directories:pollInterval:)``)
 /// follows the file. One `write` per line with O_APPEND keeps lines from
 /// different processes whole; at 4 MiB the file is renamed to `events.1` and a
 /// new one begun.

@@ -179,7 +179,7 @@ public actor StorageHost {
     // MARK: events
 
     /// Lifecycle events of pools and volumes announced by this host from now on.
-    /// ``watchEvents(directories:)`` also sees other processes' hosts.
+    /// ``watchEvents(directories:pollInterval:)`` also sees other processes' hosts.
     public func events() -> AsyncStream<StorageEvent> {
         let (stream, continuation) = AsyncStream<StorageEvent>.makeStream(bufferingPolicy: .bufferingNewest(1024))
         let id = UUID()
