@@ -22,7 +22,7 @@ struct VolumeJobJournal: Sendable {
     /// Writes a note for a job of this process; returns its path for `end`.
     func begin(_ job: Entry.Job, pool: String, volume: String) throws(StorageError) -> String {
         let pid = getpid()
-        let entry = Entry(job: job, pool: pool, volume: volume, pid: pid, processStart: Self.startTime(pid) ?? 0)
+        let entry = Entry(job: job, pool: pool, volume: volume, pid: pid, processStart: Self.ownStartTime ?? 0)
         let data: Data
         do { data = try JSONEncoder().encode(entry) } catch {
             throw StorageError(.internalError, "cannot encode a job note: \(error)")
@@ -57,6 +57,9 @@ struct VolumeJobJournal: Sendable {
         guard let now = startTime(pid) else { return false }
         return start == 0 || now == start
     }
+
+    /// This process's start time, read once: every job note carries it.
+    private static let ownStartTime = startTime(getpid())
 
     /// Field 22 of /proc/<pid>/stat: when the process started, in clock ticks after boot.
     static func startTime(_ pid: Int32) -> UInt64? {
