@@ -270,14 +270,7 @@
                 let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want])
                 try file.readFully(into: slice, at: offset + done)
                 if !(sparse && SparseCopy.isZero(UnsafeRawBufferPointer(slice))) {
-                    var written = 0
-                    while written < want {
-                        let w = pwrite(
-                            output, slice.baseAddress! + written, want - written, off_t(done) + off_t(written))
-                        if w < 0 && errno == EINTR { continue }
-                        guard w > 0 else { throw SystemError.make("cannot write '\(path)'", path: path) }
-                        written += w
-                    }
+                    try FileVolumes.writeAll(fd: output, UnsafeRawBufferPointer(slice), at: done, path: path)
                 }
                 done += UInt64(want)
                 progress?(done, count)

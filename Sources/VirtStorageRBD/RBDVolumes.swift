@@ -366,14 +366,7 @@
                 let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<n])
                 try image.read(at: offset + done, into: slice)
                 if !(sparse && SparseCopy.isZero(UnsafeRawBufferPointer(slice))) {
-                    var written = 0
-                    while written < n {
-                        let w = pwrite(output, slice.baseAddress! + written, n - written, off_t(done) + off_t(written))
-                        guard w > 0 else {
-                            throw SystemError.make("cannot write '\(file)'", path: file)
-                        }
-                        written += w
-                    }
+                    try FileVolumes.writeAll(fd: output, UnsafeRawBufferPointer(slice), at: done, path: file)
                 }
                 done += UInt64(n)
                 progress?(done, count)

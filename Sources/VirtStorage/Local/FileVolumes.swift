@@ -247,16 +247,30 @@ public enum FileVolumes {
     static func writeAll(fd: Int32, _ bytes: [UInt8], count: Int? = nil, at offset: UInt64, path: String)
         throws(StorageError)
     {
-        let total = count ?? bytes.count
-        var written = 0
-        while written < total {
-            let n = bytes.withUnsafeBytes {
-                pwrite(fd, $0.baseAddress! + written, total - written, off_t(offset) + off_t(written))
+        let failure = bytes.withUnsafeBytes { raw -> StorageError? in
+            let part = UnsafeRawBufferPointer(rebasing: raw[0..<(count ?? bytes.count)])
+            do throws(StorageError) {
+                try writeAll(fd: fd, part, at: offset, path: path)
+                return nil
+            } catch {
+                return error
             }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Writes all of `bytes` at `offset`, retrying short writes and EINTR.
+    public static func writeAll(fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: UInt64, path: String)
+        throws(StorageError)
+    {
+        var written = 0
+        while written < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + written, bytes.count - written, off_t(offset) + off_t(written))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw SystemError.make("cannot write to '\(path)'", path: path)
             }
+            guard n > 0 else { throw SystemError.make("cannot write to '\(path)'", path: path) }
             written += n
         }
     }
