@@ -65,7 +65,7 @@ swift test 2>&1 | tee "$LOG_DIR/test.log" | grep -E '^(✔|✘|➜|⚠)|error:|p
 status=${PIPESTATUS[0]}
 
 passed=$(grep '^✔ Test ' "$LOG_DIR/test.log" | grep -vc '^✔ Test run' || true)
-failed=$(grep -c '^✘ Test ' "$LOG_DIR/test.log" || true)
+failed=$(grep -E '^✘ Test .* failed after' "$LOG_DIR/test.log" | grep -vc '^✘ Test run' || true)
 skipped=$(grep -c 'skipped' "$LOG_DIR/test.log" || true)
 count() { grep -o "\"$1\" with [0-9]* test cases passed" "$LOG_DIR/test.log" | grep -o '[0-9]* test cases' | cut -d' ' -f1; }
 mutants=$(grep -o '^[a-z]* mutation test: [0-9]* mutants' "$LOG_DIR/test.log" | awk '{s+=$4} END {print s+0}')

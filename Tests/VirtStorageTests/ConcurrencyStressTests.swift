@@ -105,7 +105,9 @@ struct ConcurrencyStressTests {
         FileVolumes.describe(path: path, name: (path as NSString).lastPathComponent)?.capacity
     }
 
-    @Test func thousandsOfOperationsFromTwoHostsKeepThePoolConsistent() async throws {
+    // A hang fails the test; how long the work takes is the benchmarks' business, not a test's.
+    @Test(.timeLimit(.minutes(10 * TimeFactor.value)))
+    func thousandsOfOperationsFromTwoHostsKeepThePoolConsistent() async throws {
         let scratch = Scratch("stress")
         let directories = StorageHostDirectories.root(scratch.sub("root"))
         let dir = scratch.sub("pool")
@@ -202,6 +204,5 @@ struct ConcurrencyStressTests {
         print(
             "concurrency stress: \(operations) operations from 2 hosts x \(Self.workersPerHost) workers + 2 racers in \(elapsed), \(refreshed) refreshes done and \(refused) refused while jobs ran, \(onDisk.count) volumes at the end (seed \(seed))"
         )
-        #expect(elapsed < TimeFactor.scaled(.seconds(60)))
     }
 }

@@ -65,7 +65,6 @@ struct FullFilesystemTests {
 
     @Test func allocatedCreateAndCloneFailCleanly() async throws {
         try await Self.withFullablePool { host, dir, keep in
-            let started = ContinuousClock.now
             // 32 MiB allocated up front on a 16 MiB filesystem.
             let create = await #expect(throws: StorageError.self) {
                 try await host.createVolume(
@@ -95,8 +94,6 @@ struct FullFilesystemTests {
                 try await host.deleteVolume("c\(i).img", in: "p")
             }
             try await Self.expectIntact(host, dir, keep)
-            // No hang: the bound is loose because the whole suite shares two cores.
-            #expect(ContinuousClock.now - started < TimeFactor.scaled(.seconds(60)))
         }
     }
 
