@@ -53,7 +53,11 @@ let package = Package(
 
         .target(name: "VirtStorageXML", dependencies: ["CLibXML2"]),
         .target(name: "CStorageSys"),
-        .target(name: "VirtStorage", dependencies: ["VirtStorageXML", "CStorageSys", "CBlkid"]),
+        // Nonisolated async functions run on the caller's actor: the host calls
+        // its backends without a thread hop per call (blocking work has threads of its own).
+        .target(
+            name: "VirtStorage", dependencies: ["VirtStorageXML", "CStorageSys", "CBlkid"],
+            swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]),
 
         .target(
             name: "VirtStorageRBD",

@@ -29,13 +29,12 @@ func pool(_ work: String, _ target: String) async throws -> StorageHost {
 
 func report(_ key: String, _ value: Double) { print("\(key)=\(String(format: "%.4f", value))") }
 
-let args = CommandLine.arguments
-guard args.count >= 3 else {
-    print("usage: virt-storage-bench create|prepare|refresh|qcow2|wipe|stream|rbd WORKDIR [ARGS]")
-    exit(2)
-}
-let work = args[2]
-do {
+/// One workload. It runs off the main actor, as an embedder's tasks do:
+/// top-level code runs on the main thread, and every call into the host
+/// would then add a hop between the main thread and the cooperative pool
+/// that belongs to this harness, not to the library.
+nonisolated func runWorkload(_ args: [String]) async throws {
+    let work = args[2]
     switch args[1] {
     case "create":
         let count = Int(args.count > 3 ? args[3] : "2000") ?? 2000
@@ -184,6 +183,15 @@ do {
         print("unknown workload \(args[1])")
         exit(2)
     }
+}
+
+let args = CommandLine.arguments
+guard args.count >= 3 else {
+    print("usage: virt-storage-bench create|prepare|refresh|qcow2|wipe|stream|rbd WORKDIR [ARGS]")
+    exit(2)
+}
+do {
+    try await runWorkload(args)
 } catch {
     print("error: \(error)")
     exit(1)

@@ -8,6 +8,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 #include <libxml/relaxng.h>
+#include <libxml/xmlschemastypes.h>
 
 /* xmlFree is a mutable global function pointer; Swift 6 refuses to touch it. */
 static inline void cxml_free(void *p) { xmlFree(p); }

@@ -34,9 +34,15 @@ struct VolumeKillTests {
         return data
     }
 
-    /// Runs virt-storage and kills it after a random part of `duration`
-    /// (from a fifth to one and a half times it); true if it was killed.
-    static func runAndKill(_ args: [String], _ env: [String: String], within duration: Int) throws -> Bool {
+    /// Runs virt-storage and kills it at a random point; true if it was
+    /// killed. Half the kills come at a random part of `duration` after the
+    /// start (from a fifth to one and a half times it); the other half at a
+    /// random part of it after the job has begun (its note appeared in
+    /// `jobs`), so that kills land inside the job even when the start of a
+    /// process dominates its run on a loaded machine.
+    static func runAndKill(_ args: [String], _ env: [String: String], within duration: Int, jobs: String) throws
+        -> Bool
+    {
         let process = Process()
         process.executableURL = Executables.virtStorage
         process.arguments = ["-q"] + args
@@ -44,7 +50,17 @@ struct VolumeKillTests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        usleep(UInt32(Int.random(in: duration / 5...duration * 3 / 2)))
+        if Bool.random() {
+            usleep(UInt32(Int.random(in: duration / 5...duration * 3 / 2)))
+        } else {
+            let deadline = ContinuousClock.now + .microseconds(duration * 3)
+            while process.isRunning && ContinuousClock.now < deadline
+                && ((try? FileManager.default.contentsOfDirectory(atPath: jobs)) ?? []).isEmpty
+            {
+                usleep(200)
+            }
+            usleep(UInt32(Int.random(in: 0...duration)))
+        }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         return process.terminationReason == .uncaughtSignal
@@ -90,7 +106,11 @@ struct VolumeKillTests {
                 } else {
                     unlink(pool + "/" + name)
                 }
-                if try Self.runAndKill(args, env, within: duration) { tally.killed += 1 } else { tally.finished += 1 }
+                if try Self.runAndKill(args, env, within: duration, jobs: jobs) {
+                    tally.killed += 1
+                } else {
+                    tally.finished += 1
+                }
                 // The next start.
                 let next = try Executables.run(Executables.virtStorage, ["-q", "vol-list", "k"], environment: env)
                 #expect(next.status == 0, "\(job) \(i): \(next.stderr)")

@@ -292,6 +292,30 @@ struct ProbeRobustnessTests {
         }
         #expect(recognised > 2_500)
     }
+
+    /// The prober makes up the zeros of a leading hole instead of reading
+    /// them: what lies beyond the hole must still be read.
+    @Test func filesThatBeginWithAHoleAreProbedAsIfRead() throws {
+        let scratch = Scratch("holes")
+        func probe(_ name: String, size: off_t, data: [UInt8] = [], at offset: off_t = 0) -> ImageHeader {
+            let fd = open(scratch.sub(name), O_RDWR | O_CREAT | O_TRUNC, 0o600)
+            defer { close(fd) }
+            ftruncate(fd, size)
+            _ = data.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, offset) }
+            return ImageFormatProbe.probe(fd: fd, fileSize: UInt64(size))
+        }
+        let raw = probe("sparse.img", size: 1 << 20)
+        #expect(raw.format == "raw")
+        #expect(probe("empty.img", size: 0).format == "raw")
+        #expect(probe("tiny.img", size: 100).format == "raw")
+        // An ISO's magic lies at 32769, after a hole of 32 KiB.
+        #expect(probe("disc.iso", size: 1 << 20, data: Array("CD001".utf8), at: 32769).format == "iso")
+        // The same file read whole (no hole) agrees.
+        let qcow2 = try QCow2Writer(capacity: 1 << 30).bytes()
+        let header = probe("image.qcow2", size: 1 << 20, data: qcow2)
+        #expect(header.format == "qcow2")
+        #expect([header.capacity ?? 0] == [1 << 30])
+    }
 }
 
 @Suite("volume creation from another volume")

@@ -19,36 +19,12 @@ enum StorageEventJournal {
         var change: String
     }
 
-    /// One line of JSON, written by hand: a JSONEncoder per event would
-    /// cost more than the operation it announces.
     static func encode(_ event: StorageEvent) -> [UInt8] {
-        let fields: [(String, String)]
         switch event {
-        case .pool(let name, let change): fields = [("change", change.rawValue), ("pool", name)]
+        case .pool(let name, let change): JSONLine.encode([("change", change.rawValue), ("pool", name)])
         case .volume(let pool, let name, let change):
-            fields = [("change", change.rawValue), ("pool", pool), ("volume", name)]
+            JSONLine.encode([("change", change.rawValue), ("pool", pool), ("volume", name)])
         }
-        var out: [UInt8] = [UInt8(ascii: "{")]
-        for (i, (key, value)) in fields.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            appendQuoted(key, to: &out)
-            out.append(UInt8(ascii: ":"))
-            appendQuoted(value, to: &out)
-        }
-        out += [UInt8(ascii: "}"), UInt8(ascii: "\n")]
-        return out
-    }
-
-    private static func appendQuoted(_ text: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), byte]
-            case 0..<0x20: out += Array(String(format: "\\u%04x", byte).utf8)
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
     }
 
     static func decode(_ bytes: some Collection<UInt8>) -> StorageEvent? {

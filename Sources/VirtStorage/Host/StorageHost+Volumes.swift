@@ -179,7 +179,7 @@ extension StorageHost {
         }
         // A note while the volume is built: a process killed meanwhile leaves it,
         // and the next host removes the half-made volume.
-        var note: String?
+        var note: VolumeJobJournal.Ticket?
         do throws(StorageError) {
             note = try journal.begin(.creation, pool: pool, volume: vol.name)
             try await backend.buildVolume(

@@ -132,21 +132,19 @@ public actor StorageHost {
         await recoverInterruptedJobs()
     }
 
-    /// Whether a volume's file changed after the note was written: a volume
+    /// Whether a volume's file changed after its job began: a volume
     /// another process made before (whose name the killed creation then found
-    /// taken) is left alone. Volumes without timestamps (not files) are the note's.
-    static func changedSince(_ volume: VolumeDefinition, note: String) -> Bool {
+    /// taken) is left alone. Volumes without timestamps (not files) are the job's.
+    static func changedSince(_ volume: VolumeDefinition, began: VolumeTimestamps.Time) -> Bool {
         guard let changed = volume.target.timestamps?.ctime else { return true }
-        var st = stat()
-        guard stat(note, &st) == 0 else { return false }
-        let written = FileVolumes.timestamp(st.st_mtim)
-        return (changed.seconds, changed.nanoseconds) >= (written.seconds, written.nanoseconds)
+        return (changed.seconds, changed.nanoseconds) >= (began.seconds, began.nanoseconds)
     }
 
     /// Removes the volumes whose creation a killed process left half done,
     /// and reports the uploads it left half written (their data stays).
     private func recoverInterruptedJobs() async {
-        for (path, entry) in journal.orphans() {
+        for orphan in journal.orphans() {
+            let entry = orphan.entry
             let what = "volume '\(entry.volume)' of pool '\(entry.pool)'"
             switch entry.job {
             case .creation:
@@ -154,7 +152,7 @@ public actor StorageHost {
                 guard let live = records[entry.pool]?.live, let backend = try? backends.backend(for: live.type)
                 else { continue }
                 if let volume = records[entry.pool]?.volumes[entry.volume],
-                    Self.changedSince(volume, note: path)
+                    Self.changedSince(volume, began: entry.began)
                 {
                     do throws(StorageError) {
                         try await backend.deleteVolume(volume, in: live, withSnapshots: false)
@@ -172,7 +170,7 @@ public actor StorageHost {
                 interruptedJobs.append(
                     "\(what) holds a partial upload: process \(entry.pid) was stopped while writing it")
             }
-            journal.end(path)
+            journal.settle(orphan)
         }
     }
 

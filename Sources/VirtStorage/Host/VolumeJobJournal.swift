@@ -1,56 +1,199 @@
 import Foundation
+import Synchronization
 
 /// Notes in the state directory for volume jobs that change data on disk
 /// (creation, upload) while they run. A process killed mid-job leaves its
 /// note behind; the next host to open the directories finds it, removes the
-/// half-made volume or reports the half-written one, and drops the note.
-struct VolumeJobJournal: Sendable {
-    struct Entry: Codable, Sendable, Equatable {
-        enum Job: String, Codable, Sendable { case creation, upload }
+/// half-made volume or reports the half-written one, and settles the note.
+///
+/// Each journal appends to a log of its own, `<state>/jobs/<pid>-<start>-<n>.log`:
+/// a line when a job begins (`+ id {json}`) and one when it ends (`- id`),
+/// one `write` each on a descriptor kept open. Every line also starts with a
+/// newline, so that a line cut short by a kill or a full disk ends there. A file per job would cost a
+/// create, a rename and an unlink for every volume made. The log is emptied
+/// whenever no job is open and has grown, and removed when the process exits
+/// or the journal goes away with no job open.
+final class VolumeJobJournal: Sendable {
+    struct Entry: Sendable, Equatable {
+        enum Job: String, Sendable { case creation, upload }
         var job: Job
         var pool: String
         var volume: String
         var pid: Int32
-        /// The writer's start time (clock ticks after boot), so that a reused pid is not mistaken for it.
-        var processStart: UInt64
+        /// When the job began, on the coarse clock that file timestamps use: a
+        /// file the job made has a change time at or after it.
+        var began: VolumeTimestamps.Time
+    }
+
+    /// A job of this journal, for `end`.
+    struct Ticket: Sendable { let id: UInt64 }
+
+    /// A job whose writer is gone.
+    struct Orphan: Sendable {
+        let log: String
+        let id: UInt64
+        let entry: Entry
     }
 
     let directory: String
+    private let key: Int
 
-    init(state: String) { directory = state + "/jobs" }
-
-    /// Writes a note for a job of this process; returns its path for `end`.
-    func begin(_ job: Entry.Job, pool: String, volume: String) throws(StorageError) -> String {
-        let pid = getpid()
-        let entry = Entry(job: job, pool: pool, volume: volume, pid: pid, processStart: Self.ownStartTime ?? 0)
-        let data: Data
-        do { data = try JSONEncoder().encode(entry) } catch {
-            throw StorageError(.internalError, "cannot encode a job note: \(error)")
+    init(state: String) {
+        directory = state + "/jobs"
+        key = Self.logs.withLock { logs in
+            logs.next += 1
+            return logs.next
         }
-        try PoolFiles.makeDirectory(directory)
-        let path = directory + "/\(pid)-\(UUID().uuidString).json"
-        // Survives the process, not a power cut: the state directory does not outlive a boot either.
-        try PoolFiles.atomicWrite(String(decoding: data, as: UTF8.self), to: path, sync: false)
-        return path
     }
 
-    func end(_ path: String) { unlink(path) }
+    deinit { Self.logs.withLock { $0.close(key, removing: true) } }
 
-    /// Notes whose writer is gone, with their paths.
-    func orphans() -> [(path: String, entry: Entry)] {
+    // MARK: this process's logs
+
+    /// The open logs of this process, one per journal; removed at exit when idle.
+    private struct Logs: ~Copyable {
+        struct Log {
+            var path: String
+            var fd: Int32
+            var nextID: UInt64 = 0
+            var open = 0
+            var written = 0
+        }
+        var next = 0
+        var byKey: [Int: Log] = [:]
+
+        mutating func close(_ key: Int, removing: Bool) {
+            guard let log = byKey.removeValue(forKey: key) else { return }
+            if removing && log.open == 0 { unlink(log.path) }
+            Glibc.close(log.fd)
+        }
+    }
+
+    private static let logs: Mutex<Logs> = {
+        atexit {
+            VolumeJobJournal.logs.withLock { logs in
+                for key in Array(logs.byKey.keys) { logs.close(key, removing: true) }
+            }
+        }
+        return Mutex(Logs())
+    }()
+
+    /// Past this size a log with no open job is emptied.
+    static let compactionSize = 64 << 10
+
+    /// Writes a note for a job of this process.
+    func begin(_ job: Entry.Job, pool: String, volume: String) throws(StorageError) -> Ticket {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME_COARSE, &now)
+        return try Self.logs.withLock { logs throws(StorageError) in
+            if logs.byKey[key] == nil {
+                try PoolFiles.makeDirectory(directory)
+                let path = directory + "/\(getpid())-\(Self.ownStartTime ?? 0)-\(key).log"
+                let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+                guard fd >= 0 else {
+                    throw SystemError.make("cannot write a job note in \(directory)", path: directory)
+                }
+                logs.byKey[key] = Logs.Log(path: path, fd: fd)
+            }
+            let id = logs.byKey[key]!.nextID
+            let line =
+                Array("\n+ \(id) ".utf8)
+                + JSONLine.encode(
+                    [("job", job.rawValue), ("pool", pool), ("volume", volume)],
+                    numbers: [
+                        ("pid", Int64(getpid())), ("seconds", Int64(now.tv_sec)), ("nanoseconds", Int64(now.tv_nsec)),
+                    ])
+            try Self.append(line, to: &logs.byKey[key]!)
+            logs.byKey[key]!.nextID += 1
+            logs.byKey[key]!.open += 1
+            return Ticket(id: id)
+        }
+    }
+
+    func end(_ ticket: Ticket) {
+        Self.logs.withLock { logs in
+            guard var log = logs.byKey[key] else { return }
+            try? Self.append(Array("\n- \(ticket.id)\n".utf8), to: &log)
+            log.open -= 1
+            if log.open == 0, log.written >= Self.compactionSize, ftruncate(log.fd, 0) == 0 { log.written = 0 }
+            logs.byKey[key] = log
+        }
+    }
+
+    private static func append(_ line: [UInt8], to log: inout Logs.Log) throws(StorageError) {
+        let done = line.withUnsafeBytes { write(log.fd, $0.baseAddress, $0.count) }
+        guard done == line.count else {
+            throw SystemError.make("cannot write a job note in \(log.path)", path: log.path)
+        }
+        log.written += done
+    }
+
+    // MARK: recovery
+
+    /// The open jobs of processes that are gone. Logs of gone processes with
+    /// nothing open are removed on the way.
+    func orphans() -> [Orphan] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        var found: [(String, Entry)] = []
-        for name in names.sorted() where name.hasSuffix(".json") {
+        var found: [Orphan] = []
+        for name in names.sorted() {
             let path = directory + "/" + name
-            guard let data = FileManager.default.contents(atPath: path),
-                let entry = try? JSONDecoder().decode(Entry.self, from: data)
-            else {
-                unlink(path)  // not ours to read: a note is written whole or not at all
+            guard name.hasSuffix(".log") else {
+                unlink(path)  // a note of an older release, or not ours
                 continue
             }
-            if !Self.isRunning(entry.pid, startedAt: entry.processStart) { found.append((path, entry)) }
+            let parts = name.dropLast(4).split(separator: "-")
+            guard parts.count == 3, let pid = Int32(parts[0]), let start = UInt64(parts[1]) else {
+                unlink(path)
+                continue
+            }
+            if Self.isRunning(pid, startedAt: start) { continue }
+            let open = Self.openJobs(path)
+            if open.isEmpty { unlink(path) }
+            found += open.map { Orphan(log: path, id: $0.key, entry: $0.value) }.sorted { $0.id < $1.id }
         }
         return found
+    }
+
+    /// Marks an orphan dealt with; the log goes when none of its jobs is left.
+    func settle(_ orphan: Orphan) {
+        let fd = open(orphan.log, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return }
+        let line = Array("\n- \(orphan.id)\n".utf8)
+        _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        if Self.openJobs(orphan.log).isEmpty { unlink(orphan.log) }
+    }
+
+    /// The jobs a log begins and does not end. A line cut short by a kill is
+    /// the last one and ignored: its job never started.
+    static func openJobs(_ path: String) -> [UInt64: Entry] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [:] }
+        var open: [UInt64: Entry] = [:]
+        for line in data.split(separator: UInt8(ascii: "\n")) {
+            let fields = line.split(separator: UInt8(ascii: " "), maxSplits: 2)
+            guard fields.count >= 2, let id = UInt64(String(decoding: fields[1], as: UTF8.self)) else { continue }
+            if fields[0].elementsEqual("-".utf8) {
+                open[id] = nil
+            } else if fields[0].elementsEqual("+".utf8), fields.count == 3,
+                let line = try? JSONDecoder().decode(Line.self, from: Data(fields[2])),
+                let job = Entry.Job(rawValue: line.job)
+            {
+                open[id] = Entry(
+                    job: job, pool: line.pool, volume: line.volume, pid: line.pid,
+                    began: .init(seconds: line.seconds, nanoseconds: line.nanoseconds))
+            }
+        }
+        return open
+    }
+
+    /// A begin line as written.
+    private struct Line: Decodable {
+        var job: String
+        var pool: String
+        var volume: String
+        var pid: Int32
+        var seconds: Int64
+        var nanoseconds: Int64
     }
 
     static func isRunning(_ pid: Int32, startedAt start: UInt64) -> Bool {
@@ -58,7 +201,7 @@ struct VolumeJobJournal: Sendable {
         return start == 0 || now == start
     }
 
-    /// This process's start time, read once: every job note carries it.
+    /// This process's start time, read once: every log name carries it.
     private static let ownStartTime = startTime(getpid())
 
     /// Field 22 of /proc/<pid>/stat: when the process started, in clock ticks after boot.

@@ -20,4 +20,19 @@ enum BlockingIO {
     ) async throws(StorageError) -> T {
         try await (lane == .data ? dataThreads : metadataThreads).run(body)
     }
+
+    /// Runs a call on one file's metadata (creating a sparse file, reading
+    /// one file's status and header) inline where the pool's files are on a
+    /// local filesystem (dir, fs): it takes microseconds there, and the hop
+    /// to a thread and back costs several times more. On network filesystems
+    /// (netfs, vstorage), whose server may stop answering, it runs on the
+    /// metadata thread so that the host stays responsive.
+    static func runSingleFile<T: Sendable>(
+        on poolType: PoolType, _ body: @escaping @Sendable () throws(StorageError) -> T
+    ) async throws(StorageError) -> T {
+        switch poolType {
+        case .dir, .fs: try body()
+        default: try await run(.metadata, body)
+        }
+    }
 }

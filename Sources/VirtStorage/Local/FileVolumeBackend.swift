@@ -138,7 +138,7 @@ extension FileVolumeBackend {
         -> VolumeDefinition
     {
         let name = volume.name
-        let described = try await BlockingIO.run(.metadata) { () throws(StorageError) in
+        let described = try await BlockingIO.runSingleFile(on: pool.type) { () throws(StorageError) in
             volume.target.path.flatMap { FileVolumes.describe(path: $0, name: name) }
         }
         guard let fresh = described else {

@@ -131,9 +131,10 @@ public enum FileVolumes {
         }
         switch format {
         case "raw" where vol.target.encryption == nil && vol.backingStore == nil:
-            // A sparse file is two quick system calls: no thread hop for that.
             if vol.allocation == 0 {
-                try createRaw(vol, path: path, progress: progress)
+                try await BlockingIO.runSingleFile(on: poolType) { () throws(StorageError) in
+                    try createRaw(vol, path: path, progress: progress)
+                }
             } else {
                 try await BlockingIO.run { () throws(StorageError) in try createRaw(vol, path: path, progress: progress)
                 }

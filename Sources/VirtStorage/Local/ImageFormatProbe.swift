@@ -1,3 +1,4 @@
+import CStorageSys
 import Foundation
 
 /// Recognises image formats from their headers, natively (no qemu-img), the
@@ -19,7 +20,20 @@ public enum ImageFormatProbe {
     /// As `probe(fd:fileSize:)`, reading into `buffer`, which callers probing
     /// many files reuse (no allocation per file).
     static func probe(fd: Int32, fileSize: UInt64, buffer: inout [UInt8]) -> ImageHeader {
-        probe(fileSize: fileSize, buffer: &buffer) { pread(fd, $0.baseAddress, $0.count, off_t($1)) }
+        // Bytes in a hole read as zeros. Most volumes of a pool are sparse and
+        // begin with a hole: reading it would fill the page cache with zero
+        // pages, so they are made up here. Where SEEK_DATA is not supported
+        // the whole file counts as data and is read.
+        let firstData = vs_seek_data(fd, 0)
+        let holeEnd = firstData >= 0 ? UInt64(firstData) : errno == ENXIO ? fileSize : 0
+        return probe(fileSize: fileSize, buffer: &buffer) { into, offset in
+            guard holeEnd >= fileSize || offset + UInt64(into.count) <= holeEnd else {
+                return pread(fd, into.baseAddress, into.count, off_t(offset))
+            }
+            let count = Int(min(UInt64(into.count), fileSize - min(offset, fileSize)))
+            into.baseAddress?.initializeMemory(as: UInt8.self, repeating: 0, count: count)
+            return count
+        }
     }
 
     /// Probes a file that is read through `read(into, offset)`, which returns
