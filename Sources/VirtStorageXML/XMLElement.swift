@@ -72,9 +72,22 @@ public struct XMLElement: Sendable, Equatable {
     /// Elements reached by a relative path of un-namespaced child steps
     /// ("target/permissions"), in document order, like XPath `./a/b`.
     public func select(_ path: String) -> [XMLElement] {
+        // Walked in place: parsing a volume asks dozens of paths, and
+        // splitting each into new strings cost more than the walk.
         var current = [self]
-        for step in path.split(separator: "/") {
-            current = current.flatMap { $0.elements(String(step)) }
+        var rest = path[...]
+        while !rest.isEmpty && !current.isEmpty {
+            let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+            let step = rest[..<slash]
+            rest = rest[slash...].dropFirst()
+            if step.isEmpty { continue }
+            var next: [XMLElement] = []
+            for element in current {
+                for case .element(let child) in element.children where child.namespaceURI == nil && child.name == step {
+                    next.append(child)
+                }
+            }
+            current = next
         }
         return current
     }
