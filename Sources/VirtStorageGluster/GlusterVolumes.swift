@@ -219,28 +219,15 @@
             fstat(input, &st)
             let available = UInt64(st.st_size)
             let count = length.map { min($0, available) } ?? available
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
-            defer { buffer.deallocate() }
             let sizeBefore = try file.size
-            var done: UInt64 = 0
-            while done < count {
-                let want = Int(min(UInt64(chunk), count - done))
-                let n = pread(input, buffer.baseAddress, want, off_t(done))
-                guard n > 0 else {
-                    throw StorageError(
-                        .systemError,
-                        "cannot read '\(path)' at offset \(done): \(String(cString: strerror(n < 0 ? errno : EIO)))",
-                        path: path)
-                }
-                let data = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+            try ChunkedTransfer.read(input, path: path, count: count, chunk: chunk, progress: progress) {
+                (data, done) throws(StorageError) in
                 let at = offset + done
                 if sparse && SparseCopy.isZero(data) {
-                    if at < sizeBefore { try file.discard(from: at, length: min(UInt64(n), sizeBefore - at)) }
+                    if at < sizeBefore { try file.discard(from: at, length: min(UInt64(data.count), sizeBefore - at)) }
                 } else {
                     try file.write(data, at: at)
                 }
-                done += UInt64(n)
-                progress?(done, count)
             }
             if try file.size < offset + count { try file.truncate(to: offset + count) }
             try file.sync()
@@ -262,21 +249,10 @@
             let output = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard output >= 0 else { throw SystemError.make("cannot create '\(path)'", path: path) }
             defer { close(output) }
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
-            defer { buffer.deallocate() }
-            var done: UInt64 = 0
-            while done < count {
-                let want = Int(min(UInt64(chunk), count - done))
-                let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want])
+            try ChunkedTransfer.write(
+                output, path: path, count: count, chunk: chunk, sparse: sparse, progress: progress
+            ) { (slice, done) throws(StorageError) in
                 try file.readFully(into: slice, at: offset + done)
-                if !(sparse && SparseCopy.isZero(UnsafeRawBufferPointer(slice))) {
-                    try FileVolumes.writeAll(fd: output, UnsafeRawBufferPointer(slice), at: done, path: path)
-                }
-                done += UInt64(want)
-                progress?(done, count)
-            }
-            guard ftruncate(output, off_t(count)) == 0 else {
-                throw SystemError.make("cannot set the size of '\(path)'", path: path)
             }
         }
     }

@@ -316,26 +316,13 @@
                     "cannot upload \(count) bytes at offset \(offset) into RBD image '\(image.spec)' of \(size) bytes: the data does not fit",
                     value: file)
             }
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ioChunk, alignment: 16)
-            defer { buffer.deallocate() }
-            var done: UInt64 = 0
-            while done < count {
-                let want = Int(min(UInt64(ioChunk), count - done))
-                let n = pread(input, buffer.baseAddress, want, off_t(done))
-                guard n > 0 else {
-                    throw StorageError(
-                        .systemError,
-                        "cannot read '\(file)' at offset \(done): \(RBDError.describe(n < 0 ? errno : EIO))",
-                        path: file)
-                }
-                let data = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+            try ChunkedTransfer.read(input, path: file, count: count, chunk: ioChunk, progress: progress) {
+                (data, done) throws(StorageError) in
                 if sparse && SparseCopy.isZero(data) {
-                    try image.writeZeroes(at: offset + done, length: UInt64(n))
+                    try image.writeZeroes(at: offset + done, length: UInt64(data.count))
                 } else {
                     try image.write(at: offset + done, data)
                 }
-                done += UInt64(n)
-                progress?(done, count)
             }
             let rc = rbd_flush(image.handle)
             guard rc >= 0 else { throw image.fail(rc, "failed to flush") }
@@ -358,21 +345,10 @@
                 throw SystemError.make("cannot create '\(file)'", path: file)
             }
             defer { close(output) }
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ioChunk, alignment: 16)
-            defer { buffer.deallocate() }
-            var done: UInt64 = 0
-            while done < count {
-                let n = Int(min(UInt64(ioChunk), count - done))
-                let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<n])
+            try ChunkedTransfer.write(
+                output, path: file, count: count, chunk: ioChunk, sparse: sparse, progress: progress
+            ) { (slice, done) throws(StorageError) in
                 try image.read(at: offset + done, into: slice)
-                if !(sparse && SparseCopy.isZero(UnsafeRawBufferPointer(slice))) {
-                    try FileVolumes.writeAll(fd: output, UnsafeRawBufferPointer(slice), at: done, path: file)
-                }
-                done += UInt64(n)
-                progress?(done, count)
-            }
-            guard ftruncate(output, off_t(count)) == 0 else {
-                throw SystemError.make("cannot set the size of '\(file)'", path: file)
             }
         }
     }
