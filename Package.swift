@@ -42,13 +42,13 @@ let package = Package(
         .systemLibrary(
             name: "CBlkid", path: "Modules/CBlkid", pkgConfig: "blkid", providers: [.apt(["libblkid-dev"])]),
         .systemLibrary(
-            name: "CParted", path: "Modules/CParted", pkgConfig: "libparted",
+            name: "CParted", path: "Modules/CParted",
             providers: [.apt(["libparted-dev"])]),
         .systemLibrary(
-            name: "CDeviceMapper", path: "Modules/CDeviceMapper", pkgConfig: "devmapper",
+            name: "CDeviceMapper", path: "Modules/CDeviceMapper",
             providers: [.apt(["libdevmapper-dev"])]),
         .systemLibrary(
-            name: "CISCSI", path: "Modules/CISCSI", pkgConfig: "libiscsi",
+            name: "CISCSI", path: "Modules/CISCSI",
             providers: [.apt(["libiscsi-dev"])]),
 
         .target(name: "VirtStorageXML", dependencies: ["CLibXML2"]),

@@ -15,4 +15,14 @@
 #include <stdio.h>
 #include <sys/time.h>
 #include <glusterfs/api/glfs.h>
+#include "../vs_library_table.h"
+
+/* The libgfapi entry points VirtStorage calls, opened from libgfapi.so.0 on first use. */
+#define VS_GFAPI_FUNCTIONS(X) \
+    X(glfs_close) X(glfs_closedir) X(glfs_creat) X(glfs_discard) X(glfs_fallocate) X(glfs_fchown) X(glfs_fini)          \
+    X(glfs_fstat) X(glfs_fsync) X(glfs_ftruncate) X(glfs_init) X(glfs_new) X(glfs_open) X(glfs_opendir)                 \
+    X(glfs_pread) X(glfs_pwrite) X(glfs_readdirplus) X(glfs_rmdir) X(glfs_set_logging) X(glfs_set_volfile_server)       \
+    X(glfs_set_xlator_option) X(glfs_stat) X(glfs_statvfs) X(glfs_unlink)
+
+VS_LIBRARY_TABLE(vs_gfapi_api, VS_GFAPI_FUNCTIONS)
 #endif

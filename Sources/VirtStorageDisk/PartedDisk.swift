@@ -59,11 +59,11 @@
         static func withDevice<T>(
             _ path: String, _ body: (UnsafeMutablePointer<PedDevice>) throws(StorageError) -> T
         ) throws(StorageError) -> T {
-            guard let dev = ped_device_get(path) else {
+            guard let dev = parted.ped_device_get(path) else {
                 throw PartedMessages.failure("unable to access device '\(path)'", path: path)
             }
             // Destroying drops libparted's cached copy: the next session sees the device anew.
-            defer { ped_device_destroy(dev) }
+            defer { parted.ped_device_destroy(dev) }
             return try body(dev)
         }
 
@@ -71,14 +71,14 @@
             _ dev: UnsafeMutablePointer<PedDevice>, path: String,
             _ body: (UnsafeMutablePointer<PedDisk>) throws(StorageError) -> T
         ) throws(StorageError) -> T {
-            guard ped_disk_probe(dev) != nil else {
+            guard parted.ped_disk_probe(dev) != nil else {
                 throw StorageError(
                     .operationFailed, "unrecognised disk label on '\(path)': build the pool first", path: path)
             }
-            guard let disk = ped_disk_new(dev) else {
+            guard let disk = parted.ped_disk_new(dev) else {
                 throw PartedMessages.failure("unable to read the partition table of '\(path)'", path: path)
             }
-            defer { ped_disk_destroy(disk) }
+            defer { parted.ped_disk_destroy(disk) }
             return try body(disk)
         }
 
@@ -87,7 +87,7 @@
         static func commit(_ disk: UnsafeMutablePointer<PedDisk>, path: String) throws(StorageError) {
             let isFile = disk.pointee.dev?.pointee.type == PED_DEVICE_FILE
             // ped_disk_commit on a file only adds a `udevadm settle`.
-            let ok = isFile ? ped_disk_commit_to_dev(disk) : ped_disk_commit(disk)
+            let ok = isFile ? parted.ped_disk_commit_to_dev(disk) : parted.ped_disk_commit(disk)
             guard ok != 0 else {
                 throw PartedMessages.failure("cannot write the partition table of '\(path)'", path: path)
             }
@@ -97,20 +97,20 @@
 
         static func probe(_ path: String) throws(StorageError) -> DeviceContent {
             try withDevice(path) { dev throws(StorageError) in
-                if let type = ped_disk_probe(dev), let name = type.pointee.name {
+                if let type = parted.ped_disk_probe(dev), let name = type.pointee.name {
                     let label = String(cString: name)
                     // libparted's "loop" label is a file system on the whole device.
                     if label != "loop" { return .label(label) }
                 }
-                guard ped_device_open(dev) != 0 else {
+                guard parted.ped_device_open(dev) != 0 else {
                     throw PartedMessages.failure("unable to open device '\(path)'", path: path)
                 }
-                defer { ped_device_close(dev) }
-                guard let geometry = ped_geometry_new(dev, 0, dev.pointee.length) else {
+                defer { _ = parted.ped_device_close(dev) }
+                guard let geometry = parted.ped_geometry_new(dev, 0, dev.pointee.length) else {
                     throw PartedMessages.failure("unable to probe '\(path)'", path: path)
                 }
-                defer { ped_geometry_destroy(geometry) }
-                if let fs = ped_file_system_probe(geometry), let name = fs.pointee.name {
+                defer { parted.ped_geometry_destroy(geometry) }
+                if let fs = parted.ped_file_system_probe(geometry), let name = fs.pointee.name {
                     return .fileSystem(String(cString: name))
                 }
                 PartedMessages.reset()
@@ -130,10 +130,10 @@
             let geometry = dev.hw_geom
             let cylinder = UInt64(max(0, geometry.heads)) * UInt64(max(0, geometry.sectors)) * 512
             var entries: [PartitionEntry] = []
-            var part = ped_disk_next_partition(disk, nil)
+            var part = parted.ped_disk_next_partition(disk, nil)
             while let p = part {
                 entries.append(entry(p, sectorSize: sector))
-                part = ped_disk_next_partition(disk, p)
+                part = parted.ped_disk_next_partition(disk, p)
             }
             let label = disk.pointee.type?.pointee.name.map { String(cString: $0) } ?? "unknown"
             return PartitionTable(
@@ -167,14 +167,14 @@
                 number: part.pointee.num, kind: kind, content: content,
                 start: UInt64(geom.start) * sectorSize, end: UInt64(geom.end + 1) * sectorSize,
                 format: isPartition ? format(of: part, kind: kind) : "none",
-                busy: isPartition && ped_partition_is_busy(part) != 0)
+                busy: isPartition && parted.ped_partition_is_busy(part) != 0)
         }
 
         /// The partition type libvirt would name: from the flags, else from the file system found.
         private static func format(of part: UnsafeMutablePointer<PedPartition>, kind: PartitionEntry.Kind) -> String {
             if kind == .extended { return "extended" }
             func flag(_ f: PedPartitionFlag) -> Bool {
-                ped_partition_is_flag_available(part, f) != 0 && ped_partition_get_flag(part, f) != 0
+                parted.ped_partition_is_flag_available(part, f) != 0 && parted.ped_partition_get_flag(part, f) != 0
             }
             if flag(PED_PARTITION_LVM) { return "linux-lvm" }
             if flag(PED_PARTITION_RAID) { return "linux-raid" }
@@ -191,19 +191,19 @@
 
         // MARK: changing
 
-        static func knowsLabel(_ label: String) -> Bool { ped_disk_type_get(label) != nil }
+        static func knowsLabel(_ label: String) -> Bool { parted.ped_disk_type_get(label) != nil }
 
         /// Writes a new, empty label of libparted type `label`.
         static func makeLabel(_ path: String, label: String) throws(StorageError) {
             try withDevice(path) { dev throws(StorageError) in
-                guard let type = ped_disk_type_get(label) else {
+                guard let type = parted.ped_disk_type_get(label) else {
                     throw StorageError(
                         .operationUnsupported, "libparted cannot write a '\(label)' disk label", value: label)
                 }
-                guard let disk = ped_disk_new_fresh(dev, type) else {
+                guard let disk = parted.ped_disk_new_fresh(dev, type) else {
                     throw PartedMessages.failure("cannot create a '\(label)' disk label on '\(path)'", path: path)
                 }
-                defer { ped_disk_destroy(disk) }
+                defer { parted.ped_disk_destroy(disk) }
                 try commit(disk, path: path)
             }
         }
@@ -222,18 +222,18 @@
                         case .logical: PED_PARTITION_LOGICAL
                         case .extended: PED_PARTITION_EXTENDED
                         }
-                    let fsType = new.kind == .extended ? nil : fsName.flatMap { ped_file_system_type_get($0) }
-                    guard let part = ped_partition_new(disk, type, fsType, new.startSector, new.endSector) else {
+                    let fsType = new.kind == .extended ? nil : fsName.flatMap { parted.ped_file_system_type_get($0) }
+                    guard let part = parted.ped_partition_new(disk, type, fsType, new.startSector, new.endSector) else {
                         throw PartedMessages.failure("cannot create a partition on '\(path)'", path: path)
                     }
                     guard add(disk, part, new) else {
-                        ped_partition_destroy(part)
+                        parted.ped_partition_destroy(part)
                         throw PartedMessages.failure(
                             "cannot add a partition at sectors \(new.startSector)-\(new.endSector) of '\(path)'",
                             path: path)
                     }
-                    if let flag, ped_partition_is_flag_available(part, flag) != 0,
-                        ped_partition_set_flag(part, flag, 1) == 0
+                    if let flag, parted.ped_partition_is_flag_available(part, flag) != 0,
+                        parted.ped_partition_set_flag(part, flag, 1) == 0
                     {
                         throw PartedMessages.failure("cannot set the partition type '\(new.format)'", path: path)
                     }
@@ -249,28 +249,28 @@
         private static func add(
             _ disk: UnsafeMutablePointer<PedDisk>, _ part: UnsafeMutablePointer<PedPartition>, _ new: NewPartition
         ) -> Bool {
-            if let exact = ped_constraint_exact(&part.pointee.geom) {
-                defer { ped_constraint_destroy(exact) }
-                if ped_disk_add_partition(disk, part, exact) != 0 { return true }
+            if let exact = parted.ped_constraint_exact(&part.pointee.geom) {
+                defer { parted.ped_constraint_destroy(exact) }
+                if parted.ped_disk_add_partition(disk, part, exact) != 0 { return true }
             }
             guard new.kind == .logical else { return false }
             guard let dev = disk.pointee.dev else { return false }
             let slack: Int64 = 64
-            guard let startRange = ped_geometry_new(dev, new.startSector, slack),
-                let endRange = ped_geometry_new(dev, new.endSector - slack + 1, slack)
+            guard let startRange = parted.ped_geometry_new(dev, new.startSector, slack),
+                let endRange = parted.ped_geometry_new(dev, new.endSector - slack + 1, slack)
             else { return false }
             defer {
-                ped_geometry_destroy(startRange)
-                ped_geometry_destroy(endRange)
+                parted.ped_geometry_destroy(startRange)
+                parted.ped_geometry_destroy(endRange)
             }
-            guard let any = ped_alignment_new(0, 1) else { return false }
-            defer { ped_alignment_destroy(any) }
-            guard let loose = ped_constraint_new(any, any, startRange, endRange, 1, dev.pointee.length) else {
+            guard let any = parted.ped_alignment_new(0, 1) else { return false }
+            defer { parted.ped_alignment_destroy(any) }
+            guard let loose = parted.ped_constraint_new(any, any, startRange, endRange, 1, dev.pointee.length) else {
                 return false
             }
-            defer { ped_constraint_destroy(loose) }
+            defer { parted.ped_constraint_destroy(loose) }
             PartedMessages.reset()
-            return ped_disk_add_partition(disk, part, loose) != 0
+            return parted.ped_disk_add_partition(disk, part, loose) != 0
         }
 
         /// libparted's file system type and flag for a libvirt partition type
@@ -295,7 +295,7 @@
             try withDevice(path) { dev throws(StorageError) in
                 try withDisk(dev, path: path) { disk throws(StorageError) in
                     let before = table(disk)
-                    guard let part = ped_disk_get_partition(disk, number),
+                    guard let part = parted.ped_disk_get_partition(disk, number),
                         let found = before.entries.first(where: { $0.number == number })
                     else {
                         throw StorageError(.noSuchVolume, "'\(path)' has no partition \(number)", path: path)
@@ -311,7 +311,7 @@
             _ path: String, number: Int32, check: (PartitionEntry, PartitionTable) throws(StorageError) -> Void
         ) throws(StorageError) -> PartitionTable {
             try withPartition(path, number: number, check: check) { _, disk, part throws(StorageError) in
-                guard ped_disk_delete_partition(disk, part) != 0 else {
+                guard parted.ped_disk_delete_partition(disk, part) != 0 else {
                     throw PartedMessages.failure("cannot delete partition \(number) of '\(path)'", path: path)
                 }
                 try commit(disk, path: path)
@@ -326,15 +326,15 @@
         ) throws(StorageError) -> PartitionTable {
             try withPartition(path, number: number, check: check) { dev, disk, part throws(StorageError) in
                 let start = part.pointee.geom.start
-                guard let geometry = ped_geometry_new(dev, start, endSector - start + 1) else {
+                guard let geometry = parted.ped_geometry_new(dev, start, endSector - start + 1) else {
                     throw PartedMessages.failure("invalid size for partition \(number) of '\(path)'", path: path)
                 }
-                defer { ped_geometry_destroy(geometry) }
-                guard let exact = ped_constraint_exact(geometry) else {
+                defer { parted.ped_geometry_destroy(geometry) }
+                guard let exact = parted.ped_constraint_exact(geometry) else {
                     throw PartedMessages.failure("cannot resize partition \(number) of '\(path)'", path: path)
                 }
-                defer { ped_constraint_destroy(exact) }
-                guard ped_disk_set_partition_geom(disk, part, exact, start, endSector) != 0 else {
+                defer { parted.ped_constraint_destroy(exact) }
+                guard parted.ped_disk_set_partition_geom(disk, part, exact, start, endSector) != 0 else {
                     throw PartedMessages.failure(
                         "cannot resize partition \(number) of '\(path)' to end at sector \(endSector)", path: path)
                 }

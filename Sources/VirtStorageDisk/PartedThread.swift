@@ -9,7 +9,7 @@
     /// its first job.
     enum PartedThread {
         private static let thread = DedicatedThreads(name: "virtstorage-parted", count: 1) {
-            ped_exception_set_handler(partedExceptionHandler)
+            parted.ped_exception_set_handler(partedExceptionHandler)
         }
 
         /// Runs `body` on the libparted thread; libparted's messages of an
@@ -17,7 +17,8 @@
         static func run<T: Sendable>(_ body: @escaping @Sendable () throws(StorageError) -> T)
             async throws(StorageError) -> T
         {
-            try await thread.run { () throws(StorageError) in
+            try PartedLibrary.load()
+            return try await thread.run { () throws(StorageError) in
                 PartedMessages.reset()
                 return try body()
             }

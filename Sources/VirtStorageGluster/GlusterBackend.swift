@@ -190,7 +190,7 @@
                 let path = connection.path(volume.name)
                 let directory = volume.type == .netdir
                 guard
-                    (directory ? glfs_rmdir(connection.fs, path) : glfs_unlink(connection.fs, path)) == 0
+                    (directory ? gfapi.glfs_rmdir(connection.fs, path) : gfapi.glfs_unlink(connection.fs, path)) == 0
                         || errno == ENOENT
                 else {
                     throw connection.failure(

@@ -30,7 +30,7 @@
         deinit {
             let handle = Handle(fs: fs)
             // glfs_fini waits for the volume's threads to wind down (~10 s).
-            Thread.detachNewThread { glfs_fini(handle.fs) }
+            Thread.detachNewThread { _ = gfapi.glfs_fini(handle.fs) }
         }
 
         private struct Handle: @unchecked Sendable { let fs: OpaquePointer }
@@ -85,6 +85,7 @@
         /// `timeout` also becomes the bricks' ping timeout, so a brick that
         /// stops answering fails I/O after that long instead of gluster's 42 s.
         static func connect(pool: PoolDefinition, timeout: Int) throws(StorageError) -> GlusterConnection {
+            try GlusterLibrary.load()
             let (volume, dir) = try location(of: pool)
             guard let host = pool.source.hosts.first else {
                 throw StorageError(
@@ -92,17 +93,17 @@
                     element: "source/host")
             }
             let server = server(host)
-            guard let fs = glfs_new(volume) else {
+            guard let fs = gfapi.glfs_new(volume) else {
                 throw StorageError(.operationFailed, "failed to create glfs object for '\(volume)'", value: volume)
             }
             var keep = false
-            defer { if !keep { Thread.detachNewThread { [fs = Handle(fs: fs)] in glfs_fini(fs.fs) } } }
-            _ = glfs_set_logging(fs, "/dev/null", 0)
-            _ = glfs_set_xlator_option(fs, "*-client-*", "ping-timeout", String(timeout))
-            guard glfs_set_volfile_server(fs, "tcp", host.name, Int32(host.port ?? 0)) == 0 else {
+            defer { if !keep { Thread.detachNewThread { [fs = Handle(fs: fs)] in _ = gfapi.glfs_fini(fs.fs) } } }
+            _ = gfapi.glfs_set_logging(fs, "/dev/null", 0)
+            _ = gfapi.glfs_set_xlator_option(fs, "*-client-*", "ping-timeout", String(timeout))
+            guard gfapi.glfs_set_volfile_server(fs, "tcp", host.name, Int32(host.port ?? 0)) == 0 else {
                 throw SystemError.make("failed to set gluster://\(server) as the volfile server of '\(volume)'")
             }
-            if glfs_init(fs) != 0 {
+            if gfapi.glfs_init(fs) != 0 {
                 let code = errno
                 let target = "gluster://\(server)/\(volume)\(dir)"
                 let why: String
@@ -123,7 +124,7 @@
                     .systemError, "failed to connect to \(target): \(why)", value: host.name, errno: code)
             }
             var st = stat()
-            if glfs_stat(fs, dir, &st) != 0 || (st.st_mode & S_IFMT) != S_IFDIR {
+            if gfapi.glfs_stat(fs, dir, &st) != 0 || (st.st_mode & S_IFMT) != S_IFDIR {
                 let code = errno
                 throw StorageError(
                     .systemError,
@@ -157,7 +158,7 @@
         /// Pool sizes as libvirt computes them from statvfs of the pool's directory.
         func sizes() throws(StorageError) -> PoolSizes {
             var vfs = statvfs()
-            guard glfs_statvfs(fs, dir, &vfs) == 0 else {
+            guard gfapi.glfs_statvfs(fs, dir, &vfs) == 0 else {
                 throw failure("cannot statvfs path '\(dir)' in \(place)")
             }
             let capacity = UInt64(vfs.f_frsize) &* UInt64(vfs.f_blocks)

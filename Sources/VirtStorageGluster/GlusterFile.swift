@@ -19,14 +19,14 @@
             self.job = job
         }
 
-        deinit { glfs_close(fd) }
+        deinit { _ = gfapi.glfs_close(fd) }
 
         /// Opens the volume file `name` of the pool, or with `path` any file
         /// of the gluster volume (a clone's source outside the pool's directory).
         static func open(
             _ name: String, path: String? = nil, flags: Int32, in connection: GlusterConnection, job: GlusterJob
         ) throws(StorageError) -> GlusterFile {
-            guard let fd = glfs_open(connection.fs, path ?? connection.path(name), flags | O_CLOEXEC) else {
+            guard let fd = gfapi.glfs_open(connection.fs, path ?? connection.path(name), flags | O_CLOEXEC) else {
                 if errno == ENOENT {
                     throw StorageError(
                         .noSuchVolume, "no storage vol with matching name '\(name)' in \(connection.place)",
@@ -42,7 +42,9 @@
         static func create(
             _ name: String, mode: mode_t, in connection: GlusterConnection, job: GlusterJob
         ) throws(StorageError) -> GlusterFile {
-            guard let fd = glfs_creat(connection.fs, connection.path(name), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+            guard
+                let fd = gfapi.glfs_creat(
+                    connection.fs, connection.path(name), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode)
             else {
                 if errno == EEXIST {
                     throw StorageError(.volumeExists, "storage volume name '\(name)' already in use.", value: name)
@@ -59,7 +61,7 @@
 
         func stat() throws(StorageError) -> Glibc.stat {
             var st = Glibc.stat()
-            guard glfs_fstat(fd, &st) == 0 else { throw failure("cannot stat") }
+            guard gfapi.glfs_fstat(fd, &st) == 0 else { throw failure("cannot stat") }
             job.progressed()
             return st
         }
@@ -70,7 +72,7 @@
         func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(StorageError) -> Int {
             var done = 0
             while done < buffer.count {
-                let n = glfs_pread(
+                let n = gfapi.glfs_pread(
                     fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done), 0, nil)
                 if n < 0 {
                     if errno == EINTR { continue }
@@ -96,7 +98,7 @@
         func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(StorageError) {
             var done = 0
             while done < bytes.count {
-                let n = glfs_pwrite(
+                let n = gfapi.glfs_pwrite(
                     fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done), 0, nil, nil)
                 if n < 0 {
                     if errno == EINTR { continue }
@@ -126,7 +128,7 @@
         }
 
         func truncate(to size: UInt64) throws(StorageError) {
-            guard glfs_ftruncate(fd, off_t(size), nil, nil) == 0 else { throw failure("cannot resize") }
+            guard gfapi.glfs_ftruncate(fd, off_t(size), nil, nil) == 0 else { throw failure("cannot resize") }
             job.progressed()
         }
 
@@ -134,7 +136,7 @@
         /// fallocate on the brick, or written zeros where the brick cannot.
         func allocate(from offset: UInt64, length: UInt64, progress: ProgressHandler?) throws(StorageError) {
             if length == 0 { return }
-            if glfs_fallocate(fd, 1, off_t(offset), Int(length)) == 0 {
+            if gfapi.glfs_fallocate(fd, 1, off_t(offset), Int(length)) == 0 {
                 job.progressed()
                 progress?(length, length)
                 return
@@ -151,14 +153,14 @@
         }
 
         func discard(from offset: UInt64, length: UInt64) throws(StorageError) {
-            guard glfs_discard(fd, off_t(offset), Int(length)) == 0 else {
+            guard gfapi.glfs_discard(fd, off_t(offset), Int(length)) == 0 else {
                 throw failure("cannot discard the blocks of")
             }
             job.progressed()
         }
 
         func sync() throws(StorageError) {
-            guard glfs_fsync(fd, nil, nil) == 0 else { throw failure("cannot sync") }
+            guard gfapi.glfs_fsync(fd, nil, nil) == 0 else { throw failure("cannot sync") }
             job.progressed()
         }
     }

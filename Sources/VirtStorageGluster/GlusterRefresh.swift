@@ -10,15 +10,15 @@
     enum GlusterRefresh {
         /// The volumes of the pool's directory, in directory order.
         static func list(_ connection: GlusterConnection, job: GlusterJob) throws(StorageError) -> [VolumeDefinition] {
-            guard let dir = glfs_opendir(connection.fs, connection.dir) else {
+            guard let dir = gfapi.glfs_opendir(connection.fs, connection.dir) else {
                 throw connection.failure("cannot open path '\(connection.dir)' in \(connection.place)")
             }
-            defer { glfs_closedir(dir) }
+            defer { _ = gfapi.glfs_closedir(dir) }
             var volumes: [VolumeDefinition] = []
             while true {
                 var st = stat()
                 errno = 0
-                guard let entry = glfs_readdirplus(dir, &st) else {
+                guard let entry = gfapi.glfs_readdirplus(dir, &st) else {
                     if errno != 0 {
                         throw connection.failure("failed to read directory '\(connection.dir)' in \(connection.place)")
                     }
@@ -41,7 +41,7 @@
         {
             var st = given ?? stat()
             if given == nil || (st.st_mode & S_IFMT) == S_IFLNK {
-                guard glfs_stat(connection.fs, connection.path(name), &st) == 0 else {
+                guard gfapi.glfs_stat(connection.fs, connection.path(name), &st) == 0 else {
                     if errno == ENOENT || errno == ELOOP { return nil }
                     throw connection.failure("cannot stat '\(connection.uri(name))'", name: name)
                 }

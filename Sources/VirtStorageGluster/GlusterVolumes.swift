@@ -56,7 +56,7 @@
                 }
                 try file.sync()
             } catch {
-                _ = glfs_unlink(connection.fs, connection.path(volume.name))
+                _ = gfapi.glfs_unlink(connection.fs, connection.path(volume.name))
                 throw error
             }
         }
@@ -78,7 +78,7 @@
             guard let permissions, permissions.owner != nil || permissions.group != nil else { return }
             let uid = permissions.owner.map { uid_t($0) } ?? uid_t.max
             let gid = permissions.group.map { gid_t($0) } ?? gid_t.max
-            guard glfs_fchown(file.fd, uid, gid) == 0 else {
+            guard gfapi.glfs_fchown(file.fd, uid, gid) == 0 else {
                 throw file.connection.failure(
                     "cannot set the owner of '\(file.connection.uri(file.name))'", name: file.name)
             }
@@ -170,7 +170,7 @@
                 if format == "raw" && volume.capacity > size { try target.truncate(to: volume.capacity) }
                 try target.sync()
             } catch {
-                _ = glfs_unlink(connection.fs, connection.path(volume.name))
+                _ = gfapi.glfs_unlink(connection.fs, connection.path(volume.name))
                 throw error
             }
         }

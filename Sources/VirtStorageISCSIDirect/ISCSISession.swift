@@ -30,7 +30,7 @@
         private var loggedIn = false
 
         private var lastError: String {
-            guard let text = iscsi_get_error(context) else { return "" }
+            guard let text = libiscsi.iscsi_get_error(context) else { return "" }
             return String(cString: text)
         }
 
@@ -38,7 +38,8 @@
         /// discovery session without one).
         init(_ endpoint: ISCSIEndpoint) throws(StorageError) {
             self.endpoint = endpoint
-            guard let context = iscsi_create_context(endpoint.initiator) else {
+            try ISCSILibrary.load()
+            guard let context = libiscsi.iscsi_create_context(endpoint.initiator) else {
                 throw StorageError(
                     .internalError, "Failed to create iscsi context for \(endpoint.initiator)",
                     value: endpoint.initiator)
@@ -46,40 +47,42 @@
             self.context = context
             do throws(StorageError) {
                 try setUp()
-                if iscsi_connect_sync(context, endpoint.portal) != 0 {
+                if libiscsi.iscsi_connect_sync(context, endpoint.portal) != 0 {
                     throw StorageError(
                         .operationFailed,
                         "cannot reach iSCSI portal \(endpoint.portal): \(describe(lastError, or: "no answer"))",
                         value: endpoint.portal)
                 }
-                if iscsi_login_sync(context) != 0 { throw loginError(lastError) }
+                if libiscsi.iscsi_login_sync(context) != 0 { throw loginError(lastError) }
                 loggedIn = true
             } catch {
-                iscsi_destroy_context(context)
+                _ = libiscsi.iscsi_destroy_context(context)
                 throw error
             }
         }
 
         private func setUp() throws(StorageError) {
-            _ = iscsi_set_timeout(context, endpoint.timeout)
-            var ok = iscsi_set_header_digest(context, ISCSI_HEADER_DIGEST_NONE_CRC32C) == 0
+            _ = libiscsi.iscsi_set_timeout(context, endpoint.timeout)
+            var ok = libiscsi.iscsi_set_header_digest(context, ISCSI_HEADER_DIGEST_NONE_CRC32C) == 0
             if let target = endpoint.target {
-                ok = ok && iscsi_set_targetname(context, target) == 0
-                ok = ok && iscsi_set_session_type(context, ISCSI_SESSION_NORMAL) == 0
+                ok = ok && libiscsi.iscsi_set_targetname(context, target) == 0
+                ok = ok && libiscsi.iscsi_set_session_type(context, ISCSI_SESSION_NORMAL) == 0
             } else {
-                ok = ok && iscsi_set_session_type(context, ISCSI_SESSION_DISCOVERY) == 0
+                ok = ok && libiscsi.iscsi_set_session_type(context, ISCSI_SESSION_DISCOVERY) == 0
             }
             guard ok else { throw StorageError(.internalError, "Failed to set up the iscsi context: \(lastError)") }
             if let chap = endpoint.chap {
                 guard
-                    Self.withCString(chap.password, { iscsi_set_initiator_username_pwd(context, chap.username, $0) })
+                    Self.withCString(
+                        chap.password, { libiscsi.iscsi_set_initiator_username_pwd(context, chap.username, $0) })
                         == 0
                 else {
                     throw StorageError(.internalError, "Failed to set CHAP credentials of user '\(chap.username)'")
                 }
                 if let out = endpoint.targetChap {
                     guard
-                        Self.withCString(out.password, { iscsi_set_target_username_pwd(context, out.username, $0) })
+                        Self.withCString(
+                            out.password, { libiscsi.iscsi_set_target_username_pwd(context, out.username, $0) })
                             == 0
                     else {
                         throw StorageError(
@@ -130,16 +133,16 @@
         }
 
         func close() {
-            if loggedIn { _ = iscsi_logout_sync(context) }
-            _ = iscsi_disconnect(context)
-            iscsi_destroy_context(context)
+            if loggedIn { _ = libiscsi.iscsi_logout_sync(context) }
+            _ = libiscsi.iscsi_disconnect(context)
+            _ = libiscsi.iscsi_destroy_context(context)
         }
 
         // MARK: discovery
 
         /// SendTargets: the names of the targets this initiator may see.
         func discoverTargets() throws(StorageError) -> [String] {
-            guard let list = iscsi_discovery_sync(context) else {
+            guard let list = libiscsi.iscsi_discovery_sync(context) else {
                 let error = lastError
                 if error.isEmpty {
                     // libiscsi gives no reason when the portal answers with
@@ -151,7 +154,7 @@
                 }
                 throw StorageError(.operationFailed, "Failed to discover session: \(error)")
             }
-            defer { iscsi_free_discovery_data(context, list) }
+            defer { libiscsi.iscsi_free_discovery_data(context, list) }
             var names: [String] = []
             var entry: UnsafeMutablePointer<iscsi_discovery_address>? = list
             while let current = entry {
@@ -172,12 +175,13 @@
                 throw StorageError(
                     .operationFailed, "\(what) failed\(lunText(lun)): \(describe(lastError, or: "no reply"))")
             }
-            defer { scsi_free_scsi_task(task) }
+            defer { libiscsi.scsi_free_scsi_task(task) }
             guard task.pointee.status == Int32(SCSI_STATUS_GOOD.rawValue) else {
                 let sense = task.pointee.sense
                 let key =
-                    scsi_sense_key_str(Int32(sense.key.rawValue)).map { String(cString: $0) } ?? "\(sense.key.rawValue)"
-                let ascq = scsi_sense_ascq_str(sense.ascq).map { String(cString: $0) } ?? "\(sense.ascq)"
+                    libiscsi.scsi_sense_key_str(Int32(sense.key.rawValue)).map { String(cString: $0) }
+                    ?? "\(sense.key.rawValue)"
+                let ascq = libiscsi.scsi_sense_ascq_str(sense.ascq).map { String(cString: $0) } ?? "\(sense.ascq)"
                 throw StorageError(
                     .operationFailed,
                     "\(what) failed\(lunText(lun)): SCSI status \(task.pointee.status), sense \(key) \(ascq)")
@@ -190,7 +194,7 @@
         private func unmarshall(_ task: UnsafeMutablePointer<scsi_task>, _ what: String) throws(StorageError)
             -> UnsafeMutableRawPointer
         {
-            guard let data = scsi_datain_unmarshall(task) else {
+            guard let data = libiscsi.scsi_datain_unmarshall(task) else {
                 throw StorageError(.operationFailed, "Failed to unmarshall \(what) reply: \(lastError)")
             }
             return data
@@ -200,9 +204,9 @@
         func reportLUNs() throws(StorageError) -> [Int32] {
             var size: Int32 = 16
             for _ in 0..<2 {
-                let (full, luns) = try command("REPORT LUNS", { iscsi_reportluns_sync(context, 0, size) }) {
+                let (full, luns) = try command("REPORT LUNS", { libiscsi.iscsi_reportluns_sync(context, 0, size) }) {
                     (task) throws(StorageError) -> (Int32, [Int32]?) in
-                    let full = scsi_datain_getfullsize(task)
+                    let full = libiscsi.scsi_datain_getfullsize(task)
                     if full > task.pointee.datain.size { return (full, nil) }
                     let raw = try unmarshall(task, "REPORT LUNS")
                     let count = Int(raw.load(as: UInt32.self))
@@ -218,12 +222,12 @@
         /// TEST UNIT READY, retried while the target reports a reset (as after a new login).
         func testUnitReady(_ lun: Int32) throws(StorageError) {
             for attempt in 0..<20 {
-                guard let task = iscsi_testunitready_sync(context, lun) else {
+                guard let task = libiscsi.iscsi_testunitready_sync(context, lun) else {
                     throw StorageError(.operationFailed, "Failed testunitready on LUN \(lun): \(lastError)")
                 }
                 let status = task.pointee.status
                 let key = task.pointee.sense.key
-                scsi_free_scsi_task(task)
+                libiscsi.scsi_free_scsi_task(task)
                 if status == Int32(SCSI_STATUS_GOOD.rawValue) { return }
                 guard status == Int32(SCSI_STATUS_CHECK_CONDITION.rawValue), key == SCSI_SENSE_UNIT_ATTENTION,
                     attempt < 19
@@ -236,7 +240,7 @@
 
         /// Whether the LUN is a disk (direct access), from standard INQUIRY.
         func isDisk(_ lun: Int32) throws(StorageError) -> Bool {
-            try command("INQUIRY", lun: lun, { iscsi_inquiry_sync(context, lun, 0, 0, 64) }) {
+            try command("INQUIRY", lun: lun, { libiscsi.iscsi_inquiry_sync(context, lun, 0, 0, 64) }) {
                 (task) throws(StorageError) -> Bool in
                 let inquiry = try unmarshall(task, "INQUIRY").assumingMemoryBound(to: scsi_inquiry_standard.self)
                 return inquiry.pointee.device_type == SCSI_INQUIRY_PERIPHERAL_DEVICE_TYPE_DIRECT_ACCESS
@@ -258,7 +262,7 @@
         }
 
         func capacity(_ lun: Int32) throws(StorageError) -> (blockSize: UInt32, blocks: UInt64) {
-            try command("READ CAPACITY(16)", lun: lun, { iscsi_readcapacity16_sync(context, lun) }) {
+            try command("READ CAPACITY(16)", lun: lun, { libiscsi.iscsi_readcapacity16_sync(context, lun) }) {
                 (task) throws(StorageError) -> (UInt32, UInt64) in
                 let rc = try unmarshall(task, "READ CAPACITY(16)").assumingMemoryBound(to: scsi_readcapacity16.self)
                 return (rc.pointee.block_length, rc.pointee.returned_lba + 1)
@@ -270,7 +274,7 @@
         {
             try command(
                 "READ(16)", lun: lun,
-                { iscsi_read16_sync(context, lun, lba, UInt32(buffer.count), Int32(blockSize), 0, 0, 0, 0, 0) }
+                { libiscsi.iscsi_read16_sync(context, lun, lba, UInt32(buffer.count), Int32(blockSize), 0, 0, 0, 0, 0) }
             ) { (task) throws(StorageError) in
                 let data = task.pointee.datain
                 guard Int(data.size) == buffer.count, let bytes = data.data else {
@@ -287,7 +291,7 @@
             try command(
                 "WRITE(16)", lun: lun,
                 {
-                    iscsi_write16_sync(
+                    libiscsi.iscsi_write16_sync(
                         context, lun, lba, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self),
                         UInt32(buffer.count), Int32(blockSize), 0, 0, 0, 0, 0)
                 }

@@ -19,14 +19,15 @@
         /// Every device-mapper device with its table; libdevmapper's own
         /// messages go into the error instead of stderr.
         public func devices() throws(StorageError) -> [DeviceMapperDevice] {
-            try Self.serial.withLock { _ throws(StorageError) -> [DeviceMapperDevice] in
+            try DeviceMapperLibrary.load()
+            return try Self.serial.withLock { _ throws(StorageError) -> [DeviceMapperDevice] in
                 Self.messages.withLock { $0 = [] }
-                vs_dm_set_log_sink { level, message in
+                vs_dm_set_log_sink(devmapper.dm_log_with_errno_init) { level, message in
                     // Levels up to 4 are fatal (2), error (3) and warning (4); the rest is chatter.
                     guard let message, level & 7 <= 4 else { return }
                     LibDeviceMapper.messages.withLock { $0.append(String(cString: message)) }
                 }
-                defer { vs_dm_set_log_sink(nil) }
+                defer { vs_dm_set_log_sink(devmapper.dm_log_with_errno_init, nil) }
                 return try listDevices()
             }
         }
@@ -34,7 +35,7 @@
         private func listDevices() throws(StorageError) -> [DeviceMapperDevice] {
             let list = try DMTask(DM_DEVICE_LIST, "list the device-mapper devices")
             defer { list.destroy() }
-            guard let first = dm_task_get_names(list.handle) else {
+            guard let first = devmapper.dm_task_get_names(list.handle) else {
                 throw StorageError(.operationFailed, "libdevmapper returned no device list")
             }
             var devices: [DeviceMapperDevice] = []
@@ -56,7 +57,7 @@
             let info = try DMTask(DM_DEVICE_INFO, "read device-mapper device '\(name)'", name: name)
             defer { info.destroy() }
             var dmInfo = dm_info()
-            guard dm_task_get_info(info.handle, &dmInfo) != 0, dmInfo.exists != 0 else {
+            guard devmapper.dm_task_get_info(info.handle, &dmInfo) != 0, dmInfo.exists != 0 else {
                 throw StorageError(.internalError, "Failed to get \(name) minor number", value: name)
             }
             let table = try DMTask(DM_DEVICE_TABLE, "read the table of device-mapper device '\(name)'", name: name)
@@ -68,7 +69,7 @@
                 var length: UInt64 = 0
                 var type: UnsafeMutablePointer<CChar>? = nil
                 var params: UnsafeMutablePointer<CChar>? = nil
-                next = dm_get_next_target(table.handle, next, &start, &length, &type, &params)
+                next = devmapper.dm_get_next_target(table.handle, next, &start, &length, &type, &params)
                 if let type {
                     targets.append(
                         DeviceMapperTarget(
@@ -85,20 +86,20 @@
 
             init(_ type: Int, _ what: String, name: String? = nil) throws(StorageError) {
                 // libdevmapper checks the kernel driver's version here already.
-                guard let handle = dm_task_create(Int32(type)) else { throw LibDeviceMapper.failure(what) }
+                guard let handle = devmapper.dm_task_create(Int32(type)) else { throw LibDeviceMapper.failure(what) }
                 self.handle = handle
-                if let name, dm_task_set_name(handle, name) == 0 {
-                    dm_task_destroy(handle)
+                if let name, devmapper.dm_task_set_name(handle, name) == 0 {
+                    devmapper.dm_task_destroy(handle)
                     throw StorageError(.operationFailed, "cannot \(what): invalid name", value: name)
                 }
-                _ = dm_task_no_open_count(handle)
-                guard dm_task_run(handle) != 0 else {
-                    dm_task_destroy(handle)
+                _ = devmapper.dm_task_no_open_count(handle)
+                guard devmapper.dm_task_run(handle) != 0 else {
+                    devmapper.dm_task_destroy(handle)
                     throw LibDeviceMapper.failure(what)
                 }
             }
 
-            func destroy() { dm_task_destroy(handle) }
+            func destroy() { devmapper.dm_task_destroy(handle) }
         }
 
         /// Why a task failed: most often the kernel has no device-mapper driver.

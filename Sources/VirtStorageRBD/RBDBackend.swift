@@ -250,7 +250,7 @@
                     .operationUnsupported, "storage pool type 'rbd' does not support preallocation on resize")
             }
             try await withImage(volume.name, in: pool) { (image, _) throws(StorageError) in
-                let rc = rbd_resize(image.handle, capacity)
+                let rc = ceph.rbd_resize(image.handle, capacity)
                 guard rc >= 0 else { throw image.fail(rc, "failed to resize the") }
             }
         }

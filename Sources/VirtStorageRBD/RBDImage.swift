@@ -16,13 +16,13 @@
             self.timeout = timeout
         }
 
-        deinit { rbd_close(handle) }
+        deinit { _ = ceph.rbd_close(handle) }
 
         static func open(_ name: String, in io: rados_ioctx_t, pool: String, readOnly: Bool = false, timeout: Int)
             throws(StorageError) -> RBDImage
         {
             var image: rbd_image_t?
-            let rc = readOnly ? rbd_open_read_only(io, name, &image, nil) : rbd_open(io, name, &image, nil)
+            let rc = readOnly ? ceph.rbd_open_read_only(io, name, &image, nil) : ceph.rbd_open(io, name, &image, nil)
             let spec = "\(pool)/\(name)"
             guard rc >= 0, let image else {
                 if rc == -ENOENT {
@@ -42,21 +42,21 @@
 
         func info() throws(StorageError) -> rbd_image_info_t {
             var info = rbd_image_info_t()
-            let rc = rbd_stat(handle, &info, MemoryLayout<rbd_image_info_t>.size)
+            let rc = ceph.rbd_stat(handle, &info, MemoryLayout<rbd_image_info_t>.size)
             guard rc >= 0 else { throw fail(rc, "failed to stat the") }
             return info
         }
 
         func features() throws(StorageError) -> UInt64 {
             var features: UInt64 = 0
-            let rc = rbd_get_features(handle, &features)
+            let rc = ceph.rbd_get_features(handle, &features)
             guard rc >= 0 else { throw fail(rc, "failed to get the features of") }
             return features
         }
 
         func flags() throws(StorageError) -> UInt64 {
             var flags: UInt64 = 0
-            let rc = rbd_get_flags(handle, &flags)
+            let rc = ceph.rbd_get_flags(handle, &flags)
             guard rc >= 0 else { throw fail(rc, "failed to get the flags of") }
             return flags
         }
@@ -64,8 +64,8 @@
         func stripe() throws(StorageError) -> (unit: UInt64, count: UInt64) {
             var unit: UInt64 = 0
             var count: UInt64 = 0
-            var rc = rbd_get_stripe_unit(handle, &unit)
-            if rc >= 0 { rc = rbd_get_stripe_count(handle, &count) }
+            var rc = ceph.rbd_get_stripe_unit(handle, &unit)
+            if rc >= 0 { rc = ceph.rbd_get_stripe_count(handle, &count) }
             guard rc >= 0 else { throw fail(rc, "failed to get the striping of") }
             return (unit, max(count, 1))
         }
@@ -74,7 +74,7 @@
         /// as `rbd du` and libvirt count them; `since` a snapshot, or from the start.
         func usedBytes(size: UInt64, since snapshot: String? = nil) throws(StorageError) -> UInt64 {
             var used: UInt64 = 0
-            let rc = rbd_diff_iterate2(
+            let rc = ceph.rbd_diff_iterate2(
                 handle, snapshot, 0, size, 1, 1,
                 { _, length, exists, context in
                     if exists != 0 { context!.assumingMemoryBound(to: UInt64.self).pointee += UInt64(length) }
@@ -87,7 +87,7 @@
         /// Whether anything changed since `snapshot`.
         func changed(since snapshot: String, size: UInt64) throws(StorageError) -> Bool {
             var changed = false
-            let rc = rbd_diff_iterate2(
+            let rc = ceph.rbd_diff_iterate2(
                 handle, snapshot, 0, size, 0, 1,
                 { _, _, _, context in
                     context!.assumingMemoryBound(to: Bool.self).pointee = true
@@ -102,18 +102,18 @@
             while true {
                 let snaps = UnsafeMutablePointer<rbd_snap_info_t>.allocate(capacity: Int(capacity))
                 defer { snaps.deallocate() }
-                let rc = rbd_snap_list(handle, snaps, &capacity)
+                let rc = ceph.rbd_snap_list(handle, snaps, &capacity)
                 if rc == -ERANGE { continue }
                 guard rc >= 0 else { throw fail(rc, "failed to list the snapshots of") }
                 let names = (0..<Int(rc)).map { String(cString: snaps[$0].name) }
-                rbd_snap_list_end(snaps)
+                ceph.rbd_snap_list_end(snaps)
                 return names
             }
         }
 
         func isProtected(_ snapshot: String) throws(StorageError) -> Bool {
             var isProtected: Int32 = 0
-            let rc = rbd_snap_is_protected(handle, snapshot, &isProtected)
+            let rc = ceph.rbd_snap_is_protected(handle, snapshot, &isProtected)
             guard rc >= 0 else { throw fail(rc, "failed to check whether snapshot '\(snapshot)' is protected on") }
             return isProtected != 0
         }
@@ -121,7 +121,7 @@
         func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(StorageError) {
             var done = 0
             while done < buffer.count {
-                let n = rbd_read(
+                let n = ceph.rbd_read(
                     handle, offset + UInt64(done), buffer.count - done,
                     buffer.baseAddress!.advanced(by: done).assumingMemoryBound(to: CChar.self))
                 guard n > 0 else {
@@ -136,7 +136,7 @@
         func write(at offset: UInt64, _ buffer: UnsafeRawBufferPointer) throws(StorageError) {
             var done = 0
             while done < buffer.count {
-                let n = rbd_write(
+                let n = ceph.rbd_write(
                     handle, offset + UInt64(done), buffer.count - done,
                     buffer.baseAddress!.advanced(by: done).assumingMemoryBound(to: CChar.self))
                 guard n > 0 else { throw fail(n, "writing \(buffer.count) bytes at offset \(offset) failed on") }
@@ -146,12 +146,12 @@
 
         /// Zeroes a range, deallocating whole objects where it can.
         func writeZeroes(at offset: UInt64, length: UInt64) throws(StorageError) {
-            let n = rbd_write_zeroes(handle, offset, Int(length), 0, 0)
+            let n = ceph.rbd_write_zeroes(handle, offset, Int(length), 0, 0)
             guard n >= 0 else { throw fail(n, "zeroing \(length) bytes at offset \(offset) failed on") }
         }
 
         func discard(at offset: UInt64, length: UInt64) throws(StorageError) {
-            let rc = rbd_discard(handle, offset, length)
+            let rc = ceph.rbd_discard(handle, offset, length)
             guard rc >= 0 else { throw fail(rc, "discarding \(length) bytes at offset \(offset) failed on") }
         }
     }

@@ -39,7 +39,7 @@
                 let specs = UnsafeMutablePointer<rbd_image_spec_t>.allocate(capacity: capacity)
                 defer { specs.deallocate() }
                 var count = capacity
-                let rc = rbd_list2(connection.ioctx, specs, &count)
+                let rc = ceph.rbd_list2(connection.ioctx, specs, &count)
                 if rc == -ERANGE {
                     capacity = max(count, capacity * 2)
                     continue
@@ -50,7 +50,7 @@
                 let images = (0..<count).map { i in
                     Image(name: String(cString: specs[i].name), id: specs[i].id.map { String(cString: $0) } ?? "")
                 }
-                rbd_image_spec_list_cleanup(specs, count)
+                ceph.rbd_image_spec_list_cleanup(specs, count)
                 return images
             }
         }
@@ -130,7 +130,7 @@
             var ops = [rados_read_op_t?](repeating: nil, count: n)
             var completions = [rados_completion_t?](repeating: nil, count: n)
             defer {
-                for i in 0..<(n * methods) where outs[i] != nil { rados_buffer_free(outs[i]) }
+                for i in 0..<(n * methods) where outs[i] != nil { ceph.rados_buffer_free(outs[i]) }
                 outs.deallocate()
                 lengths.deallocate()
                 results.deallocate()
@@ -138,29 +138,30 @@
 
             // Send every header query, then collect the answers.
             for (i, image) in images.enumerated() where !image.id.isEmpty {
-                guard let op = rados_create_read_op() else { continue }
+                guard let op = ceph.rados_create_read_op() else { continue }
                 var completion: rados_completion_t?
-                guard rados_aio_create_completion2(nil, nil, &completion) >= 0 else {
-                    rados_release_read_op(op)
+                guard ceph.rados_aio_create_completion2(nil, nil, &completion) >= 0 else {
+                    ceph.rados_release_read_op(op)
                     continue
                 }
                 let base = i * methods
                 noSnap.withUnsafeBytes { snap in
                     let input = snap.baseAddress!.assumingMemoryBound(to: CChar.self)
-                    rados_read_op_exec(op, "rbd", "get_size", input, 8, outs + base, lengths + base, results + base)
+                    ceph.rados_read_op_exec(
+                        op, "rbd", "get_size", input, 8, outs + base, lengths + base, results + base)
                     noSnapReadOnly.withUnsafeBytes { ro in
-                        rados_read_op_exec(
+                        ceph.rados_read_op_exec(
                             op, "rbd", "get_features", ro.baseAddress!.assumingMemoryBound(to: CChar.self), 9,
                             outs + base + 1, lengths + base + 1, results + base + 1)
                     }
-                    rados_read_op_exec(
+                    ceph.rados_read_op_exec(
                         op, "rbd", "get_flags", input, 8, outs + base + 2, lengths + base + 2, results + base + 2)
-                    rados_read_op_exec(
+                    ceph.rados_read_op_exec(
                         op, "rbd", "get_parent", input, 8, outs + base + 3, lengths + base + 3, results + base + 3)
                 }
-                if rados_aio_read_op_operate(op, connection.ioctx, completion, "rbd_header." + image.id, 0) < 0 {
-                    rados_aio_release(completion)
-                    rados_release_read_op(op)
+                if ceph.rados_aio_read_op_operate(op, connection.ioctx, completion, "rbd_header." + image.id, 0) < 0 {
+                    ceph.rados_aio_release(completion)
+                    ceph.rados_release_read_op(op)
                     continue
                 }
                 ops[i] = op
@@ -173,10 +174,10 @@
                     fallback.append(images[i].name)
                     continue
                 }
-                rados_aio_wait_for_complete(completion)
-                let rc = rados_aio_get_return_value(completion)
-                rados_aio_release(completion)
-                rados_release_read_op(ops[i])
+                _ = ceph.rados_aio_wait_for_complete(completion)
+                let rc = ceph.rados_aio_get_return_value(completion)
+                ceph.rados_aio_release(completion)
+                ceph.rados_release_read_op(ops[i])
                 let base = i * methods
                 if rc == -ENOENT { continue }  // deleted since the listing
                 if rc == -ETIMEDOUT || rc == -ENOTCONN || rc == -ESHUTDOWN {
@@ -239,16 +240,16 @@
                 // u32 header length, then the header (version, compat, u32 length, u64 count), then 2 bits per object.
                 let length = 4 + 14 + Int((objects + 3) / 4)
                 var completion: rados_completion_t?
-                guard rados_aio_create_completion2(nil, nil, &completion) >= 0, let completion else {
+                guard ceph.rados_aio_create_completion2(nil, nil, &completion) >= 0, let completion else {
                     fallback.append(images[i].name)
                     continue
                 }
                 let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: length, alignment: 8)
-                let rc = rados_aio_read(
+                let rc = ceph.rados_aio_read(
                     connection.ioctx, "rbd_object_map." + images[i].id, completion,
                     buffer.baseAddress!.assumingMemoryBound(to: CChar.self), length, 0)
                 guard rc >= 0 else {
-                    rados_aio_release(completion)
+                    ceph.rados_aio_release(completion)
                     buffer.deallocate()
                     fallback.append(images[i].name)
                     continue
@@ -257,9 +258,9 @@
             }
             var failure: StorageError?
             for read in reads {
-                rados_aio_wait_for_complete(read.completion)
-                let rc = rados_aio_get_return_value(read.completion)
-                rados_aio_release(read.completion)
+                _ = ceph.rados_aio_wait_for_complete(read.completion)
+                let rc = ceph.rados_aio_get_return_value(read.completion)
+                ceph.rados_aio_release(read.completion)
                 let image = images[read.index]
                 if rc == -ETIMEDOUT || rc == -ENOTCONN || rc == -ESHUTDOWN {
                     failure =

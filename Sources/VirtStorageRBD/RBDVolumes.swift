@@ -9,10 +9,10 @@
         /// librbd's defaults, or the pool's `rbd_default_features` option.
         static func create(_ name: String, size: UInt64, in connection: RadosConnection) throws(StorageError) {
             var options: rbd_image_options_t?
-            rbd_image_options_create(&options)
-            defer { rbd_image_options_destroy(options) }
-            rbd_image_options_set_uint64(options, Int32(RBD_IMAGE_OPTION_FORMAT), 2)
-            let rc = rbd_create4(connection.ioctx, name, size, options)
+            ceph.rbd_image_options_create(&options)
+            defer { ceph.rbd_image_options_destroy(options) }
+            _ = ceph.rbd_image_options_set_uint64(options, Int32(RBD_IMAGE_OPTION_FORMAT), 2)
+            let rc = ceph.rbd_create4(connection.ioctx, name, size, options)
             guard rc >= 0 else {
                 if rc == -EEXIST {
                     throw StorageError(.volumeExists, "storage volume name '\(name)' already in use.", value: name)
@@ -34,7 +34,7 @@
                         name, in: connection.ioctx, pool: connection.poolName, timeout: connection.timeout)
                     for snapshot in try image.snapshots() {
                         if try image.isProtected(snapshot) {
-                            let rc = rbd_snap_unprotect(image.handle, snapshot)
+                            let rc = ceph.rbd_snap_unprotect(image.handle, snapshot)
                             if rc == -EBUSY {
                                 throw StorageError(
                                     .operationInvalid,
@@ -43,14 +43,14 @@
                             }
                             guard rc >= 0 else { throw image.fail(rc, "failed to unprotect snapshot '\(snapshot)' of") }
                         }
-                        let rc = rbd_snap_remove(image.handle, snapshot)
+                        let rc = ceph.rbd_snap_remove(image.handle, snapshot)
                         guard rc >= 0 else { throw image.fail(rc, "failed to remove snapshot '\(snapshot)' of") }
                     }
                 } catch  where error.code == .noSuchVolume {
                     return
                 }
             }
-            let rc = rbd_remove(connection.ioctx, name)
+            let rc = ceph.rbd_remove(connection.ioctx, name)
             switch -rc {
             case 0, ENOENT:
                 return
@@ -111,7 +111,7 @@
                             volume.name, in: connection.ioctx, pool: connection.poolName, timeout: connection.timeout)
                         try upload(image, from: path, offset: 0, length: nil, sparse: true, progress: progress)
                     } catch {
-                        _ = rbd_remove(connection.ioctx, volume.name)
+                        _ = ceph.rbd_remove(connection.ioctx, volume.name)
                         throw error
                     }
                 case .image(let sourcePool, let name):
@@ -119,7 +119,7 @@
                         try cloneOrCopy(name, from: connection.ioctx, to: volume, in: connection, progress: progress)
                     } else {
                         let io = try connection.otherPool(sourcePool)
-                        defer { rados_ioctx_destroy(io) }
+                        defer { ceph.rados_ioctx_destroy(io) }
                         try copy(name, from: io, sourcePool: sourcePool, to: volume, in: connection, progress: progress)
                     }
                 }
@@ -132,7 +132,7 @@
         ) throws(StorageError) {
             let image = try RBDImage.open(name, in: io, pool: connection.poolName, timeout: connection.timeout)
             var old: UInt8 = 0
-            _ = rbd_get_old_format(image.handle, &old)
+            _ = ceph.rbd_get_old_format(image.handle, &old)
             let features = try image.features()
             guard old == 0, features & UInt64(RBD_FEATURE_LAYERING) != 0 else {
                 try copy(image, to: volume, in: connection, progress: progress)
@@ -148,7 +148,7 @@
             if snapshot == nil {
                 for _ in 0..<16 {
                     let candidate = "libvirt-\(Int.random(in: 0..<65534))"
-                    let rc = rbd_snap_create(image.handle, candidate)
+                    let rc = ceph.rbd_snap_create(image.handle, candidate)
                     if rc == -EEXIST { continue }
                     guard rc >= 0 else { throw image.fail(rc, "failed to create snapshot '\(candidate)' of") }
                     snapshot = candidate
@@ -157,11 +157,11 @@
             }
             guard let snapshot else { throw image.fail(-EEXIST, "failed to create a snapshot of") }
             if !(try image.isProtected(snapshot)) {
-                let rc = rbd_snap_protect(image.handle, snapshot)
+                let rc = ceph.rbd_snap_protect(image.handle, snapshot)
                 guard rc >= 0 else { throw image.fail(rc, "failed to protect snapshot '\(snapshot)' of") }
             }
             var order = Int32(info.order)
-            let rc = rbd_clone2(
+            let rc = ceph.rbd_clone2(
                 io, name, snapshot, connection.ioctx, volume.name, features, &order, stripe.unit,
                 Int32(clamping: stripe.count))
             guard rc >= 0 else {
@@ -194,12 +194,12 @@
             _ image: RBDImage, to volume: VolumeDefinition, in connection: RadosConnection, progress: ProgressHandler?
         ) throws(StorageError) {
             var options: rbd_image_options_t?
-            rbd_image_options_create(&options)
-            defer { rbd_image_options_destroy(options) }
-            rbd_image_options_set_uint64(options, Int32(RBD_IMAGE_OPTION_FORMAT), 2)
+            ceph.rbd_image_options_create(&options)
+            defer { ceph.rbd_image_options_destroy(options) }
+            _ = ceph.rbd_image_options_set_uint64(options, Int32(RBD_IMAGE_OPTION_FORMAT), 2)
             let box = Unmanaged.passRetained(ProgressBox(progress ?? { _, _ in }))
             defer { box.release() }
-            let rc = rbd_copy_with_progress3(
+            let rc = ceph.rbd_copy_with_progress3(
                 image.handle, connection.ioctx, volume.name, options,
                 { done, total, context in
                     Unmanaged<ProgressBox>.fromOpaque(context!).takeUnretainedValue().handler(done, total)
@@ -221,7 +221,7 @@
         private static func grow(_ name: String, to size: UInt64, in connection: RadosConnection) throws(StorageError) {
             let image = try RBDImage.open(
                 name, in: connection.ioctx, pool: connection.poolName, timeout: connection.timeout)
-            let rc = rbd_resize(image.handle, size)
+            let rc = ceph.rbd_resize(image.handle, size)
             guard rc >= 0 else { throw image.fail(rc, "failed to resize the") }
         }
 
@@ -324,7 +324,7 @@
                     try image.write(at: offset + done, data)
                 }
             }
-            let rc = rbd_flush(image.handle)
+            let rc = ceph.rbd_flush(image.handle)
             guard rc >= 0 else { throw image.fail(rc, "failed to flush") }
         }
 

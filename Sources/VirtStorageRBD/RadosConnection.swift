@@ -32,8 +32,8 @@
         }
 
         deinit {
-            rados_ioctx_destroy(ioctx)
-            rados_shutdown(cluster)
+            ceph.rados_ioctx_destroy(ioctx)
+            ceph.rados_shutdown(cluster)
         }
 
         /// The monitors of a pool in librados' mon_host syntax: names without a
@@ -69,17 +69,18 @@
                     .invalidArgument, "storage pool '\(pool.name)' names no Ceph monitor (<source><host name=.../>)",
                     element: "source/host")
             }
+            try RBDLibrary.load()
             let monitors = monitorList(pool.source.hosts)
             var handle: rados_t?
-            let created = rados_create(&handle, pool.source.auth?.username)
+            let created = ceph.rados_create(&handle, pool.source.auth?.username)
             guard created >= 0, let cluster = handle else {
                 throw RBDError.system(created, "failed to initialize RADOS")
             }
             var keep = false
-            defer { if !keep { rados_shutdown(cluster) } }
+            defer { if !keep { ceph.rados_shutdown(cluster) } }
 
             func set(_ name: String, _ value: String, quiet: Bool = false) throws(StorageError) {
-                let rc = rados_conf_set(cluster, name, value)
+                let rc = ceph.rados_conf_set(cluster, name, value)
                 guard rc >= 0 else {
                     throw StorageError(
                         .internalError, "failed to set RADOS option: \(name)" + (quiet ? "" : " = \(value)"),
@@ -104,7 +105,7 @@
             try set("rbd_default_format", "2")
             for option in pool.rbdConfigOptions { try set(option.name, option.value ?? "") }
 
-            let rc = rados_connect(cluster)
+            let rc = ceph.rados_connect(cluster)
             guard rc >= 0 else {
                 var message = "failed to connect to the RADOS monitor on: \(monitors)"
                 switch -rc {
@@ -125,7 +126,7 @@
                 throw StorageError(.systemError, message, value: monitors, errno: -rc)
             }
             var io: rados_ioctx_t?
-            let opened = rados_ioctx_create(cluster, poolName, &io)
+            let opened = ceph.rados_ioctx_create(cluster, poolName, &io)
             guard opened >= 0, let ioctx = io else {
                 throw StorageError(
                     .systemError,
@@ -176,7 +177,7 @@
         /// An I/O context on another RADOS pool of the same cluster; the caller destroys it.
         func otherPool(_ name: String) throws(StorageError) -> rados_ioctx_t {
             var io: rados_ioctx_t?
-            let rc = rados_ioctx_create(cluster, name, &io)
+            let rc = ceph.rados_ioctx_create(cluster, name, &io)
             guard rc >= 0, let io else {
                 throw StorageError(
                     .systemError,
@@ -190,10 +191,10 @@
         /// space, the bytes stored in this pool.
         func sizes() throws(StorageError) -> PoolSizes {
             var cluster = rados_cluster_stat_t()
-            let rc = rados_cluster_stat(self.cluster, &cluster)
+            let rc = ceph.rados_cluster_stat(self.cluster, &cluster)
             guard rc >= 0 else { throw RBDError.system(rc, "failed to stat the RADOS cluster", timeout: timeout) }
             var pool = rados_pool_stat_t()
-            let prc = rados_ioctx_pool_stat(ioctx, &pool)
+            let prc = ceph.rados_ioctx_pool_stat(ioctx, &pool)
             guard prc >= 0 else {
                 throw RBDError.system(prc, "failed to stat the RADOS pool '\(poolName)'", timeout: timeout)
             }
