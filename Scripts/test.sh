@@ -23,6 +23,9 @@ if grep -q 'warning:' "$LOG_DIR/build-notraits.log"; then fail "warnings in the 
 linked=$(ldd .build-notraits/debug/virt-storage | grep -E -c 'librbd|librados|libgfapi|libparted|libdevmapper|libiscsi' || true)
 [ "$linked" -eq 0 ] || fail "virt-storage without traits still links $linked native libraries"
 echo "virt-storage without traits links none of librbd, librados, libgfapi, libparted, libdevmapper, libiscsi"
+# With the traits on, the backends open their libraries at run time (dlopen): none is linked either.
+needed=$(readelf -d .build/debug/virt-storage | grep NEEDED | grep -E -c 'librbd|librados|libgfapi|libparted|libdevmapper|libiscsi' || true)
+[ "$needed" -eq 0 ] || fail "virt-storage links $needed native libraries instead of opening them on first use"
 
 echo "== documentation"
 Scripts/docs.sh >"$LOG_DIR/docs.log" 2>&1 || { cat "$LOG_DIR/docs.log"; fail "documentation"; }

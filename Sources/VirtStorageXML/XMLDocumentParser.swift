@@ -24,13 +24,14 @@ public enum XMLDocumentParser {
         defer { xmlFreeParserCtxt(ctxt) }
         let options = Int32(
             XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
-        var utf8 = Array(text.utf8)
-        if utf8.isEmpty {
+        if text.utf8.isEmpty {
             throw XMLError(message: "\(name): empty document", line: 0)
         }
-        let doc: xmlDocPtr? = utf8.withUnsafeMutableBufferPointer { buf in
-            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) {
-                xmlCtxtReadMemory(ctxt, $0, Int32(buf.count), name, "UTF-8", options)
+        // libxml2 reads the String's own UTF-8 bytes (no copy).
+        var text = text
+        let doc: xmlDocPtr? = text.withUTF8 { buf in
+            buf.withMemoryRebound(to: CChar.self) {
+                xmlCtxtReadMemory(ctxt, $0.baseAddress, Int32($0.count), name, "UTF-8", options)
             }
         }
         guard let doc, ctxt.pointee.wellFormed != 0 else {

@@ -55,6 +55,8 @@ public struct XMLElement: Sendable, Equatable {
 
     /// XPath string-value: all descendant text, concatenated.
     public var stringValue: String {
+        // Most elements hold one text node: no concatenation then.
+        if children.count == 1, case .text(let text) = children[0] { return text }
         var out = ""
         appendText(to: &out)
         return out
@@ -72,40 +74,58 @@ public struct XMLElement: Sendable, Equatable {
     /// Elements reached by a relative path of un-namespaced child steps
     /// ("target/permissions"), in document order, like XPath `./a/b`.
     public func select(_ path: String) -> [XMLElement] {
-        // Walked in place: parsing a volume asks dozens of paths, and
-        // splitting each into new strings cost more than the walk.
-        var current = [self]
-        var rest = path[...]
-        while !rest.isEmpty && !current.isEmpty {
-            let slash = rest.firstIndex(of: "/") ?? rest.endIndex
-            let step = rest[..<slash]
-            rest = rest[slash...].dropFirst()
-            if step.isEmpty { continue }
-            var next: [XMLElement] = []
-            for element in current {
-                for case .element(let child) in element.children where child.namespaceURI == nil && child.name == step {
-                    next.append(child)
-                }
-            }
-            current = next
+        var found: [XMLElement] = []
+        Self.walk(self, path[...]) { element in
+            found.append(element)
+            return false
         }
-        return current
+        return found
+    }
+
+    /// The first element `select(path)` would return, found without
+    /// collecting the others: parsing a volume asks dozens of paths.
+    public func first(_ path: String) -> XMLElement? {
+        var found: XMLElement?
+        Self.walk(self, path[...]) { element in
+            found = element
+            return true
+        }
+        return found
+    }
+
+    /// Visits the matches of `path` below `element` in document order until
+    /// `visit` returns true (done); true when it did.
+    @discardableResult
+    private static func walk(_ element: XMLElement, _ path: Substring, _ visit: (XMLElement) -> Bool) -> Bool {
+        var rest = path
+        while rest.utf8.first == UInt8(ascii: "/") { rest = rest.dropFirst() }
+        if rest.isEmpty { return visit(element) }
+        let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
+        // A String step compares with the names as String == String (a
+        // String against a Substring takes the slow generic path).
+        let step = String(rest[..<slash])
+        let remaining = rest[slash...]
+        for case .element(let child) in element.children where child.namespaceURI == nil && child.name == step {
+            if walk(child, remaining, visit) { return true }
+        }
+        return false
     }
 
     /// `string(./path)` as libvirt's virXPathString reads it: the string-value
     /// of the first match, with an empty result reported as absent.
     public func string(_ path: String) -> String? {
-        guard let first = select(path).first else { return nil }
+        guard let first = first(path) else { return nil }
         let value = first.stringValue
         return value.isEmpty ? nil : value
     }
 
     /// `string(./path/@attr)` with libvirt's empty-is-absent rule.
     public func string(_ path: String, attribute: String) -> String? {
-        let nodes = path.isEmpty ? [self] : select(path)
-        for node in nodes {
-            if let v = node.attribute(attribute) { return v.isEmpty ? nil : v }
+        var value: String?
+        Self.walk(self, path[...]) { node in
+            value = node.attribute(attribute)
+            return value != nil
         }
-        return nil
+        return value?.isEmpty == false ? value : nil
     }
 }

@@ -97,6 +97,14 @@ public protocol StorageBackend: Sendable {
         _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
         preallocateMetadata: Bool, secrets: VolumeSecrets, progress: ProgressHandler?
     ) async throws(StorageError)
+    /// Writes the new volume like `buildVolume` and returns it as it now is,
+    /// or nil for the host to read it back with `refreshVolume`. A backend
+    /// that still holds the new volume open can answer here and save that
+    /// second look; the default builds and answers nil.
+    func buildVolumeDescribing(
+        _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
+        preallocateMetadata: Bool, secrets: VolumeSecrets, progress: ProgressHandler?
+    ) async throws(StorageError) -> VolumeDefinition?
     /// Reads a volume's current state from its storage.
     func refreshVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
         -> VolumeDefinition
@@ -150,6 +158,15 @@ extension StorageBackend {
         _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
         preallocateMetadata: Bool, secrets: VolumeSecrets, progress: ProgressHandler?
     ) async throws(StorageError) { throw unsupported("volume creation") }
+    public func buildVolumeDescribing(
+        _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
+        preallocateMetadata: Bool, secrets: VolumeSecrets, progress: ProgressHandler?
+    ) async throws(StorageError) -> VolumeDefinition? {
+        try await buildVolume(
+            volume, from: source, in: pool, preallocateMetadata: preallocateMetadata, secrets: secrets,
+            progress: progress)
+        return nil
+    }
     public func refreshVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
         -> VolumeDefinition
     { volume }

@@ -2,35 +2,64 @@
 /// the state directory: a JSONEncoder per line would cost more than the
 /// operation the line records. Lines are read back with JSONDecoder.
 enum JSONLine {
-    /// `{"key":"value",...,"key":number,...}` and a newline.
-    static func encode(_ strings: [(String, String)], numbers: [(String, Int64)] = []) -> [UInt8] {
-        var out: [UInt8] = [UInt8(ascii: "{")]
+    /// `{"key":"value",...,"key":number,...}` and a newline, after `prefix`.
+    static func encode(_ strings: [(String, String)], numbers: [(String, Int64)] = [], after prefix: String = "")
+        -> [UInt8]
+    {
+        var out: [UInt8] = []
+        out.reserveCapacity(160)
+        out.append(contentsOf: prefix.utf8)
+        out.append(UInt8(ascii: "{"))
+        var first = true
         for (key, value) in strings {
-            if out.count > 1 { out.append(UInt8(ascii: ",")) }
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
             appendQuoted(key, to: &out)
             out.append(UInt8(ascii: ":"))
             appendQuoted(value, to: &out)
         }
         for (key, value) in numbers {
-            if out.count > 1 { out.append(UInt8(ascii: ",")) }
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
             appendQuoted(key, to: &out)
             out.append(UInt8(ascii: ":"))
-            out += Array(String(value).utf8)
+            appendDecimal(value, to: &out)
         }
-        out += [UInt8(ascii: "}"), UInt8(ascii: "\n")]
+        out.append(UInt8(ascii: "}"))
+        out.append(UInt8(ascii: "\n"))
         return out
     }
 
     private static func appendQuoted(_ text: String, to out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
         out.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), byte]
-            case 0..<0x20: out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                out.append(UInt8(ascii: "\\"))
+                out.append(byte)
+            case 0..<0x20:
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(hexDigit(byte >> 4))
+                out.append(hexDigit(byte & 15))
             default: out.append(byte)
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
+    }
+
+    private static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var divisor: UInt64 = 1
+        while magnitude / divisor >= 10 { divisor *= 10 }
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(magnitude / divisor))
+            magnitude %= divisor
+            divisor /= 10
+        }
     }
 }

@@ -43,6 +43,8 @@ enum StorageEventJournal {
         private let path: String
         private let rotationSize: off_t
         private var fd: Int32 = -1
+        /// The file `fd` is open on, to notice when the path names another one.
+        private var openFile: (device: dev_t, inode: ino_t) = (0, 0)
 
         init(path: String, rotationSize: off_t = StorageEventJournal.rotationSize) {
             self.path = path
@@ -50,28 +52,28 @@ enum StorageEventJournal {
         }
         deinit { if fd >= 0 { close(fd) } }
 
+        /// One stat and one write per event: the stat of the path tells both
+        /// whether another host rotated the file and how long it is.
         func append(_ event: StorageEvent) {
             let bytes = StorageEventJournal.encode(event)
-            guard reopenIfMoved() else { return }
+            guard let size = currentSize() else { return }
             _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            var st = stat()
-            if fstat(fd, &st) == 0, st.st_size >= rotationSize { rotate() }
+            if size + off_t(bytes.count) >= rotationSize { rotate() }
         }
 
-        /// Another host may have rotated the file since we opened it.
-        private func reopenIfMoved() -> Bool {
-            if fd >= 0 {
-                var mine = stat()
-                var current = stat()
-                if fstat(fd, &mine) == 0, stat(path, &current) == 0, mine.st_ino == current.st_ino,
-                    mine.st_dev == current.st_dev
-                {
-                    return true
-                }
-                close(fd)
+        /// The length of the file at `path`, which `fd` is then open on: it
+        /// is reopened when another host rotated the file since. Nil when the
+        /// file cannot be opened.
+        private func currentSize() -> off_t? {
+            var current = stat()
+            if fd >= 0, stat(path, &current) == 0, current.st_ino == openFile.inode, current.st_dev == openFile.device {
+                return current.st_size
             }
+            if fd >= 0 { close(fd) }
             fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
-            return fd >= 0
+            guard fd >= 0, fstat(fd, &current) == 0 else { return nil }
+            openFile = (current.st_dev, current.st_ino)
+            return current.st_size
         }
 
         /// Renames the full file under an exclusive lock, after checking that
@@ -79,9 +81,10 @@ enum StorageEventJournal {
         private func rotate() {
             guard flock(fd, LOCK_EX) == 0 else { return }
             defer { flock(fd, LOCK_UN) }
-            var mine = stat()
             var current = stat()
-            guard fstat(fd, &mine) == 0, stat(path, &current) == 0, mine.st_ino == current.st_ino else { return }
+            guard stat(path, &current) == 0, current.st_ino == openFile.inode, current.st_dev == openFile.device else {
+                return
+            }
             rename(path, path + ".1")
         }
     }

@@ -180,9 +180,10 @@ extension StorageHost {
         // A note while the volume is built: a process killed meanwhile leaves it,
         // and the next host removes the half-made volume.
         var note: VolumeJobJournal.Ticket?
+        let built: VolumeDefinition?
         do throws(StorageError) {
             note = try journal.begin(.creation, pool: pool, volume: vol.name)
-            try await backend.buildVolume(
+            built = try await backend.buildVolumeDescribing(
                 vol, from: source?.definition, in: def, preallocateMetadata: preallocateMetadata,
                 secrets: secretValues, progress: progress)
         } catch {
@@ -192,7 +193,7 @@ extension StorageHost {
             throw error
         }
         if let note { journal.end(note) }
-        await reread(pool, vol)
+        if let built { records[pool]?.put(built) } else { await reread(pool, vol) }
         await rereadPool(pool, backend)
         endJob(pool, volume: vol.name)
         emit(.volume(pool: pool, name: vol.name, change: .created))

@@ -88,7 +88,7 @@ final class VolumeJobJournal: Sendable {
         return try Self.logs.withLock { logs throws(StorageError) in
             if logs.byKey[key] == nil {
                 try PoolFiles.makeDirectory(directory)
-                let path = directory + "/\(getpid())-\(Self.ownStartTime ?? 0)-\(key).log"
+                let path = directory + "/\(Self.ownPID)-\(Self.ownStartTime ?? 0)-\(key).log"
                 let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
                 guard fd >= 0 else {
                     throw SystemError.make("cannot write a job note in \(directory)", path: directory)
@@ -96,13 +96,12 @@ final class VolumeJobJournal: Sendable {
                 logs.byKey[key] = Logs.Log(path: path, fd: fd)
             }
             let id = logs.byKey[key]!.nextID
-            let line =
-                Array("\n+ \(id) ".utf8)
-                + JSONLine.encode(
-                    [("job", job.rawValue), ("pool", pool), ("volume", volume)],
-                    numbers: [
-                        ("pid", Int64(getpid())), ("seconds", Int64(now.tv_sec)), ("nanoseconds", Int64(now.tv_nsec)),
-                    ])
+            let line = JSONLine.encode(
+                [("job", job.rawValue), ("pool", pool), ("volume", volume)],
+                numbers: [
+                    ("pid", Int64(Self.ownPID)), ("seconds", Int64(now.tv_sec)), ("nanoseconds", Int64(now.tv_nsec)),
+                ],
+                after: "\n+ \(id) ")
             try Self.append(line, to: &logs.byKey[key]!)
             logs.byKey[key]!.nextID += 1
             logs.byKey[key]!.open += 1
@@ -201,8 +200,9 @@ final class VolumeJobJournal: Sendable {
         return start == 0 || now == start
     }
 
-    /// This process's start time, read once: every log name carries it.
-    private static let ownStartTime = startTime(getpid())
+    /// This process's id and start time, read once: every log name carries them.
+    private static let ownPID = getpid()
+    private static let ownStartTime = startTime(ownPID)
 
     /// Field 22 of /proc/<pid>/stat: when the process started, in clock ticks after boot.
     static func startTime(_ pid: Int32) -> UInt64? {

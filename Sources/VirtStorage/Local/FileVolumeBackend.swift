@@ -122,16 +122,27 @@ extension FileVolumeBackend {
         _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
         preallocateMetadata: Bool, secrets: VolumeSecrets, progress: ProgressHandler?
     ) async throws(StorageError) {
+        _ = try await buildVolumeDescribing(
+            volume, from: source, in: pool, preallocateMetadata: preallocateMetadata, secrets: secrets,
+            progress: progress)
+    }
+
+    /// Raw and qcow2 files made natively are described from the file still
+    /// open: the host then skips reading the new volume back.
+    public func buildVolumeDescribing(
+        _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
+        preallocateMetadata: Bool, secrets: VolumeSecrets, progress: ProgressHandler?
+    ) async throws(StorageError) -> VolumeDefinition? {
         let dir = try Self.directory(pool)
         if let source {
             try await FileVolumes.clone(
                 volume, from: source, poolType: pool.type, poolPath: dir, preallocateMetadata: preallocateMetadata,
                 secrets: secrets, progress: progress)
-        } else {
-            try await FileVolumes.create(
-                volume, poolType: pool.type, poolPath: dir, preallocateMetadata: preallocateMetadata, secrets: secrets,
-                progress: progress)
+            return nil
         }
+        return try await FileVolumes.create(
+            volume, poolType: pool.type, poolPath: dir, preallocateMetadata: preallocateMetadata, secrets: secrets,
+            progress: progress)
     }
 
     public func refreshVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)

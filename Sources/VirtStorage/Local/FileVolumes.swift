@@ -32,6 +32,11 @@ public enum FileVolumes {
         let fd = directory.map { openat($0, name, flags) } ?? open(path, flags)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
+        return describe(fd: fd, path: path, name: name, buffer: &buffer)
+    }
+
+    /// The volume `fd` is open on (found at `path`), as a refresh reports it.
+    static func describe(fd: Int32, path: String, name: String, buffer: inout [UInt8]) -> VolumeDefinition? {
         var st = stat()
         guard fstat(fd, &st) == 0 else { return nil }
         var vol = VolumeDefinition(name: name)
@@ -117,11 +122,14 @@ public enum FileVolumes {
 
     /// Creates the file of a new volume: raw (sparse up to the requested
     /// allocation) or qcow2 natively; other formats and encrypted or
-    /// preallocated qcow2 through qemu-img.
+    /// preallocated qcow2 through qemu-img. Returns the new volume as a
+    /// refresh would report it when it was made natively (read from the file
+    /// still open), nil after qemu-img.
+    @discardableResult
     public static func create(
         _ vol: VolumeDefinition, poolType: PoolType, poolPath: String, preallocateMetadata: Bool,
         secrets: VolumeSecrets = VolumeSecrets(), progress: ProgressHandler?
-    ) async throws(StorageError) {
+    ) async throws(StorageError) -> VolumeDefinition? {
         guard let path = vol.target.path else { throw StorageError(.invalidArgument, "volume has no target path") }
         let format = vol.target.format ?? "raw"
         if preallocateMetadata && format != "qcow2" {
@@ -132,27 +140,33 @@ public enum FileVolumes {
         switch format {
         case "raw" where vol.target.encryption == nil && vol.backingStore == nil:
             if vol.allocation == 0 {
-                try await BlockingIO.runSingleFile(on: poolType) { () throws(StorageError) in
+                return try await BlockingIO.runSingleFile(on: poolType) { () throws(StorageError) in
                     try createRaw(vol, path: path, progress: progress)
                 }
             } else {
-                try await BlockingIO.run { () throws(StorageError) in try createRaw(vol, path: path, progress: progress)
+                return try await BlockingIO.run { () throws(StorageError) in
+                    try createRaw(vol, path: path, progress: progress)
                 }
             }
         case "qcow2"
         where vol.target.encryption == nil
             && !(preallocateMetadata && (vol.backingStore != nil || vol.target.features?.contains(.extendedL2) == true)):
-            try await BlockingIO.run { () throws(StorageError) in
+            return try await BlockingIO.run { () throws(StorageError) in
                 try createQCow2(vol, path: path, poolPath: poolPath, preallocateMetadata: preallocateMetadata)
             }
         default:
             var builder = QemuImgCommand(volume: .init(vol, in: poolType), poolTargetPath: poolPath)
             builder.preallocateMetadata = preallocateMetadata
             try await runQemuImg(builder, secrets: secrets)
+            return nil
         }
     }
 
-    static func createRaw(_ vol: VolumeDefinition, path: String, progress: ProgressHandler?) throws(StorageError) {
+    /// Creates a raw file; returns it as a refresh would report it.
+    @discardableResult
+    static func createRaw(_ vol: VolumeDefinition, path: String, progress: ProgressHandler?) throws(StorageError)
+        -> VolumeDefinition?
+    {
         let fd = try createExclusive(path, vol)
         defer { close(fd) }
         do throws(StorageError) {
@@ -167,10 +181,14 @@ public enum FileVolumes {
             unlink(path)
             throw error
         }
+        var buffer: [UInt8] = []
+        return describe(fd: fd, path: path, name: vol.name, buffer: &buffer)
     }
 
+    /// Writes a qcow2 file natively; returns it as a refresh would report it.
+    @discardableResult
     static func createQCow2(_ vol: VolumeDefinition, path: String, poolPath: String, preallocateMetadata: Bool)
-        throws(StorageError)
+        throws(StorageError) -> VolumeDefinition?
     {
         var writer = try QCow2Writer(volume: vol)
         writer.preallocateMetadata = preallocateMetadata
@@ -186,6 +204,8 @@ public enum FileVolumes {
             unlink(path)
             throw error
         }
+        var buffer: [UInt8] = []
+        return describe(fd: fd, path: path, name: vol.name, buffer: &buffer)
     }
 
     /// Opens a new file with O_EXCL and the volume's mode (0600 by default).
@@ -200,11 +220,14 @@ public enum FileVolumes {
             }
             throw SystemError.make("cannot create volume '\(path)'", path: path)
         }
-        // The umask may have narrowed the mode: the XML's mode is applied as given.
+        // The umask may have narrowed the mode: the XML's mode is applied as given
+        // (checked first: a chmod costs a metadata write, a stat does not).
         // Failing to apply the asked mode or owner fails the creation, as in libvirt.
         let owner = vol.target.permissions?.owner
         let group = vol.target.permissions?.group
-        if fchmod(fd, mode) != 0
+        var created = stat()
+        let modeIsRight = fstat(fd, &created) == 0 && created.st_mode & 0o7777 == mode
+        if (!modeIsRight && fchmod(fd, mode) != 0)
             || ((owner != nil || group != nil) && fchown(fd, owner ?? UInt32.max, group ?? UInt32.max) != 0)
         {
             let error = SystemError.make("cannot set the mode or owner of volume '\(path)'", path: path)

@@ -46,7 +46,7 @@ public enum PoolXML {
             def.uuid = try XMLReading.uuid(uuidText, element: "uuid", line: root.firstElement("uuid")?.line ?? 0)
         }
 
-        if let cow = root.select("features/cow").first, let state = try XMLReading.yesNo(cow, "state") {
+        if let cow = root.first("features/cow"), let state = try XMLReading.yesNo(cow, "state") {
             guard rules.allowsCopyOnWrite else {
                 throw StorageError(
                     .operationUnsupported, "cow feature may only be used for 'fs' and 'dir' pools",
@@ -103,7 +103,7 @@ public enum PoolXML {
                 element: "source/initiator/iqn", line: root.line)
         }
 
-        if let volume = root.select("refresh/volume").first, let allocation = volume.attribute("allocation"),
+        if let volume = root.first("refresh/volume"), let allocation = volume.attribute("allocation"),
             !allocation.isEmpty
         {
             guard let value = VolumeAllocationRefresh(rawValue: allocation) else {

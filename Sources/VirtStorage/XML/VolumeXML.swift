@@ -80,7 +80,7 @@ public enum VolumeXML {
         def.target.format = try readFormat(root, "target", rules: rules)
         if let targetNode { def.target.permissions = try PermissionsXML.read(targetNode, context: "target") }
         if def.target.permissions == nil { def.target.permissions = Permissions() }
-        if let encryption = root.select("target/encryption").first {
+        if let encryption = root.first("target/encryption") {
             def.target.encryption = try EncryptionXML.read(encryption)
         }
         if let compat = root.string("target/compat") {
@@ -94,14 +94,14 @@ public enum VolumeXML {
             }
             def.target.compat = compat
         }
-        def.target.noCopyOnWrite = root.select("target/nocow").first != nil
+        def.target.noCopyOnWrite = root.first("target/nocow") != nil
         if let clusterText = root.string("target/clusterSize") {
             let size = try ByteCount.parse(
                 clusterText, unit: root.string("target/clusterSize", attribute: "unit"), element: "clusterSize",
                 limit: UInt64.max)
             def.target.clusterSize = size == 0 ? nil : size
         }
-        if let features = root.select("target/features").first {
+        if let features = root.first("target/features") {
             if def.target.compat == nil { def.target.compat = "1.1" }
             var set = Set<VolumeFeature>()
             for feature in features.elements() {
@@ -129,7 +129,7 @@ public enum VolumeXML {
             let allowed = rules.volumeFormats.filter { !rules.volumeFormatsRefusedOnInput.contains($0) }
             throw StorageError.unsupported(
                 "unknown volume format type '\(format)' for a volume of a \(rules.type.rawValue) pool: expected one of \(allowed.joined(separator: ", "))",
-                element: "\(parent)/format/@type", value: format, line: root.select("\(parent)/format").first?.line)
+                element: "\(parent)/format/@type", value: format, line: root.first("\(parent)/format")?.line)
         }
         return format
     }
