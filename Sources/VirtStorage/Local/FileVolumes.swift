@@ -35,10 +35,15 @@ public enum FileVolumes {
         return describe(fd: fd, path: path, name: name, buffer: &buffer)
     }
 
-    /// The volume `fd` is open on (found at `path`), as a refresh reports it.
-    static func describe(fd: Int32, path: String, name: String, buffer: inout [UInt8]) -> VolumeDefinition? {
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { return nil }
+    /// The volume `fd` is open on (found at `path`), as a refresh reports it;
+    /// `known` is its fstat when the caller has it. `allZeros`: nothing was
+    /// ever written to the file, so it is probed without reading.
+    static func describe(
+        fd: Int32, path: String, name: String, stat known: stat? = nil, allZeros: Bool = false,
+        buffer: inout [UInt8]
+    ) -> VolumeDefinition? {
+        var st = known ?? stat()
+        guard known != nil || fstat(fd, &st) == 0 else { return nil }
         var vol = VolumeDefinition(name: name)
         vol.key = path
         vol.allocationSpecified = true
@@ -46,7 +51,8 @@ public enum FileVolumes {
         switch st.st_mode & S_IFMT {
         case S_IFREG:
             vol.type = .file
-            let header = ImageFormatProbe.probe(fd: fd, fileSize: UInt64(st.st_size), buffer: &buffer)
+            let header = ImageFormatProbe.probe(
+                fd: fd, fileSize: UInt64(st.st_size), buffer: &buffer, dataStart: allZeros ? UInt64(st.st_size) : nil)
             apply(header, to: &target, volume: &vol, imagePath: path)
             vol.capacity = header.capacity ?? UInt64(st.st_size)
             vol.allocation = UInt64(st.st_blocks) * 512
@@ -177,12 +183,14 @@ public enum FileVolumes {
             if allocate > 0 {
                 try preallocate(fd: fd, path: path, length: allocate, progress: progress)
             }
+            let st = try applyMode(fd, path, vol)
+            // Nothing was written: the file reads as zeros and needs no probe.
+            var buffer: [UInt8] = []
+            return describe(fd: fd, path: path, name: vol.name, stat: st, allZeros: true, buffer: &buffer)
         } catch {
             unlink(path)
             throw error
         }
-        var buffer: [UInt8] = []
-        return describe(fd: fd, path: path, name: vol.name, buffer: &buffer)
     }
 
     /// Writes a qcow2 file natively; returns it as a refresh would report it.
@@ -200,17 +208,19 @@ public enum FileVolumes {
         defer { close(fd) }
         do throws(StorageError) {
             try writer.write(to: fd, path: path)
+            let st = try applyMode(fd, path, vol)
+            var buffer: [UInt8] = []
+            return describe(fd: fd, path: path, name: vol.name, stat: st, buffer: &buffer)
         } catch {
             unlink(path)
             throw error
         }
-        var buffer: [UInt8] = []
-        return describe(fd: fd, path: path, name: vol.name, buffer: &buffer)
     }
 
-    /// Opens a new file with O_EXCL and the volume's mode (0600 by default).
+    /// Opens a new file with O_EXCL, the volume's owner and group, and its
+    /// mode as the umask leaves it: `applyMode` then sets the mode as given.
     static func createExclusive(_ path: String, _ vol: VolumeDefinition) throws(StorageError) -> Int32 {
-        let mode = vol.target.permissions?.mode.map { mode_t($0) } ?? defaultVolumeMode
+        let mode = mode(of: vol)
         let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
         guard fd >= 0 else {
             if errno == EEXIST {
@@ -220,17 +230,11 @@ public enum FileVolumes {
             }
             throw SystemError.make("cannot create volume '\(path)'", path: path)
         }
-        // The umask may have narrowed the mode: the XML's mode is applied as given
-        // (checked first: a chmod costs a metadata write, a stat does not).
-        // Failing to apply the asked mode or owner fails the creation, as in libvirt.
+        // Failing to apply the asked owner or mode fails the creation, as in libvirt.
         let owner = vol.target.permissions?.owner
         let group = vol.target.permissions?.group
-        var created = stat()
-        let modeIsRight = fstat(fd, &created) == 0 && created.st_mode & 0o7777 == mode
-        if (!modeIsRight && fchmod(fd, mode) != 0)
-            || ((owner != nil || group != nil) && fchown(fd, owner ?? UInt32.max, group ?? UInt32.max) != 0)
-        {
-            let error = SystemError.make("cannot set the mode or owner of volume '\(path)'", path: path)
+        if (owner != nil || group != nil) && fchown(fd, owner ?? UInt32.max, group ?? UInt32.max) != 0 {
+            let error = SystemError.make("cannot set the owner of volume '\(path)'", path: path)
             close(fd)
             unlink(path)
             throw error
@@ -238,6 +242,27 @@ public enum FileVolumes {
         // <nocow/> must be set while the file is still empty.
         if vol.target.noCopyOnWrite { _ = vs_set_nocow(fd, 1) }
         return fd
+    }
+
+    /// The mode a new volume gets: the XML's, 0600 by default.
+    static func mode(of vol: VolumeDefinition) -> mode_t {
+        vol.target.permissions?.mode.map { mode_t($0) } ?? defaultVolumeMode
+    }
+
+    /// Sets the mode of a file from `createExclusive` as the XML gives it
+    /// (the umask may have narrowed it), after the owner (a chown clears the
+    /// set-id bits). Checked first: a chmod costs a metadata write, a stat
+    /// does not. Returns the file's state.
+    static func applyMode(_ fd: Int32, _ path: String, _ vol: VolumeDefinition) throws(StorageError) -> stat {
+        let mode = mode(of: vol)
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw SystemError.make("cannot stat volume '\(path)'", path: path) }
+        if st.st_mode & 0o7777 != mode {
+            guard fchmod(fd, mode) == 0, fstat(fd, &st) == 0 else {
+                throw SystemError.make("cannot set the mode of volume '\(path)'", path: path)
+            }
+        }
+        return st
     }
 
     /// The file at `path` is still the one open as `fd` (not replaced, not a link).
@@ -341,6 +366,7 @@ public enum FileVolumes {
         let fd = try createExclusive(path, vol)
         defer { close(fd) }
         do throws(StorageError) {
+            _ = try applyMode(fd, path, vol)
             for command in commands {
                 try await CommandRunner.run(command)
             }
@@ -397,6 +423,7 @@ public enum FileVolumes {
         let output = try createExclusive(path, vol)
         defer { close(output) }
         do throws(StorageError) {
+            _ = try applyMode(output, path, vol)
             // FICLONE: share extents on xfs and btrfs.
             if vs_ficlone(output, input) != 0 {
                 try SparseCopy.copy(

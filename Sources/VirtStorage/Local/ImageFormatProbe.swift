@@ -18,14 +18,20 @@ public enum ImageFormatProbe {
     }
 
     /// As `probe(fd:fileSize:)`, reading into `buffer`, which callers probing
-    /// many files reuse (no allocation per file).
-    static func probe(fd: Int32, fileSize: UInt64, buffer: inout [UInt8]) -> ImageHeader {
+    /// many files reuse (no allocation per file). `dataStart`, when the caller
+    /// knows it, is where the file's first data is (its size: none at all).
+    static func probe(fd: Int32, fileSize: UInt64, buffer: inout [UInt8], dataStart: UInt64? = nil) -> ImageHeader {
         // Bytes in a hole read as zeros. Most volumes of a pool are sparse and
         // begin with a hole: reading it would fill the page cache with zero
         // pages, so they are made up here. Where SEEK_DATA is not supported
         // the whole file counts as data and is read.
-        let firstData = vs_seek_data(fd, 0)
-        let holeEnd = firstData >= 0 ? UInt64(firstData) : errno == ENXIO ? fileSize : 0
+        let holeEnd: UInt64
+        if let dataStart {
+            holeEnd = dataStart
+        } else {
+            let firstData = vs_seek_data(fd, 0)
+            holeEnd = firstData >= 0 ? UInt64(firstData) : errno == ENXIO ? fileSize : 0
+        }
         return probe(fileSize: fileSize, buffer: &buffer) { into, offset in
             guard holeEnd >= fileSize || offset + UInt64(into.count) <= holeEnd else {
                 return pread(fd, into.baseAddress, into.count, off_t(offset))
