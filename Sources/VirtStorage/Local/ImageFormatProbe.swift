@@ -32,6 +32,8 @@ public enum ImageFormatProbe {
             let firstData = vs_seek_data(fd, 0)
             holeEnd = firstData >= 0 ? UInt64(firstData) : errno == ENXIO ? fileSize : 0
         }
+        // No data at all: every byte the prober would look at is a zero.
+        if holeEnd >= fileSize { return allZeros }
         return probe(fileSize: fileSize, buffer: &buffer) { into, offset in
             guard holeEnd >= fileSize || offset + UInt64(into.count) <= holeEnd else {
                 return pread(fd, into.baseAddress, into.count, off_t(offset))
@@ -41,6 +43,10 @@ public enum ImageFormatProbe {
             return count
         }
     }
+
+    /// What a file without any data (all holes, as most sparse volumes are)
+    /// probes as, worked out once by the prober itself.
+    static let allZeros = probe(header: [UInt8](repeating: 0, count: headerSize))
 
     /// Probes a file that is read through `read(into, offset)`, which returns
     /// the bytes read (negative on error): files that are not local, such as
@@ -89,19 +95,19 @@ public enum ImageFormatProbe {
     /// Formats recognised from the first `headerSize` bytes.
     static func probe(_ r: ByteReader) -> ImageHeader? {
         if r.matches([0x51, 0x46, 0x49, 0xFB]) { return qcow(r) }
-        if r.matches(Array("QED\0".utf8)) { return qed(r) }
-        if r.matches(Array("KDMV".utf8)) {
+        if r.matches("QED\0") { return qed(r) }
+        if r.matches("KDMV") {
             var h = ImageHeader(format: "vmdk")
             h.capacity = r.le(12, 8).map { $0 &* 512 }
             h.backingPath = vmdkParent(r)
             return h
         }
-        if r.matches(Array("# Disk DescriptorFile".utf8)) {
+        if r.matches("# Disk DescriptorFile") {
             var h = ImageHeader(format: "vmdk")
             h.backingPath = vmdkParent(r)
             return h
         }
-        if r.matches(Array("conectix".utf8)) {
+        if r.matches("conectix") {
             var h = ImageHeader(format: "vpc")
             h.capacity = r.be(48, 8)
             return h
@@ -116,14 +122,12 @@ public enum ImageFormatProbe {
             h.encryption = "luks"
             return h
         }
-        if r.matches(Array("Bochs Virtual HD Image".utf8), at: 32) || r.matches(Array("Bochs Virtual HD Image".utf8)) {
+        if r.matches("Bochs Virtual HD Image", at: 32) || r.matches("Bochs Virtual HD Image") {
             var h = ImageHeader(format: "bochs")
             h.capacity = r.le(0x1B8, 8)
             return h
         }
-        if r.matches(
-            Array("#!/bin/sh\n#V2.0 Format\nmodprobe cloop file=$0 && mount -r -t iso9660 /dev/cloop $1\n".utf8))
-        {
+        if r.matches("#!/bin/sh\n#V2.0 Format\nmodprobe cloop file=$0 && mount -r -t iso9660 /dev/cloop $1\n") {
             return ImageHeader(format: "cloop")
         }
         if r.matches([0x4F, 0x4F, 0x4F, 0x4D]), r.be(4, 4) == 2 {

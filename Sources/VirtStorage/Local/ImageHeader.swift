@@ -7,7 +7,12 @@ struct ByteReader {
     }
 
     func matches(_ magic: [UInt8], at offset: Int = 0) -> Bool {
-        has(offset, magic.count) && Array(bytes[offset..<offset + magic.count]) == magic
+        has(offset, magic.count) && bytes[offset..<offset + magic.count].elementsEqual(magic)
+    }
+
+    /// A text magic, compared without making an array of it.
+    func matches(_ magic: StaticString, at offset: Int = 0) -> Bool {
+        magic.withUTF8Buffer { has(offset, $0.count) && bytes[offset..<offset + $0.count].elementsEqual($0) }
     }
 
     func be(_ offset: Int, _ size: Int) -> UInt64? {
