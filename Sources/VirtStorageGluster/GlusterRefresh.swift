@@ -25,9 +25,7 @@
                     break
                 }
                 job.progressed()
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-                }
+                let name = directoryEntryName(entry)
                 if name == "." || name == ".." { continue }
                 if let volume = try describe(name, stat: st, in: connection, job: job) { volumes.append(volume) }
             }

@@ -27,6 +27,14 @@ public enum FileVolumes {
 
     /// As `describe(path:name:directory:)` with a header buffer the caller reuses.
     static func describe(path: String, name: String, directory: Int32?, buffer: inout [UInt8]) -> VolumeDefinition? {
+        // A regular file of 4 KiB or more without one allocated block holds no
+        // data (no filesystem keeps that much inside the inode): most sparse
+        // volumes are described from this one stat, without being opened.
+        var st = stat()
+        let statted = directory.map { fstatat($0, name, &st, 0) } ?? stat(path, &st)
+        if statted == 0, st.st_mode & S_IFMT == S_IFREG, st.st_blocks == 0, st.st_size >= 4096 {
+            return describe(fd: -1, path: path, name: name, stat: st, allZeros: true, buffer: &buffer)
+        }
         // O_NONBLOCK: a fifo opens at once and is skipped below; sockets do not open.
         let flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY
         let fd = directory.map { openat($0, name, flags) } ?? open(path, flags)
@@ -36,8 +44,8 @@ public enum FileVolumes {
     }
 
     /// The volume `fd` is open on (found at `path`), as a refresh reports it;
-    /// `known` is its fstat when the caller has it. `allZeros`: nothing was
-    /// ever written to the file, so it is probed without reading.
+    /// `known` is its fstat when the caller has it. `allZeros`: the regular
+    /// file holds no data, so it is probed without reading (`fd` may be -1).
     static func describe(
         fd: Int32, path: String, name: String, stat known: stat? = nil, allZeros: Bool = false,
         buffer: inout [UInt8]
