@@ -10,20 +10,19 @@ enum JSONLine {
         out.reserveCapacity(160)
         out.append(contentsOf: prefix.utf8)
         out.append(UInt8(ascii: "{"))
-        var first = true
-        for (key, value) in strings {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
+        let firstField = out.count
+        func appendKey(_ key: String) {
+            if out.count > firstField { out.append(UInt8(ascii: ",")) }
             appendQuoted(key, to: &out)
             out.append(UInt8(ascii: ":"))
+        }
+        for (key, value) in strings {
+            appendKey(key)
             appendQuoted(value, to: &out)
         }
         for (key, value) in numbers {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            appendQuoted(key, to: &out)
-            out.append(UInt8(ascii: ":"))
-            appendDecimal(value, to: &out)
+            appendKey(key)
+            out.append(contentsOf: String(value).utf8)  // a small string: no allocation
         }
         out.append(UInt8(ascii: "}"))
         out.append(UInt8(ascii: "\n"))
@@ -49,17 +48,5 @@ enum JSONLine {
 
     private static func hexDigit(_ value: UInt8) -> UInt8 {
         value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
-    }
-
-    private static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var divisor: UInt64 = 1
-        while magnitude / divisor >= 10 { divisor *= 10 }
-        while divisor > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(magnitude / divisor))
-            magnitude %= divisor
-            divisor /= 10
-        }
     }
 }

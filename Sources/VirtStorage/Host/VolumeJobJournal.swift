@@ -112,12 +112,15 @@ final class VolumeJobJournal: Sendable {
     func end(_ ticket: Ticket) {
         Self.logs.withLock { logs in
             guard var log = logs.byKey[key] else { return }
-            try? Self.append(Array("\n- \(ticket.id)\n".utf8), to: &log)
+            try? Self.append(Self.endLine(ticket.id), to: &log)
             log.open -= 1
             if log.open == 0, log.written >= Self.compactionSize, ftruncate(log.fd, 0) == 0 { log.written = 0 }
             logs.byKey[key] = log
         }
     }
+
+    /// The line that ends job `id`.
+    private static func endLine(_ id: UInt64) -> [UInt8] { Array("\n- \(id)\n".utf8) }
 
     private static func append(_ line: [UInt8], to log: inout Logs.Log) throws(StorageError) {
         let done = line.withUnsafeBytes { write(log.fd, $0.baseAddress, $0.count) }
@@ -157,7 +160,7 @@ final class VolumeJobJournal: Sendable {
     func settle(_ orphan: Orphan) {
         let fd = open(orphan.log, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { return }
-        let line = Array("\n- \(orphan.id)\n".utf8)
+        let line = Self.endLine(orphan.id)
         _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         close(fd)
         if Self.openJobs(orphan.log).isEmpty { unlink(orphan.log) }

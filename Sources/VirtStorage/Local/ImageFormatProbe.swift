@@ -35,7 +35,7 @@ public enum ImageFormatProbe {
         // No data at all: every byte the prober would look at is a zero.
         if holeEnd >= fileSize { return allZeros }
         return probe(fileSize: fileSize, buffer: &buffer) { into, offset in
-            guard holeEnd >= fileSize || offset + UInt64(into.count) <= holeEnd else {
+            guard offset + UInt64(into.count) <= holeEnd else {
                 return pread(fd, into.baseAddress, into.count, off_t(offset))
             }
             let count = Int(min(UInt64(into.count), fileSize - min(offset, fileSize)))
