@@ -4,6 +4,8 @@
 #include <linux/falloc.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <malloc.h>
 #include <unistd.h>
 #include <spawn.h>
@@ -47,4 +49,13 @@ int vs_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 int vs_spawn_close_from(posix_spawn_file_actions_t *actions, int fd) {
     return posix_spawn_file_actions_addclosefrom_np(actions, fd);
+}
+
+int vs_identity(const char *path, uint64_t *device, uint64_t *inode, int64_t *size) {
+    struct statx sx;
+    if (statx(AT_FDCWD, path, 0, STATX_INO | STATX_SIZE, &sx) != 0) return -1;
+    *device = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+    *inode = sx.stx_ino;
+    *size = (int64_t)sx.stx_size;
+    return 0;
 }

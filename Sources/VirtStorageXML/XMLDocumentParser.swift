@@ -18,20 +18,23 @@ public enum XMLDocumentParser {
         _ text: String, name: String, _ body: (xmlDocPtr) throws(XMLError) -> T
     ) throws(XMLError) -> T {
         LibXML2.initialize()
-        guard let ctxt = xmlNewParserCtxt() else {
-            throw XMLError(message: "out of memory creating an XML parser", line: 0)
-        }
-        defer { xmlFreeParserCtxt(ctxt) }
-        let options = Int32(
-            XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
         if text.utf8.isEmpty {
             throw XMLError(message: "\(name): empty document", line: 0)
         }
-        // libxml2 reads the String's own UTF-8 bytes (no copy).
+        let ctxt = try ParserContexts.take()
+        var reusable = true
+        defer { ParserContexts.give(ctxt, reusable: reusable) }
+        let options = Int32(
+            XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
+        // libxml2 reads the String's own UTF-8 bytes (no copy). Without an XML
+        // declaration it takes them as UTF-8 as they are; with one, naming
+        // UTF-8 keeps its encoding label from re-decoding them (an unknown
+        // label is still refused, as before).
         var text = text
         let doc: xmlDocPtr? = text.withUTF8 { buf in
-            buf.withMemoryRebound(to: CChar.self) {
-                xmlCtxtReadMemory(ctxt, $0.baseAddress, Int32($0.count), name, "UTF-8", options)
+            let encoding: String? = Self.hasDeclaration(buf) ? "UTF-8" : nil
+            return buf.withMemoryRebound(to: CChar.self) {
+                xmlCtxtReadMemory(ctxt, $0.baseAddress, Int32($0.count), name, encoding, options)
             }
         }
         guard let doc, ctxt.pointee.wellFormed != 0 else {
@@ -39,10 +42,18 @@ public enum XMLDocumentParser {
             let err = ctxt.pointee.lastError
             var message = err.message.map { String(cString: $0) } ?? "malformed XML"
             while message.last == "\n" { message.removeLast() }
+            reusable = false
             throw XMLError(message: message, line: Int(err.line))
         }
         defer { xmlFreeDoc(doc) }
         return try body(doc)
+    }
+
+    /// Whether the text opens with `<?xml` (after a byte order mark).
+    private static func hasDeclaration(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        let start = bytes.starts(with: bom) ? 3 : 0
+        return bytes[start...].starts(with: "<?xml".utf8)
     }
 
     private static func convert(_ node: xmlNodePtr) -> XMLElement {

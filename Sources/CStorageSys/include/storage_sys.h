@@ -25,6 +25,11 @@ int vs_pipe_cloexec(int fds[2]);
 /// Closes every descriptor from `fd` up in the spawned child, as libvirt does:
 /// a daemon a tool leaves behind (mount.glusterfs) must not hold our files open.
 int vs_spawn_close_from(posix_spawn_file_actions_t *actions, int fd);
+/* The device, inode and size of the file at path (statx asking for nothing
+ * more). A stat that asks for the times makes the kernel (6.13 and later,
+ * multigrain timestamps) give the file's next change a fine-grained time,
+ * which costs an inode update on every write after it. */
+int vs_identity(const char *path, uint64_t *device, uint64_t *inode, int64_t *size);
 /* Discards a byte range of a block device. */
 int vs_block_discard(int fd, uint64_t offset, uint64_t length);
 #endif

@@ -1,3 +1,4 @@
+import CStorageSys
 import Foundation
 
 /// The events of every host working on one set of directories, as lines of
@@ -44,7 +45,7 @@ enum StorageEventJournal {
         private let rotationSize: off_t
         private var fd: Int32 = -1
         /// The file `fd` is open on, to notice when the path names another one.
-        private var openFile: (device: dev_t, inode: ino_t) = (0, 0)
+        private var openFile: (device: UInt64, inode: UInt64) = (0, 0)
 
         init(path: String, rotationSize: off_t = StorageEventJournal.rotationSize) {
             self.path = path
@@ -52,8 +53,8 @@ enum StorageEventJournal {
         }
         deinit { if fd >= 0 { close(fd) } }
 
-        /// One stat and one write per event: the stat of the path tells both
-        /// whether another host rotated the file and how long it is.
+        /// One statx and one write per event: the path's inode and size tell
+        /// both whether another host rotated the file and how long it is.
         func append(_ event: StorageEvent) {
             let bytes = StorageEventJournal.encode(event)
             guard let size = currentSize() else { return }
@@ -63,16 +64,21 @@ enum StorageEventJournal {
 
         /// The length of the file at `path`, which `fd` is then open on: it
         /// is reopened when another host rotated the file since. Nil when the
-        /// file cannot be opened.
+        /// file cannot be opened. The times are not asked for (see `vs_identity`).
         private func currentSize() -> off_t? {
-            var current = stat()
-            if fd >= 0, stat(path, &current) == 0, current.st_ino == openFile.inode, current.st_dev == openFile.device {
-                return current.st_size
+            var device: UInt64 = 0
+            var inode: UInt64 = 0
+            var size: Int64 = 0
+            if fd >= 0, vs_identity(path, &device, &inode, &size) == 0, inode == openFile.inode,
+                device == openFile.device
+            {
+                return off_t(size)
             }
             if fd >= 0 { close(fd) }
             fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+            var current = stat()
             guard fd >= 0, fstat(fd, &current) == 0 else { return nil }
-            openFile = (current.st_dev, current.st_ino)
+            openFile = (UInt64(current.st_dev), UInt64(current.st_ino))
             return current.st_size
         }
 
@@ -81,10 +87,11 @@ enum StorageEventJournal {
         private func rotate() {
             guard flock(fd, LOCK_EX) == 0 else { return }
             defer { flock(fd, LOCK_UN) }
-            var current = stat()
-            guard stat(path, &current) == 0, current.st_ino == openFile.inode, current.st_dev == openFile.device else {
-                return
-            }
+            var device: UInt64 = 0
+            var inode: UInt64 = 0
+            var size: Int64 = 0
+            guard vs_identity(path, &device, &inode, &size) == 0, inode == openFile.inode, device == openFile.device
+            else { return }
             rename(path, path + ".1")
         }
     }

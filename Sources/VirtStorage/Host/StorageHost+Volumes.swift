@@ -19,7 +19,7 @@ extension StorageHost {
     }
 
     func volumeSnapshot(_ pool: String, _ volume: VolumeDefinition) -> StorageVolume {
-        StorageVolume(pool: pool, poolType: records[pool]!.definition.type, definition: volume)
+        StorageVolume(pool: pool, poolType: records[pool]!.type, definition: volume)
     }
 
     /// Volumes of an active pool, by name.
@@ -68,7 +68,7 @@ extension StorageHost {
 
     /// Marks a volume busy for a job; the pool refuses stop/refresh meanwhile.
     func beginJob(_ pool: String, volume: String, _ what: String) throws(StorageError) {
-        guard var record = records[pool] else {
+        guard let record = records[pool] else {
             throw StorageError(.noSuchPool, "no storage pool with matching name '\(pool)'", value: pool)
         }
         if let busy = record.busyVolumes[volume] {
@@ -77,7 +77,6 @@ extension StorageHost {
         }
         record.busyVolumes[volume] = what
         record.jobs += 1
-        records[pool] = record
     }
 
     func endJob(_ pool: String, volume: String) {

@@ -5,8 +5,10 @@ import Foundation
 /// volumes. All changes go through this actor; long volume jobs run outside
 /// it and only their bookkeeping is serialised, so lookups stay fast.
 public actor StorageHost {
-    /// One pool's book-keeping.
-    struct Record {
+    /// One pool's book-keeping. A class, so that a lookup hands out a
+    /// reference: the record holds up to three pool definitions and the
+    /// volume tables, which a copy per lookup would duplicate.
+    final class Record {
         /// The persistent definition (nil for transient pools).
         var config: PoolDefinition?
         /// A redefinition made while active; replaces `config` when the pool stops.
@@ -27,27 +29,29 @@ public actor StorageHost {
         var refreshesUnderway = 0
         var changedDuringRefresh: Set<String> = []
 
-        mutating func put(_ volume: VolumeDefinition) {
+        init(config: PoolDefinition? = nil) { self.config = config }
+
+        func put(_ volume: VolumeDefinition) {
             if let old = volumes[volume.name]?.key { keys[old] = nil }
             volumes[volume.name] = volume
             if let key = volume.key { keys[key] = volume.name }
             if refreshesUnderway > 0 { changedDuringRefresh.insert(volume.name) }
         }
 
-        mutating func remove(_ name: String) {
+        func remove(_ name: String) {
             if let key = volumes.removeValue(forKey: name)?.key { keys[key] = nil }
             if refreshesUnderway > 0 { changedDuringRefresh.insert(name) }
         }
 
         /// Ends one refresh; returns the names changed while it read the pool.
-        mutating func endRefresh() -> Set<String> {
+        func endRefresh() -> Set<String> {
             let changed = changedDuringRefresh
             refreshesUnderway -= 1
             if refreshesUnderway == 0 { changedDuringRefresh = [] }
             return changed
         }
 
-        mutating func replaceVolumes(_ all: [String: VolumeDefinition]) {
+        func replaceVolumes(_ all: [String: VolumeDefinition]) {
             volumes = all
             keys = [:]
             keys.reserveCapacity(all.count)
@@ -55,6 +59,8 @@ public actor StorageHost {
         }
 
         var definition: PoolDefinition { live ?? pendingConfig ?? config! }
+        /// `definition.type`, without copying the definition.
+        var type: PoolType { live?.type ?? pendingConfig?.type ?? config!.type }
         var isActive: Bool { live != nil }
     }
 
@@ -100,7 +106,7 @@ public actor StorageHost {
             guard let text = PoolFiles.read(files.configPath(name)), let def = try? PoolXML.parse(text),
                 def.name == name
             else { continue }
-            var record = Record(config: def)
+            let record = Record(config: def)
             record.autostart = FileManager.default.fileExists(atPath: files.autostartPath(name))
             records[name] = record
         }
@@ -116,7 +122,7 @@ public actor StorageHost {
                 unlink(files.statePath(name))
                 continue
             }
-            var record = records[name] ?? Record()
+            let record = records[name] ?? Record()
             record.live = live
             records[name] = record
             _ = try? await refreshRecord(name)
@@ -278,7 +284,7 @@ public actor StorageHost {
         _ = try backends.backend(for: def.type)
         try checkDuplicates(def)
         try PoolFiles.atomicWrite(PoolXML.format(def), to: files.configPath(def.name))
-        var record = records[def.name] ?? Record()
+        let record = records[def.name] ?? Record()
         if record.isActive {
             record.pendingConfig = def
             if record.config == nil { record.config = def }
@@ -371,7 +377,7 @@ public actor StorageHost {
         }
         try checkDuplicates(def)
         let backend = try backends.backend(for: def.type)
-        var record = Record()
+        let record = Record()
         record.live = def
         record.starting = true
         records[def.name] = record
@@ -391,7 +397,7 @@ public actor StorageHost {
 
     /// Starts an inactive persistent pool, optionally building it first.
     public func start(_ name: String, build: BuildMode? = nil) async throws(StorageError) {
-        var record = try record(name)
+        let record = try record(name)
         guard !record.isActive else {
             throw StorageError(.operationInvalid, "storage pool '\(name)' is already active", value: name)
         }
@@ -428,7 +434,7 @@ public actor StorageHost {
         try checkIdle(name, record)
         try await backends.backend(for: live.type).stop(live)
         unlink(files.statePath(name))
-        if var current = records[name] {
+        if let current = records[name] {
             current.live = nil
             current.replaceVolumes([:])
             if let pending = current.pendingConfig {
@@ -499,7 +505,7 @@ public actor StorageHost {
         }
         var (sizes, volumes) = listing
         let changed = records[name]?.endRefresh() ?? []
-        guard var record = records[name], var current = record.live else { return }
+        guard let record = records[name], var current = record.live else { return }
         current.capacity = sizes.capacity
         current.allocation = sizes.allocation
         current.available = sizes.available
