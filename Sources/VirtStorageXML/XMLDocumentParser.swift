@@ -26,15 +26,17 @@ public enum XMLDocumentParser {
         defer { ParserContexts.give(ctxt, reusable: reusable) }
         let options = Int32(
             XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
-        // libxml2 reads the String's own UTF-8 bytes (no copy). Without an XML
-        // declaration it takes them as UTF-8 as they are; with one, naming
-        // UTF-8 keeps its encoding label from re-decoding them (an unknown
-        // label is still refused, as before).
+        // Without an XML declaration the bytes are UTF-8 as they are; with
+        // one, naming UTF-8 keeps its encoding label from re-decoding them
+        // (an unknown label is still refused).
         var text = text
+        let declared = Self.hasDeclaration(text)
         let doc: xmlDocPtr? = text.withUTF8 { buf in
-            let encoding: String? = Self.hasDeclaration(buf) ? "UTF-8" : nil
-            return buf.withMemoryRebound(to: CChar.self) {
-                xmlCtxtReadMemory(ctxt, $0.baseAddress, Int32($0.count), name, encoding, options)
+            buf.withMemoryRebound(to: CChar.self) {
+                let length = Int32(clamping: $0.count)
+                return declared
+                    ? xmlCtxtReadMemory(ctxt, $0.baseAddress, length, name, "UTF-8", options)
+                    : cxml_read_whole(ctxt, $0.baseAddress, length, name, options)
             }
         }
         guard let doc, ctxt.pointee.wellFormed != 0 else {
@@ -50,10 +52,10 @@ public enum XMLDocumentParser {
     }
 
     /// Whether the text opens with `<?xml` (after a byte order mark).
-    private static func hasDeclaration(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
-        let start = bytes.starts(with: bom) ? 3 : 0
-        return bytes[start...].starts(with: "<?xml".utf8)
+    private static func hasDeclaration(_ text: String) -> Bool {
+        var bytes = text.utf8[...]
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        return bytes.starts(with: "<?xml".utf8)
     }
 
     private static func convert(_ node: xmlNodePtr) -> XMLElement {

@@ -75,7 +75,7 @@ public struct XMLElement: Sendable, Equatable {
     /// ("target/permissions"), in document order, like XPath `./a/b`.
     public func select(_ path: String) -> [XMLElement] {
         var found: [XMLElement] = []
-        Self.walk(self, path[...]) { element in
+        Self.walk(self, path) { element in
             found.append(element)
             return false
         }
@@ -86,7 +86,7 @@ public struct XMLElement: Sendable, Equatable {
     /// collecting the others: parsing a volume asks dozens of paths.
     public func first(_ path: String) -> XMLElement? {
         var found: XMLElement?
-        Self.walk(self, path[...]) { element in
+        Self.walk(self, path) { element in
             found = element
             return true
         }
@@ -94,21 +94,39 @@ public struct XMLElement: Sendable, Equatable {
     }
 
     /// Visits the matches of `path` below `element` in document order until
-    /// `visit` returns true (done); true when it did.
+    /// `visit` returns true (done); true when it did. The path's steps are
+    /// compared as bytes where they stand: no step becomes a String.
     @discardableResult
-    private static func walk(_ element: XMLElement, _ path: Substring, _ visit: (XMLElement) -> Bool) -> Bool {
-        var rest = path
-        while rest.utf8.first == UInt8(ascii: "/") { rest = rest.dropFirst() }
-        if rest.isEmpty { return visit(element) }
-        let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
-        // A String step compares with the names as String == String (a
-        // String against a Substring takes the slow generic path).
-        let step = String(rest[..<slash])
-        let remaining = rest[slash...]
-        for case .element(let child) in element.children where child.namespaceURI == nil && child.name == step {
-            if walk(child, remaining, visit) { return true }
+    private static func walk(_ element: XMLElement, _ path: String, _ visit: (XMLElement) -> Bool) -> Bool {
+        var path = path
+        return path.withUTF8 { walk(element, $0, from: 0, visit) }
+    }
+
+    private static func walk(
+        _ element: XMLElement, _ path: UnsafeBufferPointer<UInt8>, from start: Int, _ visit: (XMLElement) -> Bool
+    ) -> Bool {
+        let slash = UInt8(ascii: "/")
+        var stepStart = start
+        while stepStart < path.count && path[stepStart] == slash { stepStart += 1 }
+        if stepStart == path.count { return visit(element) }
+        var stepEnd = stepStart
+        while stepEnd < path.count && path[stepEnd] != slash { stepEnd += 1 }
+        let step = UnsafeBufferPointer(rebasing: path[stepStart..<stepEnd])
+        for child in element.children {
+            guard case .element(let e) = child, e.namespaceURI == nil, named(e.name, step) else { continue }
+            if walk(e, path, from: stepEnd, visit) { return true }
         }
         return false
+    }
+
+    /// Whether `name` is spelled by `bytes`: lengths first, then the bytes in place.
+    private static func named(_ name: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let utf8 = name.utf8
+        guard utf8.count == bytes.count else { return false }
+        return utf8.withContiguousStorageIfAvailable { own in
+            for i in 0..<own.count where own[i] != bytes[i] { return false }
+            return true
+        } ?? utf8.elementsEqual(bytes)
     }
 
     /// `string(./path)` as libvirt's virXPathString reads it: the string-value
@@ -122,7 +140,7 @@ public struct XMLElement: Sendable, Equatable {
     /// `string(./path/@attr)` with libvirt's empty-is-absent rule.
     public func string(_ path: String, attribute: String) -> String? {
         var value: String?
-        Self.walk(self, path[...]) { node in
+        Self.walk(self, path) { node in
             value = node.attribute(attribute)
             return value != nil
         }
