@@ -32,9 +32,12 @@ public actor StorageHost {
         init(config: PoolDefinition? = nil) { self.config = config }
 
         func put(_ volume: VolumeDefinition) {
-            if let old = volumes[volume.name]?.key { keys[old] = nil }
-            volumes[volume.name] = volume
-            if let key = volume.key { keys[key] = volume.name }
+            // One lookup, and the replaced definition is moved out, not copied.
+            let oldKey = volumes.updateValue(volume, forKey: volume.name)?.key
+            if oldKey != volume.key {
+                if let oldKey { keys[oldKey] = nil }
+                if let key = volume.key { keys[key] = volume.name }
+            }
             if refreshesUnderway > 0 { changedDuringRefresh.insert(volume.name) }
         }
 
