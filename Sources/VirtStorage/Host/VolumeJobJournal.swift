@@ -8,11 +8,13 @@ import Synchronization
 ///
 /// Each journal appends to a log of its own, `<state>/jobs/<pid>-<start>-<n>.log`:
 /// a line when a job begins (`+ id {json}`) and one when it ends (`- id`),
-/// one `write` each on a descriptor kept open. Every line also starts with a
-/// newline, so that a line cut short by a kill or a full disk ends there. A file per job would cost a
-/// create, a rename and an unlink for every volume made. The log is emptied
-/// whenever no job is open and has grown, and removed when the process exits
-/// or the journal goes away with no job open.
+/// each copied into the log's shared mapping (``MappedLog``: no system call,
+/// and kept by the kernel if the process is killed). Every line also starts
+/// with a newline, so that a line cut short by a kill ends there; the rest
+/// of the file is NUL bytes. A file per job would cost a create, a rename
+/// and an unlink for every volume made. The log is emptied whenever no job
+/// is open and has grown, and removed when the process exits or the journal
+/// goes away with no job open.
 final class VolumeJobJournal: Sendable {
     struct Entry: Sendable, Equatable {
         enum Job: String, Sendable { case creation, upload }
@@ -53,19 +55,16 @@ final class VolumeJobJournal: Sendable {
     /// The open logs of this process, one per journal; removed at exit when idle.
     private struct Logs: ~Copyable {
         struct Log {
-            var path: String
-            var fd: Int32
+            var file: MappedLog
             var nextID: UInt64 = 0
             var open = 0
-            var written = 0
         }
         var next = 0
         var byKey: [Int: Log] = [:]
 
         mutating func close(_ key: Int, removing: Bool) {
             guard let log = byKey.removeValue(forKey: key) else { return }
-            if removing && log.open == 0 { unlink(log.path) }
-            Glibc.close(log.fd)
+            if removing && log.open == 0 { unlink(log.file.path) }
         }
     }
 
@@ -89,11 +88,12 @@ final class VolumeJobJournal: Sendable {
             if logs.byKey[key] == nil {
                 try PoolFiles.makeDirectory(directory)
                 let path = directory + "/\(Self.ownPID)-\(Self.ownStartTime ?? 0)-\(key).log"
-                let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
-                guard fd >= 0 else {
-                    throw SystemError.make("cannot write a job note in \(directory)", path: directory)
+                do throws(StorageError) {
+                    logs.byKey[key] = Logs.Log(file: try MappedLog(path: path))
+                } catch {
+                    throw SystemError.make(
+                        "cannot write a job note in \(directory)", path: directory, errno: error.errno ?? EIO)
                 }
-                logs.byKey[key] = Logs.Log(path: path, fd: fd)
             }
             let id = logs.byKey[key]!.nextID
             let line = JSONLine.encode(
@@ -102,7 +102,7 @@ final class VolumeJobJournal: Sendable {
                     ("pid", Int64(Self.ownPID)), ("seconds", Int64(now.tv_sec)), ("nanoseconds", Int64(now.tv_nsec)),
                 ],
                 after: "\n+ \(id) ")
-            try Self.append(line, to: &logs.byKey[key]!)
+            try Self.append(line, to: logs.byKey[key]!.file)
             logs.byKey[key]!.nextID += 1
             logs.byKey[key]!.open += 1
             return Ticket(id: id)
@@ -112,22 +112,25 @@ final class VolumeJobJournal: Sendable {
     func end(_ ticket: Ticket) {
         Self.logs.withLock { logs in
             guard var log = logs.byKey[key] else { return }
-            try? Self.append(Self.endLine(ticket.id), to: &log)
+            try? Self.append(Self.endLine(ticket.id), to: log.file)
             log.open -= 1
-            if log.open == 0, log.written >= Self.compactionSize, ftruncate(log.fd, 0) == 0 { log.written = 0 }
             logs.byKey[key] = log
+            guard log.open == 0, log.file.length >= Self.compactionSize else { return }
+            // A log that cannot be zero-filled again is shorter than its
+            // mapping: it goes, and the next job begins a new one.
+            do throws(StorageError) { try log.file.empty() } catch { logs.close(key, removing: true) }
         }
     }
 
     /// The line that ends job `id`.
     private static func endLine(_ id: UInt64) -> [UInt8] { Array("\n- \(id)\n".utf8) }
 
-    private static func append(_ line: [UInt8], to log: inout Logs.Log) throws(StorageError) {
-        let done = line.withUnsafeBytes { write(log.fd, $0.baseAddress, $0.count) }
-        guard done == line.count else {
-            throw SystemError.make("cannot write a job note in \(log.path)", path: log.path)
+    private static func append(_ line: [UInt8], to log: MappedLog) throws(StorageError) {
+        do throws(StorageError) {
+            try log.append(line)
+        } catch {
+            throw SystemError.make("cannot write a job note in \(log.path)", path: log.path, errno: error.errno ?? EIO)
         }
-        log.written += done
     }
 
     // MARK: recovery

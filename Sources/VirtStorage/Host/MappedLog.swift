@@ -1,0 +1,93 @@
+import Foundation
+
+/// A file appended to through a shared memory mapping: an append is a copy
+/// into the page cache, with no system call. What is copied is in the file
+/// for every reader at once, and stays there if the process is killed (the
+/// pages belong to the kernel); as with `write`, only a crash of the machine
+/// can lose it.
+///
+/// The file is as long as the mapping, zero-filled past what was appended:
+/// readers take NUL bytes as the end of the text. Its blocks are written
+/// (zeros) before they are mapped, so that a full filesystem fails an
+/// append with an error instead of a SIGBUS when a page is first touched.
+/// Not thread-safe: its owner serialises appends.
+final class MappedLog {
+    let path: String
+    private let fd: Int32
+    private var base: UnsafeMutableRawPointer
+    private var capacity: Int
+    /// Bytes appended since the file was created or last emptied.
+    private(set) var length = 0
+
+    static let initialCapacity = 64 << 10
+    private static let zeros = [UInt8](repeating: 0, count: 64 << 10)
+
+    /// Creates (or truncates) the file at `path` and maps it.
+    init(path: String) throws(StorageError) {
+        self.path = path
+        fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw SystemError.make("cannot create \(path)", path: path) }
+        capacity = Self.initialCapacity
+        do throws(StorageError) {
+            try Self.fillZeros(fd, path, from: 0, to: capacity)
+            base = try Self.map(fd, path, capacity)
+        } catch {
+            Glibc.close(fd)
+            unlink(path)
+            throw error
+        }
+    }
+
+    deinit {
+        munmap(base, capacity)
+        Glibc.close(fd)
+    }
+
+    func append(_ bytes: [UInt8]) throws(StorageError) {
+        if length + bytes.count > capacity { try grow(to: length + bytes.count) }
+        bytes.withUnsafeBytes { (base + length).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        length += bytes.count
+    }
+
+    /// Empties the file in one step (a truncation, which a reader sees whole
+    /// or not at all), then zero-fills it again at the initial size. On an
+    /// error the file may be shorter than the mapping: the log must not be
+    /// appended to again.
+    func empty() throws(StorageError) {
+        guard ftruncate(fd, 0) == 0 else { throw SystemError.make("cannot empty \(path)", path: path) }
+        length = 0
+        try Self.fillZeros(fd, path, from: 0, to: Self.initialCapacity)
+        if capacity != Self.initialCapacity {
+            let smaller = try Self.map(fd, path, Self.initialCapacity)
+            munmap(base, capacity)
+            base = smaller
+            capacity = Self.initialCapacity
+        }
+    }
+
+    private func grow(to needed: Int) throws(StorageError) {
+        var larger = capacity * 2
+        while larger < needed { larger *= 2 }
+        try Self.fillZeros(fd, path, from: capacity, to: larger)
+        let mapping = try Self.map(fd, path, larger)
+        munmap(base, capacity)
+        base = mapping
+        capacity = larger
+    }
+
+    private static func fillZeros(_ fd: Int32, _ path: String, from start: Int, to end: Int) throws(StorageError) {
+        var offset = start
+        while offset < end {
+            let done = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress, min($0.count, end - offset), off_t(offset)) }
+            guard done > 0 else { throw SystemError.make("cannot write \(path)", path: path) }
+            offset += done
+        }
+    }
+
+    private static func map(_ fd: Int32, _ path: String, _ size: Int) throws(StorageError) -> UnsafeMutableRawPointer {
+        guard let mapping = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), mapping != MAP_FAILED else {
+            throw SystemError.make("cannot map \(path)", path: path)
+        }
+        return mapping
+    }
+}
