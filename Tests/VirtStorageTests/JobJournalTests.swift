@@ -70,4 +70,23 @@ struct JobJournalTests {
         #expect(open.values.map(\.volume) == [name])
         #expect(open.values.map(\.pool) == ["p\""])
     }
+
+    /// The log is written through a mapping; a page the filesystem cannot
+    /// hold would be a SIGBUS when first touched. Its blocks are written
+    /// first, so a full filesystem refuses the note with an error instead.
+    @Test func aFullFilesystemRefusesTheNoteWithoutACrash() throws {
+        let scratch = Scratch("jobs-full")
+        let state = scratch.sub("state")
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        let mounted = try Scratch.run("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", state])
+        try #require(mounted.status == 0, "mount tmpfs: \(mounted.output)")
+        defer { _ = try? Scratch.run("/bin/umount", [state]) }
+        let filler = try Scratch.run("/bin/dd", ["if=/dev/zero", "of=\(state)/filler", "bs=4096", "count=1024"])
+        #expect(filler.status != 0, "the filesystem is full")
+        let journal = VolumeJobJournal(state: state)
+        #expect(throws: StorageError.self) { try journal.begin(.creation, pool: "p", volume: "v.img") }
+        unlink(state + "/filler")
+        let ticket = try journal.begin(.creation, pool: "p", volume: "v.img")
+        journal.end(ticket)
+    }
 }
