@@ -103,14 +103,28 @@ struct VolumeArgument: ParsableArguments {
             named: ["vol": vol, "pool": pool], positional: positional)
     }
 
-    static func lookup(_ host: StorageHost, _ values: [String: String]) async throws(StorageError) -> StorageVolume {
+    /// `poolOption` names the option that would have helped (virsh's hint).
+    static func lookup(_ host: StorageHost, _ values: [String: String], poolOption: String = "pool")
+        async throws(StorageError) -> StorageVolume
+    {
         let vol = try PositionalBinding.require(values, "vol")
         if let pool = values["pool"] {
-            let name = try await host.pool(pool).name
-            return try await host.volume(vol, in: name)
+            let found = try await lookupPool(host, pool)
+            guard found.isActive else { throw StorageError.usage("pool '\(pool)' is not active") }
+            FailureContext.during("failed to get vol '\(vol)'")
+            let volume = try await host.volume(vol, in: found.name)
+            FailureContext.clear()
+            return volume
         }
-        if let byKey = try? await host.volume(key: vol) { return byKey }
-        return try await host.volume(path: vol)
+        FailureContext.during("failed to get vol '\(vol)', specifying --\(poolOption) might help")
+        let volume: StorageVolume
+        if let byKey = try? await host.volume(key: vol) {
+            volume = byKey
+        } else {
+            volume = try await host.volume(path: vol)
+        }
+        FailureContext.clear()
+        return volume
     }
 }
 

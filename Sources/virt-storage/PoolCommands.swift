@@ -13,6 +13,7 @@ struct PoolDefine: HostCommand {
 
     func execute(_ host: StorageHost) async throws(StorageError) {
         let xml = try readFile(file)
+        FailureContext.during("Failed to define pool from \(file)")
         if validate { try StorageSchemas(directory: schemas).validate(xml, as: .pool) }
         let pool = try await host.define(xml: xml)
         global.emit("Pool \(pool.name) defined from \(file)\n")
@@ -27,7 +28,10 @@ struct PoolCreate: HostCommand {
     @OptionGroup var build: BuildFlags
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let pool = try await host.create(xml: try readFile(file), build: try build.mode(requireBuild: true))
+        let xml = try readFile(file)
+        let mode = try build.mode(requireBuild: true)
+        FailureContext.during("Failed to create pool from \(file)")
+        let pool = try await host.create(xml: xml, build: mode)
         global.emit("Pool \(pool.name) created from \(file)\n")
     }
 }
@@ -37,12 +41,16 @@ struct PoolCreate: HostCommand {
 protocol PoolVerb: HostCommand {
     var pool: PoolArgument { get }
     static var done: String { get }
+    /// virsh's verb in "Failed to VERB pool NAME".
+    static var verb: String { get }
     func act(_ host: StorageHost, _ name: String) async throws(StorageError)
 }
 
 extension PoolVerb {
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let name = try await host.pool(try pool.value()).name
+        let typed = try pool.value()
+        let name = try await lookupPool(host, typed).name
+        FailureContext.during("Failed to \(Self.verb) pool \(typed)")
         try await act(host, name)
         global.emit("Pool \(name) \(Self.done)\n")
     }
@@ -56,6 +64,7 @@ struct PoolStart: PoolVerb {
     @OptionGroup var build: BuildFlags
 
     static let done = "started"
+    static let verb = "start"
 
     func act(_ host: StorageHost, _ name: String) async throws(StorageError) {
         try await host.start(name, build: try build.mode(requireBuild: true))
@@ -68,6 +77,7 @@ struct PoolDestroy: PoolVerb {
     @OptionGroup var pool: PoolArgument
 
     static let done = "destroyed"
+    static let verb = "destroy"
 
     func act(_ host: StorageHost, _ name: String) async throws(StorageError) {
         try await host.destroy(name)
@@ -80,6 +90,7 @@ struct PoolUndefine: PoolVerb {
     @OptionGroup var pool: PoolArgument
 
     static let done = "has been undefined"
+    static let verb = "undefine"
 
     func act(_ host: StorageHost, _ name: String) async throws(StorageError) {
         try await host.undefine(name)
@@ -97,7 +108,9 @@ struct PoolBuild: HostCommand {
         if overwrite && noOverwrite {
             throw StorageError(.invalidArgument, "Options --overwrite and --no-overwrite are mutually exclusive")
         }
-        let name = try await host.pool(try pool.value()).name
+        let typed = try pool.value()
+        let name = try await lookupPool(host, typed).name
+        FailureContext.during("Failed to build pool \(typed)")
         try await host.build(name, mode: overwrite ? .overwrite : noOverwrite ? .noOverwrite : .normal)
         global.emit("Pool \(name) built\n")
     }
@@ -109,6 +122,7 @@ struct PoolDelete: PoolVerb {
     @OptionGroup var pool: PoolArgument
 
     static let done = "deleted"
+    static let verb = "delete"
 
     func act(_ host: StorageHost, _ name: String) async throws(StorageError) {
         try await host.delete(name)
@@ -121,6 +135,7 @@ struct PoolRefresh: PoolVerb {
     @OptionGroup var pool: PoolArgument
 
     static let done = "refreshed"
+    static let verb = "refresh"
 
     func act(_ host: StorageHost, _ name: String) async throws(StorageError) {
         try await host.refresh(name)
@@ -134,7 +149,9 @@ struct PoolAutostart: HostCommand {
     @Flag(name: .customLong("disable"), help: "disable autostarting") var disable = false
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let name = try await host.pool(try pool.value()).name
+        let typed = try pool.value()
+        let name = try await lookupPool(host, typed).name
+        FailureContext.during("failed to \(disable ? "unmark" : "mark") pool \(typed) as autostarted")
         try await host.setAutostart(name, !disable)
         global.emit(disable ? "Pool \(name) unmarked as autostarted\n" : "Pool \(name) marked as autostarted\n")
     }
@@ -148,7 +165,7 @@ struct PoolDumpXML: HostCommand {
     @Flag(name: .customLong("inactive"), help: "show inactive defined XML") var inactive = false
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let found = try await host.pool(try pool.value())
+        let found = try await lookupPool(host, try pool.value())
         if json.enabled { return global.emit(jsonText(PoolJSON(found))) }
         global.emit(try await host.xml(found.name, inactive: inactive))
     }
@@ -191,7 +208,7 @@ struct PoolInfo: HostCommand {
     @Flag(name: .customLong("json"), help: "print as JSON") var asJSON = false
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let p = try await host.pool(try pool.value())
+        let p = try await lookupPool(host, try pool.value())
         if asJSON { return global.emit(jsonText(PoolJSON(p))) }
         var out =
             field("Name:", p.name) + field("UUID:", StorageUUID.format(p.uuid)) + field("State:", p.state.rawValue)
@@ -314,7 +331,7 @@ struct PoolName: HostCommand {
     @OptionGroup var json: JSONFlag
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let found = try await host.pool(try pool.value())
+        let found = try await lookupPool(host, try pool.value())
         global.emit(json.enabled ? jsonText(PoolJSON(found)) : found.name + "\n")
     }
 }
@@ -327,7 +344,7 @@ struct PoolUUID: HostCommand {
     @OptionGroup var json: JSONFlag
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let found = try await host.pool(try pool.value())
+        let found = try await lookupPool(host, try pool.value())
         global.emit(json.enabled ? jsonText(PoolJSON(found)) : StorageUUID.format(found.uuid) + "\n")
     }
 }

@@ -91,13 +91,14 @@ struct PoolAsOptions: ParsableArguments {
         return a
     }
 
-    /// Prints the XML with --print-xml, else hands it to `action` on the host.
+    /// Prints the XML with --print-xml, else hands it and the pool's name to `action` on the host.
     func run(
-        _ global: GlobalOptions, _ action: (StorageHost, String) async throws(StorageError) -> Void
+        _ global: GlobalOptions, _ action: (StorageHost, String, String) async throws(StorageError) -> Void
     ) async throws {
         try await global.perform { () throws(StorageError) in
             if printXML { return try printXMLDocument(global) }
-            try await action(try await global.openHost(), try arguments().xml())
+            let pool = try arguments()
+            try await action(try await global.openHost(), try pool.xml(), pool.name)
         }
     }
 
@@ -121,7 +122,8 @@ struct PoolDefineAs: AsyncParsableCommand {
     @OptionGroup var options: PoolAsOptions
 
     func run() async throws {
-        try await options.run(global) { host, xml throws(StorageError) in
+        try await options.run(global) { host, xml, name throws(StorageError) in
+            FailureContext.during("Failed to define pool \(name)")
             let pool = try await host.define(xml: xml)
             global.emit("Pool \(pool.name) defined\n")
         }
@@ -137,8 +139,10 @@ struct PoolCreateAs: AsyncParsableCommand {
     @OptionGroup var build: BuildFlags
 
     func run() async throws {
-        try await options.run(global) { host, xml throws(StorageError) in
-            let pool = try await host.create(xml: xml, build: try build.mode(requireBuild: true))
+        try await options.run(global) { host, xml, name throws(StorageError) in
+            let mode = try build.mode(requireBuild: true)
+            FailureContext.during("Failed to create pool \(name)")
+            let pool = try await host.create(xml: xml, build: mode)
             global.emit("Pool \(pool.name) created\n")
         }
     }

@@ -12,7 +12,7 @@ struct PoolEdit: HostCommand {
     @OptionGroup var pool: PoolArgument
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let name = try await host.pool(try pool.value()).name
+        let name = try await lookupPool(host, try pool.value()).name
         var original = try await host.xml(name, inactive: true)
         let file = try TemporaryXMLFile(name: name, text: original)
         defer { file.remove() }

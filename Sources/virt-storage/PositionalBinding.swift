@@ -25,6 +25,9 @@ struct PositionalBinding {
         guard let value = values[option] else {
             throw StorageError(.invalidArgument, "command requires the <\(option)> option", element: "--\(option)")
         }
+        guard !value.isEmpty else {
+            throw StorageError.usage("Failed to get option '\(option)': Option argument is empty")
+        }
         return value
     }
 }

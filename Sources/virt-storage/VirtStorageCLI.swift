@@ -48,11 +48,16 @@ struct VirtStorageCLI: AsyncParsableCommand {
     )
 }
 
-/// Errors reach the user as one line on stderr, prefixed like virsh's, with
+/// Errors reach the user on stderr as virsh prints them: the step that failed
+/// ("error: Failed to start pool p"), then the error itself on one line, with
 /// exit status 1; stdout gets virsh's blank line unless quiet.
 func fail(_ error: StorageError, _ global: GlobalOptions) -> ExitCode {
     if !global.quiet { print() }
-    let text = error.element == StorageError.usageMarker ? error.message : error.description
+    let usage = error.element == StorageError.usageMarker
+    if !usage, let step = FailureContext.current {
+        FileHandle.standardError.write(Data("error: \(step.singleLine())\n".utf8))
+    }
+    let text = usage ? error.message : error.description
     FileHandle.standardError.write(Data("error: \(text.singleLine())\n".utf8))
     return ExitCode(1)
 }

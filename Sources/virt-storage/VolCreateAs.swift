@@ -42,8 +42,9 @@ struct VolCreateAs: AsyncParsableCommand {
             a.backingFormat = v["backing-vol-format"]
             // As virsh, the pool must exist even to print the XML.
             let host = try await global.openHost()
-            let pool = try await host.pool(poolArgument).name
+            let pool = try await lookupPool(host, poolArgument).name
             if let backing = v["backing-vol"] {
+                FailureContext.during("failed to get vol '\(backing)'")
                 // virsh tries the backing volume as a name in the pool, then a key, then a path.
                 let found: StorageVolume
                 if let byName = try? await host.volume(backing, in: pool) {
@@ -53,12 +54,15 @@ struct VolCreateAs: AsyncParsableCommand {
                 } else if let byPath = try? await host.volume(path: backing) {
                     found = byPath
                 } else {
-                    throw StorageError(.noSuchVolume, "failed to get vol '\(backing)'", value: backing)
+                    throw StorageError(
+                        .noSuchVolume, "no storage vol with matching path '\(backing)'", value: backing)
                 }
                 a.backingPath = found.path
+                FailureContext.clear()
             }
             let xml = try a.xml()
             if printXML { return global.emit(xml) }
+            FailureContext.during("Failed to create vol \(a.name)")
             let bar = ProgressBar("create")
             _ = try await host.createVolume(
                 in: pool, xml: xml, preallocateMetadata: preallocMetadata, progress: bar.handler)

@@ -39,10 +39,12 @@ struct VolCreate: HostCommand {
     var preallocMetadata = false
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let name = try await host.pool(try pool.value()).name
+        let name = try await lookupPool(host, try pool.value()).name
+        let xml = try readFile(file)
+        FailureContext.during("Failed to create vol from \(file)")
         let bar = ProgressBar("create")
         let vol = try await host.createVolume(
-            in: name, xml: try readFile(file), preallocateMetadata: preallocMetadata, progress: bar.handler)
+            in: name, xml: xml, preallocateMetadata: preallocMetadata, progress: bar.handler)
         bar.finish()
         global.emit("Vol \(vol.name) created from \(file)\n")
     }
@@ -63,14 +65,16 @@ struct VolCreateFrom: HostCommand {
     func execute(_ host: StorageHost) async throws(StorageError) {
         let v = try PositionalBinding(order: ["pool", "file", "vol", "inputpool"]).bind(
             named: ["pool": pool, "file": file, "vol": vol, "inputpool": inputPool], positional: positional)
-        let poolName = try await host.pool(try PositionalBinding.require(v, "pool")).name
+        let poolName = try await lookupPool(host, try PositionalBinding.require(v, "pool")).name
         let file = try PositionalBinding.require(v, "file")
-        let source = try await VolumeArgument.lookup(
-            host, ["vol": try PositionalBinding.require(v, "vol"), "pool": v["inputpool"] ?? poolName])
+        let xml = try readFile(file)
+        var input = ["vol": try PositionalBinding.require(v, "vol")]
+        input["pool"] = v["inputpool"]
+        let source = try await VolumeArgument.lookup(host, input, poolOption: "inputpool")
+        FailureContext.during("Failed to create vol from \(file)")
         let bar = ProgressBar("copy")
         let created = try await host.createVolume(
-            in: poolName, xml: try readFile(file), from: source, preallocateMetadata: preallocMetadata,
-            progress: bar.handler)
+            in: poolName, xml: xml, from: source, preallocateMetadata: preallocMetadata, progress: bar.handler)
         bar.finish()
         global.emit("Vol \(created.name) created from input vol \(source.name)\n")
     }
@@ -89,6 +93,7 @@ struct VolClone: HostCommand {
             named: ["vol": vol, "newname": newName, "pool": pool], positional: positional)
         let source = try await VolumeArgument.lookup(host, v)
         let newName = try PositionalBinding.require(v, "newname")
+        FailureContext.during("Failed to clone vol from \(source.name)")
         let bar = ProgressBar("clone")
         _ = try await host.cloneVolume(source.name, in: source.pool, newName: newName, progress: bar.handler)
         bar.finish()
@@ -104,7 +109,8 @@ struct VolList: HostCommand {
     @Flag(name: .customLong("json"), help: "print as JSON") var asJSON = false
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let name = try await host.pool(try pool.value()).name
+        let name = try await lookupPool(host, try pool.value()).name
+        FailureContext.during("Failed to list volumes")
         let volumes = try await host.volumes(in: name)
         if asJSON { return global.emit(jsonText(volumes.map(VolumeJSON.init))) }
         if !details {
@@ -221,7 +227,9 @@ struct VolDelete: HostCommand {
     var deleteSnapshots = false
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let v = try await VolumeArgument.lookup(host, try vol.values())
+        let values = try vol.values()
+        let v = try await VolumeArgument.lookup(host, values)
+        FailureContext.during("Failed to delete vol \(values["vol"] ?? v.name)")
         try await host.deleteVolume(v.name, in: v.pool, withSnapshots: deleteSnapshots)
         global.emit("Vol \(v.name) deleted\n")
     }
@@ -234,17 +242,18 @@ struct VolWipe: HostCommand {
     @Option(name: .customLong("algorithm"), help: "perform selected wiping algorithm") var algorithm: String?
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let v = try await VolumeArgument.lookup(host, try vol.values())
+        let values = try vol.values()
+        let v = try await VolumeArgument.lookup(host, values)
         var chosen = WipeAlgorithm.zero
         if let algorithm {
             guard let a = WipeAlgorithm(rawValue: algorithm) else {
-                throw StorageError(
-                    .invalidArgument,
-                    "Unsupported algorithm '\(algorithm)': use \(WipeAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))",
-                    value: algorithm)
+                throw StorageError.usage(
+                    "Unsupported algorithm '\(algorithm)' (use \(WipeAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
             }
             chosen = a
         }
+        FailureContext.during("Failed to wipe vol \(values["vol"] ?? v.name)")
         let bar = ProgressBar("wipe")
         try await host.wipeVolume(v.name, in: v.pool, algorithm: chosen, progress: bar.handler)
         bar.finish()
@@ -278,6 +287,10 @@ struct VolResize: HostCommand {
             number.removeFirst()
         }
         let bytes = try VolumeArguments.size(number)
+        var shown = text.drop { $0 == " " }
+        if shown.hasPrefix("-") { shown = shown.dropFirst() }
+        FailureContext.during(
+            "Failed to change size of volume '\(v.name)' \(delta || text.hasPrefix("-") ? "by" : "to") \(shown)")
         var options: ResizeOptions = []
         if delta { options.insert(.delta) }
         if shrink { options.insert(.shrink) }
@@ -300,10 +313,12 @@ struct StreamArguments: ParsableArguments {
     @Option(name: .customLong("length"), help: "amount of data to transfer") var length: UInt64?
     @Flag(name: .customLong("sparse"), help: "preserve sparseness of volume") var sparse = false
 
-    func resolve(_ host: StorageHost) async throws(StorageError) -> (StorageVolume, String) {
+    /// The volume, the local file, and the volume as typed (virsh's messages name it so).
+    func resolve(_ host: StorageHost) async throws(StorageError) -> (StorageVolume, String, String) {
         let v = try PositionalBinding(order: ["vol", "file", "pool"]).bind(
             named: ["vol": vol, "file": file, "pool": pool], positional: positional)
-        return (try await VolumeArgument.lookup(host, v), try PositionalBinding.require(v, "file"))
+        let volume = try await VolumeArgument.lookup(host, v)
+        return (volume, try PositionalBinding.require(v, "file"), v["vol"] ?? volume.name)
     }
 }
 
@@ -314,7 +329,12 @@ struct VolUpload: HostCommand {
     @OptionGroup var stream: StreamArguments
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let (v, file) = try await stream.resolve(host)
+        let (v, file, typed) = try await stream.resolve(host)
+        // virsh opens the file first, and says only that it cannot.
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw StorageError.usage("cannot read \(file)") }
+        close(fd)
+        FailureContext.during("cannot upload to volume \(typed)")
         let bar = ProgressBar("upload")
         try await host.uploadVolume(
             v.name, in: v.pool, from: file, offset: stream.offset, length: stream.length, sparse: stream.sparse,
@@ -331,11 +351,23 @@ struct VolDownload: HostCommand {
     @OptionGroup var stream: StreamArguments
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let (v, file) = try await stream.resolve(host)
+        let (v, file, typed) = try await stream.resolve(host)
+        // virsh creates the file first, and says only that it cannot.
+        let existed = access(file, F_OK) == 0
+        let fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0o666)
+        guard fd >= 0 else { throw StorageError.usage("cannot create \(file)") }
+        close(fd)
+        FailureContext.during("cannot download from volume \(typed)")
         let bar = ProgressBar("download")
-        try await host.downloadVolume(
-            v.name, in: v.pool, to: file, offset: stream.offset, length: stream.length, sparse: stream.sparse,
-            progress: bar.handler)
+        do throws(StorageError) {
+            try await host.downloadVolume(
+                v.name, in: v.pool, to: file, offset: stream.offset, length: stream.length, sparse: stream.sparse,
+                progress: bar.handler)
+        } catch {
+            // As virsh: a file made for the download goes when it fails.
+            if !existed { unlink(file) }
+            throw error
+        }
         bar.finish()
         if !global.quiet { print() }
     }

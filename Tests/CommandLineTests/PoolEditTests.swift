@@ -3,7 +3,8 @@ import Testing
 
 /// pool-edit runs $EDITOR on the pool's inactive XML and defines the result
 /// only when it is valid; the editors here are sed and true, run as argv.
-@Suite("pool-edit through $EDITOR")
+// Serialized: both tests make temporary copies in one directory, which the second checks for leftovers.
+@Suite("pool-edit through $EDITOR", .serialized)
 struct PoolEditTests {
     struct Host {
         let base = NSTemporaryDirectory() + "virtstorage-edit-\(UUID().uuidString.prefix(8))"

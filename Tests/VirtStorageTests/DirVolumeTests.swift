@@ -69,6 +69,18 @@ struct DirVolumeTests {
         #expect(xml.contains("<btime>0</btime>"))
     }
 
+    /// libvirt allocates what is asked even beyond the capacity, and the file
+    /// grows to it (virsh vol-create-as p v 1M --allocation 2M makes 2 MiB).
+    @Test func anAllocationBeyondTheCapacityGrowsTheFile() async throws {
+        let (scratch, host, dir) = try await Self.pool("overallocated")
+        defer { withExtendedLifetime(scratch) {} }
+        let vol = try await host.createVolume(
+            in: "p", xml: Self.volumeXML("over.img", "1048576", allocation: "2097152"))
+        #expect(Self.fileStat(dir + "/over.img").st_size == 2_097_152)
+        #expect(Self.fileStat(dir + "/over.img").st_blocks * 512 >= 2_097_152)
+        #expect(vol.definition.capacity == 2_097_152 && vol.definition.allocation >= 2_097_152)
+    }
+
     @Test func qcow2IsWrittenNativelyAndQemuAgrees() async throws {
         let (scratch, host, dir) = try await Self.pool("qcow2")
         defer { withExtendedLifetime(scratch) {} }

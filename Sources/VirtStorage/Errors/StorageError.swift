@@ -32,9 +32,11 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
             case .operationFailed: "operation failed"
             case .internalError: "internal error"
             case .overflow: "numerical overflow"
-            case .systemError: "system error"
+            // libvirt's system errors are the message and strerror alone.
+            case .systemError: ""
             case .poolExists: "operation failed"
-            case .volumeExists: "operation failed"
+            // libvirt's VIR_ERR_STORAGE_VOL_EXIST is a whole sentence: no prefix.
+            case .volumeExists: ""
             case .probeFailed: "Storage pool probe failed"
             case .poolBuilt: "Storage pool already built"
             }
@@ -68,7 +70,7 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
     }
 
     public var description: String {
-        var s = "\(code.prefix): \(message)"
+        var s = code.prefix.isEmpty ? message : "\(code.prefix): \(message)"
         if let line, line > 0, code == .xmlError || code == .configUnsupported { s += " (line \(line))" }
         return s
     }

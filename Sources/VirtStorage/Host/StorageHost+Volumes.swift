@@ -156,8 +156,11 @@ extension StorageHost {
         let backend = try backends.backend(for: def.type)
         try require(source == nil ? .createVolume : .buildVolumeFrom, backend, "volume creation")
         if records[pool]?.volumes[vol.name] != nil || records[pool]?.busyVolumes[vol.name] != nil {
-            throw StorageError(
-                .volumeExists, "storage volume name '\(vol.name)' already in use.", value: vol.name)
+            // libvirt words the two cases differently (and codes the second as internal).
+            throw source == nil
+                ? StorageError(.volumeExists, "storage volume '\(vol.name)' exists already", value: vol.name)
+                : StorageError(
+                    .volumeExists, "internal error: storage volume name '\(vol.name)' already in use.", value: vol.name)
         }
         try backend.prepareVolume(&vol, in: def)
         if let key = vol.key, records[pool]?.keys[key] != nil {

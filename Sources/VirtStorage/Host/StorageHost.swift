@@ -302,17 +302,19 @@ public actor StorageHost {
     /// libvirt's duplicate rules: a name belongs to one UUID and a UUID to one
     /// name; two pools may not share their storage.
     func checkDuplicates(_ def: PoolDefinition) throws(StorageError) {
+        // libvirt's wording: a name taken by another UUID "already exists", a
+        // UUID taken by another name "is already defined".
         if let existing = records[def.name], existing.definition.uuid != def.uuid {
             throw StorageError(
                 .poolExists,
-                "pool '\(def.name)' is already defined with uuid \(StorageUUID.format(existing.definition.uuid))",
+                "pool '\(def.name)' already exists with uuid \(StorageUUID.format(existing.definition.uuid))",
                 value: def.name)
         }
         for (name, record) in records where name != def.name {
             let other = record.definition
             if other.uuid == def.uuid {
                 throw StorageError(
-                    .poolExists, "pool '\(name)' already exists with uuid \(StorageUUID.format(def.uuid))",
+                    .poolExists, "pool '\(name)' is already defined with uuid \(StorageUUID.format(def.uuid))",
                     value: def.name)
             }
             if other.type == def.type, Self.sameSource(other, def) {
@@ -343,13 +345,14 @@ public actor StorageHost {
     /// Removes the persistent definition of an inactive pool.
     public func undefine(_ name: String) throws(StorageError) {
         let record = try record(name)
-        guard record.config != nil else {
-            throw StorageError(.operationInvalid, "pool '\(name)' is transient: destroy it instead", value: name)
-        }
+        // libvirt's order: a transient pool, being active, is "still active".
         guard !record.isActive else {
             throw StorageError(.operationInvalid, "storage pool '\(name)' is still active", value: name)
         }
         try checkIdle(name, record)
+        guard record.config != nil else {
+            throw StorageError(.internalError, "no config file for \(name)", value: name)
+        }
         unlink(files.autostartPath(name))
         guard unlink(files.configPath(name)) == 0 || errno == ENOENT else {
             throw SystemError.make("cannot remove config for pool '\(name)'", path: files.configPath(name))
@@ -548,7 +551,7 @@ public actor StorageHost {
     public func setAutostart(_ name: String, _ enabled: Bool) throws(StorageError) {
         let record = try record(name)
         guard record.config != nil else {
-            throw StorageError(.operationInvalid, "cannot set autostart for transient pool '\(name)'", value: name)
+            throw StorageError(.internalError, "pool has no config file", value: name)
         }
         let link = files.autostartPath(name)
         if enabled {

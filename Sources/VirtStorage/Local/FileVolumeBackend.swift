@@ -19,7 +19,7 @@ extension FileVolumeBackend {
             throw StorageError(.invalidArgument, "volume name '\(name)' is not a file name", value: name)
         }
         if name.utf8.contains(UInt8(ascii: "/")) {
-            throw StorageError(.invalidArgument, "volume name '\(name)' cannot contain '/'", value: name)
+            throw StorageError(.operationInvalid, "volume name '\(name)' cannot contain '/'", value: name)
         }
         if name.utf8.contains(UInt8(ascii: "\n")) {
             throw StorageError(

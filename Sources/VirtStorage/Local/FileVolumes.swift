@@ -187,9 +187,10 @@ public enum FileVolumes {
             guard ftruncate(fd, off_t(vol.capacity)) == 0 else {
                 throw SystemError.make("cannot set the size of '\(path)' to \(vol.capacity) bytes", path: path)
             }
-            let allocate = min(vol.allocation, vol.capacity)
-            if allocate > 0 {
-                try preallocate(fd: fd, path: path, length: allocate, progress: progress)
+            // As libvirt: an allocation beyond the capacity is allocated too,
+            // and the file grows to it.
+            if vol.allocation > 0 {
+                try preallocate(fd: fd, path: path, length: vol.allocation, progress: progress)
             }
             let st = try applyMode(fd, path, vol)
             // Nothing was written: the file reads as zeros and needs no probe.

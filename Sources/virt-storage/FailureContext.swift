@@ -1,0 +1,23 @@
+import Synchronization
+import VirtStorage
+
+/// virsh's first error line, naming what failed ("Failed to start pool p",
+/// "failed to get vol 'v'"): a verb names each step before taking it (and
+/// clears a lookup's once it succeeded), and `fail` prints the step of the
+/// error before the error itself, as virsh does. A mistake on the command
+/// line has no such line.
+enum FailureContext {
+    private static let step = Mutex<String?>(nil)
+
+    static func during(_ text: String) { step.withLock { $0 = text } }
+    static func clear() { step.withLock { $0 = nil } }
+    static var current: String? { step.withLock { $0 } }
+}
+
+/// The pool named on the command line (name or UUID), as virsh looks it up.
+func lookupPool(_ host: StorageHost, _ argument: String) async throws(StorageError) -> StoragePool {
+    FailureContext.during("failed to get pool '\(argument)'")
+    let pool = try await host.pool(argument)
+    FailureContext.clear()
+    return pool
+}
