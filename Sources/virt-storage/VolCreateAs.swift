@@ -43,6 +43,9 @@ struct VolCreateAs: AsyncParsableCommand {
             // As virsh, the pool must exist even to print the XML.
             let host = try await global.openHost()
             let pool = try await lookupPool(host, poolArgument).name
+            // virsh reads the sizes before it looks for a backing volume.
+            _ = try virshSize(a.capacity)
+            if let allocation = a.allocation { _ = try virshSize(allocation) }
             if let backing = v["backing-vol"] {
                 FailureContext.during("failed to get vol '\(backing)'")
                 // virsh tries the backing volume as a name in the pool, then a key, then a path.

@@ -67,10 +67,11 @@ struct VolCreateFrom: HostCommand {
             named: ["pool": pool, "file": file, "vol": vol, "inputpool": inputPool], positional: positional)
         let poolName = try await lookupPool(host, try PositionalBinding.require(v, "pool")).name
         let file = try PositionalBinding.require(v, "file")
-        let xml = try readFile(file)
         var input = ["vol": try PositionalBinding.require(v, "vol")]
         input["pool"] = v["inputpool"]
+        // virsh finds the input volume before it reads the file.
         let source = try await VolumeArgument.lookup(host, input, poolOption: "inputpool")
+        let xml = try readFile(file)
         FailureContext.during("Failed to create vol from \(file)")
         let bar = ProgressBar("copy")
         let created = try await host.createVolume(
@@ -286,7 +287,7 @@ struct VolResize: HostCommand {
             }
             number.removeFirst()
         }
-        let bytes = try VolumeArguments.size(number)
+        let bytes = try virshSize(number)
         var shown = text.drop { $0 == " " }
         if shown.hasPrefix("-") { shown = shown.dropFirst() }
         FailureContext.during(

@@ -118,12 +118,12 @@ public struct VolumeArguments: Sendable, Equatable {
         } catch {
             throw StorageError(
                 .invalidArgument,
-                "Malformed size \(text): unknown unit '\(unit)'; use b, KB, MB, GB, TB, PB, EB or K, KiB, M, MiB, G, GiB, T, TiB, P, PiB, E, EiB",
+                "unknown suffix '\(unit)' (use b, KB, MB, GB, TB, PB, EB or K, KiB, M, MiB, G, GiB, T, TiB, P, PiB, E, EiB)",
                 element: "size", value: text)
         }
         let (product, overflow) = value.multipliedReportingOverflow(by: scale)
         guard !overflow else {
-            throw StorageError(.overflow, "Malformed size \(text): value too large", element: "size", value: text)
+            throw StorageError(.overflow, "value too large: \(text)", element: "size", value: text)
         }
         return product
     }
