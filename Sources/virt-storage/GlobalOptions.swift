@@ -108,20 +108,19 @@ struct VolumeArgument: ParsableArguments {
         async throws(StorageError) -> StorageVolume
     {
         let vol = try PositionalBinding.require(values, "vol")
+        let volume: StorageVolume
         if let pool = values["pool"] {
             let found = try await lookupPool(host, pool)
             guard found.isActive else { throw StorageError.usage("pool '\(pool)' is not active") }
             FailureContext.during("failed to get vol '\(vol)'")
-            let volume = try await host.volume(vol, in: found.name)
-            FailureContext.clear()
-            return volume
-        }
-        FailureContext.during("failed to get vol '\(vol)', specifying --\(poolOption) might help")
-        let volume: StorageVolume
-        if let byKey = try? await host.volume(key: vol) {
-            volume = byKey
+            volume = try await host.volume(vol, in: found.name)
         } else {
-            volume = try await host.volume(path: vol)
+            FailureContext.during("failed to get vol '\(vol)', specifying --\(poolOption) might help")
+            if let byKey = try? await host.volume(key: vol) {
+                volume = byKey
+            } else {
+                volume = try await host.volume(path: vol)
+            }
         }
         FailureContext.clear()
         return volume

@@ -57,22 +57,22 @@ final class MappedLog {
         guard ftruncate(fd, 0) == 0 else { throw SystemError.make("cannot empty \(path)", path: path) }
         length = 0
         try Self.fillZeros(fd, path, from: 0, to: Self.initialCapacity)
-        if capacity != Self.initialCapacity {
-            let smaller = try Self.map(fd, path, Self.initialCapacity)
-            munmap(base, capacity)
-            base = smaller
-            capacity = Self.initialCapacity
-        }
+        if capacity != Self.initialCapacity { try remap(Self.initialCapacity) }
     }
 
     private func grow(to needed: Int) throws(StorageError) {
         var larger = capacity * 2
         while larger < needed { larger *= 2 }
         try Self.fillZeros(fd, path, from: capacity, to: larger)
-        let mapping = try Self.map(fd, path, larger)
+        try remap(larger)
+    }
+
+    /// Maps the file anew at `size` bytes, then lets the old mapping go.
+    private func remap(_ size: Int) throws(StorageError) {
+        let mapping = try Self.map(fd, path, size)
         munmap(base, capacity)
         base = mapping
-        capacity = larger
+        capacity = size
     }
 
     private static func fillZeros(_ fd: Int32, _ path: String, from start: Int, to end: Int) throws(StorageError) {

@@ -66,13 +66,8 @@ enum StorageEventJournal {
         /// is reopened when another host rotated the file since. Nil when the
         /// file cannot be opened. The times are not asked for (see `vs_identity`).
         private func currentSize() -> off_t? {
-            var device: UInt64 = 0
-            var inode: UInt64 = 0
-            var size: Int64 = 0
-            if fd >= 0, vs_identity(path, &device, &inode, &size) == 0, inode == openFile.inode,
-                device == openFile.device
-            {
-                return off_t(size)
+            if fd >= 0, let named = fileAtPath(), named.device == openFile.device, named.inode == openFile.inode {
+                return named.size
             }
             if fd >= 0 { close(fd) }
             fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
@@ -87,12 +82,19 @@ enum StorageEventJournal {
         private func rotate() {
             guard flock(fd, LOCK_EX) == 0 else { return }
             defer { flock(fd, LOCK_UN) }
+            guard let named = fileAtPath(), named.device == openFile.device, named.inode == openFile.inode else {
+                return
+            }
+            rename(path, path + ".1")
+        }
+
+        /// The file `path` names now, without asking for its times (see `vs_identity`).
+        private func fileAtPath() -> (device: UInt64, inode: UInt64, size: off_t)? {
             var device: UInt64 = 0
             var inode: UInt64 = 0
             var size: Int64 = 0
-            guard vs_identity(path, &device, &inode, &size) == 0, inode == openFile.inode, device == openFile.device
-            else { return }
-            rename(path, path + ".1")
+            guard vs_identity(path, &device, &inode, &size) == 0 else { return nil }
+            return (device, inode, off_t(size))
         }
     }
 
