@@ -107,7 +107,7 @@ let package = Package(
                 "VirtStorage", "VirtStorageRBD", "VirtStorageGluster", "VirtStorageDisk",
                 "VirtStorageMultipath", "VirtStorageISCSIDirect", "VirtStorageTestSupport",
             ]),
-        .testTarget(name: "CommandLineTests", dependencies: ["VirtStorage"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["VirtStorage", "VirtStorageTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,8 @@
 #!/bin/sh
-# Installs every Debian package that building, testing and the demo need.
-# Idempotent: when everything is present it only asks dpkg and returns.
+# Installs every Debian package that building, testing and the demo need,
+# then fetches libvirt 9.0.0's conformance data (Scripts/conformance.sh) into
+# .build/conformance. Idempotent: when everything is present it only asks dpkg
+# and finds the cache complete.
 set -eu
 
 PACKAGES="
@@ -10,6 +12,7 @@ qemu-utils parted lvm2 e2fsprogs xfsprogs btrfs-progs
 tgt libiscsi-bin
 ceph-mon ceph-osd ceph-common iproute2
 glusterfs-server glusterfs-client
+dpkg-dev xz-utils
 libvirt-clients libvirt-daemon libvirt-daemon-driver-storage-rbd libvirt-daemon-driver-storage-gluster qemu-block-extra bc
 "
 
@@ -20,8 +23,11 @@ for p in $PACKAGES; do
     fi
 done
 
+conformance() { "$(dirname "$0")/conformance.sh" >/dev/null; }
+
 if [ -z "$missing" ]; then
     echo "bootstrap: all $(echo $PACKAGES | wc -w) packages present"
+    conformance
     exit 0
 fi
 
@@ -35,3 +41,4 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
 echo "bootstrap: done"
+conformance

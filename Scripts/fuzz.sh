@@ -14,8 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_TOTAL=${1:-60}
 SCRATCH=.build-fuzz
-CONFORMANCE=${VIRT_STORAGE_CONFORMANCE:-../shared/conformance/libvirt-9.0.0}
-[ -d "$CONFORMANCE" ] || CONFORMANCE=/work/shared/conformance/libvirt-9.0.0
+CONFORMANCE=$(Scripts/conformance.sh)
 LOCK=${VIRT_STORAGE_BUILD_LOCK:-/tmp/swift-build.lock}
 
 mkdir -p "$SCRATCH"

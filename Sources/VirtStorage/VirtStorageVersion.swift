@@ -1,4 +1,4 @@
 /// The version of this library and of the virt-storage executable.
 public enum VirtStorageVersion {
-    public static let string = "0.1.0"
+    public static let string = "0.3.0"
 }

@@ -1,14 +1,16 @@
 import Foundation
 import Testing
 import VirtStorage
+import VirtStorageTestSupport
 
 /// virt-storage and libvirt 9.0's virsh (against a real libvirtd, storage
 /// driver only, started by Scripts/libvirt-up.sh) on the same directory of
 /// images: the outputs a user reads must be the same.
 @Suite("virt-storage beside virsh on a real libvirtd", .serialized)
 struct SideBySideTests {
+    /// libvirtd, started through TestService when nothing answers yet.
     static var libvirtdAvailable: Bool {
-        Executables.virshAvailable
+        Executables.virshAvailable && TestService.libvirtd.available
             && ((try? Executables.run(Executables.virsh, ["-q", "-c", "storage:///system", "uri"]).status) == 0)
     }
 
@@ -195,9 +197,7 @@ struct SideBySideTests {
         #expect(Self.stable(mine.stdout) == Self.stable(theirs.stdout))
     }
 
-    static var glusterRunning: Bool {
-        FileManager.default.fileExists(atPath: "/tmp/virtstorage-gluster/glusterd.pid")
-    }
+    static var glusterRunning: Bool { TestService.gluster.available }
 
     @Test(
         "find-storage-pool-sources-as netfs finds the same gluster volumes",

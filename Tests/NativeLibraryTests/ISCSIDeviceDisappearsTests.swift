@@ -11,7 +11,7 @@
     /// devices that stay is untouched.
     @Suite(
         "iscsi-direct: devices that disappear from a live tgtd", .serialized,
-        .enabled(if: TGT.running, "tgtd is not running: start it with Scripts/tgt-up.sh"))
+        .enabled(if: TGT.running, Comment(rawValue: TestService.tgt.unavailable ?? "tgtd of Scripts/tgt-up.sh")))
     struct ISCSIDeviceDisappearsTests {
         static let tid = 9
         static var target: String { TGT.base + ":vanishing" }

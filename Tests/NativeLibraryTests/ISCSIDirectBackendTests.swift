@@ -3,6 +3,7 @@
     import Synchronization
     import Testing
     import VirtStorage
+    import VirtStorageTestSupport
     import VirtStorageISCSIDirect
 
     /// The tgtd that Scripts/tgt-up.sh starts, and what it serves.
@@ -10,7 +11,8 @@
         static let state = "/tmp/virtstorage-tgt"
 
         static var running: Bool {
-            guard let text = try? String(contentsOfFile: state + "/tgtd.pid", encoding: .utf8),
+            guard TestService.tgt.available,
+                let text = try? String(contentsOfFile: state + "/tgtd.pid", encoding: .utf8),
                 let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
             else { return false }
             return kill(pid, 0) == 0 && FileManager.default.fileExists(atPath: state + "/env")
@@ -34,7 +36,7 @@
 
     @Suite(
         "iscsi-direct backend (libiscsi against tgtd)", .serialized,
-        .enabled(if: TGT.running, "tgtd is not running: start it with Scripts/tgt-up.sh"))
+        .enabled(if: TGT.running, Comment(rawValue: TestService.tgt.unavailable ?? "tgtd of Scripts/tgt-up.sh")))
     struct ISCSIDirectBackendTests {
         static let initiator = "iqn.2026-01.org.virtstorage:tests"
         static let mib: UInt64 = 1 << 20

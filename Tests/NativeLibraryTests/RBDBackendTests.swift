@@ -16,23 +16,22 @@
         /// The client.admin key, raw (as a libvirt secret value holds it).
         let adminKey: [UInt8]
 
-        static let current: CephCluster? = find()
+        static let current: CephCluster? = configuration.flatMap(load)
         static var reason: String {
-            let conf =
-                ProcessInfo.processInfo.environment["VIRT_STORAGE_CEPH_CONF"] ?? "/tmp/virtstorage-ceph/ceph.conf"
             let why =
                 current == nil
-                ? "no Ceph cluster at \(conf): run Scripts/ceph-up.sh and export VIRT_STORAGE_CEPH_CONF"
-                : "Ceph cluster at \(conf)"
+                ? (TestService.ceph.unavailable ?? "no Ceph cluster at \(configuration ?? "?"): run Scripts/ceph-up.sh")
+                : "Ceph cluster at \(configuration ?? "?")"
             print("rbd backend tests: \(why)")
             return why
         }
 
-        static func find() -> CephCluster? {
-            let conf =
-                ProcessInfo.processInfo.environment["VIRT_STORAGE_CEPH_CONF"] ?? "/tmp/virtstorage-ceph/ceph.conf"
-            return load(conf)
-        }
+        /// $VIRT_STORAGE_CEPH_CONF (Scripts/test.sh exports it), otherwise
+        /// the cluster that TestService starts (or finds) with Scripts/ceph-up.sh.
+        static let configuration: String? = {
+            if let conf = ProcessInfo.processInfo.environment["VIRT_STORAGE_CEPH_CONF"], !conf.isEmpty { return conf }
+            return TestService.ceph.startOutput
+        }()
 
         static func load(_ conf: String) -> CephCluster? {
             guard let text = try? String(contentsOfFile: conf, encoding: .utf8) else { return nil }

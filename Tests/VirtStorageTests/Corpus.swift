@@ -1,8 +1,10 @@
 import Foundation
 import Testing
 
-/// The libvirt 9.0.0 conformance corpus: $VIRT_STORAGE_CONFORMANCE, or
-/// ../shared/conformance/libvirt-9.0.0 beside the package.
+/// libvirt 9.0.0's conformance data (test inputs, expected outputs, schemas),
+/// fetched from Debian's libvirt source package by Scripts/conformance.sh
+/// (which Scripts/bootstrap.sh runs) into .build/conformance/libvirt-9.0.0,
+/// or the directory named by $VIRT_STORAGE_CONFORMANCE.
 enum Corpus {
     static let root: URL = {
         if let env = ProcessInfo.processInfo.environment["VIRT_STORAGE_CONFORMANCE"], !env.isEmpty {
@@ -10,17 +12,28 @@ enum Corpus {
         }
         let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
-        return package.deletingLastPathComponent().appendingPathComponent("shared/conformance/libvirt-9.0.0")
+        return package.appendingPathComponent(".build/conformance/libvirt-9.0.0")
     }()
+
+    /// Why the corpus cannot be read, in one line, or nil when it is there.
+    static let missing: String? = {
+        FileManager.default.fileExists(atPath: root.appendingPathComponent(".complete").path)
+            ? nil
+            : "libvirt 9.0.0 conformance data not found in \(root.path): run Scripts/conformance.sh"
+    }()
+
+    struct Missing: Error, CustomStringConvertible { var description: String }
 
     static func url(_ relative: String) -> URL { root.appendingPathComponent(relative) }
 
     static func read(_ relative: String) throws -> String {
-        try String(contentsOf: url(relative), encoding: .utf8)
+        if let missing { throw Missing(description: missing) }
+        return try String(contentsOf: url(relative), encoding: .utf8)
     }
 
     static func files(in directory: String) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: url(directory).path).filter { $0.hasSuffix(".xml") }
+        if let missing { throw Missing(description: missing) }
+        return try FileManager.default.contentsOfDirectory(atPath: url(directory).path).filter { $0.hasSuffix(".xml") }
             .sorted()
     }
 

@@ -24,6 +24,11 @@ struct XMLRoundTripTests {
         #expect(VolumeXML.format(vol, poolType: pool.type) == expected)
     }
 
+    /// Without the corpus every test that reads it fails; this one says how to get it.
+    @Test func conformanceCorpusIsPresent() {
+        #expect(Corpus.missing == nil, Comment(rawValue: Corpus.missing ?? ""))
+    }
+
     @Test func cornerCounts() {
         #expect(Corpus.poolRoundTrips.count == 38)
         #expect(Corpus.volumeRoundTrips.count == 20)
