@@ -14,6 +14,7 @@
     /// so the next job connects afresh.
     public struct GlusterBackend: StorageBackend {
         public let type = PoolType.gluster
+        public var libvirtVolumeDeleteFunction: String { "virStorageBackendGlusterVolDelete" }
         public var capabilities: BackendCapabilities {
             [
                 .check, .start, .stop, .createVolume, .buildVolumeFrom, .deleteVolume, .resizeVolume, .wipeVolume,

@@ -9,10 +9,11 @@
     /// (or on first use after the host restarts) and shut down on stop.
     public struct RBDBackend: StorageBackend {
         public let type = PoolType.rbd
+        public var libvirtVolumeDeleteFunction: String { "virStorageBackendRBDDeleteVol" }
         public var capabilities: BackendCapabilities {
             [
                 .check, .start, .stop, .createVolume, .buildVolumeFrom, .deleteVolume, .resizeVolume, .wipeVolume,
-                .uploadVolume, .downloadVolume,
+                .uploadVolume, .downloadVolume, .deleteVolumeSnapshots,
             ]
         }
 

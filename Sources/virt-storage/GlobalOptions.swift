@@ -9,7 +9,9 @@ import VirtStorageRBD
 
 /// Options every verb takes.
 struct GlobalOptions: ParsableArguments {
-    @Flag(name: [.short, .customLong("quiet")], help: "quiet mode: no blank line after a command's output")
+    @Flag(
+        name: [.short, .customLong("quiet")],
+        help: "quiet mode: no informational lines, list headers or blank line after a command's output")
     var quiet = false
 
     @Option(
@@ -22,6 +24,17 @@ struct GlobalOptions: ParsableArguments {
     func emit(_ text: String) {
         print(text, terminator: "")
         if !quiet { print() }
+    }
+
+    /// Prints an informational line ("Pool p started"): as virsh's
+    /// vshPrintExtra, nothing at all in quiet mode.
+    func extra(_ text: String) {
+        if !quiet { emit(text) }
+    }
+
+    /// Prints a list: as virsh's tables, without the header in quiet mode.
+    func emit(_ table: Table) {
+        emit(table.render(header: !quiet))
     }
 
     var directories: StorageHostDirectories {

@@ -3,13 +3,14 @@ import Foundation
 import VirtStorage
 
 /// virsh's table layout: columns padded to their widest cell and three
-/// spaces apart, a leading space, and a dashed rule under the header.
+/// spaces apart, a leading space, and a dashed rule under the header. Without
+/// the header (virsh -q) the columns are as wide as their widest row.
 struct Table {
     var header: [String]
     var rows: [[String]] = []
 
-    func render() -> String {
-        var widths = header.map(\.count)
+    func render(header withHeader: Bool = true) -> String {
+        var widths = header.map { withHeader ? $0.count : 0 }
         for row in rows {
             for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) }
         }
@@ -22,7 +23,7 @@ struct Table {
             return s + "\n"
         }
         let rule = String(repeating: "-", count: widths.reduce(0, +) + 3 * (widths.count - 1) + 3) + "\n"
-        return line(header) + rule + rows.map(line).joined()
+        return (withHeader ? line(header) + rule : "") + rows.map(line).joined()
     }
 }
 

@@ -16,7 +16,7 @@ struct PoolDefine: HostCommand {
         FailureContext.during("Failed to define pool from \(file)")
         if validate { try StorageSchemas(directory: schemas).validate(xml, as: .pool) }
         let pool = try await host.define(xml: xml)
-        global.emit("Pool \(pool.name) defined from \(file)\n")
+        global.extra("Pool \(pool.name) defined from \(file)\n")
     }
 }
 
@@ -32,7 +32,7 @@ struct PoolCreate: HostCommand {
         let mode = try build.mode(requireBuild: true)
         FailureContext.during("Failed to create pool from \(file)")
         let pool = try await host.create(xml: xml, build: mode)
-        global.emit("Pool \(pool.name) created from \(file)\n")
+        global.extra("Pool \(pool.name) created from \(file)\n")
     }
 }
 
@@ -52,7 +52,7 @@ extension PoolVerb {
         let name = try await lookupPool(host, typed).name
         FailureContext.during("Failed to \(Self.verb) pool \(typed)")
         try await act(host, name)
-        global.emit("Pool \(name) \(Self.done)\n")
+        global.extra("Pool \(name) \(Self.done)\n")
     }
 }
 
@@ -112,7 +112,7 @@ struct PoolBuild: HostCommand {
         let name = try await lookupPool(host, typed).name
         FailureContext.during("Failed to build pool \(typed)")
         try await host.build(name, mode: overwrite ? .overwrite : noOverwrite ? .noOverwrite : .normal)
-        global.emit("Pool \(name) built\n")
+        global.extra("Pool \(name) built\n")
     }
 }
 
@@ -153,7 +153,7 @@ struct PoolAutostart: HostCommand {
         let name = try await lookupPool(host, typed).name
         FailureContext.during("failed to \(disable ? "unmark" : "mark") pool \(typed) as autostarted")
         try await host.setAutostart(name, !disable)
-        global.emit(disable ? "Pool \(name) unmarked as autostarted\n" : "Pool \(name) marked as autostarted\n")
+        global.extra(disable ? "Pool \(name) unmarked as autostarted\n" : "Pool \(name) marked as autostarted\n")
     }
 }
 
@@ -277,7 +277,7 @@ struct PoolList: HostCommand {
         if !details {
             var table = Table(header: ["Name", "State", "Autostart"])
             table.rows = pools.map { [$0.name, $0.isActive ? "active" : "inactive", autostartText($0)] }
-            return global.emit(table.render())
+            return global.emit(table)
         }
         var table = Table(header: ["Name", "State", "Autostart", "Persistent", "Capacity", "Allocation", "Available"])
         table.rows = pools.map { p in
@@ -287,7 +287,7 @@ struct PoolList: HostCommand {
                 p.isActive ? prettySize(p.available) : "-",
             ]
         }
-        global.emit(table.render())
+        global.emit(table)
     }
 }
 

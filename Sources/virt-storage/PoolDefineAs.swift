@@ -125,7 +125,7 @@ struct PoolDefineAs: AsyncParsableCommand {
         try await options.run(global) { host, xml, name throws(StorageError) in
             FailureContext.during("Failed to define pool \(name)")
             let pool = try await host.define(xml: xml)
-            global.emit("Pool \(pool.name) defined\n")
+            global.extra("Pool \(pool.name) defined\n")
         }
     }
 }
@@ -143,7 +143,7 @@ struct PoolCreateAs: AsyncParsableCommand {
             let mode = try build.mode(requireBuild: true)
             FailureContext.during("Failed to create pool \(name)")
             let pool = try await host.create(xml: xml, build: mode)
-            global.emit("Pool \(pool.name) created\n")
+            global.extra("Pool \(pool.name) created\n")
         }
     }
 }

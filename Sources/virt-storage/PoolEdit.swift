@@ -20,7 +20,7 @@ struct PoolEdit: HostCommand {
             try runEditor(on: file.path)
             let edited = try readFile(file.path)
             if edited == original {
-                return global.emit("Pool \(name) XML configuration not changed.\n")
+                return global.extra("Pool \(name) XML configuration not changed.\n")
             }
             // Someone else may have redefined the pool while it was being edited.
             let current = try await host.xml(name, inactive: true)
@@ -32,7 +32,7 @@ struct PoolEdit: HostCommand {
                 do throws(StorageError) {
                     try Self.validate(edited)
                     let defined = try await host.define(xml: edited)
-                    return global.emit("Pool \(defined.name) XML configuration edited.\n")
+                    return global.extra("Pool \(defined.name) XML configuration edited.\n")
                 } catch {
                     failure = error
                 }

@@ -46,7 +46,7 @@ struct SecretDefine: SecretCommand {
     func execute(_ store: FileSecretStore) async throws(StorageError) {
         let def = try SecretXML.parse(try readFile(file))
         try await store.define(def)
-        global.emit("Secret \(StorageUUID.format(def.uuid)) created\n")
+        global.extra("Secret \(StorageUUID.format(def.uuid)) created\n")
     }
 }
 
@@ -58,7 +58,7 @@ struct SecretUndefine: SecretCommand {
     func execute(_ store: FileSecretStore) async throws(StorageError) {
         let def = try await lookup(store, secret)
         try await store.undefine(def.uuid)
-        global.emit("Secret \(StorageUUID.format(def.uuid)) deleted\n")
+        global.extra("Secret \(StorageUUID.format(def.uuid)) deleted\n")
     }
 }
 
@@ -97,7 +97,7 @@ struct SecretSetValue: SecretCommand {
             throw StorageError(.invalidArgument, "give exactly one of --base64 and --file")
         }
         try await store.setValue(value, for: def.uuid)
-        global.emit("Secret value set\n")
+        global.extra("Secret value set\n")
     }
 }
 
@@ -142,6 +142,6 @@ struct SecretList: SecretCommand {
         table.rows = await store.definitions().map { def in
             [StorageUUID.format(def.uuid), def.usage.map { "\($0.typeName) \($0.name)" } ?? "Unused"]
         }
-        global.emit(table.render())
+        global.emit(table)
     }
 }

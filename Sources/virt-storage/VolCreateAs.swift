@@ -70,7 +70,7 @@ struct VolCreateAs: AsyncParsableCommand {
             _ = try await host.createVolume(
                 in: pool, xml: xml, preallocateMetadata: preallocMetadata, progress: bar.handler)
             bar.finish()
-            global.emit("Vol \(a.name) created\n")
+            global.extra("Vol \(a.name) created\n")
         }
     }
 }

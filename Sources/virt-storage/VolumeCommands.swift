@@ -46,7 +46,7 @@ struct VolCreate: HostCommand {
         let vol = try await host.createVolume(
             in: name, xml: xml, preallocateMetadata: preallocMetadata, progress: bar.handler)
         bar.finish()
-        global.emit("Vol \(vol.name) created from \(file)\n")
+        global.extra("Vol \(vol.name) created from \(file)\n")
     }
 }
 
@@ -77,7 +77,7 @@ struct VolCreateFrom: HostCommand {
         let created = try await host.createVolume(
             in: poolName, xml: xml, from: source, preallocateMetadata: preallocMetadata, progress: bar.handler)
         bar.finish()
-        global.emit("Vol \(created.name) created from input vol \(source.name)\n")
+        global.extra("Vol \(created.name) created from input vol \(source.name)\n")
     }
 }
 
@@ -98,7 +98,7 @@ struct VolClone: HostCommand {
         let bar = ProgressBar("clone")
         _ = try await host.cloneVolume(source.name, in: source.pool, newName: newName, progress: bar.handler)
         bar.finish()
-        global.emit("Vol \(newName) cloned from \(source.name)\n")
+        global.extra("Vol \(newName) cloned from \(source.name)\n")
     }
 }
 
@@ -117,7 +117,7 @@ struct VolList: HostCommand {
         if !details {
             var table = Table(header: ["Name", "Path"])
             table.rows = volumes.map { [$0.name, $0.path ?? ""] }
-            return global.emit(table.render())
+            return global.emit(table)
         }
         var table = Table(header: ["Name", "Path", "Type", "Capacity", "Allocation"])
         table.rows = volumes.map {
@@ -126,7 +126,7 @@ struct VolList: HostCommand {
                 prettySize($0.definition.allocation),
             ]
         }
-        global.emit(table.render())
+        global.emit(table)
     }
 }
 
@@ -232,7 +232,7 @@ struct VolDelete: HostCommand {
         let v = try await VolumeArgument.lookup(host, values)
         FailureContext.during("Failed to delete vol \(values["vol"] ?? v.name)")
         try await host.deleteVolume(v.name, in: v.pool, withSnapshots: deleteSnapshots)
-        global.emit("Vol \(v.name) deleted\n")
+        global.extra("Vol \(v.name) deleted\n")
     }
 }
 
@@ -258,7 +258,7 @@ struct VolWipe: HostCommand {
         let bar = ProgressBar("wipe")
         try await host.wipeVolume(v.name, in: v.pool, algorithm: chosen, progress: bar.handler)
         bar.finish()
-        global.emit("Vol \(v.name) wiped\n")
+        global.extra("Vol \(v.name) wiped\n")
     }
 }
 
@@ -297,7 +297,7 @@ struct VolResize: HostCommand {
         if shrink { options.insert(.shrink) }
         if allocate { options.insert(.allocate) }
         try await host.resizeVolume(v.name, in: v.pool, capacity: bytes, options: options)
-        global.emit(
+        global.extra(
             delta
                 ? "Size of volume '\(v.name)' successfully changed by \(text)\n"
                 : "Size of volume '\(v.name)' successfully changed to \(text)\n")
@@ -313,6 +313,9 @@ struct StreamArguments: ParsableArguments {
     @Option(name: .customLong("offset"), help: "volume offset to start at") var offset: UInt64 = 0
     @Option(name: .customLong("length"), help: "amount of data to transfer") var length: UInt64?
     @Flag(name: .customLong("sparse"), help: "preserve sparseness of volume") var sparse = false
+
+    /// The length as libvirt reads it: 0, like no --length, means all of it.
+    var amount: UInt64? { length == 0 ? nil : length }
 
     /// The volume, the local file, and the volume as typed (virsh's messages name it so).
     func resolve(_ host: StorageHost) async throws(StorageError) -> (StorageVolume, String, String) {
@@ -334,11 +337,24 @@ struct VolUpload: HostCommand {
         // virsh opens the file first, and says only that it cannot.
         let fd = open(file, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw StorageError.usage("cannot read \(file)") }
+        var st = stat()
+        fstat(fd, &st)
         close(fd)
+        // What virsh's stream says when reading the file fails, or when the
+        // file holds more than the --length the volume's stream accepts
+        // (nothing is written then).
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            FailureContext.during("cannot send data to volume \(typed)")
+            throw StorageError(.systemError, "send handler failed: Is a directory", errno: EISDIR, path: file)
+        }
+        if let amount = stream.amount, (st.st_mode & S_IFMT) == S_IFREG, UInt64(st.st_size) > amount {
+            FailureContext.during("cannot close volume \(typed)")
+            throw StorageError(.systemError, "cannot write to stream: No space left on device", errno: ENOSPC)
+        }
         FailureContext.during("cannot upload to volume \(typed)")
         let bar = ProgressBar("upload")
         try await host.uploadVolume(
-            v.name, in: v.pool, from: file, offset: stream.offset, length: stream.length, sparse: stream.sparse,
+            v.name, in: v.pool, from: file, offset: stream.offset, length: stream.amount, sparse: stream.sparse,
             progress: bar.handler)
         bar.finish()
         if !global.quiet { print() }
@@ -362,7 +378,7 @@ struct VolDownload: HostCommand {
         let bar = ProgressBar("download")
         do throws(StorageError) {
             try await host.downloadVolume(
-                v.name, in: v.pool, to: file, offset: stream.offset, length: stream.length, sparse: stream.sparse,
+                v.name, in: v.pool, to: file, offset: stream.offset, length: stream.amount, sparse: stream.sparse,
                 progress: bar.handler)
         } catch {
             // As virsh: a file made for the download goes when it fails.

@@ -25,6 +25,19 @@ struct SideBySideTests {
         func virsh(_ args: [String]) throws -> Executables.Result {
             try Executables.run(Executables.virsh, ["-c", "storage:///system"] + args)
         }
+
+        /// The same step on both sides, each in a directory of its own under
+        /// `base` ("@D" in the arguments, "DIR" in the output): libvirt's in
+        /// base/l, ours in base/o.
+        func both(_ args: [String], base: String) throws -> (theirs: Executables.Result, ours: Executables.Result) {
+            func on(_ dir: String, _ run: ([String]) throws -> Executables.Result) throws -> Executables.Result {
+                var r = try run(args.map { $0.replacingOccurrences(of: "@D", with: dir) })
+                r.stdout = r.stdout.replacingOccurrences(of: dir, with: "DIR")
+                r.stderr = r.stderr.replacingOccurrences(of: dir, with: "DIR")
+                return r
+            }
+            return (try on(base + "/l", virsh), try on(base + "/o", ours))
+        }
     }
 
     /// The pool and volume verbs whose output both sides must print alike.
@@ -118,13 +131,7 @@ struct SideBySideTests {
         let t = p + "-t"
         let sides = Sides(env: ["VIRT_STORAGE_ROOT": base + "/root"])
         func both(_ args: [String]) throws -> (theirs: Executables.Result, ours: Executables.Result) {
-            func on(_ dir: String, _ run: ([String]) throws -> Executables.Result) throws -> Executables.Result {
-                var r = try run(args.map { $0.replacingOccurrences(of: "@D", with: dir) })
-                r.stdout = r.stdout.replacingOccurrences(of: dir, with: "DIR")
-                r.stderr = r.stderr.replacingOccurrences(of: dir, with: "DIR")
-                return r
-            }
-            return (try on(base + "/l", sides.virsh), try on(base + "/o", sides.ours))
+            try sides.both(args, base: base)
         }
         defer {
             for pool in [p, t] {

@@ -21,6 +21,9 @@ public struct BackendCapabilities: OptionSet, Sendable, Hashable {
     /// or resizing one changes the others and the free space, so the host
     /// refreshes the whole pool after each such change.
     public static let refreshPoolAfterVolumeChange = BackendCapabilities(rawValue: 1 << 13)
+    /// Deleting a volume can remove its snapshots with it (rbd; virsh
+    /// vol-delete --delete-snapshots). Without it that request is refused.
+    public static let deleteVolumeSnapshots = BackendCapabilities(rawValue: 1 << 14)
 }
 
 /// How pool-build treats what is already there.
@@ -110,7 +113,8 @@ public protocol StorageBackend: Sendable {
         -> VolumeDefinition
     func deleteVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
     /// Deletes a volume; `withSnapshots` removes its snapshots first (virsh
-    /// vol-delete --delete-snapshots). Backends without snapshots ignore it.
+    /// vol-delete --delete-snapshots); the host asks for it only of backends
+    /// with ``BackendCapabilities/deleteVolumeSnapshots``.
     func deleteVolume(_ volume: VolumeDefinition, in pool: PoolDefinition, withSnapshots: Bool)
         async throws(StorageError)
     func resizeVolume(
@@ -132,9 +136,16 @@ public protocol StorageBackend: Sendable {
     /// pool is touched: where pool secrets (cephx keys, CHAP passwords) named
     /// by a pool's <auth> are looked up. Backends without pool auth ignore it.
     func useSecrets(_ store: (any SecretStore)?)
+
+    /// The function of libvirt's backend that deletes volumes, which libvirt
+    /// names when it refuses a flag (`unsupported flags (0x2) in function ...`).
+    var libvirtVolumeDeleteFunction: String { get }
 }
 
 extension StorageBackend {
+    /// File pools share libvirt's local volume deletion.
+    public var libvirtVolumeDeleteFunction: String { "virStorageBackendVolDeleteLocal" }
+
     func unsupported(_ what: String) -> StorageError {
         StorageError(.operationUnsupported, "storage pool type '\(type.rawValue)' does not support \(what)")
     }

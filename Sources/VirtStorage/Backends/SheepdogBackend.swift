@@ -23,6 +23,7 @@ public struct SheepdogBackend: StorageBackend {
     }
 
     public var type: PoolType { .sheepdog }
+    public var libvirtVolumeDeleteFunction: String { "virStorageBackendSheepdogDeleteVol" }
     public var capabilities: BackendCapabilities {
         [.createVolume, .buildVolumeFrom, .deleteVolume, .resizeVolume]
     }

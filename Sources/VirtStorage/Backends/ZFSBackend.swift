@@ -27,6 +27,7 @@ public struct ZFSBackend: StorageBackend {
     }
 
     public var type: PoolType { .zfs }
+    public var libvirtVolumeDeleteFunction: String { "virStorageBackendZFSDeleteVol" }
     public var capabilities: BackendCapabilities {
         [
             .check, .start, .build, .delete, .createVolume, .deleteVolume, .resizeVolume, .wipeVolume,

@@ -18,6 +18,9 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
         case volumeExists
         case probeFailed
         case poolBuilt
+        /// A request that the pool type's backend does not take (libvirt's
+        /// virCheckFlags: an invalid argument, reported as a whole sentence).
+        case unsupportedFlags
 
         /// libvirt's prefix for the code, as virsh prints it.
         var prefix: String {
@@ -39,6 +42,7 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
             case .volumeExists: ""
             case .probeFailed: "Storage pool probe failed"
             case .poolBuilt: "Storage pool already built"
+            case .unsupportedFlags: ""
             }
         }
     }

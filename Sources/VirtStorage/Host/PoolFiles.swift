@@ -12,11 +12,16 @@ struct PoolFiles: Sendable {
         }
     }
 
+    /// Makes a directory and its missing parents. The parent is what precedes
+    /// the last slash (Foundation's path functions trap on some names, "-").
     static func makeDirectory(_ path: String) throws(StorageError) {
         var st = stat()
         if stat(path, &st) == 0 { return }
-        let parent = (path as NSString).deletingLastPathComponent
-        if parent != path && !parent.isEmpty { try makeDirectory(parent) }
+        let trimmed = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+        if let slash = trimmed.lastIndex(of: "/") {
+            let parent = slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
+            if parent != path { try makeDirectory(parent) }
+        }
         guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
             throw SystemError.make("cannot create directory '\(path)'", path: path)
         }

@@ -141,7 +141,8 @@ extension StorageHost {
         vol.name = newName
         vol.key = nil
         vol.target.path = nil
-        vol.target.permissions = nil
+        // The clone keeps the source's mode, owner and group, as virsh's
+        // vol-clone does by sending the source's own XML.
         vol.target.timestamps = nil
         vol.backingStore = nil
         return try await createVolume(in: pool, vol, from: source, preallocateMetadata: false, progress: progress)
@@ -242,7 +243,8 @@ extension StorageHost {
     // MARK: changing
 
     /// Deletes a volume and its data; `withSnapshots` first removes the
-    /// volume's snapshots where the pool type has them (rbd).
+    /// volume's snapshots where the pool type has them (rbd); other pool
+    /// types refuse it, as libvirt's backends do, and delete nothing.
     public func deleteVolume(_ name: String, in pool: String, zeroed: Bool = false, withSnapshots: Bool = false)
         async throws(StorageError)
     {
@@ -250,6 +252,11 @@ extension StorageHost {
         let def = try activeDefinition(pool)
         let backend = try backends.backend(for: def.type)
         try require(.deleteVolume, backend, "volume deletion")
+        if withSnapshots && !backend.capabilities.contains(.deleteVolumeSnapshots) {
+            // libvirt's words: its backends without snapshots refuse the flag (0x2).
+            throw StorageError(
+                .unsupportedFlags, "unsupported flags (0x2) in function \(backend.libvirtVolumeDeleteFunction)")
+        }
         try beginJob(pool, volume: vol.name, "deletion")
         do throws(StorageError) {
             if zeroed { try await backend.wipeVolume(vol, algorithm: .zero, in: def, progress: nil) }
@@ -307,7 +314,8 @@ extension StorageHost {
         }
     }
 
-    /// Writes a file's bytes into a volume at `offset` (vol-upload).
+    /// Writes a file's bytes into a volume at `offset` (vol-upload): the
+    /// first `length` bytes of the file, or all of it.
     public func uploadVolume(
         _ name: String, in pool: String, from file: String, offset: UInt64 = 0, length: UInt64? = nil,
         sparse: Bool = false, progress: ProgressHandler? = nil

@@ -43,6 +43,12 @@ extension FileVolumeBackend {
     /// pool's permissions and copy-on-write feature.
     func buildDirectory(_ pool: PoolDefinition) async throws(StorageError) {
         let dir = try Self.directory(pool)
+        // libvirt refuses a target without any slash in these words; a
+        // relative one with a slash it builds under its own working
+        // directory, which is never what was meant: refused here too.
+        guard dir.hasPrefix("/") else {
+            throw StorageError(.invalidArgument, "path '\(dir)' is not absolute", element: "target/path", value: dir)
+        }
         try await BlockingIO.run(.metadata) { () throws(StorageError) in try Self.makeDirectory(dir, for: pool) }
     }
 

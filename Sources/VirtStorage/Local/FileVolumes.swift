@@ -164,7 +164,8 @@ public enum FileVolumes {
             }
         case "qcow2"
         where vol.target.encryption == nil
-            && !(preallocateMetadata && (vol.backingStore != nil || vol.target.features?.contains(.extendedL2) == true)):
+            && !(preallocateMetadata && (vol.backingStore != nil || vol.target.features?.contains(.extendedL2) == true))
+            && backingIsAsDeclared(vol, poolPath: poolPath):
             return try await BlockingIO.run { () throws(StorageError) in
                 try createQCow2(vol, path: path, poolPath: poolPath, preallocateMetadata: preallocateMetadata)
             }
@@ -174,6 +175,19 @@ public enum FileVolumes {
             try await runQemuImg(builder, secrets: secrets)
             return nil
         }
+    }
+
+    /// Whether the backing file is in the format the definition gives it (or
+    /// none is given, or raw, which any file is). When it is not, qemu-img
+    /// (as libvirt runs it) refuses the image, and the native writer must not
+    /// write what qemu could not open: such volumes go to qemu-img.
+    static func backingIsAsDeclared(_ vol: VolumeDefinition, poolPath: String) -> Bool {
+        guard let backing = vol.backingStore?.path, let declared = vol.backingStore?.format, declared != "raw" else {
+            return true
+        }
+        let absolute = backing.hasPrefix("/") ? backing : "\(poolPath)/\(backing)"
+        guard let header = try? ImageFormatProbe.probe(path: absolute) else { return true }
+        return header.format == declared
     }
 
     /// Creates a raw file; returns it as a refresh would report it.

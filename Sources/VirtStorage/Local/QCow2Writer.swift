@@ -20,8 +20,11 @@ public struct QCow2Writer: Sendable {
     public init(capacity: UInt64) { self.capacity = capacity }
 
     /// The image for a volume definition (format must be qcow2, no encryption).
+    /// Its size is the capacity rounded up to whole KiB, as the image that
+    /// libvirt's `qemu-img create ... SIZE'K'` makes.
     public init(volume: VolumeDefinition) throws(StorageError) {
-        capacity = volume.capacity
+        let kib = ByteCount.kibibytesRoundedUp(volume.capacity)
+        capacity = kib > UInt64.max / 1024 ? volume.capacity : kib * 1024
         compat = volume.target.compat ?? "0.10"
         if let cluster = volume.target.clusterSize { clusterSize = cluster }
         lazyRefcounts = volume.target.features?.contains(.lazyRefcounts) ?? false
