@@ -9,6 +9,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 #include <libxml/relaxng.h>
+#include <libxml/xpath.h>
 #include <libxml/xmlschemastypes.h>
 
 /* xmlFree is a mutable global function pointer; Swift 6 refuses to touch it. */

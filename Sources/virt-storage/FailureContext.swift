@@ -25,7 +25,7 @@ func lookupPool(_ host: StorageHost, _ argument: String) async throws(StorageErr
 /// A size argument as virsh reads it: without a number it is only
 /// "Malformed size TEXT"; a bad unit or an overflow is that line, then why.
 func virshSize(_ text: String) throws(StorageError) -> UInt64 {
-    let digits = text.prefix { $0.isASCII && $0.isNumber }
+    let digits = (text.hasPrefix("+") ? text.dropFirst() : text[...]).prefix { $0.isASCII && $0.isNumber }
     guard !digits.isEmpty, UInt64(digits) != nil else { throw StorageError.usage("Malformed size \(text)") }
     FailureContext.during("Malformed size \(text)")
     let bytes = try VolumeArguments.size(text)

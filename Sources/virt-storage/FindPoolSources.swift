@@ -26,8 +26,8 @@ struct FindPoolSources: HostCommand {
     static let configuration = CommandConfiguration(
         commandName: "find-storage-pool-sources", abstract: "discover potential storage pool sources")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "type of storage pool sources to find") var type: String
-    @Argument(help: "optional file of source xml to query for pools") var srcSpec: String?
+    @Option(name: .customLong("type"), help: "type of storage pool sources to find") var type: String
+    @Option(name: .customLong("srcSpec"), help: "optional file of source xml to query for pools") var srcSpec: String?
     @OptionGroup var json: JSONFlag
 
     func execute(_ host: StorageHost) async throws(StorageError) {
@@ -40,10 +40,10 @@ struct FindPoolSourcesAs: HostCommand {
     static let configuration = CommandConfiguration(
         commandName: "find-storage-pool-sources-as", abstract: "find potential storage pool sources")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "type of storage pool sources to find") var type: String
-    @Argument(help: "optional host to query") var host: String?
-    @Argument(help: "optional port to query") var port: String?
-    @Argument(help: "optional initiator IQN to use for query") var initiator: String?
+    @Option(name: .customLong("type"), help: "type of storage pool sources to find") var type: String
+    @Option(name: .customLong("host"), help: "optional host to query") var host: String?
+    @Option(name: .customLong("port"), help: "optional port to query") var port: String?
+    @Option(name: .customLong("initiator"), help: "optional initiator IQN to use for query") var initiator: String?
     @OptionGroup var json: JSONFlag
 
     /// The `<source>` virsh builds from the arguments; none without a host.

@@ -92,13 +92,12 @@ enum Backends {
     }
 }
 
-/// A `<pool>` argument given by position or as --pool.
+/// A `<pool>` argument (by position or as --pool: VirshCommandLine names it).
 struct PoolArgument: ParsableArguments {
-    @Argument(help: "pool name or uuid") var positional: String?
     @Option(name: .customLong("pool"), help: "pool name or uuid") var named: String?
 
     func value() throws(StorageError) -> String {
-        guard let value = named ?? positional else {
+        guard let value = named else {
             throw StorageError(.invalidArgument, "command requires the <pool> option", element: "--pool")
         }
         return value
@@ -107,20 +106,18 @@ struct PoolArgument: ParsableArguments {
 
 /// A `<vol> [--pool]` pair: a name within the pool, else a key or a path.
 struct VolumeArgument: ParsableArguments {
-    @Argument(help: "vol name, key or path, then pool name or uuid") var positional: [String] = []
     @Option(name: .customLong("vol"), help: "vol name, key or path") var vol: String?
     @Option(name: .customLong("pool"), help: "pool name or uuid") var pool: String?
 
-    func values(extra: [String] = []) throws(StorageError) -> [String: String] {
-        try PositionalBinding(order: ["vol"] + extra + ["pool"]).bind(
-            named: ["vol": vol, "pool": pool], positional: positional)
+    func values() -> [String: String] {
+        OptionValues.collect(["vol": vol, "pool": pool])
     }
 
     /// `poolOption` names the option that would have helped (virsh's hint).
     static func lookup(_ host: StorageHost, _ values: [String: String], poolOption: String = "pool")
         async throws(StorageError) -> StorageVolume
     {
-        let vol = try PositionalBinding.require(values, "vol")
+        let vol = try OptionValues.require(values, "vol")
         let volume: StorageVolume
         if let pool = values["pool"] {
             let found = try await lookupPool(host, pool)

@@ -6,7 +6,7 @@ struct PoolDefine: HostCommand {
     static let configuration = CommandConfiguration(
         commandName: "pool-define", abstract: "define an inactive persistent storage pool from an XML file")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "file containing an XML pool description") var file: String
+    @Option(name: .customLong("file"), help: "file containing an XML pool description") var file: String
     @Flag(name: .customLong("validate"), help: "validate the XML against the schema") var validate = false
     @Option(name: .customLong("schemas"), help: "directory of libvirt's RelaxNG schemas")
     var schemas = StorageSchemas.defaultDirectory
@@ -24,7 +24,7 @@ struct PoolCreate: HostCommand {
     static let configuration = CommandConfiguration(
         commandName: "pool-create", abstract: "create a pool from an XML file")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "file containing an XML pool description") var file: String
+    @Option(name: .customLong("file"), help: "file containing an XML pool description") var file: String
     @OptionGroup var build: BuildFlags
 
     func execute(_ host: StorageHost) async throws(StorageError) {
@@ -163,11 +163,12 @@ struct PoolDumpXML: HostCommand {
     @OptionGroup var pool: PoolArgument
     @OptionGroup var json: JSONFlag
     @Flag(name: .customLong("inactive"), help: "show inactive defined XML") var inactive = false
+    @OptionGroup var query: XPathOptions
 
     func execute(_ host: StorageHost) async throws(StorageError) {
         let found = try await lookupPool(host, try pool.value())
         if json.enabled { return global.emit(jsonText(PoolJSON(found))) }
-        global.emit(try await host.xml(found.name, inactive: inactive))
+        global.emit(try query.render(try await host.xml(found.name, inactive: inactive)))
     }
 }
 
@@ -330,8 +331,15 @@ struct PoolName: HostCommand {
     @OptionGroup var pool: PoolArgument
     @OptionGroup var json: JSONFlag
 
+    /// As virsh, by UUID only: a word that cannot be one is not looked up at all.
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let found = try await lookupPool(host, try pool.value())
+        let argument = try pool.value()
+        guard argument.utf8.count == 36, let uuid = StorageUUID.parse(argument) else {
+            throw StorageError.usage("failed to get pool '\(argument)'")
+        }
+        FailureContext.during("failed to get pool '\(argument)'")
+        let found = try await host.pool(uuid: uuid)
+        FailureContext.clear()
         global.emit(json.enabled ? jsonText(PoolJSON(found)) : found.name + "\n")
     }
 }
@@ -343,8 +351,12 @@ struct PoolUUID: HostCommand {
     @OptionGroup var pool: PoolArgument
     @OptionGroup var json: JSONFlag
 
+    /// As virsh, by name only.
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let found = try await lookupPool(host, try pool.value())
+        let argument = try pool.value()
+        FailureContext.during("failed to get pool '\(argument)'")
+        let found = try await host.pool(named: argument)
+        FailureContext.clear()
         global.emit(json.enabled ? jsonText(PoolJSON(found)) : StorageUUID.format(found.uuid) + "\n")
     }
 }

@@ -4,8 +4,6 @@ import VirtStorage
 
 /// The options shared by pool-define-as and pool-create-as, in virsh's order.
 struct PoolAsOptions: ParsableArguments {
-    @Argument(help: "name, type, source-host, source-path, source-dev, source-name, target, ... by position")
-    var positional: [String] = []
 
     @Option(name: .customLong("name"), help: "name of the pool") var name: String?
     @Option(name: .customLong("type"), help: "type of the pool") var type: String?
@@ -49,16 +47,9 @@ struct PoolAsOptions: ParsableArguments {
     @Option(name: .customLong("source-initiator"), help: "initiator iqn for underlying storage")
     var sourceInitiator: String?
 
-    static let order = [
-        "name", "type", "source-host", "source-path", "source-dev", "source-name", "target", "source-format",
-        "auth-type", "auth-username", "secret-usage", "secret-uuid", "adapter-name", "adapter-wwnn", "adapter-wwpn",
-        "adapter-parent", "adapter-parent-wwnn", "adapter-parent-wwpn", "adapter-parent-fabric-wwn",
-        "source-protocol-ver", "source-initiator",
-    ]
 
     func arguments() throws(StorageError) -> PoolArguments {
-        let v = try PositionalBinding(order: Self.order).bind(
-            named: [
+        let v = OptionValues.collect([
                 "name": name, "type": type, "source-host": sourceHost, "source-path": sourcePath,
                 "source-dev": sourceDev, "source-name": sourceName, "target": target, "source-format": sourceFormat,
                 "auth-type": authType, "auth-username": authUsername, "secret-usage": secretUsage,
@@ -66,9 +57,9 @@ struct PoolAsOptions: ParsableArguments {
                 "adapter-wwpn": adapterWWPN, "adapter-parent": adapterParent, "adapter-parent-wwnn": adapterParentWWNN,
                 "adapter-parent-wwpn": adapterParentWWPN, "adapter-parent-fabric-wwn": adapterParentFabricWWN,
                 "source-protocol-ver": sourceProtocolVersion, "source-initiator": sourceInitiator,
-            ], positional: positional)
+            ])
         var a = PoolArguments(
-            name: try PositionalBinding.require(v, "name"), type: try PositionalBinding.require(v, "type"))
+            name: try OptionValues.require(v, "name"), type: try OptionValues.require(v, "type"))
         a.sourceHost = v["source-host"]
         a.sourcePath = v["source-path"]
         a.sourceDevice = v["source-dev"]

@@ -5,13 +5,16 @@ import VirtStorage
 @main
 struct VirtStorageCLI: AsyncParsableCommand {
     /// virsh takes its global options before the command (`virsh -q pool-list`);
-    /// they are moved after the verb, where every verb accepts them.
+    /// they are moved after the verb, where every verb accepts them. The
+    /// verb's arguments are read as virsh reads them (``VirshCommandLine``)
+    /// and handed on with every option named.
     static func main() async {
         var args = Array(CommandLine.arguments.dropFirst())
         var globals: [String] = []
         while let first = args.first {
             if first == "-q" || first == "--quiet" {
-                globals.append(args.removeFirst())
+                args.removeFirst()
+                globals.append("--quiet")
             } else if first == "--root", args.count > 1 {
                 globals += args.prefix(2)
                 args.removeFirst(2)
@@ -21,7 +24,20 @@ struct VirtStorageCLI: AsyncParsableCommand {
                 break
             }
         }
-        if !args.isEmpty && !globals.isEmpty { args.insert(contentsOf: globals, at: 1) }
+        if let verb = args.first, !verb.hasPrefix("-"), verb != "help" {
+            do throws(VirshUsageError) {
+                guard let line = VirshCommandLine(verb: verb) else {
+                    throw VirshUsageError(message: "unknown command: '\(verb)'")
+                }
+                args = [verb] + (try line.normalize(globals + args.dropFirst()))
+            } catch {
+                if error.inVerb && !globals.contains("--quiet") { print() }
+                FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+                Foundation.exit(1)
+            }
+        } else if !args.isEmpty && !globals.isEmpty {
+            args.insert(contentsOf: globals, at: 1)
+        }
         await main(args)
     }
 
@@ -57,8 +73,12 @@ func fail(_ error: StorageError, _ global: GlobalOptions) -> ExitCode {
     if !usage, let step = FailureContext.current {
         FileHandle.standardError.write(Data("error: \(step.singleLine())\n".utf8))
     }
-    let text = usage ? error.message : error.description
+    let text = usage ? error.message : error.libvirtMessage
     FileHandle.standardError.write(Data("error: \(text.singleLine())\n".utf8))
+    // What virsh does not say goes on a line of its own, after virsh's lines.
+    if let line = error.line, line > 0, error.code == .xmlError || error.code == .configUnsupported {
+        FileHandle.standardError.write(Data("hint: line \(line) of the XML\n".utf8))
+    }
     return ExitCode(1)
 }
 

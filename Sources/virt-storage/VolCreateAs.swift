@@ -8,8 +8,6 @@ struct VolCreateAs: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "pool, name, capacity, allocation, format, backing-vol, backing-vol-format by position")
-    var positional: [String] = []
 
     @Option(name: .customLong("pool"), help: "pool name or uuid") var pool: String?
     @Option(name: .customLong("name"), help: "name of the volume") var name: String?
@@ -25,18 +23,16 @@ struct VolCreateAs: AsyncParsableCommand {
     var preallocMetadata = false
     @Flag(name: .customLong("print-xml"), help: "print XML document, but don't define/create") var printXML = false
 
-    static let order = ["pool", "name", "capacity", "allocation", "format", "backing-vol", "backing-vol-format"]
 
     func run() async throws {
         try await global.perform { () throws(StorageError) in
-            let v = try PositionalBinding(order: Self.order).bind(
-                named: [
+            let v = OptionValues.collect([
                     "pool": pool, "name": name, "capacity": capacity, "allocation": allocation, "format": format,
                     "backing-vol": backingVol, "backing-vol-format": backingVolFormat,
-                ], positional: positional)
-            let poolArgument = try PositionalBinding.require(v, "pool")
+                ])
+            let poolArgument = try OptionValues.require(v, "pool")
             var a = VolumeArguments(
-                name: try PositionalBinding.require(v, "name"), capacity: try PositionalBinding.require(v, "capacity"))
+                name: try OptionValues.require(v, "name"), capacity: try OptionValues.require(v, "capacity"))
             a.allocation = v["allocation"]
             a.format = v["format"]
             a.backingFormat = v["backing-vol-format"]

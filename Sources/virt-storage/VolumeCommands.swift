@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VirtStorage
+import VirtStorageXML
 
 /// Volume facts for --json.
 struct VolumeJSON: Encodable {
@@ -34,14 +35,16 @@ struct VolCreate: HostCommand {
         commandName: "vol-create", abstract: "create a vol from an XML file")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var pool: PoolArgument
-    @Argument(help: "file containing an XML vol description") var file: String
+    @Option(name: .customLong("file"), help: "file containing an XML vol description") var file: String
     @Flag(name: .customLong("prealloc-metadata"), help: "preallocate metadata (for qcow2 instead of full allocation)")
     var preallocMetadata = false
+    @Flag(name: .customLong("validate"), help: "validate the XML against the schema") var validate = false
 
     func execute(_ host: StorageHost) async throws(StorageError) {
         let name = try await lookupPool(host, try pool.value()).name
         let xml = try readFile(file)
         FailureContext.during("Failed to create vol from \(file)")
+        if validate { try StorageSchemas().validate(xml, as: .volume) }
         let bar = ProgressBar("create")
         let vol = try await host.createVolume(
             in: name, xml: xml, preallocateMetadata: preallocMetadata, progress: bar.handler)
@@ -54,25 +57,26 @@ struct VolCreateFrom: HostCommand {
     static let configuration = CommandConfiguration(
         commandName: "vol-create-from", abstract: "create a vol, using another volume as input")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "pool, file and input vol by position") var positional: [String] = []
     @Option(name: .customLong("pool"), help: "pool name or uuid") var pool: String?
     @Option(name: .customLong("file"), help: "file containing an XML vol description") var file: String?
     @Option(name: .customLong("vol"), help: "input vol name or key") var vol: String?
     @Option(name: .customLong("inputpool"), help: "pool name or uuid of the input volume's pool") var inputPool: String?
     @Flag(name: .customLong("prealloc-metadata"), help: "preallocate metadata (for qcow2 instead of full allocation)")
     var preallocMetadata = false
+    @Flag(name: .customLong("reflink"), help: "use btrfs COW lightweight copy") var reflink = false
+    @Flag(name: .customLong("validate"), help: "validate the XML against the schema") var validate = false
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let v = try PositionalBinding(order: ["pool", "file", "vol", "inputpool"]).bind(
-            named: ["pool": pool, "file": file, "vol": vol, "inputpool": inputPool], positional: positional)
-        let poolName = try await lookupPool(host, try PositionalBinding.require(v, "pool")).name
-        let file = try PositionalBinding.require(v, "file")
-        var input = ["vol": try PositionalBinding.require(v, "vol")]
+        let v = OptionValues.collect(["pool": pool, "file": file, "vol": vol, "inputpool": inputPool])
+        let poolName = try await lookupPool(host, try OptionValues.require(v, "pool")).name
+        let file = try OptionValues.require(v, "file")
+        var input = ["vol": try OptionValues.require(v, "vol")]
         input["pool"] = v["inputpool"]
         // virsh finds the input volume before it reads the file.
         let source = try await VolumeArgument.lookup(host, input, poolOption: "inputpool")
         let xml = try readFile(file)
         FailureContext.during("Failed to create vol from \(file)")
+        if validate { try StorageSchemas().validate(xml, as: .volume) }
         let bar = ProgressBar("copy")
         let created = try await host.createVolume(
             in: poolName, xml: xml, from: source, preallocateMetadata: preallocMetadata, progress: bar.handler)
@@ -84,19 +88,33 @@ struct VolCreateFrom: HostCommand {
 struct VolClone: HostCommand {
     static let configuration = CommandConfiguration(commandName: "vol-clone", abstract: "clone a volume.")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "vol, newname and pool by position") var positional: [String] = []
     @Option(name: .customLong("vol"), help: "orig vol name or key") var vol: String?
     @Option(name: .customLong("newname"), help: "clone name") var newName: String?
     @Option(name: .customLong("pool"), help: "pool name or uuid") var pool: String?
+    @Flag(name: .customLong("prealloc-metadata"), help: "preallocate metadata (for qcow2 instead of full allocation)")
+    var preallocMetadata = false
+    @Flag(name: .customLong("reflink"), help: "use btrfs COW lightweight copy") var reflink = false
+    @Flag(name: .customLong("print-xml"), help: "print XML document rather than clone the volume")
+    var printXML = false
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let v = try PositionalBinding(order: ["vol", "newname", "pool"]).bind(
-            named: ["vol": vol, "newname": newName, "pool": pool], positional: positional)
+        let v = OptionValues.collect(["vol": vol, "newname": newName, "pool": pool])
         let source = try await VolumeArgument.lookup(host, v)
-        let newName = try PositionalBinding.require(v, "newname")
+        let newName = try OptionValues.require(v, "newname")
+        if printXML {
+            // The XML virsh would send: the source's, renamed, as libxml2 writes it.
+            do {
+                print(try XMLRewrite.settingText(newName, at: "/volume/name", in: source.xml), terminator: "")
+            } catch {
+                throw StorageError(.xmlError, error.message)
+            }
+            return global.extra("\n")
+        }
         FailureContext.during("Failed to clone vol from \(source.name)")
         let bar = ProgressBar("clone")
-        _ = try await host.cloneVolume(source.name, in: source.pool, newName: newName, progress: bar.handler)
+        _ = try await host.cloneVolume(
+            source.name, in: source.pool, newName: newName, preallocateMetadata: preallocMetadata,
+            progress: bar.handler)
         bar.finish()
         global.extra("Vol \(newName) cloned from \(source.name)\n")
     }
@@ -140,7 +158,7 @@ struct VolInfo: HostCommand {
     @Flag(name: .customLong("json"), help: "print as JSON") var asJSON = false
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let v = try await VolumeArgument.lookup(host, try vol.values())
+        let v = try await VolumeArgument.lookup(host, vol.values())
         if asJSON { return global.emit(jsonText(VolumeJSON(v))) }
         let second = physical ? ("Physical:", v.definition.physical) : ("Allocation:", v.definition.allocation)
         var out = field("Name:", v.name) + field("Type:", v.definition.type.rawValue)
@@ -155,13 +173,13 @@ struct VolInfo: HostCommand {
 protocol VolumeFact: HostCommand {
     var vol: VolumeArgument { get }
     var json: JSONFlag { get }
-    func fact(_ v: StorageVolume) -> String
+    func fact(_ v: StorageVolume) throws(StorageError) -> String
 }
 
 extension VolumeFact {
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let v = try await VolumeArgument.lookup(host, try vol.values())
-        global.emit(json.enabled ? jsonText(VolumeJSON(v)) : fact(v))
+        let v = try await VolumeArgument.lookup(host, vol.values())
+        global.emit(json.enabled ? jsonText(VolumeJSON(v)) : try fact(v))
     }
 }
 
@@ -170,8 +188,9 @@ struct VolDumpXML: VolumeFact {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var vol: VolumeArgument
     @OptionGroup var json: JSONFlag
+    @OptionGroup var query: XPathOptions
 
-    func fact(_ v: StorageVolume) -> String { v.xml }
+    func fact(_ v: StorageVolume) throws(StorageError) -> String { try query.render(v.xml) }
 }
 
 struct VolPath: VolumeFact {
@@ -213,7 +232,7 @@ struct VolPool: HostCommand {
     @Flag(name: .customLong("uuid"), help: "return the pool uuid rather than pool name") var uuid = false
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let v = try await VolumeArgument.lookup(host, try vol.values())
+        let v = try await VolumeArgument.lookup(host, vol.values())
         let pool = try await host.pool(named: v.pool)
         if json.enabled { return global.emit(jsonText(PoolJSON(pool))) }
         global.emit((uuid ? StorageUUID.format(pool.uuid) : pool.name) + "\n")
@@ -228,7 +247,7 @@ struct VolDelete: HostCommand {
     var deleteSnapshots = false
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let values = try vol.values()
+        let values = vol.values()
         let v = try await VolumeArgument.lookup(host, values)
         FailureContext.during("Failed to delete vol \(values["vol"] ?? v.name)")
         try await host.deleteVolume(v.name, in: v.pool, withSnapshots: deleteSnapshots)
@@ -243,7 +262,7 @@ struct VolWipe: HostCommand {
     @Option(name: .customLong("algorithm"), help: "perform selected wiping algorithm") var algorithm: String?
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let values = try vol.values()
+        let values = vol.values()
         let v = try await VolumeArgument.lookup(host, values)
         var chosen = WipeAlgorithm.zero
         if let algorithm {
@@ -275,10 +294,10 @@ struct VolResize: HostCommand {
     @Flag(name: .customLong("shrink"), help: "allow the resize to shrink the volume") var shrink = false
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        var values = try vol.values(extra: ["capacity"])
+        var values = vol.values()
         if let capacity { values["capacity"] = capacity }
         let v = try await VolumeArgument.lookup(host, values)
-        let text = try PositionalBinding.require(values, "capacity")
+        let text = try OptionValues.require(values, "capacity")
         var number = text
         if number.hasPrefix("+") { number.removeFirst() }
         if number.hasPrefix("-") {
@@ -306,7 +325,6 @@ struct VolResize: HostCommand {
 
 /// vol-upload and vol-download share their arguments.
 struct StreamArguments: ParsableArguments {
-    @Argument(help: "vol, file and pool by position") var positional: [String] = []
     @Option(name: .customLong("vol"), help: "vol name, key or path") var vol: String?
     @Option(name: .customLong("file"), help: "file") var file: String?
     @Option(name: .customLong("pool"), help: "pool name or uuid") var pool: String?
@@ -319,10 +337,9 @@ struct StreamArguments: ParsableArguments {
 
     /// The volume, the local file, and the volume as typed (virsh's messages name it so).
     func resolve(_ host: StorageHost) async throws(StorageError) -> (StorageVolume, String, String) {
-        let v = try PositionalBinding(order: ["vol", "file", "pool"]).bind(
-            named: ["vol": vol, "file": file, "pool": pool], positional: positional)
+        let v = OptionValues.collect(["vol": vol, "file": file, "pool": pool])
         let volume = try await VolumeArgument.lookup(host, v)
-        return (volume, try PositionalBinding.require(v, "file"), v["vol"] ?? volume.name)
+        return (volume, try OptionValues.require(v, "file"), v["vol"] ?? volume.name)
     }
 }
 

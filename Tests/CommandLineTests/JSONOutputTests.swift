@@ -28,8 +28,13 @@ struct JSONOutputTests {
             #expect(pool["state"] as? String == "running")
         }
         let path = try plain(["vol-path", "--pool", "js", "a.qcow2"])
-        for verb in ["vol-path", "vol-key", "vol-name", "vol-dumpxml", "vol-info"] {
-            let vol = try #require(try run([verb, "--pool", "js", "a.qcow2", "--json"]) as? [String: Any])
+        // vol-name takes a key or path only, as in virsh (it has no --pool).
+        for args in [
+            ["vol-path", "--pool", "js", "a.qcow2"], ["vol-key", "--pool", "js", "a.qcow2"], ["vol-name", path],
+            ["vol-dumpxml", "--pool", "js", "a.qcow2"], ["vol-info", "--pool", "js", "a.qcow2"],
+        ] {
+            let verb = args[0]
+            let vol = try #require(try run(args + ["--json"]) as? [String: Any])
             #expect(vol["name"] as? String == "a.qcow2" && vol["path"] as? String == path, "\(verb)")
             #expect(vol["format"] as? String == "qcow2" && vol["capacity"] as? Int == 1 << 20)
         }

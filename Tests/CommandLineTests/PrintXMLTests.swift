@@ -83,7 +83,7 @@ struct PrintXMLTests {
 
     @Test func quietDropsTheBlankLine() throws {
         let result = try Executables.run(
-            Executables.virtStorage, ["pool-define-as", "-q", "q", "dir", "--target", "/q", "--print-xml"])
+            Executables.virtStorage, ["-q", "pool-define-as", "q", "dir", "--target", "/q", "--print-xml"])
         #expect(
             result.stdout
                 == "<pool type='dir'>\n  <name>q</name>\n  <target>\n    <path>/q</path>\n  </target>\n</pool>\n")

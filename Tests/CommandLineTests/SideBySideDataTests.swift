@@ -71,10 +71,14 @@ struct SideBySideDataTests {
         /// Runs a step on both sides; the exit status, stdout and stderr must be virsh's.
         @discardableResult
         func same(_ step: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> Int32 {
-            let (theirs, ours) = try sides.both(step, base: base)
+            var (theirs, ours) = try sides.both(step, base: base)
+            // A failed upload stream sometimes drops virsh's connection too;
+            // that line is libvirtd's transport, not the answer.
+            theirs.stderr = theirs.stderr.replacingOccurrences(
+                of: "error: Disconnected from storage:///system due to I/O error\n", with: "")
             #expect(ours.status == theirs.status, "\(step): \(ours.stderr) | \(theirs.stderr)",
                 sourceLocation: sourceLocation)
-            #expect(ours.stderr == theirs.stderr, "\(step)", sourceLocation: sourceLocation)
+            #expect(SideBySideTests.virshLines(ours.stderr) == theirs.stderr, "\(step)", sourceLocation: sourceLocation)
             #expect(
                 SideBySideTests.stable(ours.stdout) == SideBySideTests.stable(theirs.stdout), "\(step)",
                 sourceLocation: sourceLocation)

@@ -73,8 +73,12 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
         self.path = path
     }
 
+    /// The error as libvirt words it: its code's prefix and the message,
+    /// without the XML line that ``description`` adds.
+    public var libvirtMessage: String { code.prefix.isEmpty ? message : "\(code.prefix): \(message)" }
+
     public var description: String {
-        var s = code.prefix.isEmpty ? message : "\(code.prefix): \(message)"
+        var s = libvirtMessage
         if let line, line > 0, code == .xmlError || code == .configUnsupported { s += " (line \(line))" }
         return s
     }

@@ -134,7 +134,8 @@ extension StorageHost {
     /// Copies a volume within its pool under a new name (vol-clone).
     @discardableResult
     public func cloneVolume(
-        _ name: String, in pool: String, newName: String, progress: ProgressHandler? = nil
+        _ name: String, in pool: String, newName: String, preallocateMetadata: Bool = false,
+        progress: ProgressHandler? = nil
     ) async throws(StorageError) -> StorageVolume {
         let source = try volume(name, in: pool)
         var vol = source.definition
@@ -145,7 +146,8 @@ extension StorageHost {
         // vol-clone does by sending the source's own XML.
         vol.target.timestamps = nil
         vol.backingStore = nil
-        return try await createVolume(in: pool, vol, from: source, preallocateMetadata: false, progress: progress)
+        return try await createVolume(
+            in: pool, vol, from: source, preallocateMetadata: preallocateMetadata, progress: progress)
     }
 
     func createVolume(

@@ -46,9 +46,16 @@ enum PoolSourceXML {
         if let protocolNode = node.firstElement("protocol"), let version = protocolNode.attribute("ver"),
             !version.isEmpty
         {
-            guard rules.type == .netfs, source.format == "nfs" || source.format == "auto" else {
+            // libvirt compares the format's place in the pool type's own list
+            // with netfs's auto (0) and nfs (1), whatever the type: a dir pool
+            // (no format), an fs pool of ext2 or a logical pool of lvm2 keep
+            // a version; an fs pool of ext3 is refused as if it were glusterfs.
+            let index = source.format.flatMap { rules.sourceFormats.firstIndex(of: $0) } ?? 0
+            guard index <= 1 else {
+                let netfsFormats = ["auto", "nfs", "glusterfs", "cifs"]
+                let named = index < netfsFormats.count ? netfsFormats[index] : "(null)"
                 throw StorageError.unsupported(
-                    "storage pool protocol ver unsupported for pool type '\(rules.type == .netfs ? source.format ?? "" : rules.type.rawValue)': only netfs pools of format nfs or auto have one",
+                    "storage pool protocol ver unsupported for pool type '\(named)'",
                     element: "source/protocol/@ver", value: version, line: protocolNode.line)
             }
             let parts = version.split(separator: ".", omittingEmptySubsequences: false)

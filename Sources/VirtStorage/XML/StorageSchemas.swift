@@ -9,6 +9,7 @@ public final class StorageSchemas: Sendable {
         case pool = "storagepool.rng"
         case volume = "storagevol.rng"
         case poolCapabilities = "storagepoolcaps.rng"
+        case secret = "secret.rng"
     }
 
     public static let defaultDirectory = "/usr/share/libvirt/schemas"

@@ -102,10 +102,12 @@ public struct VolumeArguments: Sendable, Equatable {
         self.capacity = capacity
     }
 
-    /// Parses a virsh size argument: a number directly followed by a unit.
+    /// Parses a virsh size argument: a number (a `+` before it allowed, as
+    /// strtoull reads it) directly followed by a unit.
     public static func size(_ text: String) throws(StorageError) -> UInt64 {
-        let digits = text.prefix { $0.isASCII && $0.isNumber }
-        let unit = String(text.dropFirst(digits.count))
+        let number = text.hasPrefix("+") ? text.dropFirst() : text[...]
+        let digits = number.prefix { $0.isASCII && $0.isNumber }
+        let unit = String(number.dropFirst(digits.count))
         guard !digits.isEmpty, let value = UInt64(digits) else {
             throw StorageError(
                 .invalidArgument,

@@ -1,0 +1,169 @@
+/// One option of a virsh verb, as virsh's option table describes it.
+struct VirshOption: Sendable {
+    enum Kind: Sendable { case bool, string, data, int }
+    var name: String
+    var kind: Kind
+    /// Taken only by name (virsh's VSH_OFLAG_REQ_OPT); the others that take
+    /// a value may also be given by position.
+    var namedOnly = false
+    /// A number read as strtoull reads it, a negative one wrapping around
+    /// (virsh's vshCommandOptULongLongWrap: `--length -1` is "all");
+    /// otherwise a sign `-` is refused.
+    var wrapping = false
+
+    static func bool(_ name: String) -> VirshOption { VirshOption(name: name, kind: .bool) }
+    /// Required, and given by name or position.
+    static func data(_ name: String) -> VirshOption { VirshOption(name: name, kind: .data) }
+    static func string(_ name: String, namedOnly: Bool = false) -> VirshOption {
+        VirshOption(name: name, kind: .string, namedOnly: namedOnly)
+    }
+    static func int(_ name: String, namedOnly: Bool = false, wrapping: Bool = false) -> VirshOption {
+        VirshOption(name: name, kind: .int, namedOnly: namedOnly, wrapping: wrapping)
+    }
+
+    var takesValue: Bool { kind != .bool }
+    var positional: Bool { takesValue && !namedOnly }
+}
+
+/// A mistake on the command line, worded as virsh words it; virsh prints it
+/// alone (no step line) and exits with status 1. Those virsh finds while
+/// reading the command line print nothing on stdout; those the verb finds
+/// when it reads its options (`inVerb`: an empty or malformed value,
+/// exclusive options) are followed by virsh's blank line there, unless quiet.
+struct VirshUsageError: Error, Equatable {
+    var message: String
+    var inVerb = false
+}
+
+/// virsh's reading of a verb's arguments, in one place: left to right, an
+/// option by name (`--name value`, `--name=value`, a boolean alone), a word
+/// by position filling the first option, in the table's order, that takes a
+/// value by position and has none yet, `--` making every later word a value.
+/// What virsh refuses is refused with its words: an unknown option, one given
+/// twice, a missing or empty value, `=` after a boolean, a word with no
+/// option left to fill, a missing required option, a malformed number, two
+/// exclusive options.
+///
+/// The result is the same arguments with every option named and its value
+/// after `=` (`--vol=-v12`), which the argument parser then reads without
+/// mistaking a value that begins with `-` for an option.
+struct VirshCommandLine {
+    /// VirtStorage's own options beyond virsh's (extensions), on every verb.
+    static let everyVerb: [VirshOption] = [.bool("quiet"), .string("root", namedOnly: true), .bool("help")]
+    /// Verbs that also print JSON (`--json`, an extension).
+    static let jsonVerbs: Set<String> = [
+        "find-storage-pool-sources", "find-storage-pool-sources-as", "pool-capabilities", "pool-dumpxml",
+        "pool-event", "pool-info", "pool-list", "pool-name", "pool-uuid", "secret-dumpxml", "secret-list",
+        "vol-dumpxml", "vol-info", "vol-key", "vol-list", "vol-name", "vol-path", "vol-pool",
+    ]
+    /// Other extensions, by verb.
+    static let extensions: [String: [VirshOption]] = [
+        "pool-define": [.string("schemas", namedOnly: true)]
+    ]
+    /// Pairs virsh refuses together ("Options --all and --inactive are mutually exclusive").
+    static let exclusive: [String: [(String, String)]] = [
+        "pool-create": [("overwrite", "no-overwrite")],
+        "pool-create-as": [("secret-usage", "secret-uuid"), ("overwrite", "no-overwrite")],
+        "pool-define-as": [("secret-usage", "secret-uuid")],
+        "pool-list": [("all", "inactive"), ("details", "uuid"), ("details", "name")],
+        "pool-start": [("overwrite", "no-overwrite")],
+        "secret-set-value": [
+            ("file", "base64"), ("plain", "base64"), ("interactive", "base64"), ("interactive", "plain"),
+            ("interactive", "file"),
+        ],
+    ]
+
+    let verb: String
+    let options: [VirshOption]
+
+    init?(verb: String) {
+        guard let table = VirshOptionTable.verbs[verb] else { return nil }
+        self.verb = verb
+        options =
+            table + Self.everyVerb + (Self.jsonVerbs.contains(verb) ? [.bool("json")] : [])
+            + (Self.extensions[verb] ?? [])
+    }
+
+    /// The verb's arguments (after the verb) with every option named.
+    func normalize(_ arguments: [String]) throws(VirshUsageError) -> [String] {
+        var values: [(VirshOption, String?)] = []
+        var seen: Set<String> = []
+        var dataOnly = false
+        var words = arguments[...]
+        func give(_ option: VirshOption, _ value: String?) throws(VirshUsageError) {
+            guard !seen.contains(option.name) else { throw VirshUsageError(message: "option --\(option.name) already seen") }
+            seen.insert(option.name)
+            values.append((option, value))
+        }
+        while let word = words.popFirst() {
+            if !dataOnly, word.hasPrefix("--"), let third = word.utf8.dropFirst(2).first,
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(third | 0x20)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(third)
+            {
+                let body = word.dropFirst(2)
+                let name = String(body.prefix { $0 != "=" })
+                let inline = body.contains("=") ? String(body.drop { $0 != "=" }.dropFirst()) : nil
+                guard let option = options.first(where: { $0.name == name }) else {
+                    throw VirshUsageError(message: "command '\(verb)' doesn't support option --\(name)")
+                }
+                if option.takesValue {
+                    guard let value = inline ?? words.popFirst() else {
+                        throw VirshUsageError(
+                            message: "expected syntax: --\(name) <\(option.kind == .int ? "number" : "string")>")
+                    }
+                    try give(option, value)
+                } else {
+                    guard inline == nil else { throw VirshUsageError(message: "invalid '=' after option --\(name)") }
+                    try give(option, nil)
+                }
+            } else if !dataOnly && word == "--" {
+                dataOnly = true
+            } else {
+                guard let option = options.first(where: { $0.positional && !seen.contains($0.name) }) else {
+                    throw VirshUsageError(message: "unexpected data '\(word)'")
+                }
+                try give(option, word)
+            }
+        }
+        if seen.contains("help") { return arguments }
+        for option in options where option.kind == .data && !seen.contains(option.name) {
+            throw VirshUsageError(message: "command '\(verb)' requires <\(option.name)> option")
+        }
+        for (index, (option, value)) in values.enumerated() {
+            guard let value else { continue }
+            if value.isEmpty {
+                throw VirshUsageError(
+                    message: "Failed to get option '\(option.name)': Option argument is empty", inVerb: true)
+            }
+            if option.kind == .int {
+                guard let number = Self.number(value, wrapping: option.wrapping) else {
+                    throw VirshUsageError(
+                        message: "Numeric value '\(value)' for <\(option.name)> option is malformed or out of range",
+                        inVerb: true)
+                }
+                values[index].1 = String(number)
+            }
+        }
+        for (a, b) in Self.exclusive[verb] ?? [] where seen.contains(a) && seen.contains(b) {
+            throw VirshUsageError(message: "Options --\(a) and --\(b) are mutually exclusive", inVerb: true)
+        }
+        return values.map { option, value in value.map { "--\(option.name)=\($0)" } ?? "--\(option.name)" }
+    }
+
+    /// A number as virsh reads one for an integer option (strtoull, base
+    /// 10, the whole text): leading blanks, a sign, decimal digits that fit
+    /// 64 bits. A `-` wraps around when `wrapping`, and is refused otherwise.
+    static func number(_ text: String, wrapping: Bool) -> UInt64? {
+        var rest = text.utf8.drop { $0 == 0x20 || (0x09...0x0D).contains($0) }
+        var negative = false
+        if let sign = rest.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+            negative = sign == UInt8(ascii: "-")
+            rest = rest.dropFirst()
+        }
+        guard !rest.isEmpty, rest.allSatisfy({ (0x30...0x39).contains($0) }),
+            let magnitude = UInt64(String(decoding: rest, as: UTF8.self))
+        else { return nil }
+        if !negative { return magnitude }
+        return wrapping ? 0 &- magnitude : nil
+    }
+}
