@@ -8,17 +8,27 @@ import VirtStorage
 /// line has no such line.
 enum FailureContext {
     private static let step = Mutex<String?>(nil)
+    private static let pending = Mutex<StorageError?>(nil)
 
     static func during(_ text: String) { step.withLock { $0 = text } }
     static func clear() { step.withLock { $0 = nil } }
     static var current: String? { step.withLock { $0 } }
+
+    /// A mistake virsh finds only once the verb has looked up what it works
+    /// on (an empty option value): reported after that lookup succeeds.
+    static func `defer`(_ error: StorageError) { pending.withLock { $0 = error } }
+    static func lookupDone() throws(StorageError) {
+        if let error = pending.withLock({ $0.take() }) { throw error }
+    }
 }
 
 /// The pool named on the command line (name or UUID), as virsh looks it up.
-func lookupPool(_ host: StorageHost, _ argument: String) async throws(StorageError) -> StoragePool {
+/// `last`: nothing else is looked up after it (then a deferred mistake is due).
+func lookupPool(_ host: StorageHost, _ argument: String, last: Bool = true) async throws(StorageError) -> StoragePool {
     FailureContext.during("failed to get pool '\(argument)'")
     let pool = try await host.pool(argument)
     FailureContext.clear()
+    if last { try FailureContext.lookupDone() }
     return pool
 }
 

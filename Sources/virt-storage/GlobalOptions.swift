@@ -113,19 +113,21 @@ struct VolumeArgument: ParsableArguments {
         OptionValues.collect(["vol": vol, "pool": pool])
     }
 
-    /// `poolOption` names the option that would have helped (virsh's hint).
-    static func lookup(_ host: StorageHost, _ values: [String: String], poolOption: String = "pool")
+    /// `poolOption` names the option that would have helped (virsh's hint),
+    /// nil for the verbs that have none (vol-name, vol-pool).
+    static func lookup(_ host: StorageHost, _ values: [String: String], poolOption: String? = "pool")
         async throws(StorageError) -> StorageVolume
     {
         let vol = try OptionValues.require(values, "vol")
         let volume: StorageVolume
         if let pool = values["pool"] {
-            let found = try await lookupPool(host, pool)
+            let found = try await lookupPool(host, pool, last: false)
             guard found.isActive else { throw StorageError.usage("pool '\(pool)' is not active") }
             FailureContext.during("failed to get vol '\(vol)'")
             volume = try await host.volume(vol, in: found.name)
         } else {
-            FailureContext.during("failed to get vol '\(vol)', specifying --\(poolOption) might help")
+            FailureContext.during(
+                "failed to get vol '\(vol)'" + (poolOption.map { ", specifying --\($0) might help" } ?? ""))
             if let byKey = try? await host.volume(key: vol) {
                 volume = byKey
             } else {
@@ -133,6 +135,7 @@ struct VolumeArgument: ParsableArguments {
             }
         }
         FailureContext.clear()
+        try FailureContext.lookupDone()
         return volume
     }
 }

@@ -84,16 +84,30 @@ struct VirshCommandLine {
             + (Self.extensions[verb] ?? [])
     }
 
-    /// The verb's arguments (after the verb) with every option named.
-    func normalize(_ arguments: [String]) throws(VirshUsageError) -> [String] {
+    /// The options each verb reads first, in order, to look up what it works
+    /// on: an empty value there is refused at once, an empty value elsewhere
+    /// only once the lookup succeeded (`deferred`), as virsh reads them.
+    static func readFirst(_ verb: String) -> [String] {
+        switch verb {
+        case "vol-create-as", "vol-create", "vol-list": ["pool"]
+        case "vol-create-from": ["pool", "vol", "inputpool"]
+        case "vol-name", "vol-pool": ["vol"]
+        case _ where verb.hasPrefix("vol-"): ["vol", "pool"]
+        case _ where verb.hasPrefix("pool-") && (VirshOptionTable.verbs[verb]?.first?.name == "pool"): ["pool"]
+        default: []
+        }
+    }
+
+    /// The verb's arguments (after the verb) with every option named, and
+    /// the mistake virsh would report only after its lookups (an empty value).
+    func normalize(_ arguments: [String]) throws(VirshUsageError) -> (arguments: [String], deferred: VirshUsageError?) {
         var values: [(VirshOption, String?)] = []
         var seen: Set<String> = []
         var dataOnly = false
         var words = arguments[...]
-        func give(_ option: VirshOption, _ value: String?) throws(VirshUsageError) {
+        func see(_ option: VirshOption) throws(VirshUsageError) {
             guard !seen.contains(option.name) else { throw VirshUsageError(message: "option --\(option.name) already seen") }
             seen.insert(option.name)
-            values.append((option, value))
         }
         while let word = words.popFirst() {
             if !dataOnly, word.hasPrefix("--"), let third = word.utf8.dropFirst(2).first,
@@ -106,15 +120,16 @@ struct VirshCommandLine {
                 guard let option = options.first(where: { $0.name == name }) else {
                     throw VirshUsageError(message: "command '\(verb)' doesn't support option --\(name)")
                 }
+                try see(option)
                 if option.takesValue {
                     guard let value = inline ?? words.popFirst() else {
                         throw VirshUsageError(
                             message: "expected syntax: --\(name) <\(option.kind == .int ? "number" : "string")>")
                     }
-                    try give(option, value)
+                    values.append((option, value))
                 } else {
                     guard inline == nil else { throw VirshUsageError(message: "invalid '=' after option --\(name)") }
-                    try give(option, nil)
+                    values.append((option, nil))
                 }
             } else if !dataOnly && word == "--" {
                 dataOnly = true
@@ -122,20 +137,18 @@ struct VirshCommandLine {
                 guard let option = options.first(where: { $0.positional && !seen.contains($0.name) }) else {
                     throw VirshUsageError(message: "unexpected data '\(word)'")
                 }
-                try give(option, word)
+                try see(option)
+                values.append((option, word))
             }
         }
-        if seen.contains("help") { return arguments }
+        if seen.contains("help") { return (arguments, nil) }
         for option in options where option.kind == .data && !seen.contains(option.name) {
             throw VirshUsageError(message: "command '\(verb)' requires <\(option.name)> option")
         }
-        for (index, (option, value)) in values.enumerated() {
-            guard let value else { continue }
-            if value.isEmpty {
-                throw VirshUsageError(
-                    message: "Failed to get option '\(option.name)': Option argument is empty", inVerb: true)
-            }
-            if option.kind == .int {
+        // As the verbs read them: numbers first (in the table's order), then
+        // the lookup, then the rest.
+        for option in options where option.kind == .int {
+            if let index = values.firstIndex(where: { $0.0.name == option.name }), let value = values[index].1 {
                 guard let number = Self.number(value, wrapping: option.wrapping) else {
                     throw VirshUsageError(
                         message: "Numeric value '\(value)' for <\(option.name)> option is malformed or out of range",
@@ -147,7 +160,19 @@ struct VirshCommandLine {
         for (a, b) in Self.exclusive[verb] ?? [] where seen.contains(a) && seen.contains(b) {
             throw VirshUsageError(message: "Options --\(a) and --\(b) are mutually exclusive", inVerb: true)
         }
-        return values.map { option, value in value.map { "--\(option.name)=\($0)" } ?? "--\(option.name)" }
+        func empty(_ name: String) -> VirshUsageError {
+            VirshUsageError(message: "Failed to get option '\(name)': Option argument is empty", inVerb: true)
+        }
+        let first = Self.readFirst(verb)
+        for name in first where values.contains(where: { $0.0.name == name && $0.1 == "" }) { throw empty(name) }
+        let deferred = values.first { !first.contains($0.0.name) && $0.1 == "" }.map { empty($0.0.name) }
+        if let deferred, first.isEmpty { throw deferred }
+        // An empty value goes on as a word of its own (`--name=` would read as
+        // a missing value); the verb reports it after its lookup.
+        let named = values.flatMap { option, value in
+            value.map { $0.isEmpty ? ["--\(option.name)", ""] : ["--\(option.name)=\($0)"] } ?? ["--\(option.name)"]
+        }
+        return (named, deferred)
     }
 
     /// A number as virsh reads one for an integer option (strtoull, base

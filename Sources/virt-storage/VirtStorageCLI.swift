@@ -29,7 +29,9 @@ struct VirtStorageCLI: AsyncParsableCommand {
                 guard let line = VirshCommandLine(verb: verb) else {
                     throw VirshUsageError(message: "unknown command: '\(verb)'")
                 }
-                args = [verb] + (try line.normalize(globals + args.dropFirst()))
+                let read = try line.normalize(globals + args.dropFirst())
+                args = [verb] + read.arguments
+                if let deferred = read.deferred { FailureContext.defer(StorageError.usage(deferred.message)) }
             } catch {
                 if error.inVerb && !globals.contains("--quiet") { print() }
                 FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
@@ -76,9 +78,7 @@ func fail(_ error: StorageError, _ global: GlobalOptions) -> ExitCode {
     let text = usage ? error.message : error.libvirtMessage
     FileHandle.standardError.write(Data("error: \(text.singleLine())\n".utf8))
     // What virsh does not say goes on a line of its own, after virsh's lines.
-    if let line = error.line, line > 0, error.code == .xmlError || error.code == .configUnsupported {
-        FileHandle.standardError.write(Data("hint: line \(line) of the XML\n".utf8))
-    }
+    if let hint = error.hintLine { FileHandle.standardError.write(Data("\(hint.singleLine())\n".utf8)) }
     return ExitCode(1)
 }
 
@@ -87,8 +87,8 @@ extension StorageError {
 
     /// A mistake on the command line, printed as virsh prints its own: the
     /// message alone, without an error-code prefix.
-    static func usage(_ message: String) -> StorageError {
-        StorageError(.invalidArgument, message, element: usageMarker)
+    static func usage(_ message: String, hint: String? = nil) -> StorageError {
+        StorageError(.invalidArgument, message, element: usageMarker, hint: hint)
     }
 }
 

@@ -31,18 +31,21 @@ struct VolCreateAs: AsyncParsableCommand {
                     "backing-vol": backingVol, "backing-vol-format": backingVolFormat,
                 ])
             let poolArgument = try OptionValues.require(v, "pool")
+            // As virsh, the pool must exist even to print the XML, and is
+            // looked up before the other options are read.
+            let host = try await global.openHost()
+            let pool = try await lookupPool(host, poolArgument, last: false).name
+            // Each option read, and an empty one refused, in virsh's order.
             var a = VolumeArguments(
                 name: try OptionValues.require(v, "name"), capacity: try OptionValues.require(v, "capacity"))
-            a.allocation = v["allocation"]
-            a.format = v["format"]
-            a.backingFormat = v["backing-vol-format"]
-            // As virsh, the pool must exist even to print the XML.
-            let host = try await global.openHost()
-            let pool = try await lookupPool(host, poolArgument).name
-            // virsh reads the sizes before it looks for a backing volume.
             _ = try virshSize(a.capacity)
+            // virsh reads --allocation quietly: an empty one is no allocation.
+            a.allocation = v["allocation"].flatMap { $0.isEmpty ? nil : $0 }
             if let allocation = a.allocation { _ = try virshSize(allocation) }
-            if let backing = v["backing-vol"] {
+            a.format = try OptionValues.optional(v, "format")
+            let backingVol = try OptionValues.optional(v, "backing-vol")
+            a.backingFormat = try OptionValues.optional(v, "backing-vol-format")
+            if let backing = backingVol {
                 FailureContext.during("failed to get vol '\(backing)'")
                 // virsh tries the backing volume as a name in the pool, then a key, then a path.
                 let found: StorageVolume

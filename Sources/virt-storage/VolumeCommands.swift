@@ -174,11 +174,15 @@ protocol VolumeFact: HostCommand {
     var vol: VolumeArgument { get }
     var json: JSONFlag { get }
     func fact(_ v: StorageVolume) throws(StorageError) -> String
+    /// The option virsh's lookup error suggests, nil for a verb without --pool.
+    static var poolOption: String? { get }
 }
 
 extension VolumeFact {
+    static var poolOption: String? { "pool" }
+
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let v = try await VolumeArgument.lookup(host, vol.values())
+        let v = try await VolumeArgument.lookup(host, vol.values(), poolOption: Self.poolOption)
         global.emit(json.enabled ? jsonText(VolumeJSON(v)) : try fact(v))
     }
 }
@@ -220,6 +224,8 @@ struct VolName: VolumeFact {
     @OptionGroup var vol: VolumeArgument
     @OptionGroup var json: JSONFlag
 
+    static var poolOption: String? { nil }
+
     func fact(_ v: StorageVolume) -> String { v.name + "\n" }
 }
 
@@ -232,7 +238,7 @@ struct VolPool: HostCommand {
     @Flag(name: .customLong("uuid"), help: "return the pool uuid rather than pool name") var uuid = false
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        let v = try await VolumeArgument.lookup(host, vol.values())
+        let v = try await VolumeArgument.lookup(host, vol.values(), poolOption: nil)
         let pool = try await host.pool(named: v.pool)
         if json.enabled { return global.emit(jsonText(PoolJSON(pool))) }
         global.emit((uuid ? StorageUUID.format(pool.uuid) : pool.name) + "\n")
@@ -268,8 +274,8 @@ struct VolWipe: HostCommand {
         if let algorithm {
             guard let a = WipeAlgorithm(rawValue: algorithm) else {
                 throw StorageError.usage(
-                    "Unsupported algorithm '\(algorithm)' (use \(WipeAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")))"
-                )
+                    "Unsupported algorithm '\(algorithm)'",
+                    hint: "use \(WipeAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             chosen = a
         }

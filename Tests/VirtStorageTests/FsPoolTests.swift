@@ -146,7 +146,7 @@ struct FsPoolTests {
         let missing = scratch.sub("no-such-device")
         try await host.define(xml: Self.poolXML("bad", device: missing, format: "ext4", target: scratch.sub("mnt")))
         let notBuilt = await #expect(throws: StorageError.self) { try await host.start("bad") }
-        #expect(notBuilt?.message.contains("build the pool first") == true)
+        #expect(notBuilt?.hint == "build the pool first")
         let noDevice = await #expect(throws: StorageError.self) { try await host.build("bad", mode: .overwrite) }
         #expect(noDevice?.message.contains("Source device does not exist") == true)
         try await host.define(

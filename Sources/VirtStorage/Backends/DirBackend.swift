@@ -23,7 +23,9 @@ public struct DirBackend: FileVolumeBackend {
         let dir = try Self.directory(pool)
         var st = stat()
         guard stat(dir, &st) == 0 else {
-            throw SystemError.make("cannot open directory '\(dir)' (build the pool first)", path: dir)
+            var error = SystemError.make("cannot open directory '\(dir)'", path: dir)
+            error.hint = "build the pool first"
+            throw error
         }
         guard (st.st_mode & S_IFMT) == S_IFDIR else {
             throw StorageError(.operationInvalid, "target path '\(dir)' is not a directory", path: dir)

@@ -29,7 +29,7 @@ extension MountedPoolBackend {
         var st = stat()
         guard stat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
             throw StorageError(
-                .operationInvalid, "mount point '\(dir)' is not a directory (build the pool first)", path: dir)
+                .operationInvalid, "mount point '\(dir)' is not a directory", path: dir, hint: "build the pool first")
         }
         try await runner.run(try PoolStartCommand.start(pool))
     }

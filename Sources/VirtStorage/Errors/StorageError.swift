@@ -21,6 +21,9 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
         /// A request that the pool type's backend does not take (libvirt's
         /// virCheckFlags: an invalid argument, reported as a whole sentence).
         case unsupportedFlags
+        /// An operation this pool type's backend does not have at all
+        /// (libvirt's VIR_ERR_NO_SUPPORT).
+        case noSupport
 
         /// libvirt's prefix for the code, as virsh prints it.
         var prefix: String {
@@ -43,6 +46,7 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
             case .probeFailed: "Storage pool probe failed"
             case .poolBuilt: "Storage pool already built"
             case .unsupportedFlags: ""
+            case .noSupport: "this function is not supported by the connection driver"
             }
         }
     }
@@ -59,11 +63,15 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
     public var errno: Int32?
     /// The file or device involved in a system error.
     public var path: String?
+    /// What VirtStorage knows beyond libvirt's words (the values accepted,
+    /// what to do first); libvirt's message stays as libvirt words it.
+    public var hint: String?
 
     public init(
         _ code: Code, _ message: String, element: String? = nil, value: String? = nil,
-        line: Int? = nil, errno: Int32? = nil, path: String? = nil
+        line: Int? = nil, errno: Int32? = nil, path: String? = nil, hint: String? = nil
     ) {
+        self.hint = hint
         self.code = code
         self.message = message
         self.element = element
@@ -80,20 +88,29 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
     public var description: String {
         var s = libvirtMessage
         if let line, line > 0, code == .xmlError || code == .configUnsupported { s += " (line \(line))" }
+        if let hint { s += " (\(hint))" }
         return s
+    }
+
+    /// The line virt-storage prints after libvirt's: the hint and the XML line.
+    public var hintLine: String? {
+        var parts: [String] = []
+        if let hint { parts.append(hint) }
+        if let line, line > 0, code == .xmlError || code == .configUnsupported { parts.append("line \(line) of the XML") }
+        return parts.isEmpty ? nil : "hint: " + parts.joined(separator: "; ")
     }
 }
 
 extension StorageError {
-    static func xml(_ message: String, element: String? = nil, value: String? = nil, line: Int? = nil)
-        -> StorageError
-    {
-        StorageError(.xmlError, message, element: element, value: value, line: line)
+    static func xml(
+        _ message: String, element: String? = nil, value: String? = nil, line: Int? = nil, hint: String? = nil
+    ) -> StorageError {
+        StorageError(.xmlError, message, element: element, value: value, line: line, hint: hint)
     }
 
-    static func unsupported(_ message: String, element: String? = nil, value: String? = nil, line: Int? = nil)
-        -> StorageError
-    {
-        StorageError(.configUnsupported, message, element: element, value: value, line: line)
+    static func unsupported(
+        _ message: String, element: String? = nil, value: String? = nil, line: Int? = nil, hint: String? = nil
+    ) -> StorageError {
+        StorageError(.configUnsupported, message, element: element, value: value, line: line, hint: hint)
     }
 }

@@ -61,7 +61,9 @@ extension StorageHost {
                 return volumeSnapshot(name, volume)
             }
         }
-        throw StorageError(.noSuchVolume, "no storage vol with matching path '\(path)'", value: path)
+        // libvirt names the path as given and, when it differs, as it cleaned it up.
+        let named = clean == path ? "'\(path)'" : "'\(path)' (\(clean))"
+        throw StorageError(.noSuchVolume, "no storage vol with matching path \(named)", value: path)
     }
 
     // MARK: jobs

@@ -378,10 +378,11 @@ public actor StorageHost {
     public func create(xml: String, build: BuildMode? = nil) async throws(StorageError) -> StoragePool {
         let def = try PoolXML.parse(xml)
         try PoolXML.validateName(def.name, line: 0)
+        // A name taken by another UUID is refused naming that UUID, as libvirt does.
+        try checkDuplicates(def)
         if records[def.name] != nil {
             throw StorageError(.poolExists, "pool '\(def.name)' already exists", value: def.name)
         }
-        try checkDuplicates(def)
         let backend = try backends.backend(for: def.type)
         let record = Record()
         record.live = def

@@ -151,6 +151,10 @@ public enum FileVolumes {
                 "metadata preallocation is not supported for \(format) volumes", element: "target/format/@type",
                 value: format)
         }
+        if format == "raw" && vol.target.encryption == nil && vol.backingStore?.path != nil {
+            // libvirt writes plain raw files itself, and refuses a backing file there.
+            throw StorageError(.noSupport, "backing storage not supported for raw volumes")
+        }
         switch format {
         case "raw" where vol.target.encryption == nil && vol.backingStore == nil:
             if vol.allocation == 0 {

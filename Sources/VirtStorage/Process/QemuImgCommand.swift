@@ -129,8 +129,7 @@ public struct QemuImgCommand: Sendable {
         if let backing = vol.backingStore, let backingPath = backing.path {
             if format == "raw" {
                 throw StorageError.unsupported(
-                    "cannot set backing store for raw volume '\(vol.name)'", element: "backingStore/path",
-                    value: backingPath)
+                    "cannot set backing store for raw volume", element: "backingStore/path", value: backingPath)
             }
             info.backingPath = backingPath
             info.backingFormat = backing.format ?? "raw"

@@ -20,8 +20,9 @@ public enum PoolXML {
         }
         guard let type = PoolType(rawValue: typeName) else {
             throw StorageError.xml(
-                "Invalid value for attribute 'type' in element 'pool': '\(typeName)'. Expected one of: \(PoolType.allCases.map(\.rawValue).joined(separator: ", "))",
-                element: "pool/@type", value: typeName, line: root.line)
+                "Invalid value for attribute 'type' in element 'pool': '\(typeName)'.",
+                element: "pool/@type", value: typeName, line: root.line,
+                hint: "expected one of: \(PoolType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let rules = PoolTypeRules.of(type)
 

@@ -111,8 +111,8 @@ public struct VolumeArguments: Sendable, Equatable {
         guard !digits.isEmpty, let value = UInt64(digits) else {
             throw StorageError(
                 .invalidArgument,
-                "Malformed size \(text): expected a number with an optional unit such as 10G or 512MiB",
-                element: "size", value: text)
+                "Malformed size \(text)", element: "size", value: text,
+                hint: "expected a number with an optional unit such as 10G or 512MiB")
         }
         let scale: UInt64
         do {
@@ -120,8 +120,8 @@ public struct VolumeArguments: Sendable, Equatable {
         } catch {
             throw StorageError(
                 .invalidArgument,
-                "unknown suffix '\(unit)' (use b, KB, MB, GB, TB, PB, EB or K, KiB, M, MiB, G, GiB, T, TiB, P, PiB, E, EiB)",
-                element: "size", value: text)
+                "unknown suffix '\(unit)'", element: "size", value: text,
+                hint: "use b, KB, MB, GB, TB, PB, EB or K, KiB, M, MiB, G, GiB, T, TiB, P, PiB, E, EiB")
         }
         let (product, overflow) = value.multipliedReportingOverflow(by: scale)
         guard !overflow else {

@@ -128,8 +128,9 @@ public enum VolumeXML {
         guard rules.volumeFormats.contains(format), !rules.volumeFormatsRefusedOnInput.contains(format) else {
             let allowed = rules.volumeFormats.filter { !rules.volumeFormatsRefusedOnInput.contains($0) }
             throw StorageError.unsupported(
-                "unknown volume format type '\(format)' for a volume of a \(rules.type.rawValue) pool: expected one of \(allowed.joined(separator: ", "))",
-                element: "\(parent)/format/@type", value: format, line: root.first("\(parent)/format")?.line)
+                "unknown volume format type \(format)", element: "\(parent)/format/@type", value: format,
+                line: root.first("\(parent)/format")?.line,
+                hint: "a volume of a \(rules.type.rawValue) pool is one of \(allowed.joined(separator: ", "))")
         }
         return format
     }

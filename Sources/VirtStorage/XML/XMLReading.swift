@@ -60,8 +60,9 @@ enum XMLReading {
         guard let value = element.attribute(attribute) else { return nil }
         guard allowed.contains(value) else {
             throw StorageError.xml(
-                "Invalid value for attribute '\(attribute)' in element '\(element.name)': '\(value)'. Expected one of: \(allowed.joined(separator: ", "))",
-                element: "\(element.name)/@\(attribute)", value: value, line: element.line)
+                "Invalid value for attribute '\(attribute)' in element '\(element.name)': '\(value)'.",
+                element: "\(element.name)/@\(attribute)", value: value, line: element.line,
+                hint: "expected one of: \(allowed.joined(separator: ", "))")
         }
         return value
     }
