@@ -52,7 +52,8 @@ extension PoolVerb {
         let name = try await lookupPool(host, typed).name
         FailureContext.during("Failed to \(Self.verb) pool \(typed)")
         try await act(host, name)
-        global.extra("Pool \(name) \(Self.done)\n")
+        // virsh names the pool as it was typed (a UUID stays a UUID).
+        global.extra("Pool \(typed) \(Self.done)\n")
     }
 }
 
@@ -112,7 +113,7 @@ struct PoolBuild: HostCommand {
         let name = try await lookupPool(host, typed).name
         FailureContext.during("Failed to build pool \(typed)")
         try await host.build(name, mode: overwrite ? .overwrite : noOverwrite ? .noOverwrite : .normal)
-        global.extra("Pool \(name) built\n")
+        global.extra("Pool \(typed) built\n")
     }
 }
 
@@ -153,7 +154,7 @@ struct PoolAutostart: HostCommand {
         let name = try await lookupPool(host, typed).name
         FailureContext.during("failed to \(disable ? "unmark" : "mark") pool \(typed) as autostarted")
         try await host.setAutostart(name, !disable)
-        global.extra(disable ? "Pool \(name) unmarked as autostarted\n" : "Pool \(name) marked as autostarted\n")
+        global.extra(disable ? "Pool \(typed) unmarked as autostarted\n" : "Pool \(typed) marked as autostarted\n")
     }
 }
 

@@ -121,6 +121,8 @@ struct SecretGetValue: SecretCommand {
 
     func execute(_ store: FileSecretStore) async throws(StorageError) {
         let def = try await lookup(store, secret)
+        // As libvirt: a private secret's value is for the storage backends only.
+        guard !def.isPrivate else { throw StorageError.usage("Invalid secret: secret is private") }
         let value = try await store.value(for: .uuid(StorageUUID.format(def.uuid)))
         if plain {
             FileHandle.standardOutput.write(Data(value))

@@ -257,7 +257,7 @@ struct VolDelete: HostCommand {
         let v = try await VolumeArgument.lookup(host, values)
         FailureContext.during("Failed to delete vol \(values["vol"] ?? v.name)")
         try await host.deleteVolume(v.name, in: v.pool, withSnapshots: deleteSnapshots)
-        global.extra("Vol \(v.name) deleted\n")
+        global.extra("Vol \(values["vol"] ?? v.name) deleted\n")
     }
 }
 
@@ -283,7 +283,7 @@ struct VolWipe: HostCommand {
         let bar = ProgressBar("wipe")
         try await host.wipeVolume(v.name, in: v.pool, algorithm: chosen, progress: bar.handler)
         bar.finish()
-        global.extra("Vol \(v.name) wiped\n")
+        global.extra("Vol \(values["vol"] ?? v.name) wiped\n")
     }
 }
 

@@ -60,7 +60,7 @@ struct DifferentialTests {
             if g.chance(60) { args += ["--format", g.pick(Vocabulary.formats)] }
             if g.chance(20) { args += ["--allocation", g.pick(Vocabulary.allocations)] }
             if g.chance(15) { args += ["--backing-vol", w, "--backing-vol-format", g.pick(Vocabulary.formats)] }
-        case 11: args = ["vol-delete", v, "--pool", p]
+        case 11: args = g.chance(30) ? ["vol-delete", "@D/pool/\(v)"] : ["vol-delete", v, "--pool", p]
         case 12: args = [g.pick(["vol-info", "vol-path", "vol-key", "vol-dumpxml"]), "--pool", p, v]
         case 13: args = ["vol-info", v, p, "--bytes"]
         case 14:

@@ -289,4 +289,12 @@ struct BadInputTests {
             StorageUUID.format(StorageUUID.parse("1C13165AD0F43AEEB44730FB38789091")!)
                 == "1c13165a-d0f4-3aee-b447-30fb38789091")
     }
+
+    /// A StorageError caught as `any Error` reads as libvirt's line, not as
+    /// "The operation could not be completed".
+    @Test func errorsReadAsThemselvesThroughAnyError() {
+        let error: any Error = StorageError(.noSuchPool, "no storage pool with matching name 'x'")
+        #expect(error.localizedDescription == "Storage pool not found: no storage pool with matching name 'x'")
+        #expect("\(error)" == "Storage pool not found: no storage pool with matching name 'x'")
+    }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The one error type of VirtStorage. Codes follow libvirt's error numbers so
 /// that a caller used to virsh recognises them; every message names the value
 /// at fault and, where it helps, what would be accepted instead.
@@ -113,4 +115,9 @@ extension StorageError {
     ) -> StorageError {
         StorageError(.configUnsupported, message, element: element, value: value, line: line, hint: hint)
     }
+}
+
+/// Through `any Error`, a StorageError reads as itself: libvirt's line.
+extension StorageError: LocalizedError {
+    public var errorDescription: String? { description }
 }

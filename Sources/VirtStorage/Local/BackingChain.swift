@@ -52,7 +52,7 @@ public enum BackingChain {
             let format = declaredFormat ?? header.format
             links.append(
                 Link(
-                    path: current, rawName: rawName, format: format, capacity: header.capacity ?? UInt64(st.st_size),
+                    path: current, rawName: rawName, format: format, capacity: header.capacity(physical: UInt64(st.st_size)),
                     backingRawName: FileFormats.withBacking.contains(format) ? header.backingPath : nil))
             guard let next = links.last?.backingRawName else { return links }
             guard links.count < maxDepth else {

@@ -62,7 +62,7 @@ public enum FileVolumes {
             let header = ImageFormatProbe.probe(
                 fd: fd, fileSize: UInt64(st.st_size), buffer: &buffer, dataStart: allZeros ? UInt64(st.st_size) : nil)
             apply(header, to: &target, volume: &vol, imagePath: path)
-            vol.capacity = header.capacity ?? UInt64(st.st_size)
+            vol.capacity = header.capacity(physical: UInt64(st.st_size))
             vol.allocation = UInt64(st.st_blocks) * 512
             vol.physical = UInt64(st.st_size)
         case S_IFBLK:

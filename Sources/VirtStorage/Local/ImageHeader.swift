@@ -55,3 +55,13 @@ public struct ImageHeader: Sendable, Equatable {
 
     public init(format: String) { self.format = format }
 }
+
+extension ImageHeader {
+    /// The capacity a volume reports, as libvirt reads it: the header's
+    /// virtual size, or the file's size when the header has none or says 0
+    /// (a vmdk made with size 0 is a 64 KiB volume).
+    public func capacity(physical: UInt64) -> UInt64 {
+        guard let capacity, capacity > 0 else { return physical }
+        return capacity
+    }
+}
