@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VirtStorageTestSupport
 
 /// Scenarios nobody wrote: a seeded generator draws sequences of pool-* and
 /// vol-* commands on dir pools, right and wrong mixed, and each step runs
@@ -15,20 +16,6 @@ import Testing
 /// the seed and the scenario, so that it can be run again as it was.
 @Suite("virt-storage beside virsh: generated scenarios", .serialized)
 struct DifferentialTests {
-    /// SplitMix64: small, seeded, the same sequence on every machine.
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
-        mutating func chance(_ percent: UInt64) -> Bool { next() % 100 < percent }
-    }
-
     /// The vocabulary the scenarios draw from: mostly valid, some not.
     enum Vocabulary {
         static let volumes = ["a.img", "b.qcow2", "c", "-v", "d e", ""]
@@ -39,7 +26,7 @@ struct DifferentialTests {
     }
 
     /// One step of a scenario: `P` is the scenario's pool, `@D` the side's directory.
-    static func step(_ g: inout Generator, pool p: String) -> [String] {
+    static func step(_ g: inout SplitMix, pool p: String) -> [String] {
         let v = g.pick(Vocabulary.volumes)
         let w = g.pick(Vocabulary.volumes)
         var args: [String]
@@ -137,7 +124,7 @@ struct DifferentialTests {
             env["VIRT_STORAGE_DIFF_SEED"] == "random"
             ? UInt64.random(in: 1...UInt64(UInt32.max)) : UInt64(env["VIRT_STORAGE_DIFF_SEED"] ?? "") ?? 9
         print("differential: \(count) scenarios, seed \(seed) (VIRT_STORAGE_DIFF_SEED=\(seed) runs them again)")
-        var g = Generator(state: seed)
+        var g = SplitMix(seed: seed)
         var steps = 0
         for n in 0..<count {
             let base = NSTemporaryDirectory() + "virtstorage-diff-\(seed)-\(n)"

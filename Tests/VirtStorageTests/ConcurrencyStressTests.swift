@@ -87,19 +87,6 @@ struct ConcurrencyStressTests {
         return (model, tally)
     }
 
-    /// A small deterministic generator, so that a failing seed can be replayed.
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// The capacity a file on disk has: its size for raw, the header's for qcow2.
     static func capacity(_ path: String) -> UInt64? {
         FileVolumes.describe(path: path, name: (path as NSString).lastPathComponent)?.capacity

@@ -288,7 +288,7 @@ enum XMLWriterEscape {
 @Suite("image header prober on hostile input")
 struct ProbeRobustnessTests {
     @Test func randomHeadersNeverCrash() {
-        var rng = MutationTests.SplitMix(state: 0xC0FFEE)
+        var rng = SplitMix(seed: 0xC0FFEE)
         let magics: [[UInt8]] = [
             [0x51, 0x46, 0x49, 0xFB, 0, 0, 0, 3], [0x51, 0x46, 0x49, 0xFB, 0, 0, 0, 2],
             [0x51, 0x46, 0x49, 0xFB, 0, 0, 0, 1],

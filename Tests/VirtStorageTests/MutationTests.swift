@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VirtStorageTestSupport
 
 @testable import VirtStorage
 
@@ -8,18 +9,6 @@ import Testing
 /// back identically, or fail with a StorageError; no crash, no hang.
 @Suite("mutated corpus inputs")
 struct MutationTests {
-    /// A small deterministic generator so failures reproduce (SplitMix64).
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let interesting: [[UInt8]] = [
         Array("<".utf8), Array(">".utf8), Array("'".utf8), Array("/".utf8), Array("&".utf8), Array("\n".utf8),
         Array("0".utf8), Array("-1".utf8), Array("99999999999999999999".utf8), Array("G".utf8), Array("&#10;".utf8),
@@ -54,7 +43,7 @@ struct MutationTests {
     static func run(files: [String], perFile: Int, seed: UInt64, parse: (String) throws(StorageError) -> String)
         throws -> Outcome
     {
-        var rng = SplitMix(state: seed)
+        var rng = SplitMix(seed: seed)
         var outcome = Outcome()
         for file in files {
             let original = Array(try Corpus.read(file).utf8)
