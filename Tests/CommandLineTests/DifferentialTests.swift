@@ -80,10 +80,14 @@ struct DifferentialTests {
     /// each takes both sides' output of a step and may rewrite it before
     /// the comparison.
     enum AllowedDifferences {
+        /// UUIDs are random: each written as UUID.
+        static func withoutUUIDs(_ text: String) -> String {
+            text.replacing(try! Regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), with: "UUID")
+        }
+
         /// UUIDs are random; file times differ between the two directories.
         static func normalize(_ text: String) -> String {
-            let uuid = try! Regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-            return SideBySideTests.stable(text.replacing(uuid, with: "UUID"))
+            SideBySideTests.stable(withoutUUIDs(text))
                 .split(separator: "\n", omittingEmptySubsequences: false)
                 .filter { line in !["<mtime>", "<ctime>", "<btime>"].contains { line.contains($0) } }
                 .joined(separator: "\n")
@@ -96,10 +100,7 @@ struct DifferentialTests {
         }
 
         /// UUIDs in error lines ("already exists with uuid ...") are each side's own.
-        static func errors(_ stderr: String) -> String {
-            let uuid = try! Regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-            return stderr.replacing(uuid, with: "UUID")
-        }
+        static func errors(_ stderr: String) -> String { withoutUUIDs(stderr) }
     }
 
     /// The facts of a side's pool directory a user would see: names, sizes, modes.
