@@ -33,8 +33,14 @@ Scripts/docs.sh >"$LOG_DIR/docs.log" 2>&1 || { cat "$LOG_DIR/docs.log"; fail "do
 echo "== example programs"
 .build/debug/DefineDirPool > "$LOG_DIR/example.log" 2>&1 || { cat "$LOG_DIR/example.log"; fail "example DefineDirPool"; }
 .build/debug/WatchEvents > "$LOG_DIR/example-events.log" 2>&1 || { cat "$LOG_DIR/example-events.log"; fail "example WatchEvents"; }
-grep -q "volume(pool: \"demo\", name: \"a.img\", change: VirtStorage.StorageEvent.VolumeChange.created)" "$LOG_DIR/example-events.log" \
+grep -q "^event: event 'lifecycle' for storage volume a.img of pool demo: Created$" "$LOG_DIR/example-events.log" \
     || { cat "$LOG_DIR/example-events.log"; fail "example WatchEvents saw no volume event"; }
+# The embedding guide's program (Snippets/Embedding.swift, shown in DocC):
+# its event loop must end at shutdown and a second host must find the volume.
+.build/debug/Embedding > "$LOG_DIR/example-embedding.log" 2>&1 \
+    && grep -q "^event loop ended$" "$LOG_DIR/example-embedding.log" \
+    && grep -q "^found again: vm1.qcow2, 3221225472 bytes, pool active: true$" "$LOG_DIR/example-embedding.log" \
+    || { cat "$LOG_DIR/example-embedding.log"; fail "embedding guide program (Snippets/Embedding.swift)"; }
 truncate -s 8M "$LOG_DIR/upload-src.img" && printf 'data' | dd of="$LOG_DIR/upload-src.img" bs=1 seek=4194304 conv=notrunc status=none
 .build/debug/UploadWithProgress "$LOG_DIR/upload-src.img" > "$LOG_DIR/example-upload.log" 2>&1 \
     || { cat "$LOG_DIR/example-upload.log"; fail "example UploadWithProgress"; }

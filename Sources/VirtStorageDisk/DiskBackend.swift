@@ -157,7 +157,7 @@
                 throw StorageError(.operationUnsupported, "disk pools cannot create a volume from another")
             }
             let layout = try DiskLayout(pool)
-            let format = volume.target.format ?? "none"
+            let format = volume.target.format?.rawValue ?? "none"
             let node = try await PartedThread.run { () throws(StorageError) -> String in
                 let table = try PartedDisk.read(layout.source)
                 try Self.requireLabel(table, pool: pool)

@@ -127,7 +127,7 @@
             vol.key = path
             vol.type = .block
             vol.target.path = path
-            vol.target.format = entry.format
+            vol.target.format = VolumeFormat(entry.format)
             vol.sourceExtents = [
                 .init(devicePath: source, extent: Extent(start: entry.start, end: entry.end))
             ]

@@ -94,6 +94,8 @@
             state.connections.drop(pool)
         }
 
+        public func release(_ pool: PoolDefinition) async { await state.connections.close(pool) }
+
         public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
             try await withConnection(pool, "refresh") { (connection, job) throws(StorageError) in
                 let volumes = try GlusterRefresh.list(connection, job: job)

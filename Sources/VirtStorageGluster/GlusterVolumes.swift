@@ -70,7 +70,7 @@
                 throw StorageError(
                     .configUnsupported,
                     "gluster pools create raw and qcow2 volumes only, not '\(format)'", element: "target/format/@type",
-                    value: format)
+                    value: format.rawValue)
             }
         }
 
@@ -121,7 +121,7 @@
                 throw StorageError(
                     .operationUnsupported,
                     "cannot convert volume '\(source.name)' from \(sourceFormat) to \(format) in \(connection.place): clone it in its own format",
-                    value: format)
+                    value: format.rawValue)
             }
             let read: (UnsafeMutableRawBufferPointer, UInt64) throws(StorageError) -> Int
             let size: UInt64

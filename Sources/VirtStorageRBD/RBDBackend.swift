@@ -105,6 +105,8 @@
             state.connections.drop(pool)
         }
 
+        public func release(_ pool: PoolDefinition) async { await state.connections.close(pool) }
+
         public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
             let allocation: RBDRefresh.Allocation = pool.refreshVolumeAllocation == .capacity ? .capacity : .used
             let connection = try await connection(pool)
@@ -179,7 +181,7 @@
             if let format = volume.target.format, format != "raw" {
                 throw StorageError(
                     .configUnsupported, "only RAW volumes are supported by this storage pool",
-                    element: "target/format/@type", value: format)
+                    element: "target/format/@type", value: format.rawValue)
             }
             if volume.target.encryption != nil {
                 throw StorageError(

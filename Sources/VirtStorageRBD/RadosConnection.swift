@@ -97,7 +97,7 @@
             } else {
                 try set("auth_client_required", "none")
             }
-            try set("mon_host", monitors)
+            try set("mon_host", typedMonitorList(pool.source.hosts))
             let seconds = String(timeout)
             try set("client_mount_timeout", seconds)
             try set("rados_mon_op_timeout", seconds)
@@ -151,27 +151,84 @@
         }
 
         private static func accepts(_ name: String, _ port: Int) -> Bool {
+            guard let fd = connected(name, port) else { return false }
+            close(fd)
+            return true
+        }
+
+        /// `mon_host` as librados reads it, each address typed where its
+        /// port does not say the messenger version (3300 is msgr2, 6789 the
+        /// first). An untyped address on another port makes librados try
+        /// msgr2 first and, on a msgr1 monitor, write an error line to
+        /// stderr that no option turns off; the monitor's banner tells.
+        static func typedMonitorList(_ hosts: [SourceHost]) -> String {
+            hosts.map { host in
+                let address = monitorList([host])
+                // A port may come in the name, as virsh's --source-host HOST:PORT leaves it.
+                var name = host.name
+                var port = host.port ?? 0
+                if port == 0, let colon = name.lastIndex(of: ":"), let given = Int(name[name.index(after: colon)...]),
+                    name.hasPrefix("[") || name.firstIndex(of: ":") == colon
+                {
+                    port = given
+                    name = String(name[..<colon])
+                }
+                if name.hasPrefix("[") { name = String(name.dropFirst().dropLast()) }
+                guard port != 0, port != 3300, port != 6789 else { return address }
+                switch messengerVersion(name, port) {
+                case 1: return "v1:" + address
+                case 2: return "v2:" + address
+                default: return address
+                }
+            }.joined(separator: ",")
+        }
+
+        /// 1 or 2 from the banner a Ceph daemon sends first ("ceph v027",
+        /// "ceph v2\n"); nil when none comes within a second.
+        private static func messengerVersion(_ name: String, _ port: Int) -> Int? {
+            guard let fd = connected(name, port) else { return nil }
+            defer { close(fd) }
+            var banner = [UInt8](repeating: 0, count: 9)
+            var got = 0
+            while got < banner.count {
+                var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                guard poll(&poller, 1, 1000) == 1 else { break }
+                let n = banner.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, $0.count - got) }
+                guard n > 0 else { break }
+                got += n
+            }
+            let text = String(decoding: banner[..<got], as: UTF8.self)
+            if text.hasPrefix("ceph v2\n") { return 2 }
+            if text.hasPrefix("ceph v027") { return 1 }
+            return nil
+        }
+
+        /// A socket connected to `name`:`port` within a second, or nil.
+        private static func connected(_ name: String, _ port: Int) -> Int32? {
             var hints = addrinfo()
             hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
             var list: UnsafeMutablePointer<addrinfo>?
-            guard getaddrinfo(name, String(port), &hints, &list) == 0 else { return false }
+            guard getaddrinfo(name, String(port), &hints, &list) == 0 else { return nil }
             defer { freeaddrinfo(list) }
             var entry = list
             while let info = entry {
                 defer { entry = info.pointee.ai_next }
-                let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype | Int32(SOCK_NONBLOCK.rawValue), 0)
+                let fd = socket(
+                    info.pointee.ai_family, info.pointee.ai_socktype | Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue),
+                    0)
                 guard fd >= 0 else { continue }
-                defer { close(fd) }
-                if Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 { return true }
-                guard errno == EINPROGRESS else { continue }
+                if Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 { return fd }
                 var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                guard poll(&poller, 1, 1000) == 1 else { continue }
                 var error: Int32 = 0
                 var length = socklen_t(MemoryLayout<Int32>.size)
-                getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
-                if error == 0 { return true }
+                if errno == EINPROGRESS, poll(&poller, 1, 1000) == 1,
+                    getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0, error == 0
+                {
+                    return fd
+                }
+                close(fd)
             }
-            return false
+            return nil
         }
 
         /// An I/O context on another RADOS pool of the same cluster; the caller destroys it.

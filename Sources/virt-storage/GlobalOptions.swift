@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import VirtStorage
 import VirtStorageDisk
 import VirtStorageGluster
@@ -43,13 +44,22 @@ struct GlobalOptions: ParsableArguments {
         return .default
     }
 
-    /// Runs a verb's work; a StorageError becomes virsh's one-line error and exit status 1.
+    /// Runs a verb's work; a StorageError becomes virsh's one-line error and
+    /// exit status 1. The hosts the work opened are shut down before the
+    /// process ends, so that native libraries close their connections while
+    /// the process is still whole.
     func perform(_ work: () async throws(StorageError) -> Void) async throws {
+        let failure: StorageError?
         do throws(StorageError) {
             try await work()
+            failure = nil
         } catch {
-            throw fail(error, self)
+            failure = error
         }
+        for host in OpenedHosts.all.withLock({ hosts in defer { hosts = [] }; return hosts }) {
+            await host.shutdown()
+        }
+        if let failure { throw fail(failure, self) }
     }
 
     func openSecrets() throws(StorageError) -> FileSecretStore {
@@ -60,11 +70,17 @@ struct GlobalOptions: ParsableArguments {
         let secrets = try openSecrets()
         let host = try await StorageHost(
             directories: directories, backends: Backends.registry, secrets: secrets)
+        OpenedHosts.all.withLock { $0.append(host) }
         for line in await host.interruptedJobs {
             FileHandle.standardError.write(Data("warning: \(line)\n".utf8))
         }
         return host
     }
+}
+
+/// The hosts this process opened, for ``GlobalOptions/perform(_:)`` to shut down.
+enum OpenedHosts {
+    static let all = Mutex<[StorageHost]>([])
 }
 
 /// A verb that works on a storage host; errors become one line on stderr.

@@ -65,7 +65,7 @@ struct PoolEvent: AsyncParsableCommand {
         let counter = Task {
             var count = 0
             for await change in events {
-                guard let line = Self.describe(change, kind: kind), poolName == nil || change.poolName == poolName
+                guard let line = Self.describe(change, kind: kind), poolName == nil || change.pool == poolName
                 else { continue }
                 if asJSON {
                     writeNow(Self.json(change, kind: kind, time: timestamp ? Self.now() : nil))
@@ -103,12 +103,8 @@ struct PoolEvent: AsyncParsableCommand {
 
     /// The line virsh prints for an event of the kind being waited for.
     static func describe(_ event: StorageEvent, kind: Kind) -> String? {
-        guard case .pool(let name, let change) = event else { return nil }
-        switch (kind, change) {
-        case (.refresh, .refreshed): return "event 'refresh' for storage pool \(name)"
-        case (.refresh, _), (.lifecycle, .refreshed): return nil
-        case (.lifecycle, _): return "event 'lifecycle' for storage pool \(name): \(change.rawValue.capitalized)"
-        }
+        guard case .pool(_, let change) = event, (kind == .refresh) == (change == .refreshed) else { return nil }
+        return event.description
     }
 
     static func json(_ event: StorageEvent, kind: Kind, time: String?) -> String {
@@ -116,7 +112,7 @@ struct PoolEvent: AsyncParsableCommand {
         if case .pool(_, let change) = event, kind == .lifecycle { detail = change.rawValue.capitalized }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let record = EventJSON(event: kind.rawValue, pool: event.poolName, detail: detail, time: time)
+        let record = EventJSON(event: kind.rawValue, pool: event.pool, detail: detail, time: time)
         return String(decoding: (try? encoder.encode(record)) ?? Data(), as: UTF8.self) + "\n"
     }
 
@@ -130,15 +126,6 @@ struct PoolEvent: AsyncParsableCommand {
         return String(
             format: "%04d-%02d-%02d %02d:%02d:%02d.%03d+0000", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
             tm.tm_hour, tm.tm_min, tm.tm_sec, spec.tv_nsec / 1_000_000)
-    }
-}
-
-extension StorageEvent {
-    var poolName: String {
-        switch self {
-        case .pool(let name, _): return name
-        case .volume(let pool, _, _): return pool
-        }
     }
 }
 

@@ -22,7 +22,7 @@ struct VolumeJSON: Encodable {
         key = v.key
         path = v.path
         type = v.definition.type.rawValue
-        format = v.definition.target.format
+        format = v.definition.target.format?.rawValue
         capacity = v.definition.capacity
         allocation = v.definition.allocation
         physical = v.definition.physical == 0 ? nil : v.definition.physical

@@ -38,6 +38,21 @@ public final class PoolConnectionCache<Connection: PoolConnection>: Sendable {
         _ = connections.withLock { $0.removeValue(forKey: pool.uuid) }
     }
 
+    /// Forgets the pool's connection and closes it before returning: jobs
+    /// that still hold it end first (up to `patience`), then the last
+    /// reference goes here. A process about to exit calls this so that no
+    /// native library thread is still winding down while it exits.
+    public func close(_ pool: PoolDefinition, patience: Duration = .seconds(5)) async {
+        var connection: Connection? = connections.withLock { $0.removeValue(forKey: pool.uuid) }
+        guard connection != nil else { return }
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: patience)
+        while !isKnownUniquelyReferenced(&connection), clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        connection = nil
+    }
+
     /// Forgets `connection` if it is still the pool's (after it failed).
     public func drop(_ connection: Connection, of pool: PoolDefinition) {
         connections.withLock { connections in

@@ -137,6 +137,11 @@ public protocol StorageBackend: Sendable {
     /// by a pool's <auth> are looked up. Backends without pool auth ignore it.
     func useSecrets(_ store: (any SecretStore)?)
 
+    /// Lets go of what the backend keeps open for an active pool (a cluster
+    /// connection) without stopping the pool: the host is shutting down.
+    /// The next call on the pool opens it again.
+    func release(_ pool: PoolDefinition) async
+
     /// The function of libvirt's backend that deletes volumes, which libvirt
     /// names when it refuses a flag (`unsupported flags (0x2) in function ...`).
     var libvirtVolumeDeleteFunction: String { get }
@@ -202,4 +207,5 @@ extension StorageBackend {
         in pool: PoolDefinition, progress: ProgressHandler?
     ) async throws(StorageError) { throw unsupported("volume download") }
     public func useSecrets(_ store: (any SecretStore)?) {}
+    public func release(_ pool: PoolDefinition) async {}
 }

@@ -14,3 +14,25 @@ public enum StorageEvent: Sendable, Equatable {
     case pool(name: String, change: PoolChange)
     case volume(pool: String, name: String, change: VolumeChange)
 }
+
+extension StorageEvent: CustomStringConvertible {
+    /// The pool the event happened in (a volume's pool for volume events).
+    public var pool: String {
+        switch self {
+        case .pool(let name, _): name
+        case .volume(let pool, _, _): pool
+        }
+    }
+
+    /// The line virsh pool-event prints for a pool event
+    /// (`event 'lifecycle' for storage pool images: Started`); volume events,
+    /// which libvirt does not have, read the same way.
+    public var description: String {
+        switch self {
+        case .pool(let name, .refreshed): "event 'refresh' for storage pool \(name)"
+        case .pool(let name, let change): "event 'lifecycle' for storage pool \(name): \(change.rawValue.capitalized)"
+        case .volume(let pool, let name, let change):
+            "event 'lifecycle' for storage volume \(name) of pool \(pool): \(change.rawValue.capitalized)"
+        }
+    }
+}

@@ -70,9 +70,12 @@ enum StorageEventJournal {
                 return named.size
             }
             if fd >= 0 { close(fd) }
-            fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+            // It names pools and volumes: readable by its owner only (and
+            // made so if an older version left it readable to all).
+            fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
             var current = stat()
             guard fd >= 0, fstat(fd, &current) == 0 else { return nil }
+            if current.st_mode & 0o077 != 0 { fchmod(fd, current.st_mode & 0o700) }
             openFile = (UInt64(current.st_dev), UInt64(current.st_ino))
             return current.st_size
         }

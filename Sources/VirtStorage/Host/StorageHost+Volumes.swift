@@ -70,6 +70,7 @@ extension StorageHost {
 
     /// Marks a volume busy for a job; the pool refuses stop/refresh meanwhile.
     func beginJob(_ pool: String, volume: String, _ what: String) throws(StorageError) {
+        try ensureOpen()
         guard let record = records[pool] else {
             throw StorageError(.noSuchPool, "no storage pool with matching name '\(pool)'", value: pool)
         }
@@ -108,14 +109,56 @@ extension StorageHost {
 
     // MARK: creating
 
-    /// Creates a volume from XML in an active pool.
+    /// Creates a volume in an active pool (vol-create-as, or vol-create with
+    /// a value instead of XML).
+    ///
+    /// A definition without a capacity takes its backing volume's:
+    ///
+    /// ```swift
+    /// try await host.createVolume(VolumeDefinition(name: "vm1.qcow2", format: .qcow2),
+    ///                             in: "images", backing: .volume("debian-12.qcow2"))
+    /// ```
+    @discardableResult
+    public func createVolume(
+        _ definition: VolumeDefinition, in pool: String, backing: VolumeBacking? = nil,
+        preallocateMetadata: Bool = false, progress: ProgressHandler? = nil
+    ) async throws(StorageError) -> StorageVolume {
+        var vol = definition
+        if let backing { vol.backingStore = try resolve(backing, in: pool) }
+        try VolumeXML.normalize(&vol, poolType: try activeDefinition(pool).type)
+        guard vol.capacitySpecified || vol.backingStore != nil else {
+            throw StorageError(
+                .invalidArgument, "volume '\(vol.name)' has no capacity", element: "capacity",
+                hint: "give VolumeDefinition(capacity:), or a backing volume whose size it takes")
+        }
+        return try await createVolume(
+            in: pool, vol, from: nil, preallocateMetadata: preallocateMetadata, progress: progress)
+    }
+
+    /// Creates a volume from XML in an active pool (vol-create).
     @discardableResult
     public func createVolume(
         in pool: String, xml: String, preallocateMetadata: Bool = false, progress: ProgressHandler? = nil
     ) async throws(StorageError) -> StorageVolume {
-        let vol = try VolumeXML.parse(xml, poolType: try activeDefinition(pool).type)
+        let vol = try VolumeXML.parse(
+            xml, poolType: try activeDefinition(pool).type, capacity: .optionalWithBackingStore)
         return try await createVolume(
             in: pool, vol, from: nil, preallocateMetadata: preallocateMetadata, progress: progress)
+    }
+
+    /// Creates a volume whose data comes from `source`, of this pool or
+    /// another (vol-create-from). Without a capacity, or with a smaller one,
+    /// the new volume is as large as the source.
+    @discardableResult
+    public func createVolume(
+        _ definition: VolumeDefinition, in pool: String, from source: StorageVolume,
+        preallocateMetadata: Bool = false, progress: ProgressHandler? = nil
+    ) async throws(StorageError) -> StorageVolume {
+        var vol = definition
+        try VolumeXML.normalize(&vol, poolType: try activeDefinition(pool).type)
+        return try await createVolume(
+            in: pool, Self.sized(vol, from: source), from: source, preallocateMetadata: preallocateMetadata,
+            progress: progress)
     }
 
     /// Creates a volume from XML whose data comes from `source` (vol-create-from).
@@ -124,13 +167,37 @@ extension StorageHost {
         in pool: String, xml: String, from source: StorageVolume, preallocateMetadata: Bool = false,
         progress: ProgressHandler? = nil
     ) async throws(StorageError) -> StorageVolume {
-        var vol = try VolumeXML.parse(xml, poolType: try activeDefinition(pool).type, capacity: .optional)
+        let vol = try VolumeXML.parse(xml, poolType: try activeDefinition(pool).type, capacity: .optional)
+        return try await createVolume(
+            in: pool, Self.sized(vol, from: source), from: source, preallocateMetadata: preallocateMetadata,
+            progress: progress)
+    }
+
+    /// libvirt's create-from sizes: at least the source's capacity, and all
+    /// of it allocated unless an allocation was given.
+    private static func sized(_ volume: VolumeDefinition, from source: StorageVolume) -> VolumeDefinition {
+        var vol = volume
         if !vol.capacitySpecified || vol.capacity < source.definition.capacity {
             vol.capacity = source.definition.capacity
         }
         if !vol.allocationSpecified { vol.allocation = vol.capacity }
-        return try await createVolume(
-            in: pool, vol, from: source, preallocateMetadata: preallocateMetadata, progress: progress)
+        return vol
+    }
+
+    /// The `<backingStore>` a ``VolumeBacking`` names.
+    private func resolve(_ backing: VolumeBacking, in pool: String) throws(StorageError) -> VolumeTarget {
+        switch backing {
+        case .path(let path, let format):
+            return VolumeTarget(path: path, format: format, permissions: Permissions())
+        case .volume(let name, let format):
+            let base = try volume(name, in: pool)
+            guard let path = base.path else {
+                throw StorageError(
+                    .operationUnsupported, "volume '\(name)' of pool '\(pool)' has no path to back another volume",
+                    value: name)
+            }
+            return VolumeTarget(path: path, format: format ?? base.format, permissions: Permissions())
+        }
     }
 
     /// Copies a volume within its pool under a new name (vol-clone).

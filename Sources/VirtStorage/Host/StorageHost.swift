@@ -79,6 +79,8 @@ public actor StorageHost {
     public private(set) var interruptedJobs: [String] = []
     var records: [String: Record] = [:]
     var subscribers: [UUID: AsyncStream<StorageEvent>.Continuation] = [:]
+    /// Set by ``shutdown()``: no new work, no new events.
+    var isShutDown = false
     let eventJournal: StorageEventJournal.Writer
 
     /// Opens a host on `directories`, loading its pools and restoring the ones
@@ -97,6 +99,11 @@ public actor StorageHost {
         for backend in backends.all { backend.useSecrets(secrets) }
         try files.prepare()
         await load()
+    }
+
+    /// A host released without ``shutdown()`` still ends its event streams.
+    deinit {
+        for continuation in subscribers.values { continuation.finish() }
     }
 
     // MARK: loading
@@ -187,8 +194,13 @@ public actor StorageHost {
 
     /// Lifecycle events of pools and volumes announced by this host from now on.
     /// ``watchEvents(directories:pollInterval:)`` also sees other processes' hosts.
+    /// The stream finishes when the host shuts down or is released.
     public func events() -> AsyncStream<StorageEvent> {
         let (stream, continuation) = AsyncStream<StorageEvent>.makeStream(bufferingPolicy: .bufferingNewest(1024))
+        if isShutDown {
+            continuation.finish()
+            return stream
+        }
         let id = UUID()
         subscribers[id] = continuation
         continuation.onTermination = { [weak self] _ in
@@ -283,6 +295,7 @@ public actor StorageHost {
     /// takes effect when it stops.
     @discardableResult
     public func define(_ def: PoolDefinition) throws(StorageError) -> StoragePool {
+        try ensureOpen()
         try PoolXML.validateName(def.name, line: 0)
         _ = try backends.backend(for: def.type)
         try checkDuplicates(def)
@@ -344,6 +357,7 @@ public actor StorageHost {
 
     /// Removes the persistent definition of an inactive pool.
     public func undefine(_ name: String) throws(StorageError) {
+        try ensureOpen()
         let record = try record(name)
         // libvirt's order: a transient pool, being active, is "still active".
         guard !record.isActive else {
@@ -376,6 +390,7 @@ public actor StorageHost {
     /// Creates and starts a transient pool, optionally building it first.
     @discardableResult
     public func create(xml: String, build: BuildMode? = nil) async throws(StorageError) -> StoragePool {
+        try ensureOpen()
         let def = try PoolXML.parse(xml)
         try PoolXML.validateName(def.name, line: 0)
         // A name taken by another UUID is refused naming that UUID, as libvirt does.
@@ -404,6 +419,7 @@ public actor StorageHost {
 
     /// Starts an inactive persistent pool, optionally building it first.
     public func start(_ name: String, build: BuildMode? = nil) async throws(StorageError) {
+        try ensureOpen()
         let record = try record(name)
         guard !record.isActive else {
             throw StorageError(.operationInvalid, "storage pool '\(name)' is already active", value: name)
@@ -434,6 +450,7 @@ public actor StorageHost {
 
     /// Stops an active pool; its storage is left as it is.
     public func destroy(_ name: String) async throws(StorageError) {
+        try ensureOpen()
         let record = try record(name)
         guard let live = record.live else {
             throw StorageError(.operationInvalid, "storage pool '\(name)' is not active", value: name)
@@ -455,6 +472,7 @@ public actor StorageHost {
 
     /// Builds an inactive pool's storage.
     public func build(_ name: String, mode: BuildMode = .normal) async throws(StorageError) {
+        try ensureOpen()
         let record = try record(name)
         guard !record.isActive else {
             throw StorageError(.operationInvalid, "storage pool '\(name)' is already active", value: name)
@@ -468,6 +486,7 @@ public actor StorageHost {
 
     /// Deletes an inactive pool's storage (the definition stays).
     public func delete(_ name: String, zeroed: Bool = false) async throws(StorageError) {
+        try ensureOpen()
         let record = try record(name)
         guard !record.isActive else {
             throw StorageError(.operationInvalid, "storage pool '\(name)' is still active", value: name)
@@ -482,6 +501,7 @@ public actor StorageHost {
 
     /// Re-reads an active pool's volumes and sizes.
     public func refresh(_ name: String) async throws(StorageError) {
+        try ensureOpen()
         let record = try record(name)
         guard record.isActive else {
             throw StorageError(.operationInvalid, "storage pool '\(name)' is not active", value: name)
@@ -550,6 +570,7 @@ public actor StorageHost {
     // MARK: autostart, info, XML
 
     public func setAutostart(_ name: String, _ enabled: Bool) throws(StorageError) {
+        try ensureOpen()
         let record = try record(name)
         guard record.config != nil else {
             throw StorageError(.internalError, "pool has no config file", value: name)

@@ -19,6 +19,9 @@ public struct StoragePool: Sendable, Equatable, Codable {
     public var capacity: UInt64 { definition.capacity }
     public var allocation: UInt64 { definition.allocation }
     public var available: UInt64 { definition.available }
+    /// The pool's directory or device directory on this machine (its
+    /// `<target><path>`); nil for pools without one (rbd, gluster, ...).
+    public var path: String? { definition.target.path }
     public var volumeCount: Int
 }
 
@@ -30,6 +33,15 @@ public struct StorageVolume: Sendable, Equatable, Codable {
     public var name: String { definition.name }
     public var key: String? { definition.key }
     public var path: String? { definition.target.path }
+    /// Size in bytes as a guest sees it.
+    public var capacity: UInt64 { definition.capacity }
+    /// Bytes the volume takes in its pool.
+    public var allocation: UInt64 { definition.allocation }
+    /// Image format (file pools) or partition type (disk pools); nil where
+    /// the pool type has none (logical, iscsi, ...).
+    public var format: VolumeFormat? { definition.target.format }
+    /// What kind of object the volume is: a file, a block device, a network image.
+    public var type: VolumeType { definition.type }
 
     /// libvirt's volume XML for this volume.
     public var xml: String { VolumeXML.format(definition, poolType: poolType) }

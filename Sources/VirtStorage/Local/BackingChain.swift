@@ -49,7 +49,7 @@ public enum BackingChain {
             }
             let header = ImageFormatProbe.probe(fd: fd, fileSize: UInt64(st.st_size))
             close(fd)
-            let format = declaredFormat ?? header.format
+            let format = declaredFormat ?? header.format.rawValue
             links.append(
                 Link(
                     path: current, rawName: rawName, format: format, capacity: header.capacity(physical: UInt64(st.st_size)),
@@ -61,7 +61,7 @@ public enum BackingChain {
             }
             if next.contains("://") { return links }
             rawName = next
-            declaredFormat = header.backingFormat
+            declaredFormat = header.backingFormat?.rawValue
             current = resolve(next, relativeTo: current)
         }
     }

@@ -120,6 +120,16 @@ extension FileVolumeBackend {
         volume.target.path = path
         volume.key = path
         if volume.target.format == nil { volume.target.format = "raw" }
+        if !volume.capacitySpecified, let backing = volume.backingStore?.path {
+            // libvirt leaves the size out of qemu-img's command, which then
+            // takes the backing file's: so does the native writer.
+            let absolute = backing.hasPrefix("/") ? backing : "\(path.dropLast(volume.name.count))\(backing)"
+            var st = stat()
+            if stat(absolute, &st) == 0, let header = try? ImageFormatProbe.probe(path: absolute) {
+                volume.capacity = header.capacity(physical: UInt64(st.st_size))
+                if !volume.allocationSpecified { volume.allocation = volume.capacity }
+            }
+        }
     }
 
     public func buildVolume(

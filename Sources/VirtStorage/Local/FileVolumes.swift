@@ -149,7 +149,7 @@ public enum FileVolumes {
         if preallocateMetadata && format != "qcow2" {
             throw StorageError.unsupported(
                 "metadata preallocation is not supported for \(format) volumes", element: "target/format/@type",
-                value: format)
+                value: format.rawValue)
         }
         if format == "raw" && vol.target.encryption == nil && vol.backingStore?.path != nil {
             // libvirt writes plain raw files itself, and refuses a backing file there.

@@ -174,7 +174,7 @@ public enum ImageFormatProbe {
         let backingOffset = r.be(8, 8).flatMap { Int(exactly: $0) } ?? 0
         while let type = r.be(offset, 4), let length = r.be(offset + 4, 4), type != 0, length <= 4096 {
             if backingOffset > 0 && offset >= backingOffset { break }
-            if type == 0xE279_2ACA { h.backingFormat = r.string(offset + 8, Int(length)) }
+            if type == 0xE279_2ACA { h.backingFormat = r.string(offset + 8, Int(length)).map(VolumeFormat.init(rawValue:)) }
             offset += 8 + Int((length + 7) & ~7)
         }
         return h

@@ -40,20 +40,20 @@ struct ByteReader {
 /// What the header of an image file says about it.
 public struct ImageHeader: Sendable, Equatable {
     /// libvirt's format name (raw, qcow2, qed, vmdk, ...).
-    public var format: String
+    public var format: VolumeFormat
     /// Virtual size, when the header records one.
     public var capacity: UInt64?
     /// Backing file as written in the header (may be relative or a URI).
     public var backingPath: String?
     /// Backing format recorded in the header, if any.
-    public var backingFormat: String?
+    public var backingFormat: VolumeFormat?
     /// Encryption found in the header: "qcow" (legacy AES) or "luks".
     public var encryption: String?
     public var compat: String?
     public var clusterSize: UInt64?
     public var features: Set<VolumeFeature>?
 
-    public init(format: String) { self.format = format }
+    public init(format: VolumeFormat) { self.format = format }
 }
 
 extension ImageHeader {

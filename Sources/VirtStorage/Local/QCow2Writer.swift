@@ -30,7 +30,7 @@ public struct QCow2Writer: Sendable {
         lazyRefcounts = volume.target.features?.contains(.lazyRefcounts) ?? false
         extendedL2 = volume.target.features?.contains(.extendedL2) ?? false
         backingPath = volume.backingStore?.path
-        backingFormat = volume.backingStore?.format
+        backingFormat = volume.backingStore?.format?.rawValue
         try validate()
     }
 

@@ -38,7 +38,7 @@ public enum VolumeFeature: String, Sendable, Codable, Hashable, CaseIterable, Co
 public struct VolumeTarget: Sendable, Equatable, Hashable, Codable {
     public var path: String?
     /// Image format (raw, qcow2, ...) or partition type for disk pools.
-    public var format: String?
+    public var format: VolumeFormat?
     public var permissions: Permissions?
     public var timestamps: VolumeTimestamps?
     @BoxedOptional public var encryption: VolumeEncryption?
@@ -50,7 +50,7 @@ public struct VolumeTarget: Sendable, Equatable, Hashable, Codable {
     /// nil = no <features> element; empty = `<features/>`.
     public var features: Set<VolumeFeature>?
 
-    public init(path: String? = nil, format: String? = nil, permissions: Permissions? = nil) {
+    public init(path: String? = nil, format: VolumeFormat? = nil, permissions: Permissions? = nil) {
         self.path = path
         self.format = format
         self.permissions = permissions
@@ -75,21 +75,52 @@ public struct VolumeDefinition: Sendable, Equatable, Hashable, Codable {
     public var type: VolumeType = .file
     /// Where the volume lives on its devices; filled by refresh, never parsed.
     public var sourceExtents: [SourceExtent] = []
-    public var capacity: UInt64 = 0
-    /// False when the XML had no <capacity> (allowed when a backing store gives it).
+    /// Size in bytes as the volume's user sees it. Setting it marks it
+    /// given (``capacitySpecified``).
+    public var capacity: UInt64 = 0 { didSet { capacitySpecified = true } }
+    /// False when no capacity was given (no `<capacity>` in the XML, none in
+    /// the initializer): a new volume then takes its backing file's size,
+    /// or its source's in create-from.
     public var capacitySpecified = true
+    /// Bytes to allocate (files: preallocate), or what refresh found allocated.
     public var allocation: UInt64 = 0
-    /// False when the XML had no <allocation>: the allocation then equals the capacity.
+    /// False when no allocation was given: the allocation then equals the capacity.
     public var allocationSpecified = false
     /// Size on disk of the container (file size); written only when non-zero.
     public var physical: UInt64 = 0
     public var target: VolumeTarget
     @BoxedOptional public var backingStore: VolumeTarget?
 
-    public init(name: String, capacity: UInt64 = 0, target: VolumeTarget = VolumeTarget()) {
+    /// A volume to create: `capacity` nil takes the size of the backing
+    /// volume (qcow2 overlays) or of the source (create-from);
+    /// `allocation` nil allocates as libvirt does (files: all of it for raw
+    /// with an allocation equal to the capacity, none for sparse).
+    ///
+    /// ```swift
+    /// let disk = VolumeDefinition(name: "vm1.qcow2", capacity: 20 << 30, format: .qcow2)
+    /// ```
+    public init(
+        name: String, capacity: UInt64? = nil, allocation: UInt64? = nil, format: VolumeFormat? = nil,
+        target: VolumeTarget = VolumeTarget()
+    ) {
         self.name = name
-        self.capacity = capacity
-        self.allocation = capacity
+        self.capacity = capacity ?? 0
+        self.capacitySpecified = capacity != nil
+        self.allocation = allocation ?? capacity ?? 0
+        self.allocationSpecified = allocation != nil
         self.target = target
+        if let format { self.target.format = format }
+    }
+
+    /// The image format (or partition type), as `target.format`.
+    public var format: VolumeFormat? {
+        get { target.format }
+        set { target.format = newValue }
+    }
+
+    /// The volume's path on this machine where it has one, as `target.path`.
+    public var path: String? {
+        get { target.path }
+        set { target.path = newValue }
     }
 }

@@ -63,7 +63,7 @@ public struct QemuImgCommand: Sendable {
 
     /// qemu-img has no "iso" or "none": such images and block devices are raw.
     private static func effectiveFormat(_ v: VolumeDefinition) -> String {
-        let f = v.target.format ?? "none"
+        let f = v.target.format?.rawValue ?? "none"
         return v.type == .block || f == "iso" || f == "none" ? "raw" : f
     }
 
@@ -71,7 +71,7 @@ public struct QemuImgCommand: Sendable {
         let vol = volume.definition
         let enc = vol.target.encryption
         let inputEnc = input?.definition.target.encryption
-        let volFormat = vol.target.format ?? "none"
+        let volFormat = vol.target.format?.rawValue ?? "none"
 
         if let enc, enc.format == "qcow" || enc.format == "default", volFormat == "qcow" || volFormat == "qcow2" {
             throw StorageError.unsupported(
@@ -88,7 +88,7 @@ public struct QemuImgCommand: Sendable {
         var info = Info(
             type: format, format: format, sizeK: ByteCount.kibibytesRoundedUp(vol.capacity),
             allocationK: ByteCount.kibibytesRoundedUp(vol.allocation))
-        if let input { info.inputType = input.definition.target.format ?? "none" }
+        if let input { info.inputType = input.definition.target.format?.rawValue ?? "none" }
 
         if preallocateMetadata && format != "qcow2" {
             throw StorageError.unsupported(
@@ -132,7 +132,7 @@ public struct QemuImgCommand: Sendable {
                     "cannot set backing store for raw volume", element: "backingStore/path", value: backingPath)
             }
             info.backingPath = backingPath
-            info.backingFormat = backing.format ?? "raw"
+            info.backingFormat = backing.format?.rawValue ?? "raw"
             if preallocateMetadata {
                 throw StorageError.unsupported(
                     "metadata preallocation conflicts with backing store", element: "backingStore/path",

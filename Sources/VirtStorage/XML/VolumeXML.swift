@@ -47,7 +47,7 @@ public enum VolumeXML {
 
         if let backingPath = root.string("backingStore/path") {
             var backing = VolumeTarget(path: backingPath)
-            backing.format = try readFormat(root, "backingStore", rules: rules)
+            backing.format = try readFormat(root, "backingStore", rules: rules).map(VolumeFormat.init(rawValue:))
             if let node = root.firstElement("backingStore") {
                 backing.permissions = try PermissionsXML.read(node, context: "backingStore")
             }
@@ -77,7 +77,7 @@ public enum VolumeXML {
 
         let targetNode = root.firstElement("target")
         def.target.path = root.string("target/path")
-        def.target.format = try readFormat(root, "target", rules: rules)
+        def.target.format = try readFormat(root, "target", rules: rules).map(VolumeFormat.init(rawValue:))
         if let targetNode { def.target.permissions = try PermissionsXML.read(targetNode, context: "target") }
         if def.target.permissions == nil { def.target.permissions = Permissions() }
         if let encryption = root.first("target/encryption") {
@@ -125,14 +125,45 @@ public enum VolumeXML {
         guard let format = root.string("\(parent)/format", attribute: "type") else {
             return rules.defaultVolumeFormat
         }
+        try check(format, parent, rules: rules, line: root.first("\(parent)/format")?.line)
+        return format
+    }
+
+    private static func check(_ format: String, _ parent: String, rules: PoolTypeRules, line: Int?)
+        throws(StorageError)
+    {
         guard rules.volumeFormats.contains(format), !rules.volumeFormatsRefusedOnInput.contains(format) else {
             let allowed = rules.volumeFormats.filter { !rules.volumeFormatsRefusedOnInput.contains($0) }
             throw StorageError.unsupported(
                 "unknown volume format type \(format)", element: "\(parent)/format/@type", value: format,
-                line: root.first("\(parent)/format")?.line,
+                line: line,
                 hint: "a volume of a \(rules.type.rawValue) pool is one of \(allowed.joined(separator: ", "))")
         }
-        return format
+    }
+
+    /// Applies to a definition given as a value what reading its XML would:
+    /// the pool type's default format where none is given, and the same
+    /// checks of name and formats, with the same errors.
+    static func normalize(_ def: inout VolumeDefinition, poolType: PoolType) throws(StorageError) {
+        let rules = PoolTypeRules.of(poolType)
+        guard !def.name.isEmpty else {
+            throw StorageError(.invalidArgument, "a volume needs a name", element: "name")
+        }
+        guard !rules.volumeFormats.isEmpty else {
+            def.target.format = nil
+            def.backingStore?.format = nil
+            return
+        }
+        if let format = def.target.format {
+            try check(format.rawValue, "target", rules: rules, line: nil)
+        } else {
+            def.target.format = rules.defaultVolumeFormat.map(VolumeFormat.init(rawValue:))
+        }
+        if let format = def.backingStore?.format {
+            try check(format.rawValue, "backingStore", rules: rules, line: nil)
+        } else if def.backingStore != nil {
+            def.backingStore?.format = rules.defaultVolumeFormat.map(VolumeFormat.init(rawValue:))
+        }
     }
 
     /// Formats a volume as libvirt's virStorageVolDefFormat does for a pool of `poolType`.
@@ -177,7 +208,7 @@ public enum VolumeXML {
         w.element(element) { w in
             w.text("path", t.path)
             if !rules.volumeFormats.isEmpty {
-                w.empty("format", [("type", t.format ?? rules.defaultVolumeFormat ?? "none")])
+                w.empty("format", [("type", t.format?.rawValue ?? rules.defaultVolumeFormat ?? "none")])
             }
             PermissionsXML.write(t.permissions, to: &w)
             if let ts = t.timestamps {
