@@ -28,6 +28,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -56,15 +57,22 @@ let package = Package(
         // Nonisolated async functions run on the caller's actor: the host calls
         // its backends without a thread hop per call (blocking work has threads of its own).
         .target(
-            name: "VirtStorage", dependencies: ["VirtStorageXML", "CStorageSys", "CBlkid"],
+            name: "VirtStorage",
+            dependencies: ["VirtStorageXML", "CStorageSys", "CBlkid", .product(name: "Logging", package: "swift-log")],
             swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]),
 
         .target(
             name: "VirtStorageRBD",
-            dependencies: ["VirtStorage", .target(name: "CRados", condition: .when(traits: ["Ceph"]))]),
+            dependencies: [
+                "VirtStorage", .target(name: "CRados", condition: .when(traits: ["Ceph"])),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .target(
             name: "VirtStorageGluster",
-            dependencies: ["VirtStorage", .target(name: "CGlusterFS", condition: .when(traits: ["Gluster"]))]),
+            dependencies: [
+                "VirtStorage", .target(name: "CGlusterFS", condition: .when(traits: ["Gluster"])),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .target(
             name: "VirtStorageDisk",
             dependencies: ["VirtStorage", .target(name: "CParted", condition: .when(traits: ["Parted"]))]),
@@ -75,7 +83,10 @@ let package = Package(
             ]),
         .target(
             name: "VirtStorageISCSIDirect",
-            dependencies: ["VirtStorage", .target(name: "CISCSI", condition: .when(traits: ["ISCSI"]))]),
+            dependencies: [
+                "VirtStorage", .target(name: "CISCSI", condition: .when(traits: ["ISCSI"])),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
 
         .executableTarget(
             name: "virt-storage",
@@ -84,6 +95,7 @@ let package = Package(
                 "VirtStorageRBD", "VirtStorageGluster", "VirtStorageDisk",
                 "VirtStorageMultipath", "VirtStorageISCSIDirect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
 
         .executableTarget(

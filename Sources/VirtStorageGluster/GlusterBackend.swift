@@ -1,6 +1,7 @@
 #if Gluster
     import CGlusterFS
     import Foundation
+    import Logging
     import Synchronization
     import VirtStorage
 
@@ -30,6 +31,7 @@
 
         final class State: Sendable {
             let connections = PoolConnectionCache<GlusterConnection>()
+            let logger = LoggerSlot()
         }
         let state = State()
 
@@ -47,9 +49,10 @@
                 let (volume, _) = try GlusterConnection.location(of: pool)
                 let host = pool.source.hosts.first.map(GlusterConnection.server) ?? "?"
                 let timeout = self.timeout
+                let logger = state.logger.logger
                 return try await GlusterJob.run(
                     "connecting to gluster volume '\(volume)' on host '\(host)'", timeout: timeout
-                ) { (_) throws(StorageError) in try GlusterConnection.connect(pool: pool, timeout: timeout) }
+                ) { (_) throws(StorageError) in try GlusterConnection.connect(pool: pool, timeout: timeout, logger: logger) }
             }
         }
 
@@ -95,6 +98,7 @@
         }
 
         public func release(_ pool: PoolDefinition) async { await state.connections.close(pool) }
+        public func useLogger(_ logger: Logger) { state.logger.use(logger) }
 
         public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
             try await withConnection(pool, "refresh") { (connection, job) throws(StorageError) in

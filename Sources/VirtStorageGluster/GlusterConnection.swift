@@ -1,6 +1,7 @@
 #if Gluster
     import CGlusterFS
     import Foundation
+    import Logging
     import VirtStorage
 
     /// One libgfapi connection ("virtual mount") to the gluster volume of a
@@ -84,7 +85,9 @@
         /// pool's directory exists. Blocks: run it in a `GlusterJob`.
         /// `timeout` also becomes the bricks' ping timeout, so a brick that
         /// stops answering fails I/O after that long instead of gluster's 42 s.
-        static func connect(pool: PoolDefinition, timeout: Int) throws(StorageError) -> GlusterConnection {
+        static func connect(pool: PoolDefinition, timeout: Int, logger: Logger) throws(StorageError)
+            -> GlusterConnection
+        {
             try GlusterLibrary.load()
             let (volume, dir) = try location(of: pool)
             guard let host = pool.source.hosts.first else {
@@ -98,7 +101,10 @@
             }
             var keep = false
             defer { if !keep { Thread.detachNewThread { [fs = Handle(fs: fs)] in _ = gfapi.glfs_fini(fs.fs) } } }
-            _ = gfapi.glfs_set_logging(fs, "/dev/null", 0)
+            // libgfapi logs only to a file: the logger's pipe when it wants
+            // the lines (INFO and up), else nowhere.
+            _ = gfapi.glfs_set_logging(
+                fs, NativeLog.path(library: "libgfapi", logger: logger), NativeLog.wanted(by: logger) ? 7 : 0)
             _ = gfapi.glfs_set_xlator_option(fs, "*-client-*", "ping-timeout", String(timeout))
             guard gfapi.glfs_set_volfile_server(fs, "tcp", host.name, Int32(host.port ?? 0)) == 0 else {
                 throw SystemError.make("failed to set gluster://\(server) as the volfile server of '\(volume)'")

@@ -1,5 +1,6 @@
 #if ISCSI
     import Foundation
+    import Logging
     import VirtStorage
 
     /// iscsi-direct pools: one iSCSI target, each LUN a volume, reached through
@@ -30,6 +31,9 @@
         }
 
         public func useSecrets(_ secrets: (any SecretStore)?) { slot.use(secrets) }
+        /// libiscsi's log function has no context argument: its lines go to
+        /// the logger of the last host that took this backend.
+        public func useLogger(_ logger: Logger) { ISCSISession.log.use(logger) }
 
         public var type: PoolType { .iscsiDirect }
 

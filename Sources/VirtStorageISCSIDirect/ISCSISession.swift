@@ -61,7 +61,17 @@
             }
         }
 
+        /// Where libiscsi's log lines go (see ``NativeLog``).
+        static let log = LoggerSlot()
+
         private func setUp() throws(StorageError) {
+            if NativeLog.wanted(by: Self.log.logger) {
+                libiscsi.iscsi_set_log_fn(context) { _, message in
+                    guard let message else { return }
+                    NativeLog.log(String(cString: message), library: "libiscsi", to: ISCSISession.log.logger)
+                }
+                libiscsi.iscsi_set_log_level(context, 5)
+            }
             _ = libiscsi.iscsi_set_timeout(context, endpoint.timeout)
             var ok = libiscsi.iscsi_set_header_digest(context, ISCSI_HEADER_DIGEST_NONE_CRC32C) == 0
             if let target = endpoint.target {

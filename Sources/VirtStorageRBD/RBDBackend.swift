@@ -1,6 +1,7 @@
 #if Ceph
     import CRados
     import Foundation
+    import Logging
     import Synchronization
     import VirtStorage
 
@@ -26,6 +27,7 @@
         final class State: Sendable {
             let connections = PoolConnectionCache<RadosConnection>()
             let secrets = SecretStoreSlot()
+            let logger = LoggerSlot()
         }
         let state = State()
 
@@ -37,6 +39,7 @@
         }
 
         public func useSecrets(_ store: (any SecretStore)?) { state.secrets.use(store) }
+        public func useLogger(_ logger: Logger) { state.logger.use(logger) }
 
         // MARK: connections
 
@@ -63,8 +66,9 @@
                 () throws(StorageError) in
                 let key = try await key(for: pool)
                 let timeout = self.timeout
+                let logger = state.logger.logger
                 return try await RBDThreads.run { () throws(StorageError) in
-                    try RadosConnection.connect(pool: pool, key: key, timeout: timeout)
+                    try RadosConnection.connect(pool: pool, key: key, timeout: timeout, logger: logger)
                 }
             }
         }

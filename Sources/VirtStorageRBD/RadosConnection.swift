@@ -1,6 +1,7 @@
 #if Ceph
     import CRados
     import Foundation
+    import Logging
     import VirtStorage
 
     /// One connection to a Ceph cluster and an I/O context on the pool's RADOS
@@ -58,7 +59,9 @@
         /// Connects as libvirt does: cephx with `key` (the raw secret value) or
         /// no authentication, the pool's monitors, timeouts, format 2 images,
         /// then the pool's own <rbd:config_opts>. Blocks up to `timeout` seconds.
-        static func connect(pool: PoolDefinition, key: [UInt8]?, timeout: Int) throws(StorageError) -> RadosConnection {
+        static func connect(pool: PoolDefinition, key: [UInt8]?, timeout: Int, logger: Logger) throws(StorageError)
+            -> RadosConnection
+        {
             guard let poolName = pool.source.name, !poolName.isEmpty else {
                 throw StorageError(
                     .invalidArgument, "storage pool '\(pool.name)' has no RADOS pool name (<source><name>)",
@@ -91,6 +94,11 @@
             try set("keyring", "")
             try set("log_to_stderr", "false")
             try set("err_to_stderr", "false")
+            if NativeLog.wanted(by: logger) {
+                // Client-side lines at a level that says what librados does, into the logger.
+                try set("log_file", NativeLog.path(library: "librados", logger: logger))
+                for subsystem in ["rados", "rbd", "monc"] { try set("debug_\(subsystem)", "5/5") }
+            }
             if pool.source.auth != nil, let key {
                 try set("key", Data(key).base64EncodedString(), quiet: true)
                 try set("auth_client_required", "cephx")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Synchronization
 import VirtStorage
 import VirtStorageDisk
@@ -20,6 +21,19 @@ struct GlobalOptions: ParsableArguments {
         help: ArgumentHelp(
             "keep config, autostart and state under DIR (also VIRT_STORAGE_ROOT)", valueName: "DIR"))
     var root: String?
+
+    @Flag(
+        name: .customLong("debug"),
+        help: "(VirtStorage extension) log on stderr what the library and its C libraries (librados, libgfapi, libiscsi) do")
+    var debug = false
+
+    /// Quiet unless --debug: then every line at debug level and up, on stderr.
+    var logger: Logger {
+        guard debug else { return StorageHost.silentLogger }
+        var logger = Logger(label: "virt-storage") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = .debug
+        return logger
+    }
 
     /// Prints a command's output; like virsh, a blank line follows unless quiet.
     func emit(_ text: String) {
@@ -69,7 +83,7 @@ struct GlobalOptions: ParsableArguments {
     func openHost() async throws(StorageError) -> StorageHost {
         let secrets = try openSecrets()
         let host = try await StorageHost(
-            directories: directories, backends: Backends.registry, secrets: secrets)
+            directories: directories, backends: Backends.registry, secrets: secrets, logger: logger)
         OpenedHosts.all.withLock { $0.append(host) }
         for line in await host.interruptedJobs {
             FileHandle.standardError.write(Data("warning: \(line)\n".utf8))

@@ -49,7 +49,9 @@ struct VirshUsageError: Error, Equatable {
 /// mistaking a value that begins with `-` for an option.
 struct VirshCommandLine {
     /// VirtStorage's own options beyond virsh's (extensions), on every verb.
-    static let everyVerb: [VirshOption] = [.bool("quiet"), .string("root", namedOnly: true), .bool("help")]
+    static let everyVerb: [VirshOption] = [
+        .bool("quiet"), .string("root", namedOnly: true), .bool("debug"), .bool("help"),
+    ]
     /// Verbs that also print JSON (`--json`, an extension).
     static let jsonVerbs: Set<String> = [
         "find-storage-pool-sources", "find-storage-pool-sources-as", "pool-capabilities", "pool-dumpxml",

@@ -27,13 +27,14 @@ struct RBDCommandLineTests {
         // The monitor given as virsh users give it, HOST:PORT in the name,
         // on the port of each messenger version (neither is 3300 or 6789).
         let port = messenger == "v1" ? cluster.v1Port : cluster.v2Port
+        let create = [
+            "pool-create-as", "r", "rbd", "--source-host", "127.0.0.1:\(port)", "--source-name", "rbd",
+            "--auth-type", "ceph", "--auth-username", "admin", "--secret-uuid", uuid,
+        ]
         let steps: [[String]] = [
             ["secret-define", base + "/secret.xml"],
             ["secret-set-value", uuid, "--file", cluster.directory + "/client.admin.key"],
-            [
-                "pool-create-as", "r", "rbd", "--source-host", "127.0.0.1:\(port)", "--source-name", "rbd",
-                "--auth-type", "ceph", "--auth-username", "admin", "--secret-uuid", uuid,
-            ],
+            create,
             ["vol-create-as", "r", image, "4M"],
             ["vol-upload", image, data, "--pool", "r"],
             ["vol-download", image, base + "/back", "--pool", "r", "--length", "1048576"],
@@ -48,5 +49,10 @@ struct RBDCommandLineTests {
             #expect(result.stderr == "", "\(step.joined(separator: " ")) wrote to stderr")
         }
         #expect(FileManager.default.contentsEqual(atPath: data, andPath: base + "/back"))
+        // Asked for, librados' own lines come through the logger, on stderr.
+        let debug = try run(create + ["--debug"])
+        #expect(debug.status == 0)
+        #expect(debug.stderr.contains("library=librados") && debug.stderr.contains("librados: init done"))
+        #expect(try run(["pool-destroy", "r"]).stderr == "")
     }
 }

@@ -1,3 +1,5 @@
+import Logging
+
 /// What a backend can do beyond refresh; the host refuses the rest with
 /// `operationUnsupported` before touching anything.
 public struct BackendCapabilities: OptionSet, Sendable, Hashable {
@@ -137,6 +139,11 @@ public protocol StorageBackend: Sendable {
     /// by a pool's <auth> are looked up. Backends without pool auth ignore it.
     func useSecrets(_ store: (any SecretStore)?)
 
+    /// Called once by each host the backend is registered with: the host's
+    /// logger. A backend on a C library sends the library's log lines there
+    /// (``NativeLog``) instead of to stderr.
+    func useLogger(_ logger: Logger)
+
     /// Lets go of what the backend keeps open for an active pool (a cluster
     /// connection) without stopping the pool: the host is shutting down.
     /// The next call on the pool opens it again.
@@ -208,4 +215,5 @@ extension StorageBackend {
     ) async throws(StorageError) { throw unsupported("volume download") }
     public func useSecrets(_ store: (any SecretStore)?) {}
     public func release(_ pool: PoolDefinition) async {}
+    public func useLogger(_ logger: Logger) {}
 }

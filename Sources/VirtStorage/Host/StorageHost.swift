@@ -1,5 +1,6 @@
 import CStorageSys
 import Foundation
+import Logging
 
 /// Owns a host's storage pools: their definitions on disk, their state, their
 /// volumes. All changes go through this actor; long volume jobs run outside
@@ -72,6 +73,10 @@ public actor StorageHost {
     public nonisolated let schemas: StorageSchemas?
     /// Where LUKS passphrases and other secret values come from, if anywhere.
     public nonisolated let secrets: (any SecretStore)?
+    /// Where the host and its backends log (swift-log): every event and each
+    /// pool it restores at debug level, and the C libraries' own lines
+    /// (``NativeLog``). The default logs nothing.
+    public nonisolated let logger: Logger
     let files: PoolFiles
     nonisolated let journal: VolumeJobJournal
     /// What opening the host found of jobs whose process was killed: partial
@@ -87,16 +92,20 @@ public actor StorageHost {
     /// that were active; autostart pools start once per boot.
     public init(
         directories: StorageHostDirectories = .default, backends: BackendRegistry = .builtIn,
-        schemas: StorageSchemas? = nil, secrets: (any SecretStore)? = nil
+        schemas: StorageSchemas? = nil, secrets: (any SecretStore)? = nil, logger: Logger = StorageHost.silentLogger
     ) async throws(StorageError) {
         self.directories = directories
         self.backends = backends
         self.schemas = schemas
         self.secrets = secrets
+        self.logger = logger
         self.files = PoolFiles(directories: directories)
         self.eventJournal = StorageEventJournal.Writer(path: StorageEventJournal.path(directories))
         self.journal = VolumeJobJournal(state: directories.state)
-        for backend in backends.all { backend.useSecrets(secrets) }
+        for backend in backends.all {
+            backend.useSecrets(secrets)
+            backend.useLogger(logger)
+        }
         try files.prepare()
         await load()
     }
@@ -135,6 +144,7 @@ public actor StorageHost {
             let record = records[name] ?? Record()
             record.live = live
             records[name] = record
+            logger.debug("pool \(name) is still active: restored", metadata: ["pool": .string(name)])
             _ = try? await refreshRecord(name)
         }
         let marker = directories.state + "/autostarted"
@@ -221,7 +231,11 @@ public actor StorageHost {
         StorageEventJournal.follow(directories, pollInterval: pollInterval)
     }
 
+    /// The default logger: it drops everything.
+    public static let silentLogger = Logger(label: "VirtStorage") { _ in SwiftLogNoOpLogHandler() }
+
     func emit(_ event: StorageEvent) {
+        logger.debug("\(event)")
         for continuation in subscribers.values { continuation.yield(event) }
         eventJournal.append(event)
     }
