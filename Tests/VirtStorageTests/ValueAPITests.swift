@@ -20,6 +20,8 @@ struct ValueAPITests {
     @Test func volumesFromValuesAndOverlaysTakeTheirBackingSize() async throws {
         let scratch = Scratch("values")
         let host = try await Self.openPool(scratch)
+        let pool = try await host.pool(named: "images")
+        #expect(pool.path == scratch.sub("images") && pool.format == nil && pool.capacity > 0)
         let base = try await host.createVolume(
             VolumeDefinition(name: "base.qcow2", capacity: 3 << 30, format: .qcow2), in: "images")
         #expect(base.capacity == 3 << 30 && base.format == .qcow2 && base.type == .file)

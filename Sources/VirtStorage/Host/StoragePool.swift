@@ -22,6 +22,9 @@ public struct StoragePool: Sendable, Equatable, Codable {
     /// The pool's directory or device directory on this machine (its
     /// `<target><path>`); nil for pools without one (rbd, gluster, ...).
     public var path: String? { definition.target.path }
+    /// The source's format where the pool type has one (`dos` or `gpt` for
+    /// disk pools, `lvm2`, `nfs`, `ext4`, ...).
+    public var format: String? { definition.source.format }
     public var volumeCount: Int
 }
 
