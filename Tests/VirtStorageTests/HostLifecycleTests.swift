@@ -76,12 +76,19 @@ struct HostLifecycleTests {
         let rebooted = try await StorageHost(directories: dirs)
         #expect(try await rebooted.pool(named: "a").state == .inactive)
         #expect(try await rebooted.pool(named: "b").isActive)
-        // A pool whose storage vanished while we were away comes back inactive.
+        // A pool whose storage vanished while we were away: opening a host
+        // checks nothing (it reads the state the last process left), and the
+        // first call that needs the pool's volumes finds it gone and leaves it
+        // inactive, for this host and the next.
         try await rebooted.start("a")
         try FileManager.default.removeItem(atPath: scratch.sub("a/v.img"))
         try FileManager.default.removeItem(atPath: scratch.sub("a"))
         let fourth = try await StorageHost(directories: dirs)
+        #expect(try await fourth.pool(named: "a").isActive)
+        let gone = await #expect(throws: StorageError.self) { try await fourth.volumes(in: "a") }
+        #expect(gone?.message == "storage pool 'a' is not active")
         #expect(try await fourth.pool(named: "a").state == .inactive)
+        #expect(try await StorageHost(directories: dirs).pool(named: "a").state == .inactive)
     }
 
     @Test func duplicatesAreRefusedAsLibvirtDoes() async throws {

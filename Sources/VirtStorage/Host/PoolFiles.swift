@@ -86,12 +86,16 @@ struct PoolFiles: Sendable {
             + "\n</poolstate>\n"
     }
 
+    /// The live definition a state file holds, with the sizes of the last
+    /// refresh (which a pool definition's parser ignores, as libvirt's).
     static func parseState(_ text: String) throws(StorageError) -> PoolDefinition {
         let root = try XMLReading.root(of: text, documentName: "(pool_state)")
-        guard root.name == "poolstate", let pool = root.firstElement("pool") else {
-            return try PoolXML.parse(element: root)
-        }
-        return try PoolXML.parse(element: pool)
+        let pool = root.name == "poolstate" ? root.firstElement("pool") ?? root : root
+        var def = try PoolXML.parse(element: pool)
+        def.capacity = pool.string("capacity").flatMap { UInt64($0) } ?? 0
+        def.allocation = pool.string("allocation").flatMap { UInt64($0) } ?? 0
+        def.available = pool.string("available").flatMap { UInt64($0) } ?? 0
+        return def
     }
 
     /// The kernel's boot id, so autostart runs once per boot.

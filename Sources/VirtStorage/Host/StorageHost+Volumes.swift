@@ -22,14 +22,57 @@ extension StorageHost {
         StorageVolume(pool: pool, poolType: records[pool]!.type, definition: volume)
     }
 
+    /// Reads an active pool's volumes the first time this host needs them:
+    /// checks that the pool is still there underneath (a reboot may have
+    /// unmounted it, a cluster may be gone) and refreshes it. A pool whose
+    /// check fails is inactive from then on, as a restarted libvirtd finds it.
+    func loadVolumes(_ name: String) async throws(StorageError) {
+        let record = try activeRecord(name)
+        guard !record.volumesLoaded else { return }
+        if let underway = record.volumeLoad {
+            if let error = await underway.value { throw error }
+            return
+        }
+        let load = Task { () -> StorageError? in
+            do throws(StorageError) {
+                try await self.checkAndRead(name)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        record.volumeLoad = load
+        let failure = await load.value
+        record.volumeLoad = nil
+        if let failure { throw failure }
+    }
+
+    private func checkAndRead(_ name: String) async throws(StorageError) {
+        guard let live = records[name]?.live else { return }
+        let backend = try backends.backend(for: live.type)
+        guard (try? await backend.check(live)) == true else {
+            logger.debug("pool \(name) is no longer there: inactive", metadata: ["pool": .string(name)])
+            unlink(files.statePath(name))
+            if let record = records[name] {
+                record.live = nil
+                record.replaceVolumes([:])
+                if record.config == nil { records[name] = nil }
+            }
+            throw StorageError(.operationInvalid, "storage pool '\(name)' is not active", value: name)
+        }
+        try await refreshRecord(name)
+    }
+
     /// Volumes of an active pool, by name.
-    public func volumes(in pool: String) throws(StorageError) -> [StorageVolume] {
+    public func volumes(in pool: String) async throws(StorageError) -> [StorageVolume] {
+        try await loadVolumes(pool)
         let record = try activeRecord(pool)
         return record.volumes.keys.sorted().map { volumeSnapshot(pool, record.volumes[$0]!) }
     }
 
     /// A volume by name, or by path or key within the pool (as virsh accepts).
-    public func volume(_ nameOrPath: String, in pool: String) throws(StorageError) -> StorageVolume {
+    public func volume(_ nameOrPath: String, in pool: String) async throws(StorageError) -> StorageVolume {
+        try await loadVolumes(pool)
         let type = try activeDefinition(pool).type
         if let volume = records[pool]?.volumes[nameOrPath] {
             return StorageVolume(pool: pool, poolType: type, definition: volume)
@@ -44,26 +87,44 @@ extension StorageHost {
     }
 
     /// A volume of any active pool by key.
-    public func volume(key: String) throws(StorageError) -> StorageVolume {
-        for (name, record) in records.sorted(by: { $0.key < $1.key }) where record.isActive {
-            if let volumeName = record.keys[key], let volume = record.volumes[volumeName] {
-                return volumeSnapshot(name, volume)
-            }
+    public func volume(key: String) async throws(StorageError) -> StorageVolume {
+        if let found = await search(key, { record in record.keys[key].flatMap { record.volumes[$0] } }) {
+            return found
         }
         throw StorageError(.noSuchVolume, "no storage vol with matching key \(key)", value: key)
     }
 
     /// A volume of any active pool by path.
-    public func volume(path: String) throws(StorageError) -> StorageVolume {
+    public func volume(path: String) async throws(StorageError) -> StorageVolume {
         let clean = PathSanitizer.sanitize(path)
-        for (name, record) in records.sorted(by: { $0.key < $1.key }) where record.isActive {
-            if let volume = record.volumes.values.first(where: { $0.target.path == clean }) {
-                return volumeSnapshot(name, volume)
-            }
+        if let found = await search(clean, { $0.volumes.values.first { $0.target.path == clean } }) {
+            return found
         }
         // libvirt names the path as given and, when it differs, as it cleaned it up.
         let named = clean == path ? "'\(path)'" : "'\(path)' (\(clean))"
         throw StorageError(.noSuchVolume, "no storage vol with matching path \(named)", value: path)
+    }
+
+    /// Looks for a volume by key or path in the active pools, reading their
+    /// volumes as it goes: first the pools whose directory holds the path (a
+    /// file volume's key is its path), the others only when those do not
+    /// have it; each group in name order. A pool that cannot be read is
+    /// passed over.
+    private func search(
+        _ keyOrPath: String, _ find: (Record) -> VolumeDefinition?
+    ) async -> StorageVolume? {
+        let active = records.filter(\.value.isActive).keys.sorted()
+        let holding = active.filter { name in
+            guard let dir = records[name]?.live?.target.path, dir.hasPrefix("/") else { return false }
+            return keyOrPath.hasPrefix(dir.hasSuffix("/") ? dir : dir + "/")
+        }
+        for name in holding + active.filter({ !holding.contains($0) }) {
+            guard (try? await loadVolumes(name)) != nil, let record = records[name], let volume = find(record) else {
+                continue
+            }
+            return volumeSnapshot(name, volume)
+        }
+        return nil
     }
 
     // MARK: jobs
@@ -124,7 +185,7 @@ extension StorageHost {
         preallocateMetadata: Bool = false, progress: ProgressHandler? = nil
     ) async throws(StorageError) -> StorageVolume {
         var vol = definition
-        if let backing { vol.backingStore = try resolve(backing, in: pool) }
+        if let backing { vol.backingStore = try await resolve(backing, in: pool) }
         try VolumeXML.normalize(&vol, poolType: try activeDefinition(pool).type)
         guard vol.capacitySpecified || vol.backingStore != nil else {
             throw StorageError(
@@ -185,12 +246,12 @@ extension StorageHost {
     }
 
     /// The `<backingStore>` a ``VolumeBacking`` names.
-    private func resolve(_ backing: VolumeBacking, in pool: String) throws(StorageError) -> VolumeTarget {
+    private func resolve(_ backing: VolumeBacking, in pool: String) async throws(StorageError) -> VolumeTarget {
         switch backing {
         case .path(let path, let format):
             return VolumeTarget(path: path, format: format, permissions: Permissions())
         case .volume(let name, let format):
-            let base = try volume(name, in: pool)
+            let base = try await volume(name, in: pool)
             guard let path = base.path else {
                 throw StorageError(
                     .operationUnsupported, "volume '\(name)' of pool '\(pool)' has no path to back another volume",
@@ -206,7 +267,7 @@ extension StorageHost {
         _ name: String, in pool: String, newName: String, preallocateMetadata: Bool = false,
         progress: ProgressHandler? = nil
     ) async throws(StorageError) -> StorageVolume {
-        let source = try volume(name, in: pool)
+        let source = try await volume(name, in: pool)
         var vol = source.definition
         vol.name = newName
         vol.key = nil
@@ -224,9 +285,12 @@ extension StorageHost {
         progress: ProgressHandler?
     ) async throws(StorageError) -> StorageVolume {
         var vol = volume
+        try require(
+            source == nil ? .createVolume : .buildVolumeFrom, try backends.backend(for: activeDefinition(pool).type),
+            "volume creation")
+        try await loadVolumes(pool)
         let def = try activeDefinition(pool)
         let backend = try backends.backend(for: def.type)
-        try require(source == nil ? .createVolume : .buildVolumeFrom, backend, "volume creation")
         if records[pool]?.volumes[vol.name] != nil || records[pool]?.busyVolumes[vol.name] != nil {
             // libvirt words the two cases differently (and codes the second as internal).
             throw source == nil
@@ -292,7 +356,7 @@ extension StorageHost {
         announcing change: StorageEvent.VolumeChange,
         _ work: (any StorageBackend, VolumeDefinition, PoolDefinition) async throws(StorageError) -> Void
     ) async throws(StorageError) {
-        let vol = try volume(name, in: pool).definition
+        let vol = try await volume(name, in: pool).definition
         let def = try activeDefinition(pool)
         let backend = try backends.backend(for: def.type)
         try require(capability, backend, what)
@@ -319,7 +383,7 @@ extension StorageHost {
     public func deleteVolume(_ name: String, in pool: String, zeroed: Bool = false, withSnapshots: Bool = false)
         async throws(StorageError)
     {
-        let vol = try volume(name, in: pool).definition
+        let vol = try await volume(name, in: pool).definition
         let def = try activeDefinition(pool)
         let backend = try backends.backend(for: def.type)
         try require(.deleteVolume, backend, "volume deletion")
@@ -405,7 +469,7 @@ extension StorageHost {
         _ name: String, in pool: String, to file: String, offset: UInt64 = 0, length: UInt64? = nil,
         sparse: Bool = false, progress: ProgressHandler? = nil
     ) async throws(StorageError) {
-        let vol = try volume(name, in: pool).definition
+        let vol = try await volume(name, in: pool).definition
         let def = try activeDefinition(pool)
         let backend = try backends.backend(for: def.type)
         try require(.downloadVolume, backend, "volume download")

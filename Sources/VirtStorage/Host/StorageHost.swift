@@ -29,6 +29,11 @@ public actor StorageHost {
         /// meanwhile: the refresh's listing is older than those changes.
         var refreshesUnderway = 0
         var changedDuringRefresh: Set<String> = []
+        /// Whether this host has read the pool's volumes: an active pool found
+        /// at opening is not read until a call needs its volumes.
+        var volumesLoaded = false
+        /// The first read of the volumes, while it runs: others wait for it.
+        var volumeLoad: Task<StorageError?, Never>?
 
         init(config: PoolDefinition? = nil) { self.config = config }
 
@@ -88,8 +93,9 @@ public actor StorageHost {
     var isShutDown = false
     let eventJournal: StorageEventJournal.Writer
 
-    /// Opens a host on `directories`, loading its pools and restoring the ones
-    /// that were active; autostart pools start once per boot.
+    /// Opens a host on `directories`: its pools, and the state the active
+    /// ones were left in (nothing is checked or read until a call needs a
+    /// pool's volumes); autostart pools start once per boot.
     public init(
         directories: StorageHostDirectories = .default, backends: BackendRegistry = .builtIn,
         schemas: StorageSchemas? = nil, secrets: (any SecretStore)? = nil, logger: Logger = StorageHost.silentLogger
@@ -129,23 +135,25 @@ public actor StorageHost {
             record.autostart = FileManager.default.fileExists(atPath: files.autostartPath(name))
             records[name] = record
         }
+        // Active pools as the processes before left them, sizes included (as
+        // libvirt keeps them): nothing is checked or read here. A pool is
+        // checked and its volumes read when a call first needs them.
         for name in PoolFiles.xmlNames(in: directories.state) {
             guard let text = PoolFiles.read(files.statePath(name)), let live = try? PoolFiles.parseState(text),
-                let backend = try? backends.backend(for: live.type)
+                (try? backends.backend(for: live.type)) != nil
             else {
-                unlink(files.statePath(name))
-                continue
-            }
-            // Still active underneath? Then it stays active after our restart.
-            guard (try? await backend.check(live)) == true else {
                 unlink(files.statePath(name))
                 continue
             }
             let record = records[name] ?? Record()
             record.live = live
             records[name] = record
-            logger.debug("pool \(name) is still active: restored", metadata: ["pool": .string(name)])
-            _ = try? await refreshRecord(name)
+            logger.debug("pool \(name) is active", metadata: ["pool": .string(name)])
+            // A state without sizes (libvirt's own files, written before its
+            // first refresh) is read now, so that pool-info has them.
+            if live.capacity == 0 && live.allocation == 0 && live.available == 0 {
+                try? await loadVolumes(name)
+            }
         }
         let marker = directories.state + "/autostarted"
         let boot = PoolFiles.bootID
@@ -175,7 +183,8 @@ public actor StorageHost {
             switch entry.job {
             case .creation:
                 // An inactive pool keeps the note until a host opens the pool active.
-                guard let live = records[entry.pool]?.live, let backend = try? backends.backend(for: live.type)
+                guard (try? await loadVolumes(entry.pool)) != nil, let live = records[entry.pool]?.live,
+                    let backend = try? backends.backend(for: live.type)
                 else { continue }
                 if let volume = records[entry.pool]?.volumes[entry.volume],
                     Self.changedSince(volume, began: entry.began)
@@ -254,7 +263,7 @@ public actor StorageHost {
         return StoragePool(
             name: name, uuid: def.uuid, type: def.type, state: record.isActive ? .running : .inactive,
             isPersistent: record.config != nil, autostart: record.autostart, definition: def,
-            volumeCount: record.volumes.count)
+            volumeCount: record.volumesLoaded ? record.volumes.count : nil)
     }
 
     public func pool(named name: String) throws(StorageError) -> StoragePool {
@@ -575,7 +584,13 @@ public actor StorageHost {
         for (busyName, volume) in busy where byName[busyName] == nil { byName[busyName] = volume }
         for (changedName, volume) in newer { byName[changedName] = volume }
         record.replaceVolumes(byName)
+        record.volumesLoaded = true
         records[name] = record
+        // The sizes stay for the next process's pool-info; a pool that is
+        // starting writes its state once started.
+        if !record.starting {
+            try? PoolFiles.atomicWrite(PoolFiles.stateXML(current), to: files.statePath(name), sync: false)
+        }
         // The old table was allocated on other threads' malloc arenas; glibc
         // keeps freed arena memory unless asked to give it back.
         if byName.count > 1000 { _ = vs_malloc_trim() }

@@ -25,7 +25,9 @@ public struct StoragePool: Sendable, Equatable, Codable {
     /// The source's format where the pool type has one (`dos` or `gpt` for
     /// disk pools, `lvm2`, `nfs`, `ext4`, ...).
     public var format: String? { definition.source.format }
-    public var volumeCount: Int
+    /// How many volumes the pool holds; nil until this host has read them
+    /// (an active pool found when the host opened is read on first need).
+    public var volumeCount: Int?
 }
 
 /// A snapshot of a volume and the pool it belongs to.

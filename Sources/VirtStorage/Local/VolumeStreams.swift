@@ -137,8 +137,8 @@ extension StorageHost {
     /// when `sparse`), read as the caller consumes them.
     public func readVolume(
         _ name: String, in pool: String, offset: UInt64 = 0, length: UInt64? = nil, sparse: Bool = false
-    ) throws(StorageError) -> VolumeReader {
-        let vol = try volume(name, in: pool).definition
+    ) async throws(StorageError) -> VolumeReader {
+        let vol = try await volume(name, in: pool).definition
         guard try activeDefinition(pool).rules.volumeFormats == FileFormats.all, let path = vol.target.path
         else {
             throw StorageError(.operationUnsupported, "streams are available for file volumes only")
@@ -152,7 +152,7 @@ extension StorageHost {
     public func writeVolume<S: AsyncSequence & Sendable>(
         _ name: String, in pool: String, offset: UInt64 = 0, length: UInt64? = nil, from chunks: S
     ) async throws where S.Element == VolumeChunk {
-        let vol = try volume(name, in: pool).definition
+        let vol = try await volume(name, in: pool).definition
         guard try activeDefinition(pool).rules.volumeFormats == FileFormats.all, let path = vol.target.path
         else {
             throw StorageError(.operationUnsupported, "streams are available for file volumes only")
