@@ -4,7 +4,7 @@
     import VirtStorage
 
     /// An open RBD image; closed when released. All calls block.
-    final class RBDImage {
+    final class RBDImage: @unchecked Sendable {
         let handle: rbd_image_t
         /// `pool/image`, for messages.
         let spec: String

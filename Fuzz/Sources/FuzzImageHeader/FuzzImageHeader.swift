@@ -7,7 +7,7 @@ import VirtStorage
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzImageHeader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let header = ImageFormatProbe.probe(header: Array(UnsafeBufferPointer(start: data, count: size)))
-    precondition(!header.format.isEmpty)
+    precondition(!header.format.rawValue.isEmpty)
     return 0
 }
 

@@ -134,6 +134,14 @@ public protocol StorageBackend: Sendable {
         in pool: PoolDefinition, progress: ProgressHandler?
     ) async throws(StorageError)
 
+    /// The volume's bytes, for the library's streams. The default serves
+    /// pool types whose volumes are local files or device nodes (their
+    /// target path is absolute); a backend whose volumes live elsewhere (an
+    /// rbd image, a gluster file) opens them through its library, and one
+    /// that cannot refuses.
+    func openData(_ volume: VolumeDefinition, in pool: PoolDefinition, writable: Bool) async throws(StorageError)
+        -> any VolumeData
+
     /// Called once by each host the backend is registered with, before any
     /// pool is touched: where pool secrets (cephx keys, CHAP passwords) named
     /// by a pool's <auth> are looked up. Backends without pool auth ignore it.
@@ -215,5 +223,13 @@ extension StorageBackend {
     ) async throws(StorageError) { throw unsupported("volume download") }
     public func useSecrets(_ store: (any SecretStore)?) {}
     public func release(_ pool: PoolDefinition) async {}
+    public func openData(_ volume: VolumeDefinition, in pool: PoolDefinition, writable: Bool)
+        async throws(StorageError) -> any VolumeData
+    {
+        guard !PoolTypeRules.of(type).sourceElements.contains(.network), let path = volume.target.path,
+            path.hasPrefix("/")
+        else { throw unsupported("volume streams") }
+        return try LocalVolumeData(path: path, writable: writable)
+    }
     public func useLogger(_ logger: Logger) {}
 }

@@ -1,0 +1,78 @@
+import CStorageSys
+import Foundation
+
+/// The bytes of a volume that is a local file or device node, through one
+/// descriptor; holes come from SEEK_DATA and SEEK_HOLE.
+public final class LocalVolumeData: VolumeData {
+    let file: FileHandleBox
+    public let name: String
+    public let size: UInt64
+    public var reportsHoles: Bool { true }
+
+    /// Opens `path` (absolute; a symbolic link is refused) for reading, or
+    /// for writing too.
+    public init(path: String, writable: Bool) throws(StorageError) {
+        guard path.hasPrefix("/") else {
+            throw StorageError(.invalidArgument, "volume path '\(path)' is not absolute", path: path)
+        }
+        let fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { throw SystemError.make("cannot open volume '\(path)'", path: path) }
+        file = FileHandleBox(fd)
+        name = path
+        var st = stat()
+        fstat(fd, &st)
+        // A device node's size is where its end is, not st_size.
+        size = (st.st_mode & S_IFMT) == S_IFREG ? UInt64(st.st_size) : UInt64(max(0, lseek(fd, 0, SEEK_END)))
+    }
+
+    public func read(at offset: UInt64, count: Int) async throws(StorageError) -> [UInt8] {
+        let (fd, path) = (file.fd, name)
+        return try await BlockingIO.run { () throws(StorageError) -> [UInt8] in
+            try [UInt8](unsafeUninitializedCapacity: count) { (raw, done) throws(StorageError) in
+                done = 0
+                while done < count {
+                    let n = pread(fd, raw.baseAddress! + done, count - done, off_t(offset) + off_t(done))
+                    if n < 0 && errno == EINTR { continue }
+                    guard n >= 0 else { throw SystemError.make("cannot read '\(path)' at \(offset)", path: path) }
+                    if n == 0 { break }
+                    done += n
+                }
+            }
+        }
+    }
+
+    public func write(_ bytes: [UInt8], at offset: UInt64) async throws(StorageError) {
+        let (fd, path) = (file.fd, name)
+        try await BlockingIO.run { () throws(StorageError) in try FileVolumes.writeAll(fd: fd, bytes, at: offset, path: path) }
+    }
+
+    public func zero(at offset: UInt64, length: UInt64) async throws(StorageError) {
+        let (fd, path) = (file.fd, name)
+        try await BlockingIO.run { () throws(StorageError) in try SparseCopy.punch(fd, path, at: offset, length: length) }
+    }
+
+    public func nextData(from offset: UInt64, before end: UInt64) async throws(StorageError) -> Range<UInt64>? {
+        guard offset < end else { return nil }
+        let data = vs_seek_data(file.fd, Int64(offset))
+        // ENXIO: nothing but holes from here; another failure (a device
+        // without SEEK_DATA): all of it is data.
+        if data < 0 { return errno == ENXIO ? nil : offset..<end }
+        if UInt64(data) >= end { return nil }
+        let hole = vs_seek_hole(file.fd, Int64(data))
+        return UInt64(data)..<(hole > data ? min(end, UInt64(hole)) : end)
+    }
+
+    public func flush() async throws(StorageError) {
+        let (fd, path) = (file.fd, name)
+        try await BlockingIO.run { () throws(StorageError) in
+            guard fsync(fd) == 0 else { throw SystemError.make("cannot sync '\(path)'", path: path) }
+        }
+    }
+}
+
+/// An open file descriptor, closed exactly once when the last owner goes.
+final class FileHandleBox: @unchecked Sendable {
+    let fd: Int32
+    init(_ fd: Int32) { self.fd = fd }
+    deinit { close(fd) }
+}

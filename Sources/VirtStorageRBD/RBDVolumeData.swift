@@ -1,0 +1,69 @@
+#if Ceph
+    import CRados
+    import Foundation
+    import VirtStorage
+
+    /// An rbd image's bytes for the library's streams, through librbd on the
+    /// backend's threads: the image stays open (and its pool's connection
+    /// alive) while the stream is.
+    final class RBDVolumeData: VolumeData, @unchecked Sendable {
+        private let image: RBDImage
+        private let connection: RadosConnection
+        let name: String
+        let size: UInt64
+
+        init(image: RBDImage, connection: RadosConnection) throws(StorageError) {
+            self.image = image
+            self.connection = connection
+            name = image.spec
+            size = try image.info().size
+        }
+
+        func read(at offset: UInt64, count: Int) async throws(StorageError) -> [UInt8] {
+            let (image, want) = (image, Int(min(UInt64(count), size - min(offset, size))))
+            return try await RBDThreads.run { () throws(StorageError) -> [UInt8] in
+                try [UInt8](unsafeUninitializedCapacity: want) { (raw, done) throws(StorageError) in
+                    try image.read(at: offset, into: UnsafeMutableRawBufferPointer(raw))
+                    done = want
+                }
+            }
+        }
+
+        func write(_ bytes: [UInt8], at offset: UInt64) async throws(StorageError) {
+            let image = image
+            try await RBDThreads.run { () throws(StorageError) in
+                let result = bytes.withUnsafeBytes { raw in
+                    Result { () throws(StorageError) in try image.write(at: offset, raw) }
+                }
+                try result.get()
+            }
+        }
+
+        /// Zeroes deallocate whole objects where they can.
+        func zero(at offset: UInt64, length: UInt64) async throws(StorageError) {
+            let image = image
+            try await RBDThreads.run { () throws(StorageError) in try image.writeZeroes(at: offset, length: length) }
+        }
+
+        func flush() async throws(StorageError) {
+            let image = image
+            try await RBDThreads.run { () throws(StorageError) in
+                let rc = ceph.rbd_flush(image.handle)
+                guard rc >= 0 else { throw image.fail(rc, "failed to flush") }
+            }
+        }
+    }
+
+    extension RBDBackend {
+        public func openData(_ volume: VolumeDefinition, in pool: PoolDefinition, writable: Bool)
+            async throws(StorageError) -> any VolumeData
+        {
+            try await withConnection(pool) { (connection) throws(StorageError) -> RBDVolumeData in
+                let image = try RBDImage.open(
+                    volume.name, in: connection.ioctx, pool: connection.poolName, readOnly: !writable,
+                    timeout: connection.timeout)
+                return try RBDVolumeData(image: image, connection: connection)
+            }
+        }
+    }
+#endif

@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+import VirtStorage
+import VirtStorageTestSupport
+
+/// The library's streams on volumes that are not local files, through their
+/// backends' libraries (librbd, libgfapi) on the live services: what is
+/// written is read back, holes included, and a local file named like the
+/// volume is never touched.
+enum RemoteVolumeStreams {
+    /// 3 MiB: a MiB of pattern, a MiB hole, 4 KiB of pattern at the end.
+    static let size: UInt64 = 3 << 20
+    static let head = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 7) }
+    static let tail = (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 5 &+ 1) }
+
+    static func chunks() -> AsyncStream<VolumeChunk> {
+        let (stream, input) = AsyncStream<VolumeChunk>.makeStream()
+        input.yield(.data(head))
+        input.yield(.hole(1 << 20))
+        input.yield(.hole((1 << 20) - UInt64(tail.count)))
+        input.yield(.data(tail))
+        input.finish()
+        return stream
+    }
+
+    /// Writes the chunks into `volume`, reads it back whole and sparse, and
+    /// checks the bytes; `localTwin` is a path (relative to the current
+    /// directory) that must stay as it was.
+    static func roundTrip(_ host: StorageHost, volume: String, pool: String, localTwin: String?) async throws {
+        var twinCreated: [String] = []
+        if let localTwin {
+            // Made here if absent, so that a backend opening the volume's
+            // name as a local file would find it.
+            let dir = (localTwin as NSString).deletingLastPathComponent
+            if !dir.isEmpty && !FileManager.default.fileExists(atPath: dir) {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                twinCreated.append(dir)
+            }
+            try Data("local file, not the volume".utf8).write(to: URL(fileURLWithPath: localTwin))
+            twinCreated.insert(localTwin, at: 0)
+        }
+        defer { for path in twinCreated { try? FileManager.default.removeItem(atPath: path) } }
+
+        try await host.writeVolume(volume, in: pool, from: chunks())
+        var whole: [UInt8] = []
+        for try await chunk in try await host.readVolume(volume, in: pool) {
+            guard case .data(let bytes) = chunk else {
+                Issue.record("a dense read gave \(chunk)")
+                return
+            }
+            whole += bytes
+        }
+        var expected = head + [UInt8](repeating: 0, count: Int(size) - head.count - tail.count) + tail
+        #expect(whole.count == expected.count && whole == expected)
+
+        // Sparse: the zeros come as holes, and the chunks add up to the volume.
+        var holes: UInt64 = 0
+        var total: UInt64 = 0
+        var rebuilt: [UInt8] = []
+        for try await chunk in try await host.readVolume(volume, in: pool, sparse: true) {
+            total += chunk.count
+            switch chunk {
+            case .data(let bytes): rebuilt += bytes
+            case .hole(let length):
+                holes += length
+                rebuilt += [UInt8](repeating: 0, count: Int(length))
+            }
+        }
+        #expect(total == size && holes >= 1 << 20 && rebuilt == expected)
+
+        // A stream at an offset, and one past the end refused before writing.
+        try await host.writeVolume(volume, in: pool, offset: 10, from: { () -> AsyncStream<VolumeChunk> in
+            let (stream, input) = AsyncStream<VolumeChunk>.makeStream()
+            input.yield(.data([1, 2, 3]))
+            input.finish()
+            return stream
+        }())
+        expected.replaceSubrange(10..<13, with: [1, 2, 3])
+        var first: [UInt8] = []
+        for try await chunk in try await host.readVolume(volume, in: pool, length: 16) {
+            if case .data(let bytes) = chunk { first += bytes }
+        }
+        #expect(first == Array(expected[0..<16]))
+        await #expect(throws: StorageError.self) {
+            try await host.writeVolume(volume, in: pool, offset: size - 2, length: 4, from: chunks())
+        }
+        if let localTwin {
+            #expect(try String(contentsOfFile: localTwin, encoding: .utf8) == "local file, not the volume")
+        }
+    }
+}
+
+#if Ceph
+    import VirtStorageRBD
+
+    @Suite(
+        "streams on a live rbd image", .serialized,
+        .enabled(if: CephCluster.current != nil, Comment(rawValue: CephCluster.reason)))
+    struct RBDVolumeStreamTests {
+        @Test func writeAndReadAnImage() async throws {
+            let f = try await RBDFixture.make(CephCluster.current!, label: "stream")
+            try await f.host.start(f.pool)
+            let volume = f.prefix + "s"
+            try await f.host.createVolume(VolumeDefinition(name: volume, capacity: RemoteVolumeStreams.size), in: f.pool)
+            // The volume's path is "rbd/NAME": a file of that name in the
+            // current directory stays as it is.
+            let path = try #require(try await f.host.volume(volume, in: f.pool).path)
+            #expect(path == "rbd/\(volume)")
+            do {
+                try await RemoteVolumeStreams.roundTrip(f.host, volume: volume, pool: f.pool, localTwin: path)
+            } catch {
+                await f.cleanup()
+                throw error
+            }
+            await f.cleanup()
+        }
+    }
+#endif
+
+#if Gluster
+    extension GlusterBackendTests {
+        @Test func streamsReadAndWriteThroughLibgfapi() async throws {
+            let server = try #require(GlusterServer.current, Comment(rawValue: GlusterServer.missing))
+            try await GlusterFixture.with(server, label: "stream") { f in
+                try await f.host.createVolume(VolumeDefinition(name: "s.raw", capacity: RemoteVolumeStreams.size), in: f.pool)
+                try await RemoteVolumeStreams.roundTrip(f.host, volume: "s.raw", pool: f.pool, localTwin: nil)
+                // The FUSE mount sees what libgfapi wrote.
+                let mounted = try Data(contentsOf: URL(fileURLWithPath: f.mounted("s.raw")))
+                #expect(mounted.count == Int(RemoteVolumeStreams.size))
+                #expect(Array(mounted.suffix(RemoteVolumeStreams.tail.count)) == RemoteVolumeStreams.tail)
+            }
+        }
+    }
+#endif
