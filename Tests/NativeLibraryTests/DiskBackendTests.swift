@@ -369,19 +369,24 @@
             #expect(gone?.message.contains("requires build") == true, "\(String(describing: gone))")
         }
 
+        /// Defines, builds (a dos label) and starts a disk pool on `loop`.
+        static func startDiskPool(_ name: String, on loop: LoopDevice, in host: StorageHost) async throws {
+            try await host.define(
+                xml: """
+                    <pool type='disk'><name>\(name)</name><source><device path='\(loop.device)'/></source>
+                    <target><path>/dev</path></target></pool>
+                    """)
+            try await host.build(name)
+            try await host.start(name)
+        }
+
         @Test func throughTheStorageHost() async throws {
             let scratch = Scratch("disk-host")
             let loop = try LoopDevice("host", sizeMiB: 64, in: scratch)
             let base = String(loop.device.dropFirst("/dev/".count)) + "p"
             let host = try await StorageHost(
                 directories: .root(scratch.sub("root")), backends: BackendRegistry(DiskBackends.all))
-            try await host.define(
-                xml: """
-                    <pool type='disk'><name>d</name><source><device path='\(loop.device)'/></source>
-                    <target><path>/dev</path></target></pool>
-                    """)
-            try await host.build("d")
-            try await host.start("d")
+            try await Self.startDiskPool("d", on: loop, in: host)
             #expect(try await host.pool(named: "d").state == .running)
             let vol = try await host.createVolume(
                 in: "d", xml: "<volume><name>\(base)1</name><capacity unit='M'>10</capacity></volume>")
@@ -397,6 +402,50 @@
             try await host.deleteVolume("\(base)1", in: "d")
             #expect(try await host.volumes(in: "d").map(\.name) == ["\(base)2"])
             #expect(try partedPrint(loop.device).rows.map(\.number) == [2])
+            try await host.destroy("d")
+        }
+    }
+
+    extension DiskBackendTests {
+        /// vol-create-from into a partition (the disk backend has no copy of
+        /// its own: the bytes go through both backends' VolumeData) and back
+        /// out into a dir pool, bytes compared.
+        @Test func createFromIntoAPartitionAndBack() async throws {
+            let scratch = Scratch("disk-copy")
+            let loop = try LoopDevice("copy", sizeMiB: 32, in: scratch)
+            let base = String(loop.device.dropFirst("/dev/".count)) + "p"
+            let host = try await StorageHost(
+                directories: .root(scratch.sub("root")), backends: BackendRegistry(DiskBackends.all + [DirBackend()]))
+            try await Self.startDiskPool("d", on: loop, in: host)
+            try await host.define(PoolDefinition(type: .dir, name: "files", target: PoolTarget(path: scratch.sub("files"))))
+            try await host.start("files", build: .normal)
+            // 4 MiB: a pattern, zeros, a pattern; the partition had other bytes before.
+            let seed = scratch.sub("files/seed.raw")
+            var bytes = (0..<(4 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+            bytes.replaceSubrange((1 << 20)..<(3 << 20), with: [UInt8](repeating: 0, count: 2 << 20))
+            try Data(bytes).write(to: URL(fileURLWithPath: seed))
+            try await host.refresh("files")
+            let part = try await host.createVolume(
+                in: "d", xml: "<volume><name>\(base)1</name><capacity unit='M'>8</capacity></volume>")
+            let garbage = [UInt8](repeating: 0xa5, count: 8 << 20)
+            garbage.withUnsafeBytes { raw in
+                let fd = open(part.path!, O_WRONLY)
+                defer { close(fd) }
+                #expect(pwrite(fd, raw.baseAddress, raw.count, 0) == raw.count)
+            }
+            try await host.deleteVolume(part.name, in: "d")
+
+            let copied = try await host.createVolume(
+                VolumeDefinition(name: "\(base)1"), in: "d", from: try await host.volume("seed.raw", in: "files"))
+            var onDisk = [UInt8](repeating: 0, count: 4 << 20)
+            let fd = open(copied.path!, O_RDONLY)
+            #expect(onDisk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) } == onDisk.count)
+            close(fd)
+            #expect(onDisk == bytes, "the zeros were written over what the partition held")
+            let back = try await host.createVolume(
+                VolumeDefinition(name: "back.raw", format: .raw), in: "files", from: copied)
+            let backBytes = try Data(contentsOf: URL(fileURLWithPath: back.path!))
+            #expect(backBytes.count == Int(copied.capacity) && Array(backBytes.prefix(4 << 20)) == bytes)
             try await host.destroy("d")
         }
     }

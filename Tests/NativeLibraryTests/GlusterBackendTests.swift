@@ -81,14 +81,16 @@
         let mount: GlusterMount
         let server: GlusterServer
 
-        static func make(_ server: GlusterServer, label: String, timeout: Int = 10) async throws -> GlusterFixture {
+        static func make(
+            _ server: GlusterServer, label: String, timeout: Int = 10, alongside: [any StorageBackend] = []
+        ) async throws -> GlusterFixture {
             let scratch = Scratch("gluster-\(label)")
             let mount = try await GlusterMount(server)
             let dir = "/vs-\(label)-\(UInt32.random(in: 0...UInt32.max))"
             try FileManager.default.createDirectory(atPath: mount.path + dir, withIntermediateDirectories: false)
             let host = try await StorageHost(
                 directories: .root(scratch.sub("root")),
-                backends: BackendRegistry([GlusterBackend(timeout: timeout)]))
+                backends: BackendRegistry([GlusterBackend(timeout: timeout)] + alongside))
             let pool = "gl-\(label)"
             try await host.define(
                 xml: """
@@ -101,9 +103,10 @@
 
         /// Runs `body` on a new fixture and removes the pool's directory afterwards, also when `body` fails.
         static func with(
-            _ server: GlusterServer, label: String, _ body: (GlusterFixture) async throws -> Void
+            _ server: GlusterServer, label: String, alongside: [any StorageBackend] = [],
+            _ body: (GlusterFixture) async throws -> Void
         ) async throws {
-            let f = try await make(server, label: label)
+            let f = try await make(server, label: label, alongside: alongside)
             do {
                 try await body(f)
             } catch {

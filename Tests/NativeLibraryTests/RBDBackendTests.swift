@@ -17,7 +17,7 @@
         static func make(
             _ cluster: CephCluster, label: String, key: [UInt8]? = nil, port: Int? = nil,
             options: [String: String] = [:],
-            timeout: Int = 10, hostsBefore: [String] = []
+            timeout: Int = 10, hostsBefore: [String] = [], alongside: [any StorageBackend] = []
         ) async throws -> RBDFixture {
             let template = NSTemporaryDirectory() + "virtstorage-rbd-\(label)-XXXXXX"
             var bytes = Array(template.utf8CString)
@@ -27,7 +27,7 @@
             try await store.define(secret)
             try await store.setValue(key ?? cluster.adminKey, for: secret.uuid)
             let host = try await StorageHost(
-                directories: .root(directory), backends: BackendRegistry([RBDBackend(timeout: timeout)]),
+                directories: .root(directory), backends: BackendRegistry([RBDBackend(timeout: timeout)] + alongside),
                 secrets: store)
             let pool = "ceph-\(label)"
             let optionXML =
@@ -50,6 +50,23 @@
             try await host.define(xml: xml)
             let prefix = "vs-\(label)-\(UInt32.random(in: 0...UInt32.max))-"
             return RBDFixture(directory: directory, host: host, store: store, pool: pool, prefix: prefix)
+        }
+
+        /// Runs `body` on a new fixture whose pool is started, and cleans up
+        /// afterwards, also when `body` fails.
+        static func with(
+            _ cluster: CephCluster, label: String, alongside: [any StorageBackend] = [],
+            _ body: (RBDFixture) async throws -> Void
+        ) async throws {
+            let f = try await make(cluster, label: label, alongside: alongside)
+            do {
+                try await f.host.start(f.pool)
+                try await body(f)
+            } catch {
+                await f.cleanup()
+                throw error
+            }
+            await f.cleanup()
         }
 
         func volumeXML(_ name: String, mib: Int) -> String {

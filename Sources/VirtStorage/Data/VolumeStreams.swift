@@ -92,7 +92,8 @@ struct VolumeWriter {
         limit = length.map { offset + $0 } ?? size
     }
 
-    func write<S: AsyncSequence>(_ chunks: S, at offset: UInt64) async throws where S.Element == VolumeChunk {
+    func write<S: AsyncSequence>(_ chunks: S, at offset: UInt64, progress: ProgressHandler? = nil) async throws
+    where S.Element == VolumeChunk {
         var position = offset
         for try await chunk in chunks {
             guard chunk.count <= limit - position else {
@@ -106,6 +107,7 @@ struct VolumeWriter {
             case .hole(let length): try await data.zero(at: position, length: length)
             }
             position += chunk.count
+            progress?(position - offset, limit - offset)
         }
         try await data.flush()
     }

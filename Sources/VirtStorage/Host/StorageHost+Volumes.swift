@@ -285,9 +285,12 @@ extension StorageHost {
         progress: ProgressHandler?
     ) async throws(StorageError) -> StorageVolume {
         var vol = volume
+        let targetType = try activeDefinition(pool).type
+        let viaData = source.map { Self.copiesThroughData($0, into: targetType, backends) } ?? false
         try require(
-            source == nil ? .createVolume : .buildVolumeFrom, try backends.backend(for: activeDefinition(pool).type),
+            source == nil || viaData ? .createVolume : .buildVolumeFrom, try backends.backend(for: targetType),
             "volume creation")
+        if let source, viaData { try Self.requireRawBytes(vol, from: source, into: targetType) }
         try await loadVolumes(pool)
         let def = try activeDefinition(pool)
         let backend = try backends.backend(for: def.type)
@@ -321,9 +324,14 @@ extension StorageHost {
         let built: VolumeDefinition?
         do throws(StorageError) {
             note = try journal.begin(.creation, pool: pool, volume: vol.name)
-            built = try await backend.buildVolumeDescribing(
-                vol, from: source?.definition, in: def, preallocateMetadata: preallocateMetadata,
-                secrets: secretValues, progress: progress)
+            if let source, viaData {
+                try await copyThroughData(vol, from: source, in: def, backend, secrets: secretValues, progress: progress)
+                built = nil
+            } else {
+                built = try await backend.buildVolumeDescribing(
+                    vol, from: source?.definition, in: def, preallocateMetadata: preallocateMetadata,
+                    secrets: secretValues, progress: progress)
+            }
         } catch {
             if let note { journal.end(note) }
             records[pool]?.remove(vol.name)
