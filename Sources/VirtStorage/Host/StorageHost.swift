@@ -587,9 +587,11 @@ public actor StorageHost {
         record.volumesLoaded = true
         records[name] = record
         // The sizes stay for the next process's pool-info; a pool that is
-        // starting writes its state once started.
-        if !record.starting {
-            try? PoolFiles.atomicWrite(PoolFiles.stateXML(current), to: files.statePath(name), sync: false)
+        // starting writes its state once started. Only a state file that is
+        // still there is replaced: another process may have stopped the pool.
+        let statePath = files.statePath(name)
+        if !record.starting && access(statePath, F_OK) == 0 {
+            try? PoolFiles.atomicWrite(PoolFiles.stateXML(current), to: statePath, sync: false)
         }
         // The old table was allocated on other threads' malloc arenas; glibc
         // keeps freed arena memory unless asked to give it back.
