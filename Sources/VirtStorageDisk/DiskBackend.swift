@@ -304,6 +304,15 @@
 
         /// The volume as its kernel device node, for streams (an image file's
         /// partitions have none).
+        /// A partition's bytes through its kernel device node (an image
+        /// file's partitions included, as for upload and download).
+        public func openData(_ volume: VolumeDefinition, in pool: PoolDefinition, writable: Bool)
+            async throws(StorageError) -> any VolumeData
+        {
+            let node = try await partitionNode(volume, in: pool)
+            return try LocalVolumeData(path: node.target.path ?? "", writable: writable)
+        }
+
         private func partitionNode(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
             -> VolumeDefinition
         {

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// What a backend can do beyond refresh; the host refuses the rest with
@@ -229,6 +230,12 @@ extension StorageBackend {
         guard !PoolTypeRules.of(type).sourceElements.contains(.network), let path = volume.target.path,
             path.hasPrefix("/")
         else { throw unsupported("volume streams") }
+        // Device nodes are often named through links (/dev/disk/by-path, /dev/VG/LV):
+        // those are followed; a link in a pool's directory is not.
+        if path.hasPrefix("/dev/"), let resolved = realpath(path, nil) {
+            defer { free(resolved) }
+            return try LocalVolumeData(path: String(cString: resolved), writable: writable)
+        }
         return try LocalVolumeData(path: path, writable: writable)
     }
     public func useLogger(_ logger: Logger) {}

@@ -338,6 +338,13 @@ public struct ZFSBackend: StorageBackend {
     }
 
     /// The volume with its path resolved to the zvol device node.
+    /// A zvol's bytes through its device node (the /dev/zvol link resolved).
+    public func openData(_ volume: VolumeDefinition, in pool: PoolDefinition, writable: Bool)
+        async throws(StorageError) -> any VolumeData
+    {
+        try LocalVolumeData(path: try Self.device(volume), writable: writable)
+    }
+
     static func throughDevice(_ volume: VolumeDefinition) throws(StorageError) -> VolumeDefinition {
         var resolved = volume
         resolved.target.path = try device(volume)
