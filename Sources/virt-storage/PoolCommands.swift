@@ -299,29 +299,31 @@ struct PoolCapabilities: HostCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var json: JSONFlag
 
-    /// One pool type of the capabilities, for --json.
+    /// One pool type of the capabilities, for --json: the XML document's
+    /// content, and the source formats accepted beyond libvirt's.
     struct TypeJSON: Encodable {
         var type: String
         var supported: Bool
         var defaultSourceFormat: String?
         var sourceFormats: [String]
+        var extensionSourceFormats: [String]
         var defaultVolumeFormat: String?
         var volumeFormats: [String]
+
+        init(_ entry: PoolTypeCapabilities) {
+            type = entry.type.rawValue
+            supported = entry.supported
+            defaultSourceFormat = entry.defaultSourceFormat
+            sourceFormats = entry.sourceFormats
+            extensionSourceFormats = entry.extensionSourceFormats
+            defaultVolumeFormat = entry.defaultVolumeFormat
+            volumeFormats = entry.volumeFormats
+        }
     }
 
     func execute(_ host: StorageHost) async throws(StorageError) {
         guard json.enabled else { return global.emit(host.capabilitiesXML) }
-        let supported = Set(host.backends.registeredTypes)
-        global.emit(
-            jsonText(
-                PoolType.allCases.map { type in
-                    let rules = PoolTypeRules.of(type)
-                    return TypeJSON(
-                        type: type.rawValue, supported: supported.contains(type),
-                        defaultSourceFormat: rules.sourceFormats.isEmpty ? nil : rules.defaultSourceFormat,
-                        sourceFormats: rules.sourceFormats, defaultVolumeFormat: rules.defaultVolumeFormat,
-                        volumeFormats: rules.defaultVolumeFormat == nil ? [] : rules.capabilityVolumeFormats)
-                }))
+        global.emit(jsonText(host.capabilities.map(TypeJSON.init)))
     }
 }
 

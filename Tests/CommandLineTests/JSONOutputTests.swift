@@ -46,6 +46,19 @@ struct JSONOutputTests {
         let dir = try #require(caps.first { $0["type"] as? String == "dir" })
         #expect(dir["supported"] as? Bool == true && dir["defaultVolumeFormat"] as? String == "raw")
         #expect((dir["volumeFormats"] as? [String])?.contains("qcow2") == true)
+        // The JSON says what the XML says, type by type (btrfs, an extension, apart).
+        let xml = try plain(["pool-capabilities"])
+        for entry in caps {
+            let type = try #require(entry["type"] as? String)
+            let block = try #require(xml.components(separatedBy: "<pool type='\(type)'").dropFirst().first)
+                .components(separatedBy: "</pool>")[0]
+            let values = block.components(separatedBy: "<value>").dropFirst().map { $0.components(separatedBy: "<")[0] }
+            let listed = (entry["sourceFormats"] as? [String] ?? []) + (entry["volumeFormats"] as? [String] ?? [])
+            #expect(values == listed, "\(type)")
+            #expect(block.contains("supported='\(entry["supported"] as? Bool == true ? "yes" : "no")'"))
+        }
+        let fs = try #require(caps.first { $0["type"] as? String == "fs" })
+        #expect(fs["extensionSourceFormats"] as? [String] == ["btrfs"])
 
         try
             "<secret ephemeral='no' private='yes'><uuid>0a81f5b2-8403-7b23-c8d6-21ccc2f80d6f</uuid><usage type='ceph'><name>client.admin</name></usage></secret>"

@@ -135,7 +135,14 @@ struct FsPoolTests {
         #expect(try await FsBackend().check(try await host.pool(named: "img").definition))
         try await host.destroy("img")
         #expect(try !Self.isMounted(target))
-        let attached = try Scratch.run("/usr/sbin/losetup", ["-j", image]).1
+        // The kernel frees an autoclear loop device from a work queue after
+        // the unmount returns: give it up to three seconds.
+        var attached = ""
+        for _ in 0..<60 {
+            attached = try Scratch.run("/usr/sbin/losetup", ["-j", image]).1
+            if attached.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
         #expect(attached.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "loop device left: \(attached)")
     }
 

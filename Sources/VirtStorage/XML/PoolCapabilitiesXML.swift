@@ -4,19 +4,20 @@ import VirtStorageXML
 /// pool type, whether this build supports it, and its formats.
 public enum PoolCapabilitiesXML {
     public static func format(supported: Set<PoolType>) -> String {
+        format(PoolTypeCapabilities.all(supported: supported))
+    }
+
+    public static func format(_ types: [PoolTypeCapabilities]) -> String {
         var w = XMLWriter()
         w.element("storagepoolCapabilities") { w in
-            for type in PoolType.allCases {
-                let rules = PoolTypeRules.of(type)
-                w.element("pool", [("type", type.rawValue), ("supported", supported.contains(type) ? "yes" : "no")]) {
+            for entry in types {
+                w.element("pool", [("type", entry.type.rawValue), ("supported", entry.supported ? "yes" : "no")]) {
                     w in
-                    if let defaultFormat = rules.defaultSourceFormat, !rules.sourceFormats.isEmpty {
-                        options(
-                            &w, "poolOptions", "sourceFormatType", defaultFormat,
-                            rules.sourceFormats.filter { !PoolTypeRules.extensionSourceFormats.contains($0) })
+                    if let defaultFormat = entry.defaultSourceFormat {
+                        options(&w, "poolOptions", "sourceFormatType", defaultFormat, entry.sourceFormats)
                     }
-                    if let defaultFormat = rules.defaultVolumeFormat {
-                        options(&w, "volOptions", "targetFormatType", defaultFormat, rules.capabilityVolumeFormats)
+                    if let defaultFormat = entry.defaultVolumeFormat {
+                        options(&w, "volOptions", "targetFormatType", defaultFormat, entry.volumeFormats)
                     }
                 }
             }
@@ -37,8 +38,11 @@ public enum PoolCapabilitiesXML {
 }
 
 extension StorageHost {
-    /// Capabilities of this host: the pool types with a registered backend.
-    public nonisolated var capabilitiesXML: String {
-        PoolCapabilitiesXML.format(supported: Set(backends.registeredTypes))
+    /// Every pool type and what this host offers of it (a registered backend, formats).
+    public nonisolated var capabilities: [PoolTypeCapabilities] {
+        PoolTypeCapabilities.all(supported: Set(backends.registeredTypes))
     }
+
+    /// Capabilities of this host as libvirt's document: the pool types with a registered backend.
+    public nonisolated var capabilitiesXML: String { PoolCapabilitiesXML.format(capabilities) }
 }
