@@ -115,7 +115,8 @@ extension FileVolumeBackend {
 
     public func prepareVolume(_ volume: inout VolumeDefinition, in pool: PoolDefinition) throws(StorageError) {
         try Self.checkVolumeName(volume.name)
-        let path = try Self.directory(pool) + "/" + volume.name
+        let dir = try Self.directory(pool)
+        let path = dir + "/" + volume.name
         volume.type = .file
         volume.target.path = path
         volume.key = path
@@ -123,10 +124,9 @@ extension FileVolumeBackend {
         if !volume.capacitySpecified, let backing = volume.backingStore?.path {
             // libvirt leaves the size out of qemu-img's command, which then
             // takes the backing file's: so does the native writer.
-            let absolute = backing.hasPrefix("/") ? backing : "\(path.dropLast(volume.name.count))\(backing)"
-            var st = stat()
-            if stat(absolute, &st) == 0, let header = try? ImageFormatProbe.probe(path: absolute) {
-                volume.capacity = header.capacity(physical: UInt64(st.st_size))
+            let absolute = QemuImgCommand.absoluteBackingPath(backing, poolTargetPath: dir)
+            if let (header, size) = try? ImageFormatProbe.probeWithSize(path: absolute) {
+                volume.capacity = header.capacity(physical: size)
                 if !volume.allocationSpecified { volume.allocation = volume.capacity }
             }
         }

@@ -189,7 +189,7 @@ public enum FileVolumes {
         guard let backing = vol.backingStore?.path, let declared = vol.backingStore?.format, declared != "raw" else {
             return true
         }
-        let absolute = backing.hasPrefix("/") ? backing : "\(poolPath)/\(backing)"
+        let absolute = QemuImgCommand.absoluteBackingPath(backing, poolTargetPath: poolPath)
         guard let header = try? ImageFormatProbe.probe(path: absolute) else { return true }
         return header.format == declared
     }

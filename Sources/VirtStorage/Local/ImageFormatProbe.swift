@@ -78,12 +78,17 @@ public enum ImageFormatProbe {
 
     /// Probes a file by path (no symlink is followed when `noFollow`).
     public static func probe(path: String) throws(StorageError) -> ImageHeader {
+        try probeWithSize(path: path).header
+    }
+
+    /// Probes a file by path, and gives its size too (one open, one stat).
+    public static func probeWithSize(path: String) throws(StorageError) -> (header: ImageHeader, size: UInt64) {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw SystemError.make("cannot open volume '\(path)'", path: path) }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw SystemError.make("cannot stat '\(path)'", path: path) }
-        return probe(fd: fd, fileSize: UInt64(st.st_size))
+        return (probe(fd: fd, fileSize: UInt64(st.st_size)), UInt64(st.st_size))
     }
 
     /// Probes an image's first bytes held in memory (the first 4 KiB decide

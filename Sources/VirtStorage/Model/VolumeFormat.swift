@@ -5,7 +5,8 @@
 /// common ones, and a string literal makes any other
 /// (`VolumeTarget(format: "vmdk")`). Which formats a pool type accepts is
 /// in its rules (``PoolTypeRules/volumeFormats``); creating a volume in a
-/// format its pool refuses fails with libvirt's message.
+/// format its pool refuses fails with libvirt's message. It encodes as the
+/// bare string.
 public struct VolumeFormat: RawRepresentable, Hashable, Sendable, Codable, ExpressibleByStringLiteral,
     CustomStringConvertible
 {
@@ -16,15 +17,6 @@ public struct VolumeFormat: RawRepresentable, Hashable, Sendable, Codable, Expre
     public init(stringLiteral value: String) { self.rawValue = value }
 
     public var description: String { rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 
     /// Plain bytes: what every pool with data can hold.
     public static let raw: VolumeFormat = "raw"

@@ -175,11 +175,16 @@ public struct QemuImgCommand: Sendable {
 
     /// libvirt's rule for a new volume's backing store: it must be readable; a
     /// relative path is relative to the pool's target directory.
+    /// A `<backingStore><path>` as a file path: a relative one is in the pool's directory.
+    static func absoluteBackingPath(_ backingPath: String, poolTargetPath: String?) -> String {
+        backingPath.hasPrefix("/") ? backingPath : "\(poolTargetPath ?? ".")/\(backingPath)"
+    }
+
     static func checkBackingStore(
         _ backingPath: String, poolTargetPath: String?,
         isReadable: (String) -> Bool = { access($0, R_OK) == 0 }
     ) throws(StorageError) {
-        let absolute = backingPath.hasPrefix("/") ? backingPath : "\(poolTargetPath ?? ".")/\(backingPath)"
+        let absolute = absoluteBackingPath(backingPath, poolTargetPath: poolTargetPath)
         guard isReadable(absolute) else {
             let e = errno
             throw StorageError(
