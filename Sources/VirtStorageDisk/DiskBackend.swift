@@ -151,7 +151,7 @@
 
         public func buildVolume(
             _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
-            preallocateMetadata: Bool, secrets: VolumeSecrets, progress: ProgressHandler?
+            options: VolumeBuildOptions, secrets: VolumeSecrets, progress: ProgressHandler?
         ) async throws(StorageError) {
             if source != nil {
                 throw StorageError(.operationUnsupported, "disk pools cannot create a volume from another")

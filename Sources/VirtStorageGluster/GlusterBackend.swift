@@ -98,6 +98,16 @@
         }
 
         public func release(_ pool: PoolDefinition) async { await state.connections.close(pool) }
+
+        /// Waits (up to `patience`) until libgfapi has wound down every
+        /// connection this process dropped: a stopped pool's connection ends
+        /// in glfs_fini, about 10 s, on a thread of its own. Wait for it
+        /// before stopping or deleting the gluster volume under such a pool:
+        /// libgfapi 10.3's timer thread can use freed memory and abort the
+        /// process otherwise (RELIABILITY.md).
+        public static func connectionsClosed(patience: Duration = .seconds(30)) async {
+            await GlusterConnection.closed(patience: patience)
+        }
         public func useLogger(_ logger: Logger) { state.logger.use(logger) }
 
         public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
@@ -158,13 +168,18 @@
 
         public func buildVolume(
             _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
-            preallocateMetadata: Bool, secrets: VolumeSecrets, progress: ProgressHandler?
+            options: VolumeBuildOptions, secrets: VolumeSecrets, progress: ProgressHandler?
         ) async throws(StorageError) {
-            if preallocateMetadata {
+            if options.preallocateMetadata {
                 throw StorageError(
                     .operationUnsupported, "metadata preallocation is not supported for volumes of gluster pools")
             }
             if let source {
+                if options.reflink {
+                    throw StorageError(
+                        .operationUnsupported, "a reflink copy within a gluster pool is not possible",
+                        value: source.name, hint: "without --reflink the bytes are copied")
+                }
                 try await withConnection(pool, "cloning '\(source.name)' to volume '\(volume.name)'") {
                     (connection, job) throws(StorageError) in
                     try GlusterVolumes.clone(source, to: volume, in: connection, job: job, progress: progress)

@@ -2,6 +2,7 @@
     import CGlusterFS
     import Foundation
     import Logging
+    import Synchronization
     import VirtStorage
 
     /// One libgfapi connection ("virtual mount") to the gluster volume of a
@@ -31,7 +32,24 @@
         deinit {
             let handle = Handle(fs: fs)
             // glfs_fini waits for the volume's threads to wind down (~10 s).
-            Thread.detachNewThread { _ = gfapi.glfs_fini(handle.fs) }
+            Self.closing.withLock { $0 += 1 }
+            Thread.detachNewThread {
+                _ = gfapi.glfs_fini(handle.fs)
+                Self.closing.withLock { $0 -= 1 }
+            }
+        }
+
+        /// Connections whose glfs_fini has not returned yet.
+        private static let closing = Mutex(0)
+
+        /// Waits (up to `patience`) until every dropped connection's
+        /// glfs_fini has returned: libgfapi's threads are gone then.
+        static func closed(patience: Duration) async {
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: patience)
+            while closing.withLock({ $0 }) > 0, clock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
         }
 
         private struct Handle: @unchecked Sendable { let fs: OpaquePointer }

@@ -200,12 +200,17 @@
 
         public func buildVolume(
             _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
-            preallocateMetadata: Bool, secrets: VolumeSecrets, progress: ProgressHandler?
+            options: VolumeBuildOptions, secrets: VolumeSecrets, progress: ProgressHandler?
         ) async throws(StorageError) {
             guard volume.capacity > 0 else {
                 throw StorageError(.operationUnsupported, "volume capacity required for this storage pool")
             }
             if let source {
+                // libvirt's rbd create-from takes no flags (virCheckFlags).
+                if options.reflink {
+                    throw StorageError(
+                        .unsupportedFlags, "unsupported flags (0x2) in function virStorageBackendRBDBuildVolFrom")
+                }
                 try await RBDVolumes.clone(source, to: volume, in: pool, backend: self, progress: progress)
                 return
             }

@@ -54,7 +54,7 @@ public final class RelaxNGSchema: Sendable {
             if result != 0 {
                 throw XMLError(
                     message: sink.messages.first ?? "document does not validate against \(path)",
-                    line: sink.lines.first ?? 0)
+                    line: sink.lines.first ?? 0, schemaErrors: sink.messages)
             }
         }
     }

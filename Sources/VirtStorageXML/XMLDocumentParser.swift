@@ -18,9 +18,6 @@ public enum XMLDocumentParser {
         _ text: String, name: String, _ body: (xmlDocPtr) throws(XMLError) -> T
     ) throws(XMLError) -> T {
         LibXML2.initialize()
-        if text.utf8.isEmpty {
-            throw XMLError(message: "\(name): empty document", line: 0)
-        }
         let ctxt = try ParserContexts.take()
         var reusable = true
         defer { ParserContexts.give(ctxt, reusable: reusable) }
@@ -31,12 +28,22 @@ public enum XMLDocumentParser {
         // (an unknown label is still refused).
         var text = text
         let declared = Self.hasDeclaration(text)
-        let doc: xmlDocPtr? = text.withUTF8 { buf in
-            buf.withMemoryRebound(to: CChar.self) {
-                let length = Int32(clamping: $0.count)
-                return declared
-                    ? xmlCtxtReadMemory(ctxt, $0.baseAddress, length, name, "UTF-8", options)
-                    : cxml_read_whole(ctxt, $0.baseAddress, length, name, options)
+        var first = cxml_first_error()
+        let doc: xmlDocPtr? = withUnsafeMutablePointer(to: &first) { first in
+            ctxt.pointee._private = UnsafeMutableRawPointer(first)
+            ctxt.pointee.sax.pointee.serror = cxml_catch_first_error
+            defer { ctxt.pointee._private = nil }
+            return text.withUTF8 { buf in
+                buf.withMemoryRebound(to: CChar.self) {
+                    let length = Int32(clamping: $0.count)
+                    // An empty document still goes to libxml2, for its own words.
+                    let bytes =
+                        $0.baseAddress
+                        ?? UnsafeRawPointer(("" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self)
+                    return declared
+                        ? xmlCtxtReadMemory(ctxt, bytes, length, name, "UTF-8", options)
+                        : cxml_read_whole(ctxt, bytes, length, name, options)
+                }
             }
         }
         guard let doc, ctxt.pointee.wellFormed != 0 else {
@@ -45,7 +52,10 @@ public enum XMLDocumentParser {
             var message = err.message.map { String(cString: $0) } ?? "malformed XML"
             while message.last == "\n" { message.removeLast() }
             reusable = false
-            throw XMLError(message: message, line: Int(err.line))
+            let detail =
+                first.seen != 0
+                ? withUnsafeBytes(of: first.text) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) } : nil
+            throw XMLError(message: message, line: Int(err.line), detail: detail)
         }
         defer { xmlFreeDoc(doc) }
         return try body(doc)

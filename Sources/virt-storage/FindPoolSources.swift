@@ -3,13 +3,14 @@ import Foundation
 import VirtStorage
 import VirtStorageXML
 
-/// The pool type argument of the discovery verbs.
+/// The pool type argument of the discovery verbs, refused in the storage
+/// driver's words (virsh hands it on); virsh's own line comes first.
 private func poolType(_ name: String) throws(StorageError) -> PoolType {
+    FailureContext.during("Failed to find any \(name) pool sources")
     guard let type = PoolType(rawValue: name) else {
         throw StorageError(
-            .invalidArgument,
-            "Invalid pool type '\(name)': expected one of \(PoolType.allCases.map(\.rawValue).joined(separator: ", "))",
-            value: name)
+            .internalError, "unknown storage pool type \(name)", value: name,
+            hint: "expected one of \(PoolType.allCases.map(\.rawValue).joined(separator: ", "))")
     }
     return type
 }

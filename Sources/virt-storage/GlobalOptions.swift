@@ -83,7 +83,8 @@ struct GlobalOptions: ParsableArguments {
     func openHost() async throws(StorageError) -> StorageHost {
         let secrets = try openSecrets()
         let host = try await StorageHost(
-            directories: directories, backends: Backends.registry, secrets: secrets, logger: logger)
+            directories: directories, backends: Backends.registry, schemas: StorageSchemas(), secrets: secrets,
+            logger: logger)
         OpenedHosts.all.withLock { $0.append(host) }
         for line in await host.interruptedJobs {
             FileHandle.standardError.write(Data("warning: \(line)\n".utf8))
@@ -188,13 +189,12 @@ struct BuildFlags: ParsableArguments {
         false
 
     func mode(requireBuild: Bool) throws(StorageError) -> BuildMode? {
+        // virsh's own check (VSH_EXCLUSIVE_OPTIONS_EXPR): its words, no prefix.
         if overwrite && noOverwrite {
-            throw StorageError(.invalidArgument, "Options --overwrite and --no-overwrite are mutually exclusive")
+            throw StorageError.usage("Options --overwrite and --no-overwrite are mutually exclusive")
         }
-        if requireBuild && !build && (overwrite || noOverwrite) {
-            throw StorageError(.invalidArgument, "--overwrite and --no-overwrite need --build")
-        }
-        if !build && requireBuild { return nil }
+        // As libvirt: --overwrite or --no-overwrite builds the pool without --build.
+        if requireBuild && !build && !overwrite && !noOverwrite { return nil }
         return overwrite ? .overwrite : noOverwrite ? .noOverwrite : .normal
     }
 }

@@ -106,12 +106,16 @@ struct PoolBuild: HostCommand {
     @Flag(name: .customLong("no-overwrite"), help: "do not overwrite any existing data") var noOverwrite = false
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        if overwrite && noOverwrite {
-            throw StorageError(.invalidArgument, "Options --overwrite and --no-overwrite are mutually exclusive")
-        }
         let typed = try pool.value()
         let name = try await lookupPool(host, typed).name
         FailureContext.during("Failed to build pool \(typed)")
+        // virsh passes both flags on; libvirt's build refuses them (VIR_EXCLUSIVE_FLAGS_RET).
+        if overwrite && noOverwrite {
+            throw StorageError(
+                .invalidArgument,
+                "Flags 'VIR_STORAGE_POOL_BUILD_OVERWRITE' and 'VIR_STORAGE_POOL_BUILD_NO_OVERWRITE' are mutually exclusive",
+                hint: "give --overwrite or --no-overwrite, not both")
+        }
         try await host.build(name, mode: overwrite ? .overwrite : noOverwrite ? .noOverwrite : .normal)
         global.extra("Pool \(typed) built\n")
     }
@@ -251,7 +255,8 @@ struct PoolList: HostCommand {
             var types = Set<PoolType>()
             for word in type.split(separator: ",") {
                 guard let t = PoolType(rawValue: String(word)) else {
-                    throw StorageError(.invalidArgument, "Invalid pool type '\(word)'", value: String(word))
+                    // virsh's own check: its words, no prefix.
+                    throw StorageError.usage("Invalid pool type '\(word)'")
                 }
                 types.insert(t)
             }

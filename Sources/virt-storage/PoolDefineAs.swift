@@ -49,6 +49,10 @@ struct PoolAsOptions: ParsableArguments {
 
 
     func arguments() throws(StorageError) -> PoolArguments {
+        // virsh's own check, made first (VSH_EXCLUSIVE_OPTIONS): its words, no prefix.
+        if secretUsage != nil && secretUUID != nil {
+            throw StorageError.usage("Options --secret-usage and --secret-uuid are mutually exclusive")
+        }
         let v = OptionValues.collect([
                 "name": name, "type": type, "source-host": sourceHost, "source-path": sourcePath,
                 "source-dev": sourceDev, "source-name": sourceName, "target": target, "source-format": sourceFormat,

@@ -53,7 +53,8 @@ struct PoolEdit: HostCommand {
     /// On a terminal, virsh's question; elsewhere the error ends the command.
     static func askToEditAgain(_ error: StorageError) -> Bool {
         guard isatty(STDIN_FILENO) == 1 else { return false }
-        FileHandle.standardError.write(Data("error: \(error.description.singleLine())\n".utf8))
+        FileHandle.standardError.write(Data("error: \(error.libvirtMessage)\n".utf8))
+        if let hint = error.hintLine { FileHandle.standardError.write(Data("\(hint.singleLine())\n".utf8)) }
         while true {
             writeNow("Failed. Try again? [y,n,?]: ")
             switch readLine()?.trimmingCharacters(in: .whitespaces).lowercased() {

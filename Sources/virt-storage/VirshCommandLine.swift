@@ -92,7 +92,8 @@ struct VirshCommandLine {
     static func readFirst(_ verb: String) -> [String] {
         switch verb {
         case "vol-create-as", "vol-create", "vol-list": ["pool"]
-        case "vol-create-from": ["pool", "vol", "inputpool"]
+        // The input volume (vol, inputpool) only after the pool and the file.
+        case "vol-create-from": ["pool"]
         case "vol-name", "vol-pool": ["vol"]
         case _ where verb.hasPrefix("vol-"): ["vol", "pool"]
         case _ where verb.hasPrefix("pool-") && (VirshOptionTable.verbs[verb]?.first?.name == "pool"): ["pool"]
@@ -167,7 +168,10 @@ struct VirshCommandLine {
         }
         let first = Self.readFirst(verb)
         for name in first where values.contains(where: { $0.0.name == name && $0.1 == "" }) { throw empty(name) }
-        let deferred = values.first { !first.contains($0.0.name) && $0.1 == "" }.map { empty($0.0.name) }
+        // The rest in the table's order, the order virsh's verbs read them in.
+        let deferred = options.first { option in
+            !first.contains(option.name) && values.contains { $0.0.name == option.name && $0.1 == "" }
+        }.map { empty($0.name) }
         if let deferred, first.isEmpty { throw deferred }
         // An empty value goes on as a word of its own (`--name=` would read as
         // a missing value); the verb reports it after its lookup.

@@ -75,8 +75,10 @@ func fail(_ error: StorageError, _ global: GlobalOptions) -> ExitCode {
     if !usage, let step = FailureContext.current {
         FileHandle.standardError.write(Data("error: \(step.singleLine())\n".utf8))
     }
-    let text = usage ? error.message : error.libvirtMessage
-    FileHandle.standardError.write(Data("error: \(text.singleLine())\n".utf8))
+    // libvirt's message as it is, newlines included (a parser error's
+    // pointer lines, a tool's output), as virsh prints it.
+    let text = usage ? error.message.singleLine() : error.libvirtMessage
+    FileHandle.standardError.write(Data("error: \(text)\n".utf8))
     // What virsh does not say goes on a line of its own, after virsh's lines.
     if let hint = error.hintLine { FileHandle.standardError.write(Data("\(hint.singleLine())\n".utf8)) }
     return ExitCode(1)

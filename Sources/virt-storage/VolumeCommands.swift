@@ -44,10 +44,9 @@ struct VolCreate: HostCommand {
         let name = try await lookupPool(host, try pool.value()).name
         let xml = try readFile(file)
         FailureContext.during("Failed to create vol from \(file)")
-        if validate { try StorageSchemas().validate(xml, as: .volume) }
         let bar = ProgressBar("create")
         let vol = try await host.createVolume(
-            in: name, xml: xml, preallocateMetadata: preallocMetadata, progress: bar.handler)
+            in: name, xml: xml, validate: validate, preallocateMetadata: preallocMetadata, progress: bar.handler)
         bar.finish()
         global.extra("Vol \(vol.name) created from \(file)\n")
     }
@@ -76,10 +75,10 @@ struct VolCreateFrom: HostCommand {
         let source = try await VolumeArgument.lookup(host, input, poolOption: "inputpool")
         let xml = try readFile(file)
         FailureContext.during("Failed to create vol from \(file)")
-        if validate { try StorageSchemas().validate(xml, as: .volume) }
         let bar = ProgressBar("copy")
         let created = try await host.createVolume(
-            in: poolName, xml: xml, from: source, preallocateMetadata: preallocMetadata, progress: bar.handler)
+            in: poolName, xml: xml, from: source, validate: validate, preallocateMetadata: preallocMetadata,
+            reflink: reflink, progress: bar.handler)
         bar.finish()
         global.extra("Vol \(created.name) created from input vol \(source.name)\n")
     }
@@ -113,7 +112,7 @@ struct VolClone: HostCommand {
         FailureContext.during("Failed to clone vol from \(source.name)")
         let bar = ProgressBar("clone")
         _ = try await host.cloneVolume(
-            source.name, in: source.pool, newName: newName, preallocateMetadata: preallocMetadata,
+            source.name, in: source.pool, newName: newName, preallocateMetadata: preallocMetadata, reflink: reflink,
             progress: bar.handler)
         bar.finish()
         global.extra("Vol \(newName) cloned from \(source.name)\n")
@@ -306,11 +305,12 @@ struct VolResize: HostCommand {
         let text = try OptionValues.require(values, "capacity")
         var number = text
         if number.hasPrefix("+") { number.removeFirst() }
+        var delta = self.delta
         if number.hasPrefix("-") {
-            guard delta && shrink else {
-                throw StorageError(.invalidArgument, "negative size requires --delta and --shrink", value: text)
-            }
+            // virsh's own check: its words, no prefix; a negative size is a delta.
+            guard shrink else { throw StorageError.usage("negative size requires --shrink") }
             number.removeFirst()
+            delta = true
         }
         let bytes = try virshSize(number)
         var shown = text.drop { $0 == " " }
@@ -324,8 +324,8 @@ struct VolResize: HostCommand {
         try await host.resizeVolume(v.name, in: v.pool, capacity: bytes, options: options)
         global.extra(
             delta
-                ? "Size of volume '\(v.name)' successfully changed by \(text)\n"
-                : "Size of volume '\(v.name)' successfully changed to \(text)\n")
+                ? "Size of volume '\(v.name)' successfully changed by \(shown)\n"
+                : "Size of volume '\(v.name)' successfully changed to \(shown)\n")
     }
 }
 

@@ -25,12 +25,21 @@ struct DifferentialTests {
         static let numbers = ["0", "1000", "4096", "1M", "-1", "x"]
     }
 
+    /// One step of a scenario: its arguments, and the XML document it reads
+    /// from `@D/doc.xml` if it reads one.
+    struct Step: CustomStringConvertible {
+        var args: [String]
+        var document: String?
+        var description: String { document.map { "\(args) reading \($0.debugDescription)" } ?? "\(args)" }
+    }
+
     /// One step of a scenario: `P` is the scenario's pool, `@D` the side's directory.
-    static func step(_ g: inout SplitMix, pool p: String) -> [String] {
+    static func step(_ g: inout SplitMix, pool p: String) -> Step {
         let v = g.pick(Vocabulary.volumes)
         let w = g.pick(Vocabulary.volumes)
         var args: [String]
-        switch g.next() % 22 {
+        var document: String?
+        switch g.next() % 25 {
         case 0: args = ["pool-define-as", p, "dir", "--target", "@D/pool"]
         case 1: args = ["pool-define-as", p, "dir", "-", "-", "-", "-", g.pick(["@D/pool", "rel", "-"])]
         // Not --overwrite or --no-overwrite: libvirt 9.0 runs its mkfs checks
@@ -53,7 +62,9 @@ struct DifferentialTests {
         case 14:
             args = ["vol-resize", v, g.pick(Vocabulary.sizes), "--pool", p]
             for flag in ["--delta", "--shrink", "--allocate"] where g.chance(30) { args.append(flag) }
-        case 15: args = ["vol-clone", v, w, "--pool", p]
+        case 15:
+            args = ["vol-clone", v, w, "--pool", p]
+            for flag in ["--reflink", "--prealloc-metadata"] where g.chance(15) { args.append(flag) }
         // vol-wipe only where both must refuse: libvirt's zero wipe grows a
         // file to its allocation and its other algorithms need scrub, which
         // VirtStorage does not (README, "Differences from virsh").
@@ -68,12 +79,24 @@ struct DifferentialTests {
             if g.chance(40) { args += ["--length", g.pick(Vocabulary.numbers)] }
         case 19: args = ["vol-list", p] + (g.chance(50) ? ["--details"] : [])
         case 20: args = ["vol-name", "@D/pool/\(v)"]
+        case 21:
+            args = [g.pick(["pool-define", "pool-create", "pool-define"]), "@D/doc.xml"]
+            if args[0] == "pool-create", g.chance(50) { args.append("--build") }
+            if args[0] == "pool-define", g.chance(25) { args.append("--validate") }
+            document = GeneratedDocuments.pool(&g, name: p)
+        case 22:
+            args = ["vol-create", p, "@D/doc.xml"] + (g.chance(25) ? ["--validate"] : [])
+            document = GeneratedDocuments.volume(&g, name: v, backing: w)
+        case 23:
+            args = ["vol-create-from", p, "@D/doc.xml", w] + (g.chance(30) ? ["--inputpool", p] : [])
+            if g.chance(15) { args.append("--reflink") }
+            document = GeneratedDocuments.volume(&g, name: v, backing: w)
         default: args = ["vol-pool", "@D/pool/\(v)"]
         }
         // Mistakes on the command line, now and then.
         if g.chance(8) { args.append(g.pick(["--frobnicate", "--pool", "extra-word", "--bytes=1", "--"])) }
         if g.chance(5), args.count > 2 { args.insert(args[1], at: 2) }
-        return g.chance(15) ? ["-q"] + args : args
+        return Step(args: g.chance(15) ? ["-q"] + args : args, document: document)
     }
 
     /// What virsh and virt-storage may answer differently, with the reason;
@@ -101,6 +124,16 @@ struct DifferentialTests {
 
         /// UUIDs in error lines ("already exists with uuid ...") are each side's own.
         static func errors(_ stderr: String) -> String { withoutUUIDs(stderr) }
+
+        /// libvirt 9.0 refuses every vol-create --validate whose document
+        /// validates: its volume parser is handed the validate flag, which
+        /// it does not take. VirtStorage creates the volume, or refuses a
+        /// document its parser refuses (README,
+        /// "Differences from virsh"); the step is not compared, and the new
+        /// volume is deleted on our side so that both go on alike.
+        static func libvirtRefusedValidatedVolume(_ theirs: String) -> Bool {
+            theirs.contains("unsupported flags (0x4) in function virStorageVolDefParseXML")
+        }
     }
 
     /// The facts of a side's pool directory a user would see: names, sizes, modes.
@@ -132,8 +165,11 @@ struct DifferentialTests {
             let pool = "df\(seed % 100_000)-\(n)"
             let sides = SideBySideTests.Sides(env: ["VIRT_STORAGE_ROOT": base + "/root"])
             defer {
-                _ = try? sides.virsh(["pool-destroy", pool])
-                _ = try? sides.virsh(["pool-undefine", pool])
+                // A generated document may name the pool " P" (a name of its own).
+                for name in [pool, " " + pool] {
+                    _ = try? sides.virsh(["pool-destroy", name])
+                    _ = try? sides.virsh(["pool-undefine", name])
+                }
                 try? FileManager.default.removeItem(atPath: base)
             }
             let source = Data((0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ n) })
@@ -141,13 +177,35 @@ struct DifferentialTests {
                 try FileManager.default.createDirectory(atPath: "\(base)/\(side)", withIntermediateDirectories: true)
                 try source.write(to: URL(fileURLWithPath: "\(base)/\(side)/src.bin"))
             }
-            var history: [[String]] = []
-            for _ in 0..<(4 + Int(g.next() % 9)) {
-                let args = Self.step(&g, pool: pool)
-                history.append(args)
+            var history: [Step] = []
+            for i in 0..<(4 + Int(g.next() % 9)) {
+                // Half the scenarios start on a running pool, so that volume
+                // steps get past the pool's lookup.
+                let step =
+                    i == 0 && g.chance(50)
+                    ? Step(args: ["pool-create-as", pool, "dir", "--target", "@D/pool", "--build"])
+                    : Self.step(&g, pool: pool)
+                history.append(step)
                 steps += 1
-                let (theirs, ours) = try sides.both(args, base: base)
+                if let document = step.document {
+                    for side in ["l", "o"] {
+                        try document.replacingOccurrences(of: "@D", with: "\(base)/\(side)")
+                            .write(toFile: "\(base)/\(side)/doc.xml", atomically: false, encoding: .utf8)
+                    }
+                }
+                let (theirs, ours) = try sides.both(step.args, base: base)
                 let context = Comment(rawValue: "seed \(seed), scenario \(n): \(history)")
+                if AllowedDifferences.libvirtRefusedValidatedVolume(theirs.stderr) {
+                    // "NAME SIZE MODE": the name may hold blanks.
+                    func names(_ side: String) -> Set<String> {
+                        Set(Self.files("\(base)/\(side)/pool").map { $0.split(separator: " ").dropLast(2).joined(separator: " ") })
+                    }
+                    let created = names("o").subtracting(names("l"))
+                    // Ours creates it, or refuses what libvirt's parser would have refused next.
+                    #expect(ours.status == 0 ? created.count == 1 : created.isEmpty, context)
+                    for name in created { _ = try sides.ours(["vol-delete", name, "--pool", pool]) }
+                    continue
+                }
                 #expect(ours.status == theirs.status, context)
                 #expect(
                     AllowedDifferences.errors(SideBySideTests.virshLines(ours.stderr))

@@ -32,7 +32,7 @@
                 poolType: .disk)
             try backend.prepareVolume(&vol, in: pool)
             try await backend.buildVolume(
-                vol, from: nil, in: pool, preallocateMetadata: false, secrets: VolumeSecrets(), progress: nil)
+                vol, from: nil, in: pool, options: VolumeBuildOptions(), secrets: VolumeSecrets(), progress: nil)
             return try await backend.refreshVolume(vol, in: pool)
         }
 

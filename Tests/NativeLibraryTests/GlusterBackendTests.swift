@@ -435,8 +435,8 @@
             // The stopped pool's connection winds down (glfs_fini, about 10 s)
             // on a thread of its own; stopping and deleting the volume under
             // it can make libgfapi's timer thread use freed memory and abort
-            // the test process later (RELIABILITY.md). Let it finish first.
-            try await Task.sleep(for: .seconds(12))
+            // the test process (RELIABILITY.md). Wait until it has finished.
+            await GlusterBackend.connectionsClosed()
         }
     }
 #endif

@@ -28,12 +28,17 @@ struct BadInputTests {
 
     static let poolCases: [Case] = [
         .init(
-            label: "malformed XML", xml: "<pool type='dir'><name>p</nam></pool>", code: .xmlError, element: nil,
-            mentions: ["Opening and ending tag mismatch", ":1:"]),
-        .init(label: "empty document", xml: "", code: .xmlError, element: nil, mentions: ["empty"]),
+            label: "malformed XML", xml: "<pool type='dir'><name>p</nam></pool>", code: .xmlDetail, element: nil,
+            mentions: [
+                "(storage_pool_definition):1: Opening and ending tag mismatch: name line 1 and nam\n"
+                    + "<pool type='dir'><name>p</nam></pool>\n------------------------------^"
+            ]),
+        .init(
+            label: "empty document", xml: "", code: .xmlDetail, element: nil,
+            mentions: ["(storage_pool_definition):1: Document is empty\n(null)\n^"]),
         .init(
             label: "wrong root element", xml: "<volume><name>v</name></volume>", code: .xmlError, element: "volume",
-            mentions: ["<volume>", "expecting <pool>"]),
+            mentions: ["expecting root element of 'pool', not 'volume'"]),
         .init(
             label: "unknown pool type", xml: "<pool type='floppy'><name>p</name></pool>", code: .xmlError,
             element: "pool/@type", mentions: ["'floppy'", "dir"]),
@@ -113,7 +118,7 @@ struct BadInputTests {
             label: "unknown source format",
             xml:
                 "<pool type='fs'><name>f</name><source><device path='/dev/x'/><format type='ntfs3'/></source><target><path>/m</path></target></pool>",
-            code: .configUnsupported, element: "source/format/@type", mentions: ["'ntfs3'", "ext4"]),
+            code: .configUnsupported, element: "source/format/@type", mentions: ["type ntfs3", "ext4"]),
         .init(
             label: "bad part_separator",
             xml:
@@ -123,7 +128,7 @@ struct BadInputTests {
             label: "cow on a logical pool",
             xml:
                 "<pool type='logical'><name>vg</name><features><cow state='yes'/></features><source><name>vg</name></source></pool>",
-            code: .operationUnsupported, element: "features/cow", mentions: ["cow"]),
+            code: .noSupport, element: "features/cow", mentions: ["cow"]),
         .init(
             label: "auth without type",
             xml:
@@ -143,7 +148,7 @@ struct BadInputTests {
             label: "fc_host with a malformed wwnn",
             xml:
                 "<pool type='scsi'><name>s</name><source><adapter type='fc_host' wwnn='xyz' wwpn='10000000c9831b4b'/></source><target><path>/dev</path></target></pool>",
-            code: .xmlError, element: "adapter/@wwnn", mentions: ["'xyz'"]),
+            code: .internalError, element: "adapter/@wwnn", mentions: ["Malformed wwn: xyz"]),
         .init(
             label: "scsi pool without adapter",
             xml: "<pool type='scsi'><name>s</name><target><path>/dev</path></target></pool>", code: .xmlError,
@@ -156,7 +161,7 @@ struct BadInputTests {
         .init(
             label: "unknown refresh allocation",
             xml: dirPool(target: "<target><path>/x</path></target><refresh><volume allocation='half'/></refresh>"),
-            code: .configUnsupported, element: "refresh/volume/@allocation", mentions: ["'half'"]),
+            code: .configUnsupported, element: "refresh/volume/@allocation", mentions: ["type half"]),
     ]
 
     static func check(_ c: Case, _ parse: () throws(StorageError) -> Void) {
@@ -173,7 +178,10 @@ struct BadInputTests {
             for m in c.mentions {
                 #expect(error.description.contains(m), "\(c.label): '\(error.description)' lacks \(m)")
             }
-            #expect(!error.description.contains("\n"), "\(c.label): error spans lines")
+            // A parser error is libvirt's three lines: the error, the line
+            // of the document and a pointer; every other error is one line.
+            let lines = error.description.split(separator: "\n", omittingEmptySubsequences: false).count
+            #expect(lines == (error.code == .xmlDetail ? 3 : 1), "\(c.label): error spans \(lines) lines")
         }
     }
 
@@ -227,7 +235,7 @@ struct BadInputTests {
         .init(
             label: "unknown encryption format",
             xml: volume("<capacity>1</capacity><target><encryption format='rot13'/></target>"),
-            code: .configUnsupported, element: "encryption/@format", mentions: ["'rot13'"]),
+            code: .configUnsupported, element: "encryption/@format", mentions: ["type rot13"]),
         .init(
             label: "ivgen without cipher",
             xml: volume(

@@ -99,7 +99,7 @@ struct FsPoolTests {
         let refused = await #expect(throws: StorageError.self) { try await host.build("other", mode: .noOverwrite) }
         #expect(refused?.code == .poolBuilt)
         #expect(refused?.message.contains("forced overwrite is necessary") == true)
-        #expect(refused?.message.contains("ext4") == true)
+        #expect(refused?.hint == "it holds ext4")
         try await host.undefine("other")
 
         // Same format: --no-overwrite says it is already built; the volume is still there.

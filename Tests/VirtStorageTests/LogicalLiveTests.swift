@@ -134,7 +134,7 @@ struct LogicalLiveTests {
         var vol = try volume(name, mib)
         try backend.prepareVolume(&vol, in: pool)
         try await backend.buildVolume(
-            vol, from: nil, in: pool, preallocateMetadata: false, secrets: VolumeSecrets(), progress: nil)
+            vol, from: nil, in: pool, options: VolumeBuildOptions(), secrets: VolumeSecrets(), progress: nil)
         return try await backend.refreshVolume(vol, in: pool)
     }
 
@@ -217,8 +217,9 @@ struct LogicalLiveTests {
         let error = await #expect(throws: StorageError.self) { try await backend.build(pool, mode: .normal) }
         #expect(
             error?.message
-                == "Format of device '\(bed.devices[1])' does not match the expected format 'LVM2_member' (found 'ext4'), forced overwrite is necessary"
+                == "Format of device '\(bed.devices[1])' does not match the expected format 'LVM2_member', forced overwrite is necessary"
         )
+        #expect(error?.hint == "found 'ext4'")
         #expect(bed.signatures(bed.devices[1]) == ["ext4"], "the filesystem is untouched")
         #expect(bed.signatures(bed.devices[0]).isEmpty, "nothing was written to the other device either")
         await #expect(throws: StorageError.self) { try await backend.build(pool, mode: .noOverwrite) }

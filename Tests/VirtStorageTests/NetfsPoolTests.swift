@@ -119,7 +119,8 @@ struct NetfsPoolTests {
         spec.hosts = [SourceHost(name: "nas", port: nil)]
         let empty = await #expect(throws: StorageError.self) { try await backend.findSources(spec) }
         #expect(empty?.message.contains("no storage pools were found on host 'nas'") == true)
-        #expect(empty?.message.contains("RPC: Program not registered") == true)
+        #expect(empty?.message == "no storage pools were found on host 'nas'")
+        #expect(empty?.hint?.contains("RPC: Program not registered") == true)
     }
 
     @Test("showmount's export lines become nfs sources")

@@ -20,8 +20,11 @@ struct ReflinkTests {
             mountPoint = scratch.sub("mnt-\(type)")
             try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
             let mkfs =
-                type == "xfs"
-                ? ["/usr/sbin/mkfs.xfs", "-q", "-f", loop.device] : ["/usr/sbin/mkfs.btrfs", "-q", "-f", loop.device]
+                switch type {
+                case "xfs": ["/usr/sbin/mkfs.xfs", "-q", "-f", loop.device]
+                case "ext4": ["/usr/sbin/mkfs.ext4", "-q", "-F", loop.device]
+                default: ["/usr/sbin/mkfs.btrfs", "-q", "-f", loop.device]
+                }
             let (mkfsStatus, mkfsOut) = try Scratch.run(mkfs[0], Array(mkfs.dropFirst()))
             guard mkfsStatus == 0 else { throw StorageError(.operationFailed, "mkfs: \(mkfsOut)") }
             let (mountStatus, mountOut) = try Scratch.run("/usr/bin/mount", [loop.device, mountPoint])
@@ -58,7 +61,8 @@ struct ReflinkTests {
         close(fd)
         sync()
         let before = mount.freeBytes
-        _ = try await host.cloneVolume("src.img", in: "r", newName: "clone.img")
+        // reflink: a reflink or nothing (virsh's vol-clone --reflink).
+        _ = try await host.cloneVolume("src.img", in: "r", newName: "clone.img", reflink: true)
         sync()
         let used = before > mount.freeBytes ? before - mount.freeBytes : 0
         #expect(used < 4 << 20, "\(type): the clone used \(used) bytes; a copy would use 32 MiB")
@@ -66,6 +70,39 @@ struct ReflinkTests {
         let b = FileManager.default.contents(atPath: mount.mountPoint + "/pool/clone.img")
         #expect(a == b)
         try await host.destroy("r")
+        withExtendedLifetime(mount) {}
+    }
+
+    @Test(
+        "a reflink asked for where none can be made fails as libvirt's, and leaves nothing",
+        .enabled(if: canLoopMount, "needs root and loop devices"))
+    func reflinkRefused() async throws {
+        let scratch = Scratch("reflink-ext4")
+        let mount = try LoopMount("ext4", sizeMiB: 64, in: scratch)
+        let host = try await StorageHost(directories: .root(scratch.sub("root")))
+        let dir = mount.mountPoint + "/pool"
+        try await host.define(xml: "<pool type='dir'><name>e</name><target><path>\(dir)</path></target></pool>")
+        try await host.start("e", build: .normal)
+        for (name, format) in [("a.img", "raw"), ("b.qcow2", "qcow2")] {
+            _ = try await host.createVolume(
+                in: "e",
+                xml: "<volume><name>\(name)</name><capacity>1048576</capacity><target><format type='\(format)'/></target></volume>")
+        }
+        // ext4 cannot share extents: FICLONE's error, in libvirt's words.
+        let raw = await #expect(throws: StorageError.self) {
+            try await host.cloneVolume("a.img", in: "e", newName: "a2.img", reflink: true)
+        }
+        #expect(raw?.libvirtMessage == "failed to clone files from '\(dir)/a.img': Operation not supported")
+        // An image goes through qemu-img in libvirt, which takes no reflink.
+        let image = await #expect(throws: StorageError.self) {
+            try await host.cloneVolume("b.qcow2", in: "e", newName: "b2.qcow2", reflink: true)
+        }
+        #expect(image?.libvirtMessage == "unsupported flags (0x2) in function storageBackendCreateQemuImg")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["a.img", "b.qcow2"])
+        #expect(try await host.volumes(in: "e").map(\.name).sorted() == ["a.img", "b.qcow2"])
+        // Without reflink the same clone is a copy.
+        _ = try await host.cloneVolume("a.img", in: "e", newName: "a2.img")
+        try await host.destroy("e")
         withExtendedLifetime(mount) {}
     }
 

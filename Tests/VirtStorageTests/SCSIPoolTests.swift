@@ -186,7 +186,8 @@ struct SCSIPoolTests {
         let error = await #expect(throws: StorageError.self) {
             try await SCSIBackend(sysfsRoot: f.root, runner: Self.scsiID("")).refresh(Self.pool(Self.named("host0")))
         }
-        #expect(error?.message.contains("no SCSI layer") == true)
+        #expect(error?.message == "cannot open directory '/sys/bus/scsi/devices': No such file or directory")
+        #expect(error?.hint == "this system has no SCSI layer")
     }
 
     // MARK: fc_host adapters

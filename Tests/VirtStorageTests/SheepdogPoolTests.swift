@@ -149,11 +149,11 @@ struct SheepdogPoolTests {
         try backend.prepareVolume(&vol, in: pool)
         #expect(vol.key == "sheep/v1" && vol.target.path == "sheepdog:v1" && vol.type == .network)
         try await backend.buildVolume(
-            vol, from: nil, in: pool, preallocateMetadata: false, secrets: VolumeSecrets(), progress: nil)
+            vol, from: nil, in: pool, options: VolumeBuildOptions(), secrets: VolumeSecrets(), progress: nil)
         var copy = VolumeDefinition(name: "v2", capacity: 2 << 30)
         try backend.prepareVolume(&copy, in: pool)
         try await backend.buildVolume(
-            copy, from: vol, in: pool, preallocateMetadata: false, secrets: VolumeSecrets(), progress: nil)
+            copy, from: vol, in: pool, options: VolumeBuildOptions(), secrets: VolumeSecrets(), progress: nil)
         try await backend.resizeVolume(vol, to: 4 << 30, options: [], in: pool)
         try await backend.deleteVolume(vol, in: pool)
         #expect(
@@ -176,7 +176,7 @@ struct SheepdogPoolTests {
         let before = runner.commands.count
         await #expect(throws: StorageError.self) {
             try await backend.buildVolume(
-                VolumeDefinition(name: "empty"), from: nil, in: pool, preallocateMetadata: false,
+                VolumeDefinition(name: "empty"), from: nil, in: pool, options: VolumeBuildOptions(),
                 secrets: VolumeSecrets(), progress: nil)
         }
         var bad = VolumeDefinition(name: "a/b", capacity: 1)

@@ -194,7 +194,7 @@ struct ZFSPoolTests {
         #expect(vol.type == .block)
         #expect(vol.key == "/dev/zvol/tank/new" && vol.target.path == "/dev/zvol/tank/new")
         try await backend.buildVolume(
-            vol, from: nil, in: pool, preallocateMetadata: false, secrets: VolumeSecrets(), progress: nil)
+            vol, from: nil, in: pool, options: VolumeBuildOptions(), secrets: VolumeSecrets(), progress: nil)
         let fresh = try await backend.refreshVolume(vol, in: pool)
         #expect(fresh.capacity == 10_485_760 && fresh.allocation == 1_048_576)
         #expect(fresh.key == vol.key && fresh.target.path == vol.target.path)
@@ -275,7 +275,8 @@ struct ZFSPoolTests {
             _ = try await backend.refreshVolume(Self.volume("gone", capacity: 1), in: pool)
         }
         #expect(missing?.code == .noSuchVolume)
-        #expect(missing?.message.contains("dataset does not exist") == true)
+        #expect(missing?.message == "no storage vol with matching name 'gone'")
+        #expect(missing?.hint?.contains("dataset does not exist") == true)
     }
 
     // MARK: snapshots
@@ -343,7 +344,7 @@ struct ZFSPoolTests {
             try await backend.deleteSnapshot(
                 volume: Self.volume("vol1", capacity: 1), name: "base", in: Self.pool("tank"))
         }
-        #expect(error?.code == .operationFailed)
+        #expect(error?.code == .internalError)
         #expect(error?.message.contains("snapshot has dependent clones") == true)
     }
 

@@ -21,9 +21,11 @@ public struct BackendRegistry: Sendable {
 
     public func backend(for type: PoolType) throws(StorageError) -> any StorageBackend {
         guard let backend = backends[type] else {
+            // libvirt's words (virStorageBackendForType): the type's number and name.
+            let number = PoolType.allCases.firstIndex(of: type) ?? 0
             throw StorageError(
-                .operationUnsupported,
-                "no storage backend for pool type '\(type.rawValue)' in this build: registered are \(registeredTypes.map(\.rawValue).joined(separator: ", "))"
+                .internalError, "missing backend for pool type \(number) (\(type.rawValue))",
+                hint: "no \(type.rawValue) backend in this build; registered are \(registeredTypes.map(\.rawValue).joined(separator: ", "))"
             )
         }
         return backend

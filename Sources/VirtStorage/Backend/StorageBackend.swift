@@ -2,7 +2,7 @@ import Foundation
 import Logging
 
 /// What a backend can do beyond refresh; the host refuses the rest with
-/// `operationUnsupported` before touching anything.
+/// `noSupport` (libvirt's words) before touching anything.
 public struct BackendCapabilities: OptionSet, Sendable, Hashable {
     public let rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }
@@ -101,7 +101,7 @@ public protocol StorageBackend: Sendable {
     /// Writes the new volume, optionally from `source`.
     func buildVolume(
         _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
-        preallocateMetadata: Bool, secrets: VolumeSecrets, progress: ProgressHandler?
+        options: VolumeBuildOptions, secrets: VolumeSecrets, progress: ProgressHandler?
     ) async throws(StorageError)
     /// Writes the new volume like `buildVolume` and returns it as it now is,
     /// or nil for the host to read it back with `refreshVolume`. A backend
@@ -109,7 +109,7 @@ public protocol StorageBackend: Sendable {
     /// second look; the default builds and answers nil.
     func buildVolumeDescribing(
         _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
-        preallocateMetadata: Bool, secrets: VolumeSecrets, progress: ProgressHandler?
+        options: VolumeBuildOptions, secrets: VolumeSecrets, progress: ProgressHandler?
     ) async throws(StorageError) -> VolumeDefinition?
     /// Reads a volume's current state from its storage.
     func refreshVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
@@ -167,8 +167,27 @@ extension StorageBackend {
     /// File pools share libvirt's local volume deletion.
     public var libvirtVolumeDeleteFunction: String { "virStorageBackendVolDeleteLocal" }
 
+    /// The error for an operation the backend does not have: libvirt's
+    /// VIR_ERR_NO_SUPPORT sentence where libvirt has one for `what`.
     func unsupported(_ what: String) -> StorageError {
-        StorageError(.operationUnsupported, "storage pool type '\(type.rawValue)' does not support \(what)")
+        let libvirt: String? =
+            switch what {
+            case "pool deletion": "pool does not support pool deletion"
+            case "pool source discovery": "pool type '\(type.rawValue)' does not support source discovery"
+            case "volume creation": "storage pool does not support volume creation"
+            case "volume creation from an existing volume":
+                "storage pool does not support volume creation from an existing volume"
+            case "volume deletion": "storage pool does not support vol deletion"
+            case "volume resize", "changing of volume capacity":
+                "storage pool does not support changing of volume capacity"
+            case "volume wiping": "storage pool doesn't support volume wiping"
+            case "volume upload": "storage pool doesn't support volume upload"
+            case "volume download": "storage pool doesn't support volume download"
+            default: nil
+            }
+        let ours = "storage pool type '\(type.rawValue)' does not support \(what)"
+        guard let libvirt else { return StorageError(.operationUnsupported, ours) }
+        return StorageError(.noSupport, libvirt, hint: ours)
     }
 
     public func check(_ pool: PoolDefinition) async throws(StorageError) -> Bool { false }
@@ -188,14 +207,14 @@ extension StorageBackend {
     }
     public func buildVolume(
         _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
-        preallocateMetadata: Bool, secrets: VolumeSecrets, progress: ProgressHandler?
+        options: VolumeBuildOptions, secrets: VolumeSecrets, progress: ProgressHandler?
     ) async throws(StorageError) { throw unsupported("volume creation") }
     public func buildVolumeDescribing(
         _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
-        preallocateMetadata: Bool, secrets: VolumeSecrets, progress: ProgressHandler?
+        options: VolumeBuildOptions, secrets: VolumeSecrets, progress: ProgressHandler?
     ) async throws(StorageError) -> VolumeDefinition? {
         try await buildVolume(
-            volume, from: source, in: pool, preallocateMetadata: preallocateMetadata, secrets: secrets,
+            volume, from: source, in: pool, options: options, secrets: secrets,
             progress: progress)
         return nil
     }

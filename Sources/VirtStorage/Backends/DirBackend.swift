@@ -28,7 +28,10 @@ public struct DirBackend: FileVolumeBackend {
             throw error
         }
         guard (st.st_mode & S_IFMT) == S_IFDIR else {
-            throw StorageError(.operationInvalid, "target path '\(dir)' is not a directory", path: dir)
+            // libvirt's words: its refresh cannot open the directory.
+            var error = SystemError.make("cannot open directory '\(dir)'", path: dir, errno: ENOTDIR)
+            error.hint = "the target path is not a directory"
+            throw error
         }
     }
 

@@ -31,8 +31,8 @@ public struct FsBackend: MountedPoolBackend {
         let device = try PoolStartCommand.mountSource(pool)
         guard access(device, F_OK) == 0 else {
             throw StorageError(
-                .operationInvalid,
-                "Source device does not exist when formatting pool '\(pool.name)': '\(device)'", path: device)
+                .operationInvalid, "Source device does not exist when formatting pool '\(pool.name)'", path: device,
+                hint: "no such device: \(device)")
         }
         let format = pool.source.format ?? "auto"
         guard format != "auto" else {

@@ -145,14 +145,16 @@ enum LVMReport {
             guard let open = rest.firstIndex(of: "("), let close = rest[open...].firstIndex(of: ")"),
                 let start = UInt64(rest[rest.index(after: open)..<close]), open > rest.startIndex
             else {
-                throw StorageError(.internalError, "malformed volume extent devices value '\(field)'", value: field)
+                throw StorageError(
+                    .internalError, "malformed volume extent devices value", value: field, hint: "'\(field)'")
             }
             result.append((String(rest[..<open]), start))
             rest = rest[rest.index(after: close)...]
             if rest.first == "," { rest = rest.dropFirst() }
         }
         guard !result.isEmpty else {
-            throw StorageError(.internalError, "malformed volume extent devices value '\(field)'", value: field)
+            throw StorageError(
+                .internalError, "malformed volume extent devices value", value: field, hint: "'\(field)'")
         }
         return result
     }
@@ -202,8 +204,8 @@ enum LVMReport {
         let stripes = striped ? try number(row.stripes, "volume extent stripes") : 1
         guard stripes >= 1, !striped || stripes == UInt64(devices.count) else {
             throw StorageError(
-                .internalError, "malformed volume extent stripes value '\(row.stripes)' for '\(row.devices)'",
-                value: row.stripes)
+                .internalError, "malformed volume extent stripes value", value: row.stripes,
+                hint: "'\(row.stripes)' for '\(row.devices)'")
         }
         let length = row.segtype == "striped" ? segmentSize / stripes : segmentSize
         return devices.map { device in

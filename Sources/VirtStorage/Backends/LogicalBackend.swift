@@ -40,12 +40,8 @@ public struct LogicalBackend: StorageBackend {
     @discardableResult
     func run(_ command: Command) async throws(StorageError) -> CommandRunner.Output {
         let output = try await runner.capture(with(command))
-        guard output.status == 0 else {
-            throw StorageError(
-                .operationFailed,
-                "\(command.program) exited with status \(output.status): \(Self.message(output))",
-                value: command.arguments.joined(separator: " "))
-        }
+        // The command as libvirt runs it: our lvm environment is not libvirt's.
+        guard output.status == 0 else { throw CommandRunner.failure(output, of: command, stderr: Self.message(output)) }
         return output
     }
 
@@ -132,9 +128,9 @@ public struct LogicalBackend: StorageBackend {
         let wanted = pool.source.devices.map(\.path)
         guard wanted.isEmpty || wanted.contains(where: { path in found.devices.contains { $0.path == path } }) else {
             throw StorageError(
-                .configUnsupported,
-                "cannot find any matching source devices for logical volume group '\(vg)': its physical volumes are \(found.devices.map(\.path).joined(separator: ", "))",
-                element: "source/device", value: vg)
+                .configUnsupported, "cannot find any matching source devices for logical volume group '\(vg)'",
+                element: "source/device", value: vg,
+                hint: "its physical volumes are \(found.devices.map(\.path).joined(separator: ", "))")
         }
     }
 
@@ -226,15 +222,15 @@ public struct LogicalBackend: StorageBackend {
         }
         let types = probe.signatures.compactMap(\.type)
         guard let found = types.first else { return }
+        // libvirt's words and code (virStorageBackendBLKIDFindEmpty with writelabel).
         if found == "LVM2_member" {
             throw StorageError(
-                .operationInvalid, "Device '\(device)' already formatted using 'LVM2_member'", value: found,
-                path: device)
+                .poolBuilt, "Device '\(device)' already formatted using 'LVM2_member'", value: found, path: device)
         }
         throw StorageError(
-            .operationInvalid,
-            "Format of device '\(device)' does not match the expected format 'LVM2_member' (found '\(types.joined(separator: "', '"))'), forced overwrite is necessary",
-            value: found, path: device)
+            .poolBuilt,
+            "Format of device '\(device)' does not match the expected format 'LVM2_member', forced overwrite is necessary",
+            value: found, path: device, hint: "found '\(types.joined(separator: "', '"))'")
     }
 
     public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
@@ -260,8 +256,10 @@ public struct LogicalBackend: StorageBackend {
     /// vgremove -f, then pvremove on each device (whose failure is only logged by libvirt).
     public func delete(_ pool: PoolDefinition, zeroed: Bool) async throws(StorageError) {
         if zeroed {
+            // libvirt's virCheckFlags: the zeroed flag (0x1) is not taken.
             throw StorageError(
-                .operationUnsupported, "zeroed deletion is not supported for logical pools: wipe the volumes first")
+                .unsupportedFlags, "unsupported flags (0x1) in function virStorageBackendLogicalDeletePool",
+                hint: "zeroed deletion is not supported for logical pools: wipe the volumes first")
         }
         try await run(LVMCommand.vgremove(try Self.volumeGroup(pool)))
         for device in pool.source.devices { _ = try? await runner.capture(with(LVMCommand.pvremove(device.path))) }
@@ -275,7 +273,12 @@ public struct LogicalBackend: StorageBackend {
             throw StorageError(
                 .invalidArgument, "volume name '\(volume.name)' is not a logical volume name", value: volume.name)
         }
-        if volume.target.encryption != nil {
+        if let encryption = volume.target.encryption {
+            guard encryption.format == "luks" else {
+                throw StorageError(
+                    .configUnsupported, "storage pool only supports LUKS encrypted volumes",
+                    element: "target/encryption/@format", value: encryption.format)
+            }
             throw StorageError(
                 .configUnsupported, "encrypted volumes are not supported in logical pools by this backend",
                 element: "target/encryption")
@@ -288,7 +291,7 @@ public struct LogicalBackend: StorageBackend {
 
     public func buildVolume(
         _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
-        preallocateMetadata: Bool, secrets: VolumeSecrets, progress: ProgressHandler?
+        options: VolumeBuildOptions, secrets: VolumeSecrets, progress: ProgressHandler?
     ) async throws(StorageError) {
         if source != nil { throw unsupported("volume creation from another volume") }
         let command = LVMCommand.lvcreate(
@@ -335,8 +338,7 @@ public struct LogicalBackend: StorageBackend {
         guard first.status != 0 else { return }
         let deactivated = try await runner.capture(with(LVMCommand.lvchangeDeactivate(path)))
         guard deactivated.status == 0 else {
-            throw StorageError(
-                .operationFailed, "lvremove exited with status \(first.status): \(Self.message(first))", value: path)
+            throw CommandRunner.failure(first, of: LVMCommand.lvremove(path), stderr: Self.message(first))
         }
         try await run(LVMCommand.lvremove(path))
     }
@@ -359,7 +361,7 @@ public struct LogicalBackend: StorageBackend {
             try await run(LVMCommand.lvs(vg + "/" + volume.name)).stdout, "lvs")
         if let row = rows.first(where: { $0.lv_name == volume.name }), LVMReport.isSparse(row.lv_attr) {
             throw StorageError(
-                .operationUnsupported, "logical volume '\(path)' is sparse, volume wipe not supported", value: path)
+                .noSupport, "logical volume '\(path)' is sparse, volume wipe not supported", value: path)
         }
         var st = stat()
         guard stat(path, &st) == 0 else {

@@ -24,7 +24,7 @@ public struct NetfsBackend: MountedPoolBackend {
     /// NFS exports (showmount) and gluster volumes (gluster --xml volume info)
     /// of the spec's one host; an error only when neither tool finds anything.
     public func findSources(_ spec: PoolSource?) async throws(StorageError) -> [PoolSource] {
-        guard let spec, !spec.hosts.isEmpty else {
+        guard let spec else {
             throw StorageError(.invalidArgument, "hostname must be specified for netfs sources", element: "source/host")
         }
         guard spec.hosts.count == 1 else {
@@ -43,7 +43,7 @@ public struct NetfsBackend: MountedPoolBackend {
         if nfs.status != 0 && gluster.status != 0 {
             let why = nfs.stderr.split(separator: "\n").first.map(String.init) ?? "showmount failed"
             throw StorageError(
-                .operationFailed, "no storage pools were found on host '\(host)' (\(why))", value: host)
+                .operationFailed, "no storage pools were found on host '\(host)'", value: host, hint: why)
         }
         return found
     }

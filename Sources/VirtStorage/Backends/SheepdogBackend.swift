@@ -120,7 +120,7 @@ public struct SheepdogBackend: StorageBackend {
     /// and a clone of the snapshot, then a resize when the new volume is larger.
     public func buildVolume(
         _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
-        preallocateMetadata: Bool, secrets: VolumeSecrets, progress: ProgressHandler?
+        options: VolumeBuildOptions, secrets: VolumeSecrets, progress: ProgressHandler?
     ) async throws(StorageError) {
         guard let source else {
             guard volume.capacity > 0 else {
@@ -146,8 +146,8 @@ public struct SheepdogBackend: StorageBackend {
             let vdi = try SheepdogOutput.vdiList(output.stdout).first(where: { $0.isVolume && $0.name == volume.name })
         else {
             throw StorageError(
-                .noSuchVolume, "no storage vol with matching name '\(volume.name)': \(output.message)",
-                value: volume.name)
+                .noSuchVolume, "no storage vol with matching name '\(volume.name)'", value: volume.name,
+                hint: output.message.isEmpty ? nil : output.message)
         }
         var fresh = Self.volume(vdi, in: pool)
         fresh.target.permissions = volume.target.permissions

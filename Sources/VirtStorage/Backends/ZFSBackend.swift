@@ -228,7 +228,7 @@ public struct ZFSBackend: StorageBackend {
     /// capacity, `-o volmode=dev` when this zfs knows the property.
     public func buildVolume(
         _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
-        preallocateMetadata: Bool, secrets: VolumeSecrets, progress: ProgressHandler?
+        options: VolumeBuildOptions, secrets: VolumeSecrets, progress: ProgressHandler?
     ) async throws(StorageError) {
         if source != nil { throw unsupported("volume creation from another volume (use clone of a snapshot)") }
         let volmode = try await volmodeSupported()
@@ -275,8 +275,8 @@ public struct ZFSBackend: StorageBackend {
             var fresh = Self.volume(row, under: dataset, directory: try Self.deviceDirectory(pool))
         else {
             throw StorageError(
-                .noSuchVolume, "no storage vol with matching name '\(volume.name)': \(output.message)",
-                value: volume.name)
+                .noSuchVolume, "no storage vol with matching name '\(volume.name)'", value: volume.name,
+                hint: output.message.isEmpty ? nil : output.message)
         }
         fresh.target.permissions = volume.target.permissions
         return fresh

@@ -7,6 +7,11 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
     public enum Code: String, Sendable, CaseIterable {
         case invalidArgument
         case xmlError
+        /// A document the XML parser could not read (libvirt's
+        /// VIR_ERR_XML_DETAIL): the parser's words, the line and a pointer.
+        case xmlDetail
+        /// A document the schema refuses (libvirt's VIR_ERR_XML_INVALID_SCHEMA).
+        case xmlInvalidSchema
         case configUnsupported
         case noSuchPool
         case noSuchVolume
@@ -32,6 +37,8 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
             switch self {
             case .invalidArgument: "invalid argument"
             case .xmlError: "XML error"
+            case .xmlDetail: ""
+            case .xmlInvalidSchema: "XML document failed to validate against schema"
             case .configUnsupported: "unsupported configuration"
             case .noSuchPool: "Storage pool not found"
             case .noSuchVolume: "Storage volume not found"

@@ -30,6 +30,15 @@ extension StorageHost {
         }
     }
 
+    /// A copy through the data path reads and writes every byte: it cannot
+    /// share the source's extents (`--reflink`).
+    static func noReflink(from source: StorageVolume, into target: PoolType) -> StorageError {
+        StorageError(
+            .operationUnsupported,
+            "a reflink copy of volume '\(source.name)' of a \(source.poolType.rawValue) pool into a \(target.rawValue) pool is not possible",
+            value: source.name, hint: "without --reflink the bytes are copied")
+    }
+
     /// Makes the new volume empty, then copies the source's bytes into it
     /// chunk by chunk, holes as zeros the target need not store; a failure
     /// removes the new volume.
@@ -40,7 +49,7 @@ extension StorageHost {
         let sourcePool = try activeDefinition(source.pool)
         let sourceBackend = try backends.backend(for: sourcePool.type)
         try await backend.buildVolume(
-            volume, from: nil, in: pool, preallocateMetadata: false, secrets: secrets, progress: nil)
+            volume, from: nil, in: pool, options: VolumeBuildOptions(), secrets: secrets, progress: nil)
         let made = (try? await backend.refreshVolume(volume, in: pool)) ?? volume
         do throws(StorageError) {
             let input = try await sourceBackend.openData(source.definition, in: sourcePool, writable: false)

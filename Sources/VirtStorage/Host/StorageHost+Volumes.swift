@@ -136,8 +136,11 @@ extension StorageHost {
             throw StorageError(.noSuchPool, "no storage pool with matching name '\(pool)'", value: pool)
         }
         if let busy = record.busyVolumes[volume] {
-            throw StorageError(
-                .operationInvalid, "volume '\(volume)' is busy: \(busy) is in progress", value: volume)
+            // libvirt's words: a volume being built is "still being allocated", one in any other job "in use".
+            let message =
+                busy == "creation"
+                ? "volume '\(volume)' is still being allocated." : "volume '\(volume)' is still in use."
+            throw StorageError(.operationInvalid, message, value: volume, hint: "\(busy) is in progress")
         }
         record.busyVolumes[volume] = what
         record.jobs += 1
@@ -193,18 +196,23 @@ extension StorageHost {
                 hint: "give VolumeDefinition(capacity:), or a backing volume whose size it takes")
         }
         return try await createVolume(
-            in: pool, vol, from: nil, preallocateMetadata: preallocateMetadata, progress: progress)
+            in: pool, vol, from: nil, options: VolumeBuildOptions(preallocateMetadata: preallocateMetadata),
+            progress: progress)
     }
 
-    /// Creates a volume from XML in an active pool (vol-create).
+    /// Creates a volume from XML in an active pool (vol-create); `validate`
+    /// checks the XML against libvirt's schema first (the host's schemas).
     @discardableResult
     public func createVolume(
-        in pool: String, xml: String, preallocateMetadata: Bool = false, progress: ProgressHandler? = nil
+        in pool: String, xml: String, validate: Bool = false, preallocateMetadata: Bool = false,
+        progress: ProgressHandler? = nil
     ) async throws(StorageError) -> StorageVolume {
-        let vol = try VolumeXML.parse(
-            xml, poolType: try activeDefinition(pool).type, capacity: .optionalWithBackingStore)
+        let type = try activeDefinition(pool).type
+        if validate { try self.validate(xml, as: .volume) }
+        let vol = try VolumeXML.parse(xml, poolType: type, capacity: .optionalWithBackingStore)
         return try await createVolume(
-            in: pool, vol, from: nil, preallocateMetadata: preallocateMetadata, progress: progress)
+            in: pool, vol, from: nil, options: VolumeBuildOptions(preallocateMetadata: preallocateMetadata),
+            progress: progress)
     }
 
     /// Creates a volume whose data comes from `source`, of this pool or
@@ -213,25 +221,27 @@ extension StorageHost {
     @discardableResult
     public func createVolume(
         _ definition: VolumeDefinition, in pool: String, from source: StorageVolume,
-        preallocateMetadata: Bool = false, progress: ProgressHandler? = nil
+        preallocateMetadata: Bool = false, reflink: Bool = false, progress: ProgressHandler? = nil
     ) async throws(StorageError) -> StorageVolume {
         var vol = definition
         try VolumeXML.normalize(&vol, poolType: try activeDefinition(pool).type)
         return try await createVolume(
-            in: pool, Self.sized(vol, from: source), from: source, preallocateMetadata: preallocateMetadata,
-            progress: progress)
+            in: pool, Self.sized(vol, from: source), from: source,
+            options: VolumeBuildOptions(preallocateMetadata: preallocateMetadata, reflink: reflink), progress: progress)
     }
 
     /// Creates a volume from XML whose data comes from `source` (vol-create-from).
     @discardableResult
     public func createVolume(
-        in pool: String, xml: String, from source: StorageVolume, preallocateMetadata: Bool = false,
-        progress: ProgressHandler? = nil
+        in pool: String, xml: String, from source: StorageVolume, validate: Bool = false,
+        preallocateMetadata: Bool = false, reflink: Bool = false, progress: ProgressHandler? = nil
     ) async throws(StorageError) -> StorageVolume {
-        let vol = try VolumeXML.parse(xml, poolType: try activeDefinition(pool).type, capacity: .optional)
+        let type = try activeDefinition(pool).type
+        if validate { try self.validate(xml, as: .volume) }
+        let vol = try VolumeXML.parse(xml, poolType: type, capacity: .optional)
         return try await createVolume(
-            in: pool, Self.sized(vol, from: source), from: source, preallocateMetadata: preallocateMetadata,
-            progress: progress)
+            in: pool, Self.sized(vol, from: source), from: source,
+            options: VolumeBuildOptions(preallocateMetadata: preallocateMetadata, reflink: reflink), progress: progress)
     }
 
     /// libvirt's create-from sizes: at least the source's capacity, and all
@@ -264,7 +274,7 @@ extension StorageHost {
     /// Copies a volume within its pool under a new name (vol-clone).
     @discardableResult
     public func cloneVolume(
-        _ name: String, in pool: String, newName: String, preallocateMetadata: Bool = false,
+        _ name: String, in pool: String, newName: String, preallocateMetadata: Bool = false, reflink: Bool = false,
         progress: ProgressHandler? = nil
     ) async throws(StorageError) -> StorageVolume {
         let source = try await volume(name, in: pool)
@@ -277,20 +287,25 @@ extension StorageHost {
         vol.target.timestamps = nil
         vol.backingStore = nil
         return try await createVolume(
-            in: pool, vol, from: source, preallocateMetadata: preallocateMetadata, progress: progress)
+            in: pool, vol, from: source,
+            options: VolumeBuildOptions(preallocateMetadata: preallocateMetadata, reflink: reflink), progress: progress)
     }
 
     func createVolume(
-        in pool: String, _ volume: VolumeDefinition, from source: StorageVolume?, preallocateMetadata: Bool,
+        in pool: String, _ volume: VolumeDefinition, from source: StorageVolume?, options: VolumeBuildOptions,
         progress: ProgressHandler?
     ) async throws(StorageError) -> StorageVolume {
         var vol = volume
         let targetType = try activeDefinition(pool).type
         let viaData = source.map { Self.copiesThroughData($0, into: targetType, backends) } ?? false
+        let fromVolume = source != nil && !viaData
         try require(
-            source == nil || viaData ? .createVolume : .buildVolumeFrom, try backends.backend(for: targetType),
-            "volume creation")
-        if let source, viaData { try Self.requireRawBytes(vol, from: source, into: targetType) }
+            fromVolume ? .buildVolumeFrom : .createVolume, try backends.backend(for: targetType),
+            fromVolume ? "volume creation from an existing volume" : "volume creation")
+        if let source, viaData {
+            try Self.requireRawBytes(vol, from: source, into: targetType)
+            if options.reflink { throw Self.noReflink(from: source, into: targetType) }
+        }
         try await loadVolumes(pool)
         let def = try activeDefinition(pool)
         let backend = try backends.backend(for: def.type)
@@ -298,8 +313,7 @@ extension StorageHost {
             // libvirt words the two cases differently (and codes the second as internal).
             throw source == nil
                 ? StorageError(.volumeExists, "storage volume '\(vol.name)' exists already", value: vol.name)
-                : StorageError(
-                    .volumeExists, "internal error: storage volume name '\(vol.name)' already in use.", value: vol.name)
+                : StorageError(.internalError, "storage volume name '\(vol.name)' already in use.", value: vol.name)
         }
         try backend.prepareVolume(&vol, in: def)
         if let key = vol.key, records[pool]?.keys[key] != nil {
@@ -329,8 +343,8 @@ extension StorageHost {
                 built = nil
             } else {
                 built = try await backend.buildVolumeDescribing(
-                    vol, from: source?.definition, in: def, preallocateMetadata: preallocateMetadata,
-                    secrets: secretValues, progress: progress)
+                    vol, from: source?.definition, in: def, options: options, secrets: secretValues,
+                    progress: progress)
             }
         } catch {
             if let note { journal.end(note) }

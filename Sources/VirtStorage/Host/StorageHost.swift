@@ -282,7 +282,8 @@ public actor StorageHost {
     /// By name, or by UUID when no pool has that name (as virsh looks pools up).
     public func pool(_ nameOrUUID: String) throws(StorageError) -> StoragePool {
         if let record = records[nameOrUUID] { return snapshot(nameOrUUID, record) }
-        if let uuid = StorageUUID.parse(nameOrUUID) { return try pool(uuid: uuid) }
+        if let uuid = StorageUUID.parse(nameOrUUID), let found = try? pool(uuid: uuid) { return found }
+        // virsh's last lookup is by name: its error is the one shown.
         throw StorageError(.noSuchPool, "no storage pool with matching name '\(nameOrUUID)'", value: nameOrUUID)
     }
 
@@ -304,14 +305,16 @@ public actor StorageHost {
     /// Parses `xml` (validating it against the schemas when asked) and defines the pool.
     @discardableResult
     public func define(xml: String, validate: Bool = false) throws(StorageError) -> StoragePool {
-        if validate {
-            guard let schemas else {
-                throw StorageError(
-                    .operationInvalid, "validation asked for, but the host was opened without schemas")
-            }
-            try schemas.validate(xml, as: .pool)
-        }
+        if validate { try self.validate(xml, as: .pool) }
         return try define(try PoolXML.parse(xml))
+    }
+
+    /// Checks `xml` against libvirt's schema of `kind` (virsh's --validate).
+    func validate(_ xml: String, as kind: StorageSchemas.Kind) throws(StorageError) {
+        guard let schemas else {
+            throw StorageError(.operationInvalid, "validation asked for, but the host was opened without schemas")
+        }
+        try schemas.validate(xml, as: kind)
     }
 
     /// Makes `def` persistent: writes `<name>.xml`. Redefining an active pool
@@ -392,7 +395,11 @@ public actor StorageHost {
         }
         unlink(files.autostartPath(name))
         guard unlink(files.configPath(name)) == 0 || errno == ENOENT else {
-            throw SystemError.make("cannot remove config for pool '\(name)'", path: files.configPath(name))
+            let code = errno
+            // libvirt's words: an internal error, without strerror.
+            throw StorageError(
+                .internalError, "cannot remove config for \(name)", errno: code, path: files.configPath(name),
+                hint: String(cString: strerror(code)))
         }
         records[name] = nil
         emit(.pool(name: name, change: .undefined))
@@ -404,7 +411,8 @@ public actor StorageHost {
         }
         if record.jobs > 0 {
             throw StorageError(
-                .operationInvalid, "pool '\(name)' has asynchronous jobs running (\(record.jobs))", value: name)
+                .operationInvalid, "pool '\(name)' has asynchronous jobs running.", value: name,
+                hint: "\(record.jobs) job(s) under way")
         }
     }
 
@@ -418,8 +426,17 @@ public actor StorageHost {
         try PoolXML.validateName(def.name, line: 0)
         // A name taken by another UUID is refused naming that UUID, as libvirt does.
         try checkDuplicates(def)
-        if records[def.name] != nil {
-            throw StorageError(.poolExists, "pool '\(def.name)' already exists", value: def.name)
+        if let existing = records[def.name] {
+            // libvirt's words for a pool of that name and UUID that runs or starts.
+            if existing.isActive {
+                throw StorageError(.operationInvalid, "pool is already active as '\(def.name)'", value: def.name)
+            }
+            if existing.starting {
+                throw StorageError(.operationInvalid, "pool '\(def.name)' is starting up", value: def.name)
+            }
+            throw StorageError(
+                .poolExists, "pool '\(def.name)' already exists", value: def.name,
+                hint: "start the defined pool instead")
         }
         let backend = try backends.backend(for: def.type)
         let record = Record()
@@ -610,11 +627,11 @@ public actor StorageHost {
         if enabled {
             unlink(link)
             guard symlink(files.configPath(name), link) == 0 else {
-                throw SystemError.make("failed to create symlink '\(link)'", path: link)
+                throw SystemError.make("Failed to create symlink '\(link)' to '\(files.configPath(name))'", path: link)
             }
         } else {
             guard unlink(link) == 0 || errno == ENOENT else {
-                throw SystemError.make("failed to delete symlink '\(link)'", path: link)
+                throw SystemError.make("Failed to delete symlink '\(link)'", path: link)
             }
         }
         records[name]?.autostart = enabled

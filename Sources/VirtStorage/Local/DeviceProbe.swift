@@ -1,4 +1,5 @@
 import CBlkid
+import Foundation
 
 /// What a device or image file already holds, read natively with libblkid:
 /// the check that keeps a build from destroying data it was not told to.
@@ -22,7 +23,11 @@ public enum DeviceProbe {
     /// Reads the superblock and partition-table signatures of `device`.
     public static func contents(of device: String) throws(StorageError) -> Contents {
         guard let probe = blkid_new_probe_from_filename(device) else {
-            throw SystemError.make("cannot open '\(device)' to probe its contents", path: device)
+            // libvirt's words (virStorageBackendBLKIDFindEmpty), strerror in the hint.
+            let code = errno
+            throw StorageError(
+                .probeFailed, "Failed to create filesystem probe for device \(device)", errno: code, path: device,
+                hint: "cannot open '\(device)': \(String(cString: strerror(code)))")
         }
         defer { blkid_free_probe(probe) }
         blkid_probe_enable_superblocks(probe, 1)
@@ -53,8 +58,8 @@ public enum DeviceProbe {
         }
         throw StorageError(
             .poolBuilt,
-            "Format of device '\(device)' does not match the expected format '\(format)', forced overwrite is necessary (it holds \(found.description))",
-            path: device)
+            "Format of device '\(device)' does not match the expected format '\(format)', forced overwrite is necessary",
+            path: device, hint: "it holds \(found.description)")
     }
 
     private static func value(_ probe: blkid_probe, _ name: String) -> String? {

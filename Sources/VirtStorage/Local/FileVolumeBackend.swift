@@ -13,10 +13,16 @@ extension FileVolumeBackend {
         return path
     }
 
-    /// Names become file names in the pool directory: nothing that leaves it.
-    static func checkVolumeName(_ name: String) throws(StorageError) {
-        if name.isEmpty || name == "." || name == ".." {
+    /// Names become file names in the pool directory `dir`: nothing that leaves it.
+    static func checkVolumeName(_ name: String, in dir: String) throws(StorageError) {
+        if name.isEmpty {
             throw StorageError(.invalidArgument, "volume name '\(name)' is not a file name", value: name)
+        }
+        // libvirt finds these paths taken (they are directories).
+        if name == "." || name == ".." {
+            throw StorageError(
+                .operationInvalid, "volume target path '\(dir)/\(name)' already exists", value: name,
+                hint: "'\(name)' names a directory, not a file")
         }
         if name.utf8.contains(UInt8(ascii: "/")) {
             throw StorageError(.operationInvalid, "volume name '\(name)' cannot contain '/'", value: name)
@@ -56,11 +62,16 @@ extension FileVolumeBackend {
         try PoolFiles.makeDirectory(dir)
         let perms = pool.target.permissions
         let mode = perms.mode.map { mode_t($0) } ?? FileVolumes.defaultPoolMode
-        guard chmod(dir, mode) == 0 else { throw SystemError.make("cannot set mode of '\(dir)'", path: dir) }
-        if perms.owner != nil || perms.group != nil,
-            chown(dir, perms.owner ?? UInt32.max, perms.group ?? UInt32.max) != 0
-        {
-            throw SystemError.make("cannot set owner of '\(dir)'", path: dir)
+        // libvirt's order and words (virDirCreate): the owner, then the mode.
+        let uid = perms.owner ?? UInt32.max
+        let gid = perms.group ?? UInt32.max
+        if perms.owner != nil || perms.group != nil, chown(dir, uid, gid) != 0 {
+            throw SystemError.make("cannot chown '\(dir)' to (\(uid), \(gid))", path: dir)
+        }
+        guard chmod(dir, mode) == 0 else {
+            let octal = String(mode, radix: 8)
+            let padded = String(repeating: "0", count: max(0, 4 - octal.count)) + octal
+            throw SystemError.make("cannot set mode of '\(dir)' to \(padded)", path: dir)
         }
         // <features><cow state='no'/>: new files in the directory inherit NOCOW on btrfs.
         if let cow = pool.copyOnWrite {
@@ -77,9 +88,10 @@ extension FileVolumeBackend {
     func removeDirectory(_ pool: PoolDefinition, zeroed: Bool) async throws(StorageError) {
         // As libvirt: a directory has nothing to zero once its volumes are gone.
         if zeroed {
+            // libvirt's virCheckFlags: the zeroed flag (0x1) is not taken.
             throw StorageError(
-                .operationUnsupported,
-                "zeroed deletion is not supported for \(type.rawValue) pools: delete the volumes, then the pool")
+                .unsupportedFlags, "unsupported flags (0x1) in function virStorageBackendDeleteLocal",
+                hint: "zeroed deletion is not supported for \(type.rawValue) pools: delete the volumes, then the pool")
         }
         let dir = try Self.directory(pool)
         try await BlockingIO.run(.metadata) { () throws(StorageError) in
@@ -114,8 +126,8 @@ extension FileVolumeBackend {
     }
 
     public func prepareVolume(_ volume: inout VolumeDefinition, in pool: PoolDefinition) throws(StorageError) {
-        try Self.checkVolumeName(volume.name)
         let dir = try Self.directory(pool)
+        try Self.checkVolumeName(volume.name, in: dir)
         let path = dir + "/" + volume.name
         volume.type = .file
         volume.target.path = path
@@ -134,10 +146,10 @@ extension FileVolumeBackend {
 
     public func buildVolume(
         _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
-        preallocateMetadata: Bool, secrets: VolumeSecrets, progress: ProgressHandler?
+        options: VolumeBuildOptions, secrets: VolumeSecrets, progress: ProgressHandler?
     ) async throws(StorageError) {
         _ = try await buildVolumeDescribing(
-            volume, from: source, in: pool, preallocateMetadata: preallocateMetadata, secrets: secrets,
+            volume, from: source, in: pool, options: options, secrets: secrets,
             progress: progress)
     }
 
@@ -145,18 +157,18 @@ extension FileVolumeBackend {
     /// open: the host then skips reading the new volume back.
     public func buildVolumeDescribing(
         _ volume: VolumeDefinition, from source: VolumeDefinition?, in pool: PoolDefinition,
-        preallocateMetadata: Bool, secrets: VolumeSecrets, progress: ProgressHandler?
+        options: VolumeBuildOptions, secrets: VolumeSecrets, progress: ProgressHandler?
     ) async throws(StorageError) -> VolumeDefinition? {
         let dir = try Self.directory(pool)
         if let source {
             try await FileVolumes.clone(
-                volume, from: source, poolType: pool.type, poolPath: dir, preallocateMetadata: preallocateMetadata,
-                secrets: secrets, progress: progress)
+                volume, from: source, poolType: pool.type, poolPath: dir, options: options, secrets: secrets,
+                progress: progress)
             return nil
         }
         return try await FileVolumes.create(
-            volume, poolType: pool.type, poolPath: dir, preallocateMetadata: preallocateMetadata, secrets: secrets,
-            progress: progress)
+            volume, poolType: pool.type, poolPath: dir, preallocateMetadata: options.preallocateMetadata,
+            secrets: secrets, progress: progress)
     }
 
     public func refreshVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)

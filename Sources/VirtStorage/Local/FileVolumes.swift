@@ -147,9 +147,13 @@ public enum FileVolumes {
         guard let path = vol.target.path else { throw StorageError(.invalidArgument, "volume has no target path") }
         let format = vol.target.format ?? "raw"
         if preallocateMetadata && format != "qcow2" {
+            // libvirt's words: its raw writer's, or qemu-img's check for the other formats.
+            let plainRaw = format == "raw" && vol.target.encryption == nil
             throw StorageError.unsupported(
-                "metadata preallocation is not supported for \(format) volumes", element: "target/format/@type",
-                value: format.rawValue)
+                plainRaw
+                    ? "metadata preallocation is not supported for raw volumes"
+                    : "metadata preallocation only available with qcow2",
+                element: "target/format/@type", value: format.rawValue, hint: "the volume's format is \(format)")
         }
         if format == "raw" && vol.target.encryption == nil && vol.backingStore?.path != nil {
             // libvirt writes plain raw files itself, and refuses a backing file there.
@@ -203,7 +207,7 @@ public enum FileVolumes {
         defer { close(fd) }
         do throws(StorageError) {
             guard ftruncate(fd, off_t(vol.capacity)) == 0 else {
-                throw SystemError.make("cannot set the size of '\(path)' to \(vol.capacity) bytes", path: path)
+                throw SystemError.make("cannot extend file '\(path)'", path: path)
             }
             // As libvirt: an allocation beyond the capacity is allocated too,
             // and the file grows to it.
@@ -250,12 +254,13 @@ public enum FileVolumes {
         let mode = mode(of: vol)
         let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
         guard fd >= 0 else {
+            // libvirt's words: its createVol finds the path taken, or the open fails.
             if errno == EEXIST {
                 throw StorageError(
-                    .volumeExists, "storage volume '\(vol.name)' already exists at '\(path)'", value: vol.name,
+                    .operationInvalid, "volume target path '\(path)' already exists", value: vol.name,
                     errno: EEXIST, path: path)
             }
-            throw SystemError.make("cannot create volume '\(path)'", path: path)
+            throw SystemError.make("Failed to create file '\(path)'", path: path)
         }
         // Failing to apply the asked owner or mode fails the creation, as in libvirt.
         let owner = vol.target.permissions?.owner
@@ -307,7 +312,7 @@ public enum FileVolumes {
             return
         }
         guard errno == EOPNOTSUPP || errno == ENOSYS else {
-            throw SystemError.make("cannot allocate \(length) bytes for '\(path)'", path: path)
+            throw SystemError.make("cannot allocate \(length) bytes in file '\(path)'", path: path)
         }
         let chunk = [UInt8](repeating: 0, count: 1 << 20)
         var done: UInt64 = 0
@@ -416,34 +421,47 @@ public enum FileVolumes {
     // MARK: cloning
 
     /// Copies `source` into the new volume `vol`: a reflink where the
-    /// filesystem can, otherwise a sparse-aware copy; qemu-img convert when the
-    /// formats differ.
+    /// filesystem can (only that with `options.reflink`), otherwise a
+    /// sparse-aware copy; qemu-img convert when the formats differ.
     public static func clone(
         _ vol: VolumeDefinition, from source: VolumeDefinition, poolType: PoolType, poolPath: String,
-        preallocateMetadata: Bool, secrets: VolumeSecrets = VolumeSecrets(), progress: ProgressHandler?
+        options: VolumeBuildOptions, secrets: VolumeSecrets = VolumeSecrets(), progress: ProgressHandler?
     ) async throws(StorageError) {
         guard let path = vol.target.path, let sourcePath = source.target.path else {
             throw StorageError(.invalidArgument, "clone needs source and target paths")
         }
         let sameFormat = (vol.target.format ?? "raw") == (source.target.format ?? "raw")
-        if !sameFormat || vol.target.encryption != nil || source.target.encryption != nil || preallocateMetadata {
+        let imageOrEncrypted =
+            (vol.target.format ?? "raw") != "raw" || (source.target.format ?? "raw") != "raw"
+            || vol.target.encryption != nil || source.target.encryption != nil
+        // libvirt copies all but plain raw files with qemu-img, which takes no
+        // reflink flag (virCheckFlags); a same-format image is copied here,
+        // but --reflink is refused as libvirt refuses it.
+        if options.reflink && imageOrEncrypted {
+            throw StorageError(
+                .unsupportedFlags, "unsupported flags (0x2) in function storageBackendCreateQemuImg",
+                hint: "a reflink copies a raw file into a raw file")
+        }
+        if !sameFormat || vol.target.encryption != nil || source.target.encryption != nil
+            || options.preallocateMetadata
+        {
             var builder = QemuImgCommand(volume: .init(vol, in: poolType), poolTargetPath: poolPath)
             builder.input = .init(source, in: poolType)
-            builder.preallocateMetadata = preallocateMetadata
+            builder.preallocateMetadata = options.preallocateMetadata
             try await runQemuImg(builder, secrets: secrets)
             return
         }
         try await BlockingIO.run { () throws(StorageError) in
-            try copyClone(vol, path: path, sourcePath: sourcePath, progress: progress)
+            try copyClone(vol, path: path, sourcePath: sourcePath, reflink: options.reflink, progress: progress)
         }
     }
 
-    /// Reflink or sparse copy of a same-format clone.
-    static func copyClone(_ vol: VolumeDefinition, path: String, sourcePath: String, progress: ProgressHandler?)
-        throws(StorageError)
-    {
+    /// Reflink or sparse copy of a same-format clone; `reflink`: only a reflink.
+    static func copyClone(
+        _ vol: VolumeDefinition, path: String, sourcePath: String, reflink: Bool, progress: ProgressHandler?
+    ) throws(StorageError) {
         let input = open(sourcePath, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw SystemError.make("cannot open source volume '\(sourcePath)'", path: sourcePath) }
+        guard input >= 0 else { throw SystemError.make("could not open input path '\(sourcePath)'", path: sourcePath) }
         defer { close(input) }
         var st = stat()
         fstat(input, &st)
@@ -453,6 +471,7 @@ public enum FileVolumes {
             _ = try applyMode(output, path, vol)
             // FICLONE: share extents on xfs and btrfs.
             if vs_ficlone(output, input) != 0 {
+                if reflink { throw SystemError.make("failed to clone files from '\(sourcePath)'", path: sourcePath) }
                 try SparseCopy.copy(
                     from: input, fromPath: sourcePath, to: output, toPath: path, offset: 0, length: UInt64(st.st_size),
                     destinationOffset: 0, sparse: true, progress: progress)
@@ -462,7 +481,7 @@ public enum FileVolumes {
             // The new capacity is at least the source's; raw files grow to it.
             if (vol.target.format ?? "raw") == "raw" && vol.capacity > UInt64(st.st_size) {
                 guard ftruncate(output, off_t(vol.capacity)) == 0 else {
-                    throw SystemError.make("cannot grow clone '\(path)'", path: path)
+                    throw SystemError.make("cannot extend file '\(path)'", path: path)
                 }
             }
         } catch {
@@ -496,22 +515,27 @@ public enum FileVolumes {
             let old = vol.capacity
             try await BlockingIO.run { () throws(StorageError) in
                 let fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
-                guard fd >= 0 else { throw SystemError.make("cannot open '\(path)'", path: path) }
+                // libvirt's words (virFileResize).
+                guard fd >= 0 else { throw SystemError.make("Unable to open '\(path)'", path: path) }
                 defer { close(fd) }
                 if grow {
                     guard vs_fallocate(fd, 0, Int64(old), Int64(capacity - old)) == 0 else {
-                        throw SystemError.make("cannot allocate the new space of '\(path)'", path: path)
+                        throw SystemError.make("Failed to pre-allocate space for file '\(path)'", path: path)
                     }
                 }
                 guard ftruncate(fd, off_t(capacity)) == 0 else {
-                    throw SystemError.make("cannot resize '\(path)' to \(capacity) bytes", path: path)
+                    throw SystemError.make("Failed to truncate file '\(path)'", path: path)
                 }
             }
             return
         }
         if options.contains(.allocate) {
             throw StorageError(
-                .operationUnsupported, "preallocate is only supported for raw type volume, not \(format)")
+                .operationUnsupported,
+                format == "raw"
+                    ? "preallocate is only supported for an unencrypted raw volume"
+                    : "preallocate is only supported for raw type volume",
+                hint: "the volume's format is \(format)\(vol.target.encryption != nil ? ", encrypted" : "")")
         }
         // qemu-img follows links: a volume replaced by one since the pool was read is refused.
         var st = stat()

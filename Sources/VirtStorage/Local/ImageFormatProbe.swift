@@ -87,7 +87,7 @@ public enum ImageFormatProbe {
         guard fd >= 0 else { throw SystemError.make("cannot open volume '\(path)'", path: path) }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw SystemError.make("cannot stat '\(path)'", path: path) }
+        guard fstat(fd, &st) == 0 else { throw SystemError.make("cannot stat file '\(path)'", path: path) }
         return (probe(fd: fd, fileSize: UInt64(st.st_size)), UInt64(st.st_size))
     }
 

@@ -47,8 +47,8 @@ public struct QCow2Writer: Sendable {
         }
         if compat == "0.10" && (lazyRefcounts || extendedL2) {
             throw StorageError.unsupported(
-                "\(lazyRefcounts ? "lazy_refcounts" : "'extended_l2'") not supported with compat level 0.10: use <compat>1.1</compat>",
-                element: "target/features")
+                "\(lazyRefcounts ? "lazy_refcounts" : "'extended_l2'") not supported with compat level 0.10",
+                element: "target/features", hint: "use <compat>1.1</compat>")
         }
         if preallocateMetadata && (backingPath != nil || extendedL2) {
             throw StorageError.unsupported(

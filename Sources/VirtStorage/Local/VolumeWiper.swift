@@ -43,10 +43,13 @@ public enum VolumeWiper {
         throws(StorageError)
     {
         let fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { throw SystemError.make("cannot open volume '\(path)' for wiping", path: path) }
+        // libvirt's words (storageBackendVolWipeLocalFile).
+        guard fd >= 0 else { throw SystemError.make("Failed to open storage volume with path '\(path)'", path: path) }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw SystemError.make("cannot stat '\(path)'", path: path) }
+        guard fstat(fd, &st) == 0 else {
+            throw SystemError.make("Failed to stat storage volume with path '\(path)'", path: path)
+        }
         let isFile = (st.st_mode & S_IFMT) == S_IFREG
         let end = isFile ? UInt64(st.st_size) : UInt64(max(0, lseek(fd, 0, SEEK_END)))
         let base = range.map { min($0.lowerBound, end) } ?? 0
@@ -80,7 +83,9 @@ public enum VolumeWiper {
                     done += $0; progress?(done, total)
                 }
             }
-            guard fsync(fd) == 0 || errno == EINVAL else { throw SystemError.make("cannot sync '\(path)'", path: path) }
+            guard fsync(fd) == 0 || errno == EINVAL else {
+                throw SystemError.make("cannot sync data to volume with path '\(path)'", path: path)
+            }
         }
     }
 

@@ -34,30 +34,30 @@ public enum ByteCount {
     }
 
     /// Parses `value` (decimal digits) scaled by `unit`, refusing results above `limit`.
-    /// `element` names the XML element for error messages.
+    /// `element` names the XML element; `malformed` is libvirt's message for a
+    /// value that is not a number (virStorageSize's, for capacity and allocation).
     public static func parse(
-        _ value: String, unit: String?, element: String, limit: UInt64 = UInt64(Int64.max)
+        _ value: String, unit: String?, element: String, limit: UInt64 = UInt64(Int64.max),
+        malformed: String = "malformed capacity element"
     ) throws(StorageError) -> UInt64 {
         guard let number = CNumber.parseUnsigned(value) else {
             throw StorageError(
-                .xmlError,
-                "malformed <\(element)> value '\(value)': expected a non-negative decimal number of units",
-                element: element, value: value)
+                .xmlError, malformed, element: element, value: value,
+                hint: "<\(element)> '\(value)' is not a non-negative decimal number of units")
         }
         let scale = try multiplier(of: unit)
         if number != 0 && number > limit / scale {
+            // virScaleInteger's words: the number as read, and the unit.
             throw StorageError(
-                .overflow,
-                "<\(element)> value too large: \(value)\(unit ?? "") exceeds \(limit) bytes",
-                element: element, value: value + (unit ?? ""))
+                .overflow, "value too large: \(number)\(unit ?? "")", element: element, value: value + (unit ?? ""),
+                hint: "<\(element)> is at most \(limit) bytes")
         }
         return number * scale
     }
 
     static func unknownUnit(_ unit: String) -> StorageError {
         StorageError(
-            .invalidArgument,
-            "unknown suffix '\(unit)': use b, bytes, KB, MB, GB, TB, PB, EB (powers of 1000) or K, KiB, M, MiB, G, GiB, T, TiB, P, PiB, E, EiB (powers of 1024)",
-            element: "unit", value: unit)
+            .invalidArgument, "unknown suffix '\(unit)'", element: "unit", value: unit,
+            hint: "use b, bytes, KB, MB, GB, TB, PB, EB (powers of 1000) or K, KiB, M, MiB, G, GiB, T, TiB, P, PiB, E, EiB (powers of 1024)")
     }
 }

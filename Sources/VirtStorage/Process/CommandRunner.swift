@@ -42,12 +42,26 @@ public enum CommandRunner {
         try await SystemCommandRunner().run(command)
     }
 
-    /// Throws the tool's own message from its standard error unless it exited with status 0.
+    /// Throws unless the tool exited with status 0, in libvirt's words
+    /// (virCommandRun): the command line as run, the status, and the tool's
+    /// standard error as it wrote it.
     static func requireSuccess(_ output: Output, of command: Command) throws(StorageError) {
         guard output.status != 0 else { return }
-        throw StorageError(
-            .operationFailed, "\(command.program) exited with status \(output.status): \(output.message)",
-            value: command.arguments.joined(separator: " "))
+        throw failure(output, of: command)
+    }
+
+    /// libvirt's error for a tool that failed; `stderr` replaces what the
+    /// tool wrote where a backend leaves its noise out.
+    static func failure(_ output: Output, of command: Command, stderr: String? = nil) -> StorageError {
+        let environment = command.environment.keys.sorted().map { "\($0)=\(Command.shellEscape(command.environment[$0]!)) " }
+        let argv = ([resolve(command.program) ?? command.program] + command.arguments).map(Command.shellEscape)
+        let stderr = stderr ?? output.stderr
+        let said = stderr.isEmpty ? "" : ": " + stderr
+        return StorageError(
+            .internalError,
+            "Child process (\(environment.joined())\(argv.joined(separator: " "))) unexpected exit status \(output.status)\(said)",
+            value: command.arguments.joined(separator: " "),
+            hint: stderr.isEmpty && !output.stdout.isEmpty ? output.message : nil)
     }
 
     /// Runs `command` and returns its status and output, whatever the status.

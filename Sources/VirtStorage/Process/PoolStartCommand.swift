@@ -42,8 +42,8 @@ public enum PoolStartCommand {
         if def.type == .netfs {
             guard def.source.hosts.count == 1 else {
                 throw StorageError.unsupported(
-                    "expected exactly 1 host for the storage pool, found \(def.source.hosts.count)",
-                    element: "source/host")
+                    "expected exactly 1 host for the storage pool", element: "source/host",
+                    hint: "found \(def.source.hosts.count)")
             }
             guard let dir = def.source.dir else {
                 throw StorageError(.internalError, "missing source path", element: "source/dir")
@@ -56,8 +56,8 @@ public enum PoolStartCommand {
         }
         guard def.source.devices.count == 1 else {
             throw StorageError.unsupported(
-                "expected exactly 1 device for the storage pool, found \(def.source.devices.count)",
-                element: "source/device")
+                "expected exactly 1 device for the storage pool", element: "source/device",
+                hint: "found \(def.source.devices.count)")
         }
         return device.path
     }
@@ -99,13 +99,16 @@ public enum PoolStartCommand {
         let perms = def.target.permissions
         let uid = perms.owner ?? geteuid()
         let gid = perms.group ?? getegid()
-        guard let user = getpwuid(uid).map({ String(cString: $0.pointee.pw_name) }) else {
-            throw StorageError(
-                .internalError, "no user with uid \(uid) for vstorage-mount", element: "target/permissions/owner")
-        }
+        // libvirt's order and words (virGetGroupName, then virGetUserName).
         guard let group = getgrgid(gid).map({ String(cString: $0.pointee.gr_name) }) else {
             throw StorageError(
-                .internalError, "no group with gid \(gid) for vstorage-mount", element: "target/permissions/group")
+                .systemError, "Failed to find group record for gid '\(gid)'", element: "target/permissions/group",
+                hint: "vstorage-mount takes the group by name")
+        }
+        guard let user = getpwuid(uid).map({ String(cString: $0.pointee.pw_name) }) else {
+            throw StorageError(
+                .systemError, "Failed to find user record for uid '\(uid)'", element: "target/permissions/owner",
+                hint: "vstorage-mount takes the owner by name")
         }
         let mode = String(perms.mode ?? 0o711, radix: 8)
         return Command(

@@ -75,13 +75,13 @@ public struct QemuImgCommand: Sendable {
 
         if let enc, enc.format == "qcow" || enc.format == "default", volFormat == "qcow" || volFormat == "qcow2" {
             throw StorageError.unsupported(
-                "creation of qcow2 encrypted image is not supported: use <encryption format='luks'>",
-                element: "target/encryption/@format", value: enc.format)
+                "creation of qcow2 encrypted image is not supported", element: "target/encryption/@format",
+                value: enc.format, hint: "use <encryption format='luks'>")
         }
         if let inputEnc, inputEnc.format != "luks" {
             throw StorageError.unsupported(
-                "encryption format of inputvol must be LUKS, not '\(inputEnc.format)'",
-                element: "target/encryption/@format", value: inputEnc.format)
+                "encryption format of inputvol must be LUKS", element: "target/encryption/@format",
+                value: inputEnc.format, hint: "the input volume's encryption is '\(inputEnc.format)'")
         }
 
         let format = vol.type == .block || volFormat == "iso" ? "raw" : volFormat
@@ -92,23 +92,24 @@ public struct QemuImgCommand: Sendable {
 
         if preallocateMetadata && format != "qcow2" {
             throw StorageError.unsupported(
-                "metadata preallocation only available with qcow2, not \(format)", element: "target/format/@type",
-                value: format)
+                "metadata preallocation only available with qcow2", element: "target/format/@type", value: format,
+                hint: "the volume's format is \(format)")
         }
         if vol.target.compat != nil && format != "qcow2" {
             throw StorageError.unsupported(
-                "compatibility option only available with qcow2, not \(format)", element: "target/compat",
-                value: vol.target.compat)
+                "compatibility option only available with qcow2", element: "target/compat", value: vol.target.compat,
+                hint: "the volume's format is \(format)")
         }
         if vol.target.features != nil && format != "qcow2" {
             throw StorageError.unsupported(
-                "format features only available with qcow2, not \(format)", element: "target/features")
+                "format features only available with qcow2", element: "target/features",
+                hint: "the volume's format is \(format)")
         }
         if format == "raw", let enc {
             guard enc.format == "luks" else {
                 throw StorageError(
-                    .internalError, "Only luks encryption is supported for raw files, not '\(enc.format)'",
-                    element: "target/encryption/@format", value: enc.format)
+                    .internalError, "Only luks encryption is supported for raw files",
+                    element: "target/encryption/@format", value: enc.format, hint: "the encryption is '\(enc.format)'")
             }
             info.type = "luks"
         }
@@ -140,9 +141,8 @@ public struct QemuImgCommand: Sendable {
             }
             if let inputBacking = input?.definition.backingStore?.path, inputBacking != backingPath {
                 throw StorageError(
-                    .internalError,
-                    "a different backing store cannot be specified: the input volume is backed by '\(inputBacking)'",
-                    element: "backingStore/path", value: backingPath)
+                    .internalError, "a different backing store cannot be specified.", element: "backingStore/path",
+                    value: backingPath, hint: "the input volume is backed by '\(inputBacking)'")
             }
             try Self.checkBackingStore(backingPath, poolTargetPath: poolTargetPath, isReadable: isReadable)
         }
@@ -150,19 +150,21 @@ public struct QemuImgCommand: Sendable {
         if let enc {
             if format == "raw" || format == "qcow2" {
                 guard enc.format == "luks" else {
+                    // libvirt names the format by its number in virStorageEncryptionFormatType.
+                    let number = ["default", "qcow", "luks", "luks2"].firstIndex(of: enc.format) ?? 0
                     throw StorageError.unsupported(
-                        "unsupported volume encryption format '\(enc.format)': use luks",
-                        element: "target/encryption/@format", value: enc.format)
+                        "unsupported volume encryption format \(number)", element: "target/encryption/@format",
+                        value: enc.format, hint: "'\(enc.format)' is not luks")
                 }
                 guard enc.secrets.count <= 1 else {
                     throw StorageError.xml(
-                        "too many secrets for luks encryption: give exactly one <secret>",
-                        element: "target/encryption/secret")
+                        "too many secrets for luks encryption", element: "target/encryption/secret",
+                        hint: "give exactly one <secret>")
                 }
                 guard !enc.secrets.isEmpty else {
                     throw StorageError.xml(
-                        "no secret provided for luks encryption: add <secret type='passphrase' uuid='...'/>",
-                        element: "target/encryption/secret")
+                        "no secret provided for luks encryption", element: "target/encryption/secret",
+                        hint: "add <secret type='passphrase' uuid='...'/>")
                 }
             } else {
                 throw StorageError.unsupported(
@@ -230,8 +232,8 @@ public struct QemuImgCommand: Sendable {
             for (feature, name, option) in options where features.contains(feature) {
                 if vol.target.compat == "0.10" {
                     throw StorageError.unsupported(
-                        "\(name) not supported with compat level 0.10: use <compat>1.1</compat>",
-                        element: "target/features/\(feature.rawValue)")
+                        "\(name) not supported with compat level 0.10", element: "target/features/\(feature.rawValue)",
+                        hint: "use <compat>1.1</compat>")
                 }
                 opts.append(option)
             }

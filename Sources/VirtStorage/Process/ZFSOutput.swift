@@ -79,9 +79,10 @@ public enum ZFSOutput {
     static func number(_ value: String, _ property: String, of name: String) throws(StorageError) -> UInt64 {
         if value == "none" || value == "-" { return 0 }
         guard let number = UInt64(value) else {
+            // libvirt's words ("malformed volsize reported"); the value and dataset in the hint.
             throw StorageError(
-                .internalError, "malformed \(property) '\(value)' reported for '\(name)' (zfs -p gives bytes)",
-                value: value)
+                .internalError, "malformed \(property) reported", value: value,
+                hint: "'\(value)' for '\(name)' (zfs -p gives bytes)")
         }
         return number
     }

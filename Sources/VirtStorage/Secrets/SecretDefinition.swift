@@ -56,37 +56,57 @@ public enum SecretXML {
     public static func parse(_ text: String) throws(StorageError) -> SecretDefinition {
         let root = try XMLReading.root(of: text, documentName: "(definition_of_secret)")
         guard root.name == "secret" else {
-            throw StorageError.xml("unexpected root element <\(root.name)>, expecting <secret>", element: root.name)
+            throw StorageError.xml("expecting root element of 'secret', not '\(root.name)'", element: root.name)
         }
         var def = SecretDefinition()
-        def.ephemeral = try XMLReading.yesNo(root, "ephemeral") ?? false
-        def.isPrivate = try XMLReading.yesNo(root, "private") ?? false
+        // virStringParseYesNo: 'yes' or 'no'; an empty attribute counts as absent.
+        func yesNo(_ name: String) throws(StorageError) -> Bool {
+            guard let value = root.attribute(name), !value.isEmpty else { return false }
+            switch value {
+            case "yes": return true
+            case "no": return false
+            default:
+                throw StorageError.xml(
+                    "invalid value of '\(name)'", element: "secret/@\(name)", value: value, line: root.line,
+                    hint: "'\(value)' is not 'yes' or 'no'")
+            }
+        }
+        def.ephemeral = try yesNo("ephemeral")
+        def.isPrivate = try yesNo("private")
         if let uuid = root.string("uuid") {
-            def.uuid = try XMLReading.uuid(uuid, element: "uuid", line: root.line)
+            def.uuid = try XMLReading.uuid(uuid, element: "uuid", line: root.line, code: .internalError)
         }
         def.description = root.string("description")
         if let usage = root.firstElement("usage") {
-            guard let type = usage.attribute("type") else {
+            guard let type = usage.attribute("type"), !type.isEmpty else {
                 throw StorageError.xml(
-                    "unknown secret usage type: <usage> needs a type attribute", element: "usage/@type")
+                    "unknown secret usage type", element: "usage/@type", hint: "<usage> needs a type attribute")
             }
-            let inner: (String) throws(StorageError) -> String = { (name: String) throws(StorageError) -> String in
+            // libvirt's words for each usage type, an internal error when its element is missing.
+            let inner: (String, String) throws(StorageError) -> String = {
+                (name: String, message: String) throws(StorageError) -> String in
                 guard let value = usage.string(name) else {
-                    throw StorageError.xml(
-                        "\(type) usage specified, but \(name) is missing", element: "usage/\(name)", line: usage.line)
+                    throw StorageError(
+                        .internalError, message, element: "usage/\(name)", line: usage.line,
+                        hint: "add <usage type='\(type)'><\(name)>...</\(name)></usage>")
                 }
                 return value
             }
             switch type {
-            case "volume": def.usage = .volume(path: try inner("volume"))
-            case "ceph": def.usage = .ceph(name: try inner("name"))
-            case "iscsi": def.usage = .iscsi(target: try inner("target"))
-            case "tls": def.usage = .tls(name: try inner("name"))
-            case "vtpm": def.usage = .vtpm(name: try inner("name"))
+            case "volume":
+                def.usage = .volume(path: try inner("volume", "volume usage specified, but volume path is missing"))
+            case "ceph":
+                def.usage = .ceph(name: try inner("name", "Ceph usage specified, but name is missing"))
+            case "iscsi":
+                def.usage = .iscsi(target: try inner("target", "iSCSI usage specified, but target is missing"))
+            case "tls":
+                def.usage = .tls(name: try inner("name", "TLS usage specified, but name is missing"))
+            case "vtpm":
+                def.usage = .vtpm(name: try inner("name", "vTPM usage specified, but name is missing"))
             default:
                 throw StorageError.unsupported(
-                    "unknown secret usage type '\(type)': expected volume, ceph, iscsi, tls or vtpm",
-                    element: "usage/@type", value: type)
+                    "unknown secret usage type \(type)", element: "usage/@type", value: type,
+                    hint: "expected volume, ceph, iscsi, tls or vtpm")
             }
         }
         return def

@@ -43,7 +43,7 @@ public actor InMemorySecretStore: SecretStore {
             let other = secrets.values.first(where: { $0.usage == usage && $0.uuid != definition.uuid })
         {
             throw StorageError(
-                .operationFailed,
+                .internalError,
                 "a secret with UUID \(StorageUUID.format(other.uuid)) already defined for use with \(usage.name)")
         }
         secrets[definition.uuid] = definition
@@ -107,7 +107,7 @@ public actor FileSecretStore: SecretStore {
             let other = loadAll().first(where: { $0.usage == usage && $0.uuid != definition.uuid })
         {
             throw StorageError(
-                .operationFailed,
+                .internalError,
                 "a secret with UUID \(StorageUUID.format(other.uuid)) already defined for use with \(usage.name)")
         }
         try PoolFiles.atomicWrite(SecretXML.format(definition), to: path(definition.uuid, ".xml"))

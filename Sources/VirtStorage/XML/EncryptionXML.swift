@@ -8,26 +8,26 @@ enum EncryptionXML {
     static func read(_ node: XMLElement) throws(StorageError) -> VolumeEncryption {
         guard let format = node.attribute("format"), !format.isEmpty else {
             throw StorageError.xml(
-                "unknown volume encryption format: <encryption> needs format='qcow', 'luks' or 'luks2'",
-                element: "target/encryption/@format", line: node.line)
+                "unknown volume encryption format", element: "target/encryption/@format", line: node.line,
+                hint: "<encryption> needs format='qcow', 'luks' or 'luks2'")
         }
         guard formats.contains(format) else {
             throw StorageError.unsupported(
-                "unknown volume encryption format type '\(format)': expected one of \(formats.joined(separator: ", "))",
-                element: "target/encryption/@format", value: format, line: node.line)
+                "unknown volume encryption format type \(format)", element: "target/encryption/@format",
+                value: format, line: node.line, hint: "expected one of \(formats.joined(separator: ", "))")
         }
         var encryption = VolumeEncryption(format: format)
         encryption.engine = try XMLReading.oneOf(node, "engine", engines)
         for secret in node.elements("secret") {
             guard let type = secret.attribute("type"), !type.isEmpty else {
                 throw StorageError.xml(
-                    "unknown volume encryption secret type: <secret> needs type='passphrase'",
-                    element: "target/encryption/secret/@type", line: secret.line)
+                    "unknown volume encryption secret type", element: "target/encryption/secret/@type",
+                    line: secret.line, hint: "<secret> needs type='passphrase'")
             }
             guard type == "passphrase" else {
                 throw StorageError.unsupported(
-                    "unknown volume encryption secret type '\(type)': expected 'passphrase'",
-                    element: "target/encryption/secret/@type", value: type, line: secret.line)
+                    "unknown volume encryption secret type \(type)", element: "target/encryption/secret/@type",
+                    value: type, line: secret.line, hint: "expected 'passphrase'")
             }
             encryption.secrets.append(
                 .init(

@@ -10,8 +10,8 @@ enum PermissionsXML {
         if let mode = node.string("mode") {
             guard let value = CNumber.parseSigned(mode, base: 8), value >= 0, value & ~0o777 == 0 else {
                 throw StorageError.xml(
-                    "malformed octal mode '\(mode)' in <\(where_)/mode>: expected an octal number from 0 to 0777",
-                    element: "\(where_)/mode", value: mode, line: node.line)
+                    "malformed octal mode", element: "\(where_)/mode", value: mode, line: node.line,
+                    hint: "'\(mode)' in <\(where_)/mode> is not an octal number from 0 to 0777")
             }
             perms.mode = UInt32(value)
         }
@@ -32,8 +32,8 @@ enum PermissionsXML {
         guard let value = CNumber.parseXPathInteger(text), (Int64(Int32.min)...Int64(UInt32.max)).contains(value)
         else {
             throw StorageError.xml(
-                "malformed \(name) element '\(text)' in <\(context)/\(name)>: expected a numeric \(name == "owner" ? "user" : "group") ID from -2147483648 to 4294967295 (-1 and 4294967295 mean unset)",
-                element: "\(context)/\(name)", value: text, line: element.line)
+                "malformed \(name) element", element: "\(context)/\(name)", value: text, line: element.line,
+                hint: "'\(text)' in <\(context)/\(name)> is not a numeric \(name == "owner" ? "user" : "group") ID from -2147483648 to 4294967295 (-1 and 4294967295 mean unset)")
         }
         let id = value < 0 ? UInt32(bitPattern: Int32(value)) : UInt32(value)
         return id == UInt32.max ? nil : id

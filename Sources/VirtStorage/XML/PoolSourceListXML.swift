@@ -8,7 +8,7 @@ public enum PoolSourceListXML {
         let root = try XMLReading.root(of: text, documentName: "(storage_source_specification)")
         guard root.name == "source" else {
             throw StorageError.xml(
-                "unexpected root element <\(root.name)>, expecting <source>", element: root.name, line: root.line)
+                "expecting root element of 'source', not '\(root.name)'", element: root.name, line: root.line)
         }
         return try PoolSourceXML.read(root, rules: PoolTypeRules.of(type))
     }

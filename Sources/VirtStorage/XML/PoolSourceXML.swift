@@ -8,16 +8,16 @@ enum PoolSourceXML {
         source.name = node.string("name")
         if rules.requiresExplicitSourceName && source.name == nil {
             throw StorageError.xml(
-                "element 'name' is mandatory for \(rules.type.rawValue.uppercased()) pool: add <source><name>POOL</name>",
-                element: "source/name", line: node.line)
+                "element 'name' is mandatory for \(rules.type.rawValue.uppercased()) pool",
+                element: "source/name", line: node.line, hint: "add <source><name>POOL</name>")
         }
         source.format = try readFormat(node, rules: rules)
 
         for host in node.elements("host") {
             guard let name = host.attribute("name"), !name.isEmpty else {
                 throw StorageError.xml(
-                    "missing storage pool host name: <host> needs a name attribute",
-                    element: "source/host/@name", line: host.line)
+                    "missing storage pool host name", element: "source/host/@name", line: host.line,
+                    hint: "<host> needs a name attribute")
             }
             let port = try XMLReading.int(host, "port", range: -1...65535)
             source.hosts.append(SourceHost(name: name, port: port == 0 ? nil : port.map(Int.init)))
@@ -28,8 +28,8 @@ enum PoolSourceXML {
         for device in node.elements("device") {
             guard let path = device.attribute("path") else {
                 throw StorageError.xml(
-                    "missing storage pool source device path: <device> needs a path attribute",
-                    element: "source/device/@path", line: device.line)
+                    "missing storage pool source device path", element: "source/device/@path", line: device.line,
+                    hint: "<device> needs a path attribute")
             }
             source.devices.append(
                 SourceDevice(path: path, partSeparator: try XMLReading.yesNo(device, "part_separator")))
@@ -58,6 +58,12 @@ enum PoolSourceXML {
                     "storage pool protocol ver unsupported for pool type '\(named)'",
                     element: "source/protocol/@ver", value: version, line: protocolNode.line)
             }
+            if version.contains(",") {
+                // libvirt's VIR_ERR_XML_DETAIL: the message alone.
+                throw StorageError(
+                    .xmlDetail, "storage pool protocol ver '\(version)' must not contain ','",
+                    element: "source/protocol/@ver", value: version, line: protocolNode.line)
+            }
             let parts = version.split(separator: ".", omittingEmptySubsequences: false)
             guard (1...2).contains(parts.count),
                 parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } && UInt32($0) != nil })
@@ -79,8 +85,9 @@ enum PoolSourceXML {
         guard let format = node?.string("format", attribute: "type") else { return rules.defaultSourceFormat }
         guard rules.sourceFormats.contains(format) else {
             throw StorageError.unsupported(
-                "unknown pool format type '\(format)' for a \(rules.type.rawValue) pool: expected one of \(rules.sourceFormats.joined(separator: ", "))",
-                element: "source/format/@type", value: format, line: node?.firstElement("format")?.line)
+                "unknown pool format type \(format)",
+                element: "source/format/@type", value: format, line: node?.firstElement("format")?.line,
+                hint: "a \(rules.type.rawValue) pool's format is one of \(rules.sourceFormats.joined(separator: ", "))")
         }
         return format
     }

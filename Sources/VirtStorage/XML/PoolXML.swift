@@ -9,14 +9,21 @@ public enum PoolXML {
 
     /// Parses a <pool> element of an already parsed document.
     public static func parse(element root: XMLElement) throws(StorageError) -> PoolDefinition {
-        guard root.name == "pool", root.namespaceURI == nil else {
+        guard root.name == "pool" else {
             throw StorageError.xml(
-                "unexpected root element <\(root.name)>, expecting <pool>", element: root.name, line: root.line)
+                "expecting root element of 'pool', not '\(root.name)'", element: root.name, line: root.line)
+        }
+        // libvirt compares the name alone; a namespaced root is VirtStorage's refusal.
+        guard root.namespaceURI == nil else {
+            throw StorageError.xml(
+                "unexpected root element <\(root.name)>, expecting <pool>", element: root.name, line: root.line,
+                hint: "the root element must not be in a namespace")
         }
         guard let typeName = root.attribute("type") else {
             throw StorageError.xml(
-                "Missing 'type' attribute in element 'pool': expected one of \(PoolType.allCases.map(\.rawValue).joined(separator: ", "))",
-                element: "pool/@type", line: root.line)
+                "Missing required attribute 'type' in element 'pool'",
+                element: "pool/@type", line: root.line,
+                hint: "expected one of: \(PoolType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard let type = PoolType(rawValue: typeName) else {
             throw StorageError.xml(
@@ -38,7 +45,7 @@ public enum PoolXML {
         if name == nil && rules.sourceElements.contains(.name) { name = source.name }
         guard let name else {
             throw StorageError.xml(
-                "missing pool source name element: add <name>POOL</name>", element: "name", line: root.line)
+                "missing pool source name element", element: "name", line: root.line, hint: "add <name>POOL</name>")
         }
         try validateName(name, line: root.firstElement("name")?.line ?? root.line)
 
@@ -50,7 +57,7 @@ public enum PoolXML {
         if let cow = root.first("features/cow"), let state = try XMLReading.yesNo(cow, "state") {
             guard rules.allowsCopyOnWrite else {
                 throw StorageError(
-                    .operationUnsupported, "cow feature may only be used for 'fs' and 'dir' pools",
+                    .noSupport, "cow feature may only be used for 'fs' and 'dir' pools",
                     element: "features/cow", line: cow.line)
             }
             def.copyOnWrite = state
@@ -59,26 +66,26 @@ public enum PoolXML {
         let elements = rules.sourceElements
         if elements.contains(.host) && def.source.hosts.isEmpty {
             throw StorageError.xml(
-                "missing storage pool source host name: a \(type.rawValue) pool needs <source><host name='...'/>",
-                element: "source/host", line: root.line)
+                "missing storage pool source host name", element: "source/host", line: root.line,
+                hint: "a \(type.rawValue) pool needs <source><host name='...'/>")
         }
         if elements.contains(.dir) && def.source.dir == nil {
             throw StorageError.xml(
-                "missing storage pool source path: a \(type.rawValue) pool needs <source><dir path='...'/>",
-                element: "source/dir", line: root.line)
+                "missing storage pool source path", element: "source/dir", line: root.line,
+                hint: "a \(type.rawValue) pool needs <source><dir path='...'/>")
         }
         if elements.contains(.name) && def.source.name == nil {
             def.source.name = def.name
         }
         if elements.contains(.adapter) && def.source.adapter == nil {
             throw StorageError.xml(
-                "missing storage pool source adapter: a scsi pool needs <source><adapter .../>",
-                element: "source/adapter", line: root.line)
+                "missing storage pool source adapter", element: "source/adapter", line: root.line,
+                hint: "a scsi pool needs <source><adapter .../>")
         }
         if elements == [.device] && def.source.devices.isEmpty {
             throw StorageError.xml(
-                "missing storage pool source device name: a \(type.rawValue) pool needs <source><device path='...'/>",
-                element: "source/device", line: root.line)
+                "missing storage pool source device name", element: "source/device", line: root.line,
+                hint: "a \(type.rawValue) pool needs <source><device path='...'/>")
         }
 
         switch rules.targetPath {
@@ -87,8 +94,8 @@ public enum PoolXML {
         case .required:
             guard let path = root.string("target/path") else {
                 throw StorageError.xml(
-                    "missing storage pool target path: a \(type.rawValue) pool needs <target><path>DIR</path></target>",
-                    element: "target/path", line: root.line)
+                    "missing storage pool target path", element: "target/path", line: root.line,
+                    hint: "a \(type.rawValue) pool needs <target><path>DIR</path></target>")
             }
             def.target.path = PathSanitizer.sanitize(path)
         case .none:
@@ -100,8 +107,8 @@ public enum PoolXML {
 
         if rules.requiresInitiatorIQN && def.source.initiatorIQN == nil {
             throw StorageError.unsupported(
-                "missing initiator IQN: add <source><initiator><iqn name='iqn....'/></initiator>",
-                element: "source/initiator/iqn", line: root.line)
+                "missing initiator IQN", element: "source/initiator/iqn", line: root.line,
+                hint: "add <source><initiator><iqn name='iqn....'/></initiator>")
         }
 
         if let volume = root.first("refresh/volume"), let allocation = volume.attribute("allocation"),
@@ -109,8 +116,9 @@ public enum PoolXML {
         {
             guard let value = VolumeAllocationRefresh(rawValue: allocation) else {
                 throw StorageError.unsupported(
-                    "unknown storage pool volume refresh allocation type '\(allocation)': expected 'default' or 'capacity'",
-                    element: "refresh/volume/@allocation", value: allocation, line: volume.line)
+                    "unknown storage pool volume refresh allocation type \(allocation)",
+                    element: "refresh/volume/@allocation", value: allocation, line: volume.line,
+                    hint: "expected 'default' or 'capacity'")
             }
             def.refreshVolumeAllocation = value
         }
@@ -127,14 +135,24 @@ public enum PoolXML {
             }
         case .rbdConfigOptions?:
             for option in namespaced(root, .rbdConfigOptions, "config_opts", "option") {
-                guard let name = option.attribute("name"), !name.isEmpty else {
+                guard let name = option.attribute("name") else {
                     throw StorageError.xml(
                         "no rbd option name specified", element: "rbd:config_opts/rbd:option/@name",
                         line: option.line)
                 }
-                guard let value = option.attribute("value"), !value.isEmpty else {
+                guard !name.isEmpty else {
+                    throw StorageError.xml(
+                        "empty rbd option name specified", element: "rbd:config_opts/rbd:option/@name",
+                        line: option.line)
+                }
+                guard let value = option.attribute("value") else {
                     throw StorageError.xml(
                         "no rbd option value specified for name '\(name)'",
+                        element: "rbd:config_opts/rbd:option/@value", line: option.line)
+                }
+                guard !value.isEmpty else {
+                    throw StorageError.xml(
+                        "empty rbd option value specified for name '\(name)'",
                         element: "rbd:config_opts/rbd:option/@value", line: option.line)
                 }
                 def.rbdConfigOptions.append(NamedOption(name: name, value: value))

@@ -10,6 +10,16 @@ public final class StorageSchemas: Sendable {
         case volume = "storagevol.rng"
         case poolCapabilities = "storagepoolcaps.rng"
         case secret = "secret.rng"
+
+        /// What libvirt calls the document in a parser error.
+        var documentName: String {
+            switch self {
+            case .pool: "(storage_pool_definition)"
+            case .volume: "(storage_volume_definition)"
+            case .poolCapabilities: "(storage_pool_capabilities)"
+            case .secret: "(definition_of_secret)"
+            }
+        }
     }
 
     public static let defaultDirectory = "/usr/share/libvirt/schemas"
@@ -21,16 +31,22 @@ public final class StorageSchemas: Sendable {
         self.directory = directory
     }
 
-    /// Validates `text` against the schema of `kind`; the error names the line
-    /// and what the schema refused.
+    /// Validates `text` against the schema of `kind`; the error is libvirt's:
+    /// the schema's path, then every complaint of the validator on a line of
+    /// its own.
     public func validate(_ text: String, as kind: Kind) throws(StorageError) {
         let schema = try schema(kind)
         do {
-            try schema.validate(text, name: "(\(kind.rawValue))")
+            try schema.validate(text, name: kind.documentName)
         } catch {
-            throw StorageError(
-                .xmlError, "document does not validate against \(kind.rawValue): \(error.description)",
-                line: error.line)
+            if let complaints = error.schemaErrors {
+                throw StorageError(
+                    .xmlInvalidSchema,
+                    "Unable to validate doc against \(schema.path)\n" + complaints.map { $0 + "\n" }.joined(),
+                    line: error.line)
+            }
+            if let detail = error.detail { throw StorageError(.xmlDetail, detail, line: error.line) }
+            throw StorageError(.xmlError, error.message, line: error.line)
         }
     }
 

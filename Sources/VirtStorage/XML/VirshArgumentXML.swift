@@ -125,7 +125,8 @@ public struct VolumeArguments: Sendable, Equatable {
         }
         let (product, overflow) = value.multipliedReportingOverflow(by: scale)
         guard !overflow else {
-            throw StorageError(.overflow, "value too large: \(text)", element: "size", value: text)
+            // virScaleInteger's words: the number as read, and the unit.
+            throw StorageError(.overflow, "value too large: \(value)\(unit)", element: "size", value: text)
         }
         return product
     }

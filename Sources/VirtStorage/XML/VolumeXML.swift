@@ -25,22 +25,28 @@ public enum VolumeXML {
     public static func parse(element root: XMLElement, poolType: PoolType, capacity rule: CapacityRule = .required)
         throws(StorageError) -> VolumeDefinition
     {
-        guard root.name == "volume", root.namespaceURI == nil else {
+        guard root.name == "volume" else {
             throw StorageError.xml(
-                "unexpected root element <\(root.name)>, expecting <volume>", element: root.name, line: root.line)
+                "expecting root element of 'volume', not '\(root.name)'", element: root.name, line: root.line)
+        }
+        // libvirt compares the name alone; a namespaced root is VirtStorage's refusal.
+        guard root.namespaceURI == nil else {
+            throw StorageError.xml(
+                "unexpected root element <\(root.name)>, expecting <volume>", element: root.name, line: root.line,
+                hint: "the root element must not be in a namespace")
         }
         let rules = PoolTypeRules.of(poolType)
         guard let name = root.string("name") else {
             throw StorageError.xml(
-                "missing volume name element: add <name>VOLUME</name>", element: "name", line: root.line)
+                "missing volume name element", element: "name", line: root.line, hint: "add <name>VOLUME</name>")
         }
         var def = VolumeDefinition(name: name)
         def.key = root.string("key")
         if let typeName = root.string("", attribute: "type") {
             guard let type = VolumeType(rawValue: typeName) else {
                 throw StorageError.unsupported(
-                    "unknown volume type '\(typeName)': expected one of \(VolumeType.allCases.map(\.rawValue).joined(separator: ", "))",
-                    element: "volume/@type", value: typeName, line: root.line)
+                    "unknown volume type '\(typeName)'", element: "volume/@type", value: typeName, line: root.line,
+                    hint: "expected one of \(VolumeType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             def.type = type
         }
@@ -62,8 +68,8 @@ public enum VolumeXML {
             let allowed = rule == .optional || (rule == .optionalWithBackingStore && def.backingStore != nil)
             if !allowed {
                 throw StorageError.xml(
-                    "missing capacity element: add <capacity unit='G'>SIZE</capacity>", element: "capacity",
-                    line: root.line)
+                    "missing capacity element", element: "capacity", line: root.line,
+                    hint: "add <capacity unit='G'>SIZE</capacity>")
             }
             def.capacitySpecified = false
         }
@@ -89,8 +95,8 @@ public enum VolumeXML {
                 parts.allSatisfy({ CNumber.parseUnsigned(String($0)).map { $0 <= UInt32.max } ?? false })
             else {
                 throw StorageError.xml(
-                    "forbidden characters in 'compat' attribute '\(compat)': expected a version such as 0.10 or 1.1",
-                    element: "target/compat", value: compat, line: targetNode?.line)
+                    "forbidden characters in 'compat' attribute", element: "target/compat", value: compat,
+                    line: targetNode?.line, hint: "'\(compat)' is not a version such as 0.10 or 1.1")
             }
             def.target.compat = compat
         }
@@ -98,7 +104,8 @@ public enum VolumeXML {
         if let clusterText = root.string("target/clusterSize") {
             let size = try ByteCount.parse(
                 clusterText, unit: root.string("target/clusterSize", attribute: "unit"), element: "clusterSize",
-                limit: UInt64.max)
+                limit: UInt64.max,
+                malformed: "Invalid value '\(clusterText)' for element or attribute './target/clusterSize'")
             def.target.clusterSize = size == 0 ? nil : size
         }
         if let features = root.first("target/features") {
@@ -107,8 +114,9 @@ public enum VolumeXML {
             for feature in features.elements() {
                 guard feature.namespaceURI == nil, let f = VolumeFeature(rawValue: feature.name) else {
                     throw StorageError.unsupported(
-                        "unsupported feature \(feature.name): expected \(VolumeFeature.allCases.map(\.rawValue).joined(separator: " or "))",
-                        element: "target/features/\(feature.name)", value: feature.name, line: feature.line)
+                        "unsupported feature \(feature.name)", element: "target/features/\(feature.name)",
+                        value: feature.name, line: feature.line,
+                        hint: "expected \(VolumeFeature.allCases.map(\.rawValue).joined(separator: " or "))")
                 }
                 set.insert(f)
             }

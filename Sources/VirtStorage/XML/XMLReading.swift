@@ -9,8 +9,14 @@ enum XMLReading {
         do {
             return try XMLDocumentParser.parse(text, name: documentName)
         } catch {
-            throw StorageError(
-                .xmlError, "\(documentName):\(error.line): \(error.message)", line: error.line)
+            // libvirt's words: the parser's first fatal error with its line
+            // and a pointer, or, when the parser reported none, its own line.
+            guard let detail = error.detail else {
+                throw StorageError(
+                    .xmlError, "failed to parse xml document '\(documentName)'", line: error.line,
+                    hint: error.message)
+            }
+            throw StorageError(.xmlDetail, detail, line: error.line)
         }
     }
 
@@ -22,8 +28,9 @@ enum XMLReading {
         case "no": return false
         default:
             throw StorageError.xml(
-                "Invalid value for attribute '\(attribute)' in element '\(element.name)': '\(value)'. Expected 'yes' or 'no'",
-                element: "\(element.name)/@\(attribute)", value: value, line: element.line)
+                "Invalid value for attribute '\(attribute)' in element '\(element.name)': '\(value)'.",
+                element: "\(element.name)/@\(attribute)", value: value, line: element.line,
+                hint: "expected 'yes' or 'no'")
         }
     }
 
@@ -32,10 +39,18 @@ enum XMLReading {
         throws(StorageError) -> Int64?
     {
         guard let value = element.attribute(attribute) else { return nil }
-        guard let n = CNumber.parseSigned(value), range.contains(n) else {
+        // virXMLPropInt reads an int; the range is VirtStorage's own check.
+        guard let n = CNumber.parseSigned(value), (Int64(Int32.min)...Int64(Int32.max)).contains(n) else {
             throw StorageError.xml(
-                "Invalid value for attribute '\(attribute)' in element '\(element.name)': '\(value)'. Expected an integer from \(range.lowerBound) to \(range.upperBound)",
-                element: "\(element.name)/@\(attribute)", value: value, line: element.line)
+                "Invalid value for attribute '\(attribute)' in element '\(element.name)': '\(value)'. Expected integer value",
+                element: "\(element.name)/@\(attribute)", value: value, line: element.line,
+                hint: "expected an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        guard range.contains(n) else {
+            throw StorageError.xml(
+                "Invalid value for attribute '\(attribute)' in element '\(element.name)': '\(value)'.",
+                element: "\(element.name)/@\(attribute)", value: value, line: element.line,
+                hint: "expected an integer from \(range.lowerBound) to \(range.upperBound)")
         }
         return n
     }
@@ -45,10 +60,18 @@ enum XMLReading {
         throws(StorageError) -> UInt64?
     {
         guard let value = element.attribute(attribute) else { return nil }
-        guard let n = CNumber.parseUnsigned(value, base: base), n <= max else {
+        // virXMLPropUInt reads an unsigned int; a lower `max` is VirtStorage's own check.
+        guard let n = CNumber.parseUnsigned(value, base: base), n <= UInt64(UInt32.max) else {
             throw StorageError.xml(
-                "Invalid value for attribute '\(attribute)' in element '\(element.name)': '\(value)'. Expected a non-negative integer no larger than \(max)",
-                element: "\(element.name)/@\(attribute)", value: value, line: element.line)
+                "Invalid value for attribute '\(attribute)' in element '\(element.name)': '\(value)'. Expected non-negative integer value",
+                element: "\(element.name)/@\(attribute)", value: value, line: element.line,
+                hint: "expected a non-negative integer no larger than \(max)")
+        }
+        guard n <= max else {
+            throw StorageError.xml(
+                "Invalid value for attribute '\(attribute)' in element '\(element.name)': '\(value)'.",
+                element: "\(element.name)/@\(attribute)", value: value, line: element.line,
+                hint: "expected a non-negative integer no larger than \(max)")
         }
         return n
     }
@@ -67,12 +90,16 @@ enum XMLReading {
         return value
     }
 
-    /// A UUID in libvirt's accepted forms.
-    static func uuid(_ text: String, element: String, line: Int) throws(StorageError) -> UUID {
+    /// A UUID in libvirt's accepted forms; `message` and `code` are libvirt's
+    /// for the document at hand (a pool's <uuid> by default).
+    static func uuid(
+        _ text: String, element: String, line: Int, code: StorageError.Code = .xmlError,
+        message: String = "malformed uuid element"
+    ) throws(StorageError) -> UUID {
         guard let u = StorageUUID.parse(text) else {
-            throw StorageError.xml(
-                "malformed uuid '\(text)' in <\(element)>: expected 32 hexadecimal digits such as 'c7a5fdbd-edaf-9455-926a-d65c16db1809'",
-                element: element, value: text, line: line)
+            throw StorageError(
+                code, message, element: element, value: text, line: line,
+                hint: "'\(text)' in <\(element)> is not 32 hexadecimal digits such as c7a5fdbd-edaf-9455-926a-d65c16db1809")
         }
         return u
     }

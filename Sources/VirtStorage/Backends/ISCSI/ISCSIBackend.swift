@@ -71,10 +71,12 @@ public struct ISCSIBackend: BlockDeviceVolumeBackend {
 
     public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
         let (_, target) = try Self.portalAndTarget(pool)
-        guard let session = try await session(target) else {
+        let listing = try await runner.capture(ISCSIAdm.sessions)
+        guard let session = ISCSIAdm.sessions(listing.stdout).first(where: { $0.target == target })?.id else {
+            // libvirt's words: iscsiadm's standard error as it wrote it.
             throw StorageError(
-                .internalError, "cannot find iscsiadm session: no session to target '\(target)' (is the pool started?)",
-                value: target)
+                .internalError, "cannot find iscsiadm session: \(listing.stderr)", value: target,
+                hint: "no session to target '\(target)' (is the pool started?)")
         }
         _ = try await ISCSIAdm.run(ISCSIAdm.rescan(session), on: runner, "cannot rescan iSCSI session \(session)")
         let host = try hostNumber(session: session)
@@ -156,9 +158,10 @@ public struct ISCSIBackend: BlockDeviceVolumeBackend {
     func hostNumber(session: String) throws(StorageError) -> UInt32 {
         let path = "/sys/class/iscsi_session/session\(session)/device"
         guard let entries = sysfs.entries(path) else {
-            throw StorageError(
-                .systemError, "cannot read '\(path)': the iSCSI session has no device in sysfs", errno: ENOENT,
-                path: path)
+            // libvirt's words (virDirOpen) and strerror.
+            var error = SystemError.make("cannot open directory '\(path)'", path: path, errno: ENOENT)
+            error.hint = "the iSCSI session has no device in sysfs"
+            throw error
         }
         guard let entry = entries.first(where: { $0.hasPrefix("target") }) else {
             throw StorageError(

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Fibre Channel hosts under /sys/class/fc_host: HBAs, the NPIV-capable ones
 /// among them (they have vport_create), and the vHBAs (virtual ports) made
 /// on them by writing "wwpn:wwnn" to the parent's vport_create.
@@ -70,18 +72,17 @@ public struct FibreChannelHosts: Sendable {
         let candidates = [Self.classPath, SCSIHosts.classPath].map { "\($0)/host\(parent)/\(operation.rawValue)" }
         guard let path = candidates.first(where: sysfs.exists) else {
             throw StorageError(
-                .operationInvalid,
-                "vport operation '\(operation.rawValue)' is not supported for host\(parent): it is not an NPIV-capable Fibre Channel HBA",
-                value: "host\(parent)")
+                .operationInvalid, "vport operation '\(operation.rawValue)' is not supported for host\(parent)",
+                value: "host\(parent)", hint: "host\(parent) is not an NPIV-capable Fibre Channel HBA")
         }
         let name = "\(wwpn):\(wwnn)"
         do {
             try sysfs.write(name, to: path)
         } catch {
-            throw StorageError(
-                error.code,
-                "Write of '\(name)' to '\(path)' during vport \(operation == .create ? "create" : "delete") failed: \(error.message)",
-                errno: error.errno, path: path)
+            // libvirt's words, for both operations, and strerror.
+            throw SystemError.make(
+                "Write of '\(name)' to '\(path)' during vport create/delete failed", path: path,
+                errno: error.errno ?? EIO)
         }
     }
 

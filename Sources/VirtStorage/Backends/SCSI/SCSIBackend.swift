@@ -57,9 +57,13 @@ public struct SCSIBackend: BlockDeviceVolumeBackend {
         guard case .fcHost(let fc) = try Self.adapter(pool) else {
             let host = try hostNumber(try Self.adapter(pool))
             guard hosts.exists(host) else {
-                throw StorageError(
-                    .operationFailed, "SCSI host 'host\(host)' does not exist under \(SCSIHosts.classPath)",
-                    value: "host\(host)")
+                // libvirt's words when its refresh, right after start, cannot scan the host.
+                var error = SystemError.make(
+                    "Could not open '\(SCSIHosts.classPath)/host\(host)/scan' to trigger host scan",
+                    path: "\(SCSIHosts.classPath)/host\(host)/scan", errno: ENOENT)
+                error.value = "host\(host)"
+                error.hint = "SCSI host 'host\(host)' does not exist under \(SCSIHosts.classPath)"
+                throw error
             }
             return
         }
@@ -134,9 +138,8 @@ public struct SCSIBackend: BlockDeviceVolumeBackend {
         case .fcHost(let fc):
             guard let name = fibreChannel.host(wwnn: fc.wwnn, wwpn: fc.wwpn) else {
                 throw StorageError(
-                    .xmlError,
-                    "Failed to find SCSI host with wwnn='\(fc.wwnn)', wwpn='\(fc.wwpn)' (is the pool started?)",
-                    element: "source/adapter", value: fc.wwpn)
+                    .xmlError, "Failed to find SCSI host with wwnn='\(fc.wwnn)', wwpn='\(fc.wwpn)'",
+                    element: "source/adapter", value: fc.wwpn, hint: "is the pool started?")
             }
             return try SCSIHosts.number(name)
         }
@@ -179,15 +182,15 @@ public struct SCSIBackend: BlockDeviceVolumeBackend {
         } else if let wwnn = fc.parentWWNN, let wwpn = fc.parentWWPN {
             guard let found = fibreChannel.host(wwnn: wwnn, wwpn: wwpn) else {
                 throw StorageError(
-                    .xmlError, "cannot find parent using provided wwnn/wwpn ('\(wwnn)', '\(wwpn)')",
-                    element: "source/adapter/@parent_wwnn", value: wwnn)
+                    .xmlError, "cannot find parent using provided wwnn/wwpn", element: "source/adapter/@parent_wwnn",
+                    value: wwnn, hint: "parent_wwnn '\(wwnn)', parent_wwpn '\(wwpn)'")
             }
             parentName = found
         } else if let fabric = fc.parentFabricWWN {
             guard let found = fibreChannel.host(fabricWWN: fabric) else {
                 throw StorageError(
-                    .xmlError, "cannot find parent using provided fabric_wwn '\(fabric)'",
-                    element: "source/adapter/@parent_fabric_wwn", value: fabric)
+                    .xmlError, "cannot find parent using provided fabric_wwn",
+                    element: "source/adapter/@parent_fabric_wwn", value: fabric, hint: "parent_fabric_wwn '\(fabric)'")
             }
             parentName = found
         } else {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The SCSI hosts of a machine under /sys/class/scsi_host: names, numbers,
 /// and the lookup of a host by its parent PCI device and unique_id.
 public struct SCSIHosts: Sendable {
@@ -18,8 +20,8 @@ public struct SCSIHosts: Sendable {
             let number = UInt32(digits)
         else {
             throw StorageError(
-                .internalError, "Invalid adapter name '\(name)' for SCSI pool: expected 'hostN' or 'scsi_hostN'",
-                value: name)
+                .internalError, "Invalid adapter name '\(name)' for SCSI pool", value: name,
+                hint: "expected 'hostN' or 'scsi_hostN'")
         }
         return number
     }
@@ -59,9 +61,11 @@ public struct SCSIHosts: Sendable {
         do {
             try sysfs.write("- - -", to: path)
         } catch {
-            throw StorageError(
-                error.code, "Could not trigger a scan of SCSI host\(host): \(error.message)", errno: error.errno,
-                path: path)
+            // libvirt's words for a failed open and a failed write, and strerror.
+            let what =
+                error.message.hasPrefix("cannot open")
+                ? "Could not open '\(path)' to trigger host scan" : "Write to '\(path)' to trigger host scan failed"
+            throw SystemError.make(what, path: path, errno: error.errno ?? EIO)
         }
     }
 }

@@ -87,9 +87,11 @@ public struct SCSILogicalUnits: Sendable {
     /// The disk and CD-ROM LUNs of `host` that have a block device.
     func units(host: UInt32) throws(StorageError) -> [Unit] {
         guard let entries = sysfs.entries(Self.devicesPath) else {
-            throw StorageError(
-                .systemError, "cannot read '\(Self.devicesPath)': this system has no SCSI layer",
-                errno: ENOENT, path: Self.devicesPath)
+            // libvirt's words (virDirOpen) and strerror.
+            var error = SystemError.make(
+                "cannot open directory '\(Self.devicesPath)'", path: Self.devicesPath, errno: ENOENT)
+            error.hint = "this system has no SCSI layer"
+            throw error
         }
         var units: [Unit] = []
         for entry in entries {
@@ -98,13 +100,16 @@ public struct SCSILogicalUnits: Sendable {
                 let target = UInt32(parts[2]), let lun = UInt32(parts[3])
             else { continue }
             let dir = "\(Self.devicesPath)/\(entry)"
+            // libvirt's last word for an unreadable or odd type file (processLU).
             guard let text = sysfs.attribute(dir + "/type") else {
                 throw StorageError(
-                    .internalError, "Failed to determine if \(entry) is a Direct-Access LUN: no '\(dir)/type'",
-                    path: dir + "/type")
+                    .internalError, "Failed to determine if \(entry) is a Direct-Access LUN", path: dir + "/type",
+                    hint: "no '\(dir)/type'")
             }
             guard let type = Int(text.trimmingCharacters(in: .whitespaces)) else {
-                throw StorageError(.internalError, "Device type '\(text)' of \(entry) is not an integer", value: text)
+                throw StorageError(
+                    .internalError, "Failed to determine if \(entry) is a Direct-Access LUN", value: text,
+                    hint: "device type '\(text)' is not an integer")
             }
             guard type == Self.diskType || type == Self.romType, let device = blockDevice(dir) else { continue }
             units.append(Unit(bus: bus, target: target, lun: lun, device: device))
