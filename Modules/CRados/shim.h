@@ -17,7 +17,8 @@
     X(rbd_get_stripe_unit) X(rbd_image_options_create) X(rbd_image_options_destroy) X(rbd_image_options_set_uint64)    \
     X(rbd_image_spec_list_cleanup) X(rbd_list2) X(rbd_open) X(rbd_open_read_only) X(rbd_read) X(rbd_remove)            \
     X(rbd_resize) X(rbd_snap_create) X(rbd_snap_is_protected) X(rbd_snap_list) X(rbd_snap_list_end)                    \
-    X(rbd_snap_protect) X(rbd_snap_remove) X(rbd_snap_unprotect) X(rbd_stat) X(rbd_write) X(rbd_write_zeroes)
+    X(rbd_snap_protect) X(rbd_snap_remove) X(rbd_snap_unprotect) X(rbd_stat) X(rbd_write) X(rbd_write_zeroes)        \
+    X(rbd_snap_rollback) X(rbd_snap_get_timestamp) X(rbd_metadata_get) X(rbd_metadata_set) X(rbd_metadata_remove)
 
 VS_LIBRARY_TABLE(vs_ceph_api, VS_CEPH_FUNCTIONS)
 #endif

@@ -14,7 +14,7 @@
         public var capabilities: BackendCapabilities {
             [
                 .check, .start, .stop, .createVolume, .buildVolumeFrom, .deleteVolume, .resizeVolume, .wipeVolume,
-                .uploadVolume, .downloadVolume, .deleteVolumeSnapshots,
+                .uploadVolume, .downloadVolume, .deleteVolumeSnapshots, .snapshots,
             ]
         }
 

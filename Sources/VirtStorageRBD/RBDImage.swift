@@ -97,7 +97,11 @@
             return changed
         }
 
-        func snapshots() throws(StorageError) -> [String] {
+        /// The image's snapshot names, oldest first.
+        func snapshots() throws(StorageError) -> [String] { try snapshotList().map(\.name) }
+
+        /// The image's snapshots, oldest first, with their ids.
+        func snapshotList() throws(StorageError) -> [(id: UInt64, name: String)] {
             var capacity: Int32 = 16
             while true {
                 let snaps = UnsafeMutablePointer<rbd_snap_info_t>.allocate(capacity: Int(capacity))
@@ -105,9 +109,9 @@
                 let rc = ceph.rbd_snap_list(handle, snaps, &capacity)
                 if rc == -ERANGE { continue }
                 guard rc >= 0 else { throw fail(rc, "failed to list the snapshots of") }
-                let names = (0..<Int(rc)).map { String(cString: snaps[$0].name) }
+                let list = (0..<Int(rc)).map { (id: snaps[$0].id, name: String(cString: snaps[$0].name)) }
                 ceph.rbd_snap_list_end(snaps)
-                return names
+                return list.sorted { $0.id < $1.id }
             }
         }
 

@@ -139,7 +139,6 @@
                 return
             }
             let info = try image.info()
-            let stripe = try image.stripe()
             var snapshot: String?
             for existing in try image.snapshots() where !(try image.changed(since: existing, size: info.size)) {
                 snapshot = existing
@@ -156,24 +155,33 @@
                 }
             }
             guard let snapshot else { throw image.fail(-EEXIST, "failed to create a snapshot of") }
+            try cloneSnapshot(snapshot, of: image, named: name, from: io, to: volume.name, in: connection)
+            if volume.capacity > info.size { try grow(volume.name, to: volume.capacity, in: connection) }
+            progress?(info.size, info.size)
+        }
+
+        /// A layered clone `newName` of the image's snapshot (protected
+        /// first, as librbd requires): it shares the snapshot's objects until
+        /// they are written.
+        static func cloneSnapshot(
+            _ snapshot: String, of image: RBDImage, named name: String, from io: rados_ioctx_t, to newName: String,
+            in connection: RadosConnection
+        ) throws(StorageError) {
             if !(try image.isProtected(snapshot)) {
                 let rc = ceph.rbd_snap_protect(image.handle, snapshot)
                 guard rc >= 0 else { throw image.fail(rc, "failed to protect snapshot '\(snapshot)' of") }
             }
-            var order = Int32(info.order)
+            let stripe = try image.stripe()
+            var order = Int32(try image.info().order)
             let rc = ceph.rbd_clone2(
-                io, name, snapshot, connection.ioctx, volume.name, features, &order, stripe.unit,
+                io, name, snapshot, connection.ioctx, newName, try image.features(), &order, stripe.unit,
                 Int32(clamping: stripe.count))
             guard rc >= 0 else {
                 if rc == -EEXIST {
-                    throw StorageError(
-                        .volumeExists, "storage volume name '\(volume.name)' already in use.", value: volume.name)
+                    throw StorageError(.volumeExists, "storage volume name '\(newName)' already in use.", value: newName)
                 }
-                throw RBDError.system(
-                    rc, "failed to clone RBD volume \(name) to \(volume.name)", timeout: connection.timeout)
+                throw RBDError.system(rc, "failed to clone RBD volume \(name) to \(newName)", timeout: connection.timeout)
             }
-            if volume.capacity > info.size { try grow(volume.name, to: volume.capacity, in: connection) }
-            progress?(info.size, info.size)
         }
 
         private static func copy(

@@ -56,16 +56,26 @@ struct VirshCommandLine {
     static let jsonVerbs: Set<String> = [
         "find-storage-pool-sources", "find-storage-pool-sources-as", "pool-capabilities", "pool-dumpxml",
         "pool-event", "pool-info", "pool-list", "pool-name", "pool-uuid", "secret-dumpxml", "secret-list",
-        "vol-dumpxml", "vol-info", "vol-key", "vol-list", "vol-name", "vol-path", "vol-pool",
+        "vol-dumpxml", "vol-info", "vol-key", "vol-list", "vol-name", "vol-path", "vol-pool", "vol-snapshot-list",
     ]
     /// Other extensions, by verb.
     static let extensions: [String: [VirshOption]] = [
-        "pool-define": [.string("schemas", namedOnly: true)]
+        "pool-define": [.string("schemas", namedOnly: true)],
+        "vol-clone": [.string("snapshot", namedOnly: true)],
+    ]
+
+    /// VirtStorage's own verbs (extensions), read by virsh's rules.
+    static let extensionVerbs: [String: [VirshOption]] = [
+        "vol-snapshot-create": [.data("vol"), .data("snapshot"), .string("pool"), .string("description")],
+        "vol-snapshot-list": [.data("vol"), .string("pool")],
+        "vol-snapshot-revert": [.data("vol"), .data("snapshot"), .string("pool")],
+        "vol-snapshot-delete": [.data("vol"), .data("snapshot"), .string("pool")],
     ]
     /// Pairs virsh refuses together ("Options --all and --inactive are mutually exclusive").
     static let exclusive: [String: [(String, String)]] = [
         "pool-create": [("overwrite", "no-overwrite")],
-        "pool-create-as": [("secret-usage", "secret-uuid"), ("overwrite", "no-overwrite")],
+        // cmdPoolCreateAs checks its build flags before virshBuildPoolXML the secret's.
+        "pool-create-as": [("overwrite", "no-overwrite"), ("secret-usage", "secret-uuid")],
         "pool-define-as": [("secret-usage", "secret-uuid")],
         "pool-list": [("all", "inactive"), ("details", "uuid"), ("details", "name")],
         "pool-start": [("overwrite", "no-overwrite")],
@@ -75,11 +85,20 @@ struct VirshCommandLine {
         ],
     ]
 
+    /// Verbs whose code reads options in another order than their table
+    /// lists them (virshBuildPoolXML reads --source-format before --target).
+    static let readOrder: [String: [String]] = {
+        let pool = [
+            "name", "type", "source-host", "source-path", "source-dev", "source-name", "source-format", "target",
+        ]
+        return ["pool-define-as": pool, "pool-create-as": pool]
+    }()
+
     let verb: String
     let options: [VirshOption]
 
     init?(verb: String) {
-        guard let table = VirshOptionTable.verbs[verb] else { return nil }
+        guard let table = VirshOptionTable.verbs[verb] ?? Self.extensionVerbs[verb] else { return nil }
         self.verb = verb
         options =
             table + Self.everyVerb + (Self.jsonVerbs.contains(verb) ? [.bool("json")] : [])
@@ -168,8 +187,13 @@ struct VirshCommandLine {
         }
         let first = Self.readFirst(verb)
         for name in first where values.contains(where: { $0.0.name == name && $0.1 == "" }) { throw empty(name) }
-        // The rest in the table's order, the order virsh's verbs read them in.
-        let deferred = options.first { option in
+        // The rest in the order virsh's verbs read them: the table's, but
+        // where the code reads them otherwise.
+        let order = Self.readOrder[verb].map { names in
+            names.compactMap { name in options.first { $0.name == name } }
+                + options.filter { !names.contains($0.name) }
+        } ?? options
+        let deferred = order.first { option in
             !first.contains(option.name) && values.contains { $0.0.name == option.name && $0.1 == "" }
         }.map { empty($0.name) }
         if let deferred, first.isEmpty { throw deferred }

@@ -60,6 +60,7 @@ struct VirtStorageCLI: AsyncParsableCommand {
             VolClone.self, VolCreate.self, VolCreateAs.self, VolCreateFrom.self, VolDelete.self, VolDownload.self,
             VolDumpXML.self, VolInfo.self, VolKey.self, VolList.self, VolName.self, VolPath.self, VolPool.self,
             VolResize.self, VolUpload.self, VolWipe.self,
+            VolSnapshotCreate.self, VolSnapshotList.self, VolSnapshotRevert.self, VolSnapshotDelete.self,
             SecretDefine.self, SecretDumpXML.self, SecretGetValue.self, SecretList.self, SecretSetValue.self,
             SecretUndefine.self,
         ]

@@ -95,6 +95,8 @@ struct VolClone: HostCommand {
     @Flag(name: .customLong("reflink"), help: "use btrfs COW lightweight copy") var reflink = false
     @Flag(name: .customLong("print-xml"), help: "print XML document rather than clone the volume")
     var printXML = false
+    @Option(name: .customLong("snapshot"), help: "(VirtStorage extension) clone the vol as it was at this snapshot")
+    var snapshot: String?
 
     func execute(_ host: StorageHost) async throws(StorageError) {
         let v = OptionValues.collect(["vol": vol, "newname": newName, "pool": pool])
@@ -111,6 +113,12 @@ struct VolClone: HostCommand {
         }
         FailureContext.during("Failed to clone vol from \(source.name)")
         let bar = ProgressBar("clone")
+        if let snapshot {
+            _ = try await host.cloneVolume(
+                source.name, in: source.pool, newName: newName, snapshot: snapshot, progress: bar.handler)
+            bar.finish()
+            return global.extra("Vol \(newName) cloned from \(source.name) at snapshot \(snapshot)\n")
+        }
         _ = try await host.cloneVolume(
             source.name, in: source.pool, newName: newName, preallocateMetadata: preallocMetadata, reflink: reflink,
             progress: bar.handler)

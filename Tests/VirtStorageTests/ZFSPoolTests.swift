@@ -293,8 +293,8 @@ struct ZFSPoolTests {
         let pool = Self.pool("tank")
         let vol = Self.volume("vol1", capacity: 5 << 30)
 
-        try await backend.createSnapshot(volume: vol, name: "before-upgrade", pool: pool)
-        let listed = try await backend.snapshots(of: vol, in: pool)
+        try await backend.createSnapshot("before-upgrade", description: nil, of: vol, in: pool)
+        let listed = try await backend.zfsSnapshots(of: vol, in: pool)
         #expect(
             listed == [
                 ZFSSnapshot(
@@ -307,7 +307,7 @@ struct ZFSPoolTests {
         #expect(listed.map(\.fullName) == ["tank/vol1@base", "tank/vol1@before-upgrade"])
         try await backend.rollback(volume: vol, to: "before-upgrade", in: pool)
         try await backend.rollback(volume: vol, to: "base", in: pool, destroyingNewer: true)
-        try await backend.deleteSnapshot(volume: vol, name: "base", in: pool)
+        try await backend.deleteSnapshot("base", of: vol, in: pool)
         let copy = try await backend.clone(volume: vol, snapshot: "before-upgrade", to: "copy", in: pool)
         #expect(copy.name == "copy" && copy.capacity == 5 << 30 && copy.allocation == 0)
         #expect(copy.target.path == "/dev/zvol/tank/copy" && copy.type == .block)
@@ -324,10 +324,15 @@ struct ZFSPoolTests {
 
         for bad in ["", "a@b", "a/b", "x#y"] {
             await #expect(throws: StorageError.self, "\(bad)") {
-                try await backend.createSnapshot(volume: vol, name: bad, pool: pool)
+                try await backend.createSnapshot(bad, description: nil, of: vol, in: pool)
             }
         }
         #expect(runner.commands.count == 8, "a bad snapshot name runs nothing")
+        // The host's view of the same recorded list: creation times and the bytes each holds.
+        let common = try await backend.snapshots(of: vol, in: pool)
+        #expect(common.map(\.name) == ["base", "before-upgrade"])
+        #expect(common.map(\.size) == [1_048_576, 0])
+        #expect(common.map { $0.created?.timeIntervalSince1970 } == [1_700_000_000, 1_700_086_400])
     }
 
     @Test("a failing zfs command reports zfs's own message")
@@ -341,8 +346,7 @@ struct ZFSPoolTests {
         ])
         let backend = ZFSBackend(runner: runner, platform: .linux)
         let error = await #expect(throws: StorageError.self) {
-            try await backend.deleteSnapshot(
-                volume: Self.volume("vol1", capacity: 1), name: "base", in: Self.pool("tank"))
+            try await backend.deleteSnapshot("base", of: Self.volume("vol1", capacity: 1), in: Self.pool("tank"))
         }
         #expect(error?.code == .internalError)
         #expect(error?.message.contains("snapshot has dependent clones") == true)

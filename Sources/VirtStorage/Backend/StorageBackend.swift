@@ -27,6 +27,9 @@ public struct BackendCapabilities: OptionSet, Sendable, Hashable {
     /// Deleting a volume can remove its snapshots with it (rbd; virsh
     /// vol-delete --delete-snapshots). Without it that request is refused.
     public static let deleteVolumeSnapshots = BackendCapabilities(rawValue: 1 << 14)
+    /// Volumes hold snapshots (the backend is a ``SnapshottingBackend``);
+    /// VirtStorage beyond libvirt.
+    public static let snapshots = BackendCapabilities(rawValue: 1 << 15)
 }
 
 /// How pool-build treats what is already there.

@@ -10,7 +10,7 @@ public struct DirBackend: FileVolumeBackend {
     public var capabilities: BackendCapabilities {
         [
             .check, .start, .build, .stop, .delete, .createVolume, .buildVolumeFrom, .deleteVolume, .resizeVolume,
-            .wipeVolume, .uploadVolume, .downloadVolume,
+            .wipeVolume, .uploadVolume, .downloadVolume, .snapshots,
         ]
     }
 

@@ -56,7 +56,7 @@ extension MountedPoolBackend {
     static var mountedCapabilities: BackendCapabilities {
         [
             .check, .start, .build, .stop, .delete, .createVolume, .buildVolumeFrom, .deleteVolume, .resizeVolume,
-            .wipeVolume, .uploadVolume, .downloadVolume,
+            .wipeVolume, .uploadVolume, .downloadVolume, .snapshots,
         ]
     }
 }

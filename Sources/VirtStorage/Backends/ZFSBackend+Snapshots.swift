@@ -1,17 +1,38 @@
-/// Snapshots and clones of zvols: not part of StorageBackend (libvirt has no
-/// pool-level snapshot API), so they are methods of ZFSBackend itself. They
-/// change the zpool only; a host lists a clone after it refreshes the pool.
-extension ZFSBackend {
-    /// Takes a snapshot of a volume: `zfs snapshot POOL/VOL@NAME`.
-    public func createSnapshot(volume: VolumeDefinition, name: String, pool: PoolDefinition)
-        async throws(StorageError)
-    {
-        try await runner.run(Command("zfs", ["snapshot", try Self.snapshotDataset(volume, name, pool)]))
+import Foundation
+
+/// Snapshots and clones of zvols, through zfs(8): the host's snapshot API
+/// (``SnapshottingBackend``), and zfs's own details beside it.
+extension ZFSBackend: SnapshottingBackend {
+    /// Takes a snapshot of a volume: `zfs snapshot POOL/VOL@NAME`. A
+    /// description is refused: zfs would keep it in a user property, which
+    /// no recorded zfs output here shows yet.
+    public func createSnapshot(
+        _ name: String, description: String?, of volume: VolumeDefinition, in pool: PoolDefinition
+    ) async throws(StorageError) {
+        let dataset = try Self.snapshotDataset(volume, name, pool)
+        if description != nil {
+            throw StorageError(
+                .operationUnsupported, "zfs snapshots of this pool hold no description", value: volume.name,
+                hint: "take it without a description")
+        }
+        try await runner.run(Command("zfs", ["snapshot", dataset]))
     }
 
-    /// The snapshots of a volume, oldest first:
-    /// `zfs list -Hp -t snapshot -d 1 -s createtxg -o name,used,referenced,creation POOL/VOL`.
+    /// The snapshots of a volume, oldest first: their creation time, and the
+    /// bytes only each holds (`used`).
     public func snapshots(of volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
+        -> [VolumeSnapshot]
+    {
+        try await zfsSnapshots(of: volume, in: pool).map { snapshot in
+            VolumeSnapshot(
+                name: snapshot.name, created: Date(timeIntervalSince1970: Double(snapshot.creation)),
+                size: snapshot.used)
+        }
+    }
+
+    /// A volume's snapshots as zfs reports them, oldest first:
+    /// `zfs list -Hp -t snapshot -d 1 -s createtxg -o name,used,referenced,creation POOL/VOL`.
+    public func zfsSnapshots(of volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
         -> [ZFSSnapshot]
     {
         let dataset = try Self.volumeDataset(volume.name, in: pool)
@@ -38,30 +59,44 @@ extension ZFSBackend {
         try await runner.run(Command("zfs", ["rollback"] + (destroyingNewer ? ["-r"] : []) + [target]))
     }
 
+    /// `zfs rollback POOL/VOL@NAME`: zfs refuses while newer snapshots exist.
+    public func revertSnapshot(_ name: String, of volume: VolumeDefinition, in pool: PoolDefinition)
+        async throws(StorageError)
+    {
+        try await rollback(volume: volume, to: name, in: pool)
+    }
+
     /// Deletes a snapshot: `zfs destroy POOL/VOL@NAME` (fails while a clone depends on it).
-    public func deleteSnapshot(volume: VolumeDefinition, name: String, in pool: PoolDefinition)
+    public func deleteSnapshot(_ name: String, of volume: VolumeDefinition, in pool: PoolDefinition)
         async throws(StorageError)
     {
         try await runner.run(Command("zfs", ["destroy", try Self.snapshotDataset(volume, name, pool)]))
     }
 
-    /// Makes a new volume `newName` from a snapshot of `volume`:
-    /// `zfs clone [-o volmode=dev] POOL/VOL@SNAP POOL/NEW`. Returns the new
-    /// volume as zfs reports it.
-    @discardableResult
-    public func clone(
-        volume: VolumeDefinition, snapshot: String, to newName: String, in pool: PoolDefinition
-    ) async throws(StorageError) -> VolumeDefinition {
-        let origin = try Self.snapshotDataset(volume, snapshot, pool)
-        var clone = VolumeDefinition(name: newName)
-        try prepareVolume(&clone, in: pool)
+    /// `zfs clone [-o volmode=dev] POOL/VOL@SNAP POOL/NEW`: copy-on-write.
+    public func buildVolume(
+        _ clone: VolumeDefinition, fromSnapshot name: String, of volume: VolumeDefinition, in pool: PoolDefinition,
+        progress: ProgressHandler?
+    ) async throws(StorageError) {
+        let origin = try Self.snapshotDataset(volume, name, pool)
         let volmode = try await volmodeSupported()
         try await runner.run(
             Command(
                 "zfs",
                 ["clone"] + (volmode ? ["-o", "volmode=dev"] : [])
-                    + [origin, try Self.volumeDataset(newName, in: pool)]))
+                    + [origin, try Self.volumeDataset(clone.name, in: pool)]))
         try await settleDevices()
+    }
+
+    /// Makes a new volume `newName` from a snapshot of `volume` and returns
+    /// it as zfs reports it.
+    @discardableResult
+    public func clone(
+        volume: VolumeDefinition, snapshot: String, to newName: String, in pool: PoolDefinition
+    ) async throws(StorageError) -> VolumeDefinition {
+        var clone = VolumeDefinition(name: newName)
+        try prepareVolume(&clone, in: pool)
+        try await buildVolume(clone, fromSnapshot: snapshot, of: volume, in: pool, progress: nil)
         return try await refreshVolume(clone, in: pool)
     }
 

@@ -31,7 +31,7 @@ public struct ZFSBackend: StorageBackend {
     public var capabilities: BackendCapabilities {
         [
             .check, .start, .build, .delete, .createVolume, .deleteVolume, .resizeVolume, .wipeVolume,
-            .uploadVolume, .downloadVolume,
+            .uploadVolume, .downloadVolume, .snapshots,
         ]
     }
 

@@ -15,6 +15,8 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
         case configUnsupported
         case noSuchPool
         case noSuchVolume
+        /// A volume has no snapshot of that name (VirtStorage beyond libvirt).
+        case noSuchSnapshot
         case operationInvalid
         case operationUnsupported
         case operationFailed
@@ -42,6 +44,7 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
             case .configUnsupported: "unsupported configuration"
             case .noSuchPool: "Storage pool not found"
             case .noSuchVolume: "Storage volume not found"
+            case .noSuchSnapshot: "Storage volume snapshot not found"
             case .operationInvalid: "Requested operation is not valid"
             case .operationUnsupported: "Operation not supported"
             case .operationFailed: "operation failed"

@@ -9,6 +9,9 @@ public enum StorageEvent: Sendable, Equatable {
 
     public enum VolumeChange: String, Sendable, CaseIterable {
         case created, deleted, resized, wiped, uploaded
+        /// Snapshots (VirtStorage beyond libvirt); the event names the volume.
+        case snapshotCreated = "snapshot created", snapshotReverted = "snapshot reverted"
+        case snapshotDeleted = "snapshot deleted"
     }
 
     case pool(name: String, change: PoolChange)

@@ -326,26 +326,36 @@ extension StorageHost {
         let secretValues = VolumeSecrets(
             volume: try await secretValue(vol.target.encryption),
             input: try await secretValue(source?.definition.target.encryption))
-        try beginJob(pool, volume: vol.name, "creation")
-        records[pool]?.put(vol)
         if let source, source.pool != pool { records[source.pool]?.jobs += 1 }
         defer {
             if let source, source.pool != pool { records[source.pool]?.jobs -= 1 }
         }
-        // A note while the volume is built: a process killed meanwhile leaves it,
-        // and the next host removes the half-made volume.
+        return try await creationJob(vol, in: pool, backend) { () async throws(StorageError) -> VolumeDefinition? in
+            if let source, viaData {
+                try await copyThroughData(vol, from: source, in: def, backend, secrets: secretValues, progress: progress)
+                return nil
+            }
+            return try await backend.buildVolumeDescribing(
+                vol, from: source?.definition, in: def, options: options, secrets: secretValues, progress: progress)
+        }
+    }
+
+    /// Makes a new volume as a job: listed (busy) while `build` writes it,
+    /// with a note in the job journal meanwhile (a process killed then
+    /// leaves it, and the next host removes the half-made volume), forgotten
+    /// if `build` fails; then read back (unless `build` described it) and
+    /// announced.
+    func creationJob(
+        _ vol: VolumeDefinition, in pool: String, _ backend: any StorageBackend,
+        _ build: () async throws(StorageError) -> VolumeDefinition?
+    ) async throws(StorageError) -> StorageVolume {
+        try beginJob(pool, volume: vol.name, "creation")
+        records[pool]?.put(vol)
         var note: VolumeJobJournal.Ticket?
         let built: VolumeDefinition?
         do throws(StorageError) {
             note = try journal.begin(.creation, pool: pool, volume: vol.name)
-            if let source, viaData {
-                try await copyThroughData(vol, from: source, in: def, backend, secrets: secretValues, progress: progress)
-                built = nil
-            } else {
-                built = try await backend.buildVolumeDescribing(
-                    vol, from: source?.definition, in: def, options: options, secrets: secretValues,
-                    progress: progress)
-            }
+            built = try await build()
         } catch {
             if let note { journal.end(note) }
             records[pool]?.remove(vol.name)

@@ -3,7 +3,7 @@ import Foundation
 
 /// The volume half of the backends whose volumes are files in the pool's
 /// target directory (dir, fs, netfs, vstorage): one implementation for all.
-public protocol FileVolumeBackend: StorageBackend {}
+public protocol FileVolumeBackend: SnapshottingBackend {}
 
 extension FileVolumeBackend {
     static func directory(_ pool: PoolDefinition) throws(StorageError) -> String {

@@ -1,0 +1,159 @@
+import Foundation
+import Testing
+import VirtStorageTestSupport
+
+/// The snapshot cycle through virt-storage (create, list, overwrite,
+/// revert, the bytes back, a clone at the snapshot, delete, gone) on a
+/// qcow2 volume of a dir pool and on an rbd image of the live cluster, and
+/// the mistakes each refuses with nothing changed.
+@Suite("virt-storage vol-snapshot-* on qcow2 and rbd", .serialized)
+struct SnapshotCommandTests {
+    /// A scratch root and a runner of virt-storage on it.
+    struct Place {
+        let base = NSTemporaryDirectory() + "virtstorage-snap-\(UUID().uuidString.prefix(8))"
+
+        init() throws { try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true) }
+
+        func run(_ args: [String]) throws -> Executables.Result {
+            try Executables.run(Executables.virtStorage, args, environment: ["VIRT_STORAGE_ROOT": base + "/root"])
+        }
+
+        /// Runs a step that must succeed; returns its stdout.
+        @discardableResult
+        func ok(_ args: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+            let result = try run(args)
+            #expect(result.status == 0, "\(args.joined(separator: " ")): \(result.stderr)", sourceLocation: sourceLocation)
+            return result.stdout
+        }
+
+        /// Runs a step that must fail; returns its stderr.
+        func refused(_ args: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+            let result = try run(args)
+            #expect(result.status == 1, "\(args.joined(separator: " ")) was not refused", sourceLocation: sourceLocation)
+            return result.stderr
+        }
+    }
+
+    static func tool(_ path: String, _ args: [String]) throws -> (Int32, String) { try Scratch.run(path, args) }
+
+    /// The guest-visible bytes of a qcow2 image, as qemu-img reads them.
+    static func guestBytes(_ image: String, scratch: String) throws -> Data {
+        let raw = scratch + "/guest-\(UUID().uuidString.prefix(6)).raw"
+        defer { unlink(raw) }
+        let (status, out) = try tool("/usr/bin/qemu-img", ["convert", "-O", "raw", image, raw])
+        #expect(status == 0, "qemu-img convert: \(out)")
+        return try Data(contentsOf: URL(fileURLWithPath: raw))
+    }
+
+    static func checkClean(_ image: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let (status, out) = try tool("/usr/bin/qemu-img", ["check", image])
+        #expect(status == 0, "qemu-img check \(image): \(out)", sourceLocation: sourceLocation)
+    }
+
+    @Test func qcow2CycleInADirPool() throws {
+        let place = try Place()
+        defer { try? FileManager.default.removeItem(atPath: place.base) }
+        let image = place.base + "/pool/q.qcow2"
+        try place.ok(["pool-create-as", "s", "dir", "--target", place.base + "/pool", "--build"])
+        try place.ok(["vol-create-as", "s", "q.qcow2", "4M", "--format", "qcow2"])
+        // Guest data written as a VM would, through qemu's block layer.
+        #expect(try Self.tool("/usr/bin/qemu-io", ["-c", "write -P 0x61 0 1M", image]).0 == 0)
+        let before = try Self.guestBytes(image, scratch: place.base)
+        try place.ok(["vol-snapshot-create", "q.qcow2", "s1", "--pool", "s"])
+        try Self.checkClean(image)
+        let listed = try place.ok(["vol-snapshot-list", "q.qcow2", "--pool", "s", "--json"])
+        #expect(listed.contains("\"name\" : \"s1\""), "\(listed)")
+        #expect(try place.ok(["vol-snapshot-list", "q.qcow2", "--pool", "s"]).contains(" s1 "))
+
+        #expect(try Self.tool("/usr/bin/qemu-io", ["-c", "write -P 0x62 0 2M", image]).0 == 0)
+        #expect(try Self.guestBytes(image, scratch: place.base) != before)
+        try place.ok(["vol-snapshot-revert", "q.qcow2", "s1", "--pool", "s"])
+        try Self.checkClean(image)
+        #expect(try Self.guestBytes(image, scratch: place.base) == before, "the snapshot's bytes are back")
+
+        // A clone at the snapshot holds its bytes, as a volume of the pool.
+        #expect(try Self.tool("/usr/bin/qemu-io", ["-c", "write -P 0x63 0 1M", image]).0 == 0)
+        try place.ok(["vol-clone", "q.qcow2", "c.qcow2", "--pool", "s", "--snapshot", "s1"])
+        try Self.checkClean(place.base + "/pool/c.qcow2")
+        #expect(try Self.guestBytes(place.base + "/pool/c.qcow2", scratch: place.base) == before)
+        #expect(try place.ok(["vol-list", "s"]).contains("c.qcow2"))
+
+        // Mistakes: one clear error each, nothing changed.
+        let unknown = try place.refused(["vol-snapshot-revert", "q.qcow2", "nosuch", "--pool", "s"])
+        #expect(unknown.contains("Storage volume snapshot not found: volume 'q.qcow2' has no snapshot 'nosuch'"))
+        let twice = try place.refused(["vol-snapshot-create", "q.qcow2", "s1", "--pool", "s"])
+        #expect(twice.contains("snapshot 's1' of volume 'q.qcow2' already exists"))
+        for bad in ["1st", "a b", "a/b", "-x", ""] {
+            let error = try place.refused(["vol-snapshot-create", "q.qcow2", "--snapshot=\(bad)", "--pool", "s"])
+            #expect(error.contains("invalid snapshot name") || error.contains("Option argument is empty"), "\(bad): \(error)")
+        }
+        let described = try place.refused(["vol-snapshot-create", "q.qcow2", "s2", "--pool", "s", "--description", "x"])
+        #expect(described.contains("holds no description"))
+        try place.ok(["vol-create-as", "s", "r.img", "1M"])
+        let raw = try place.refused(["vol-snapshot-create", "r.img", "s1", "--pool", "s"])
+        #expect(raw.contains("only qcow2 volumes of this pool hold snapshots"))
+        let json = try place.ok(["vol-snapshot-list", "q.qcow2", "--pool", "s", "--json"])
+        #expect(json.components(separatedBy: "\"name\"").count == 2, "still one snapshot: \(json)")
+
+        try place.ok(["vol-snapshot-delete", "q.qcow2", "s1", "--pool", "s"])
+        try Self.checkClean(image)
+        #expect(try place.ok(["vol-snapshot-list", "q.qcow2", "--pool", "s", "--json"]) == "[\n\n]\n\n")
+        let gone = try place.refused(["vol-snapshot-delete", "q.qcow2", "s1", "--pool", "s"])
+        #expect(gone.contains("has no snapshot 's1'"))
+        try place.ok(["pool-destroy", "s"])
+    }
+
+    @Test(
+        "rbd: the cycle through vol-upload and vol-download; a clone holds its snapshot",
+        .enabled(if: CephCluster.current != nil, Comment(rawValue: CephCluster.reason)))
+    func rbdCycle() throws {
+        let cluster = CephCluster.current!
+        let place = try Place()
+        defer { try? FileManager.default.removeItem(atPath: place.base) }
+        let uuid = UUID().uuidString.lowercased()
+        try "<secret ephemeral='no' private='yes'><uuid>\(uuid)</uuid><usage type='ceph'><name>snap \(uuid)</name></usage></secret>"
+            .write(toFile: place.base + "/secret.xml", atomically: true, encoding: .utf8)
+        try place.ok(["secret-define", place.base + "/secret.xml"])
+        try place.ok(["secret-set-value", uuid, "--file", cluster.directory + "/client.admin.key"])
+        try place.ok([
+            "pool-create-as", "r", "rbd", "--source-host", "127.0.0.1:\(cluster.v2Port)", "--source-name", "rbd",
+            "--auth-type", "ceph", "--auth-username", "admin", "--secret-uuid", uuid,
+        ])
+        let image = "snap-\(uuid.prefix(8))"
+        let clone = image + "-c"
+        defer {
+            _ = try? place.run(["vol-delete", clone, "--pool", "r"])
+            _ = try? place.run(["vol-delete", image, "--pool", "r", "--delete-snapshots"])
+            _ = try? place.run(["pool-destroy", "r"])
+        }
+        let a = Data((0..<1_048_576).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        let b = Data((0..<1_048_576).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 1) })
+        try a.write(to: URL(fileURLWithPath: place.base + "/a"))
+        try b.write(to: URL(fileURLWithPath: place.base + "/b"))
+        func download(_ vol: String) throws -> Data {
+            try place.ok(["vol-download", vol, place.base + "/back", "--pool", "r", "--length", "1048576"])
+            return try Data(contentsOf: URL(fileURLWithPath: place.base + "/back"))
+        }
+
+        try place.ok(["vol-create-as", "r", image, "4M"])
+        try place.ok(["vol-upload", image, place.base + "/a", "--pool", "r"])
+        try place.ok(["vol-snapshot-create", image, "s1", "--pool", "r", "--description", "before the upgrade"])
+        let listed = try place.ok(["vol-snapshot-list", image, "--pool", "r", "--json"])
+        #expect(listed.contains("\"description\" : \"before the upgrade\""), "\(listed)")
+        #expect(listed.contains("\"created\""))
+        try place.ok(["vol-upload", image, place.base + "/b", "--pool", "r"])
+        #expect(try download(image) == b)
+        try place.ok(["vol-snapshot-revert", image, "s1", "--pool", "r"])
+        #expect(try download(image) == a, "the snapshot's bytes are back")
+
+        try place.ok(["vol-clone", image, clone, "--pool", "r", "--snapshot", "s1"])
+        #expect(try download(clone) == a)
+        // The clone depends on the snapshot: it stays until the clone goes.
+        let depends = try place.refused(["vol-snapshot-delete", image, "s1", "--pool", "r"])
+        #expect(depends.contains("has clones that depend on it"), "\(depends)")
+        #expect(try place.ok(["vol-snapshot-list", image, "--pool", "r"]).contains(" s1 "))
+        try place.ok(["vol-delete", clone, "--pool", "r"])
+        try place.ok(["vol-snapshot-delete", image, "s1", "--pool", "r"])
+        #expect(try place.ok(["vol-snapshot-list", image, "--pool", "r", "--json"]) == "[\n\n]\n\n")
+    }
+}
