@@ -99,14 +99,14 @@
 
         public func release(_ pool: PoolDefinition) async { await state.connections.close(pool) }
 
-        /// Waits (up to `patience`) until libgfapi has wound down every
+        /// Blocks (up to `patience`) until libgfapi has wound down every
         /// connection this process dropped: a stopped pool's connection ends
         /// in glfs_fini, about 10 s, on a thread of its own. Wait for it
-        /// before stopping or deleting the gluster volume under such a pool:
-        /// libgfapi 10.3's timer thread can use freed memory and abort the
-        /// process otherwise (RELIABILITY.md).
-        public static func connectionsClosed(patience: Duration = .seconds(30)) async {
-            await GlusterConnection.closed(patience: patience)
+        /// before stopping or deleting the gluster volume (or glusterd) under
+        /// such a pool: libgfapi 10.3's timer thread can use freed memory and
+        /// abort the process otherwise (RELIABILITY.md).
+        public static func waitUntilConnectionsClosed(patience: Duration = .seconds(30)) {
+            GlusterConnection.waitUntilClosed(patience: patience)
         }
         public func useLogger(_ logger: Logger) { state.logger.use(logger) }
 

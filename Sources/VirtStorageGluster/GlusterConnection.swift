@@ -42,14 +42,12 @@
         /// Connections whose glfs_fini has not returned yet.
         private static let closing = Mutex(0)
 
-        /// Waits (up to `patience`) until every dropped connection's
+        /// Blocks (up to `patience`) until every dropped connection's
         /// glfs_fini has returned: libgfapi's threads are gone then.
-        static func closed(patience: Duration) async {
+        static func waitUntilClosed(patience: Duration) {
             let clock = ContinuousClock()
             let deadline = clock.now.advanced(by: patience)
-            while closing.withLock({ $0 }) > 0, clock.now < deadline {
-                try? await Task.sleep(for: .milliseconds(20))
-            }
+            while closing.withLock({ $0 }) > 0, clock.now < deadline { usleep(20_000) }
         }
 
         private struct Handle: @unchecked Sendable { let fs: OpaquePointer }

@@ -73,16 +73,51 @@ struct VirshCommandLine {
     ]
     /// Pairs virsh refuses together ("Options --all and --inactive are mutually exclusive").
     static let exclusive: [String: [(String, String)]] = [
-        "pool-create": [("overwrite", "no-overwrite")],
         // cmdPoolCreateAs checks its build flags before virshBuildPoolXML the secret's.
         "pool-create-as": [("overwrite", "no-overwrite"), ("secret-usage", "secret-uuid")],
         "pool-define-as": [("secret-usage", "secret-uuid")],
-        "pool-list": [("all", "inactive"), ("details", "uuid"), ("details", "name")],
-        "pool-start": [("overwrite", "no-overwrite")],
         "secret-set-value": [
             ("file", "base64"), ("plain", "base64"), ("interactive", "base64"), ("interactive", "plain"),
             ("interactive", "file"),
         ],
+    ]
+
+    /// One check a verb makes as it reads its options.
+    enum Check: Equatable {
+        case number(String)
+        case exclusive(String, String)
+        case empty(String)
+        /// The lookup of what the verb works on: later mistakes wait for it.
+        case lookup
+    }
+
+    /// The verb's checks in the order its code makes them. By default:
+    /// numbers (in the table's order), the exclusive pairs, the options the
+    /// lookup reads, then the lookup; verbs whose code differs say so.
+    var script: [Check] {
+        if let own = Self.scripts[verb] { return own }
+        let first = Self.readFirst(verb)
+        return options.filter { $0.kind == .int }.map { .number($0.name) }
+            + (Self.exclusive[verb] ?? []).map { .exclusive($0.0, $0.1) } + first.map { .empty($0) }
+            + (first.isEmpty ? [] : [.lookup])
+    }
+
+    static let scripts: [String: [Check]] = [
+        // cmdPoolCreate reads the file before its build flags.
+        "pool-create": [.empty("file"), .exclusive("overwrite", "no-overwrite")],
+        // cmdPoolStart looks the pool up before it reads its build flags.
+        "pool-start": [.empty("pool"), .lookup, .exclusive("overwrite", "no-overwrite")],
+        "pool-list": [
+            .exclusive("all", "inactive"), .empty("type"), .exclusive("details", "uuid"), .exclusive("details", "name"),
+        ],
+        // cmdPoolEvent: the event, the timeout, and the pool only then.
+        "pool-event": [.empty("event"), .number("timeout"), .empty("pool")],
+    ]
+
+    /// Options a verb reads with vshCommandOptStringQuiet: an empty value
+    /// fails the verb with exit status 1 and nothing on stderr.
+    static let quietlyRead: [String: Set<String>] = [
+        "pool-dumpxml": ["xpath"], "vol-dumpxml": ["xpath"], "secret-dumpxml": ["xpath"],
     ]
 
     /// Verbs whose code reads options in another order than their table
@@ -164,39 +199,62 @@ struct VirshCommandLine {
             }
         }
         if seen.contains("help") { return (arguments, nil) }
+        // pool-event --list lists the event types before reading anything else.
+        if verb == "pool-event" && seen.contains("list") { return (["--list"], nil) }
         for option in options where option.kind == .data && !seen.contains(option.name) {
             throw VirshUsageError(message: "command '\(verb)' requires <\(option.name)> option")
         }
-        // As the verbs read them: numbers first (in the table's order), then
-        // the lookup, then the rest.
-        for option in options where option.kind == .int {
-            if let index = values.firstIndex(where: { $0.0.name == option.name }), let value = values[index].1 {
+        func empty(_ name: String) -> VirshUsageError {
+            // Read quietly (vshCommandOptStringQuiet), an empty value fails the verb without a word.
+            Self.quietlyRead[verb]?.contains(name) == true
+                ? VirshUsageError(message: "", inVerb: true)
+                : VirshUsageError(message: "Failed to get option '\(name)': Option argument is empty", inVerb: true)
+        }
+        // The verb's checks in its code's order: a mistake before its lookup
+        // is refused now, one after it once the lookup succeeded.
+        var afterLookup = false
+        var deferred: VirshUsageError?
+        for check in script {
+            var failure: VirshUsageError?
+            switch check {
+            case .number(let name):
+                guard let option = options.first(where: { $0.name == name }),
+                    let index = values.firstIndex(where: { $0.0.name == name }), let value = values[index].1
+                else { break }
                 guard let number = Self.number(value, wrapping: option.wrapping) else {
-                    throw VirshUsageError(
-                        message: "Numeric value '\(value)' for <\(option.name)> option is malformed or out of range",
+                    failure = VirshUsageError(
+                        message: "Numeric value '\(value)' for <\(name)> option is malformed or out of range",
                         inVerb: true)
+                    break
                 }
                 values[index].1 = String(number)
+            case .exclusive(let a, let b):
+                if seen.contains(a) && seen.contains(b) {
+                    failure = VirshUsageError(message: "Options --\(a) and --\(b) are mutually exclusive", inVerb: true)
+                }
+            case .empty(let name):
+                if values.contains(where: { $0.0.name == name && $0.1 == "" }) { failure = empty(name) }
+            case .lookup:
+                afterLookup = true
+            }
+            if let failure {
+                guard afterLookup else { throw failure }
+                deferred = deferred ?? failure
             }
         }
-        for (a, b) in Self.exclusive[verb] ?? [] where seen.contains(a) && seen.contains(b) {
-            throw VirshUsageError(message: "Options --\(a) and --\(b) are mutually exclusive", inVerb: true)
-        }
-        func empty(_ name: String) -> VirshUsageError {
-            VirshUsageError(message: "Failed to get option '\(name)': Option argument is empty", inVerb: true)
-        }
-        let first = Self.readFirst(verb)
-        for name in first where values.contains(where: { $0.0.name == name && $0.1 == "" }) { throw empty(name) }
-        // The rest in the order virsh's verbs read them: the table's, but
-        // where the code reads them otherwise.
+        // The other options in the order virsh's verbs read them: the
+        // table's, but where the code reads them otherwise.
+        let scripted = Set(script.compactMap { if case .empty(let name) = $0 { name } else { nil } })
         let order = Self.readOrder[verb].map { names in
             names.compactMap { name in options.first { $0.name == name } }
                 + options.filter { !names.contains($0.name) }
         } ?? options
-        let deferred = order.first { option in
-            !first.contains(option.name) && values.contains { $0.0.name == option.name && $0.1 == "" }
-        }.map { empty($0.name) }
-        if let deferred, first.isEmpty { throw deferred }
+        deferred =
+            deferred
+            ?? order.first { option in
+                !scripted.contains(option.name) && values.contains { $0.0.name == option.name && $0.1 == "" }
+            }.map { empty($0.name) }
+        if let deferred, !afterLookup { throw deferred }
         // An empty value goes on as a word of its own (`--name=` would read as
         // a missing value); the verb reports it after its lookup.
         let named = values.flatMap { option, value in

@@ -34,7 +34,7 @@ struct VirtStorageCLI: AsyncParsableCommand {
                 if let deferred = read.deferred { FailureContext.defer(StorageError.usage(deferred.message)) }
             } catch {
                 if error.inVerb && !globals.contains("--quiet") { print() }
-                FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+                if !error.message.isEmpty { FileHandle.standardError.write(Data("error: \(error.message)\n".utf8)) }
                 Foundation.exit(1)
             }
         } else if !args.isEmpty && !globals.isEmpty {
@@ -73,6 +73,8 @@ struct VirtStorageCLI: AsyncParsableCommand {
 func fail(_ error: StorageError, _ global: GlobalOptions) -> ExitCode {
     if !global.quiet { print() }
     let usage = error.element == StorageError.usageMarker
+    // A verb that fails without a word (virsh's quiet option reads).
+    if usage && error.message.isEmpty { return ExitCode(1) }
     if !usage, let step = FailureContext.current {
         FileHandle.standardError.write(Data("error: \(step.singleLine())\n".utf8))
     }

@@ -51,6 +51,16 @@ struct SideBySideArgumentTests {
              "--source-protocol-ver", "3"],
             ["vol-list", p, "--details"], ["vol-delete", "-v12", "--pool", p], ["vol-delete", "--vol=y", "--pool=\(p)"],
             ["vol-list", "--pool", p],
+            // The order each verb's code reads its options in: an empty
+            // value, exclusive options and the lookup, whichever comes first.
+            ["pool-create", "", "--overwrite", "--no-overwrite"],
+            ["pool-start", "nosuchpool", "--overwrite", "--no-overwrite"],
+            ["pool-start", "", "--overwrite", "--no-overwrite"], ["pool-start", p, "--overwrite", "--no-overwrite"],
+            ["pool-list", "--type", "", "--details", "--uuid"], ["pool-dumpxml", p, "--xpath", ""],
+            ["vol-dumpxml", "--pool", p, "nosuchvol", "--xpath", ""], ["pool-event", "--list", "--timeout", "x"],
+            ["pool-event", "--event", "", "--timeout", "x"], ["pool-event", "--pool", "", "--event", ""],
+            ["pool-define-as", "pq", "dir", "--target", "", "--source-format", ""],
+            ["pool-create-as", "pq", "dir", "--secret-usage", "a", "--secret-uuid", "b", "--overwrite", "--no-overwrite"],
         ]
         for step in steps {
             let (theirs, ours) = try sides.both(step, base: base)

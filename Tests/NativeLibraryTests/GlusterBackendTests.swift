@@ -436,7 +436,7 @@
             // on a thread of its own; stopping and deleting the volume under
             // it can make libgfapi's timer thread use freed memory and abort
             // the test process (RELIABILITY.md). Wait until it has finished.
-            await GlusterBackend.connectionsClosed()
+            GlusterBackend.waitUntilConnectionsClosed()
         }
     }
 #endif
