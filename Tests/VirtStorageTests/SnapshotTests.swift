@@ -63,4 +63,44 @@ struct SnapshotTests {
         }
         #expect(try await host.volumes(in: "vg").map(\.name) == ["lv1"])
     }
+
+    @Test func eachChangeIsAnnouncedAndAJobOnTheVolumeKeepsSnapshotsOut() async throws {
+        let root = NSTemporaryDirectory() + "virtstorage-snapjob-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let host = try await StorageHost(directories: .root(root + "/state"))
+        try await host.define(xml: "<pool type='dir'><name>p</name><target><path>\(root)/pool</path></target></pool>")
+        try await host.start("p", build: .normal)
+        try await host.createVolume(VolumeDefinition(name: "q.qcow2", capacity: 1 << 20, format: .qcow2), in: "p")
+        var events = await host.events().makeAsyncIterator()
+        try await host.createSnapshot("s1", of: "q.qcow2", in: "p")
+        try await host.revertSnapshot("s1", of: "q.qcow2", in: "p")
+        try await host.deleteSnapshot("s1", of: "q.qcow2", in: "p")
+        var seen: [String] = []
+        for _ in 0..<3 { if let event = await events.next() { seen.append(event.description) } }
+        #expect(
+            seen == [
+                "event 'lifecycle' for storage volume q.qcow2 of pool p: Snapshot Created",
+                "event 'lifecycle' for storage volume q.qcow2 of pool p: Snapshot Reverted",
+                "event 'lifecycle' for storage volume q.qcow2 of pool p: Snapshot Deleted",
+            ])
+
+        // An upload that waits on a pipe holds the volume: a snapshot call is refused meanwhile.
+        let fifo = root + "/fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let upload = Task { try await host.uploadVolume("q.qcow2", in: "p", from: fifo, length: 0) }
+        // A writer opens (without blocking this thread) once the upload has opened the pipe.
+        var writer: Int32 = -1
+        for _ in 0..<500 where writer < 0 {
+            writer = open(fifo, O_WRONLY | O_NONBLOCK)
+            if writer < 0 { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(writer >= 0)
+        let busy = await #expect(throws: StorageError.self) {
+            try await host.createSnapshot("s2", of: "q.qcow2", in: "p")
+        }
+        #expect(busy?.libvirtMessage == "Requested operation is not valid: volume 'q.qcow2' is still in use.")
+        close(writer)
+        _ = try? await upload.value
+        #expect(try await host.snapshots(of: "q.qcow2", in: "p").isEmpty)
+    }
 }
