@@ -73,9 +73,6 @@ struct VirshCommandLine {
     ]
     /// Pairs virsh refuses together ("Options --all and --inactive are mutually exclusive").
     static let exclusive: [String: [(String, String)]] = [
-        // cmdPoolCreateAs checks its build flags before virshBuildPoolXML the secret's.
-        "pool-create-as": [("overwrite", "no-overwrite"), ("secret-usage", "secret-uuid")],
-        "pool-define-as": [("secret-usage", "secret-uuid")],
         "secret-set-value": [
             ("file", "base64"), ("plain", "base64"), ("interactive", "base64"), ("interactive", "plain"),
             ("interactive", "file"),
@@ -110,24 +107,25 @@ struct VirshCommandLine {
         "pool-list": [
             .exclusive("all", "inactive"), .empty("type"), .exclusive("details", "uuid"), .exclusive("details", "name"),
         ],
+        // virshBuildPoolXML reads --source-format before --target;
+        // cmdPoolCreateAs checks its build flags before that.
+        "pool-define-as": [.exclusive("secret-usage", "secret-uuid")] + poolXMLReads,
+        "pool-create-as": [.exclusive("overwrite", "no-overwrite"), .exclusive("secret-usage", "secret-uuid")]
+            + poolXMLReads,
         // cmdPoolEvent: the event, the timeout, and the pool only then.
         "pool-event": [.empty("event"), .number("timeout"), .empty("pool")],
     ]
+
+    /// The first options virshBuildPoolXML reads, in its order.
+    private static let poolXMLReads: [Check] = [
+        "name", "type", "source-host", "source-path", "source-dev", "source-name", "source-format", "target",
+    ].map { .empty($0) }
 
     /// Options a verb reads with vshCommandOptStringQuiet: an empty value
     /// fails the verb with exit status 1 and nothing on stderr.
     static let quietlyRead: [String: Set<String>] = [
         "pool-dumpxml": ["xpath"], "vol-dumpxml": ["xpath"], "secret-dumpxml": ["xpath"],
     ]
-
-    /// Verbs whose code reads options in another order than their table
-    /// lists them (virshBuildPoolXML reads --source-format before --target).
-    static let readOrder: [String: [String]] = {
-        let pool = [
-            "name", "type", "source-host", "source-path", "source-dev", "source-name", "source-format", "target",
-        ]
-        return ["pool-define-as": pool, "pool-create-as": pool]
-    }()
 
     let verb: String
     let options: [VirshOption]
@@ -242,16 +240,12 @@ struct VirshCommandLine {
                 deferred = deferred ?? failure
             }
         }
-        // The other options in the order virsh's verbs read them: the
-        // table's, but where the code reads them otherwise.
+        // The other options in the table's order, the order virsh's verbs
+        // read them in (a script names those read otherwise).
         let scripted = Set(script.compactMap { if case .empty(let name) = $0 { name } else { nil } })
-        let order = Self.readOrder[verb].map { names in
-            names.compactMap { name in options.first { $0.name == name } }
-                + options.filter { !names.contains($0.name) }
-        } ?? options
         deferred =
             deferred
-            ?? order.first { option in
+            ?? options.first { option in
                 !scripted.contains(option.name) && values.contains { $0.0.name == option.name && $0.1 == "" }
             }.map { empty($0.name) }
         if let deferred, !afterLookup { throw deferred }

@@ -5,8 +5,9 @@ import Synchronization
 /// by the same scripts `Scripts/test.sh` uses, so that a plain `swift test`
 /// (as root, after `Scripts/bootstrap.sh`) runs every suite. A service that
 /// was already running (Scripts/test.sh starts them all first) is used as it
-/// is and left running; one started here is stopped when the test process
-/// exits (glusterd just after it, see ``TestService/stopsAfterExit``).
+/// is and left running; one started here is stopped once the test process
+/// has exited: stopping services while it exits, under libgfapi's timer
+/// threads, can abort it (RELIABILITY.md).
 public enum TestService: String, Sendable, CaseIterable {
     /// libvirtd 9.0's storage and secret drivers (`Scripts/libvirt-up.sh`).
     case libvirtd = "libvirt"
@@ -33,11 +34,6 @@ public enum TestService: String, Sendable, CaseIterable {
 
     /// Output of the up script, when it ran here (ceph-up prints its ceph.conf).
     public var startOutput: String? { TestServices.shared.output(of: self) }
-
-    /// A glusterd started here is stopped once the test process is gone:
-    /// stopping it while the process exits, under libgfapi's timer threads,
-    /// can abort the process (RELIABILITY.md).
-    var stopsAfterExit: Bool { self == .gluster }
 }
 
 final class TestServices: Sendable {
@@ -93,22 +89,18 @@ final class TestServices: Sendable {
             defer { state.startedHere = [] }
             return state.startedHere
         }
-        for service in services.reversed() {
-            if service.stopsAfterExit {
-                Self.runAfterExit(service.downScript)
-            } else {
-                _ = try? Self.run(service.downScript)
-            }
-        }
+        guard !services.isEmpty else { return }
+        Self.runAfterExit(services.reversed().map(\.downScript))
     }
 
-    /// Runs a script once this process has exited, from a shell of its own
-    /// (in a session of its own, every output on /dev/null).
-    private static func runAfterExit(_ script: String) {
+    /// Runs scripts one after another once this process has exited, from a
+    /// shell of its own (in a session of its own, every output on /dev/null).
+    private static func runAfterExit(_ scripts: [String]) {
         let shell = Process()
         shell.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
         shell.arguments = [
-            "/bin/sh", "-c", "while kill -0 \(getpid()) 2>/dev/null; do sleep 0.2; done; exec \(script)",
+            "/bin/sh", "-c",
+            "while kill -0 \(getpid()) 2>/dev/null; do sleep 0.2; done; " + scripts.joined(separator: "; "),
         ]
         shell.standardInput = FileHandle.nullDevice
         shell.standardOutput = FileHandle.nullDevice

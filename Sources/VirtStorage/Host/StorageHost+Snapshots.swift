@@ -57,9 +57,7 @@ extension StorageHost {
         try await loadVolumes(pool)
         let def = try activeDefinition(pool)
         try await Self.requireSnapshot(snapshot, of: source, backend, def)
-        if records[pool]?.volumes[newName] != nil || records[pool]?.busyVolumes[newName] != nil {
-            throw StorageError(.internalError, "storage volume name '\(newName)' already in use.", value: newName)
-        }
+        try requireFreeName(newName, in: pool, copying: true)
         var vol = source
         vol.name = newName
         vol.key = nil
@@ -95,7 +93,7 @@ extension StorageHost {
     ) async throws(StorageError) -> T {
         try ensureOpen()
         let (backend, vol, def) = try await snapshotting(volume, in: pool)
-        try beginJob(pool, volume: vol.name, change.rawValue.replacingOccurrences(of: "snapshot ", with: "snapshot being "))
+        try beginJob(pool, volume: vol.name, Self.jobName(change))
         let result: T
         do throws(StorageError) {
             result = try await work(backend, vol, def)
@@ -107,6 +105,15 @@ extension StorageHost {
         endJob(pool, volume: vol.name)
         emit(.volume(pool: pool, name: vol.name, change: change))
         return result
+    }
+
+    /// What a busy volume's hint says is in progress.
+    private static func jobName(_ change: StorageEvent.VolumeChange) -> String {
+        switch change {
+        case .snapshotCreated: "snapshot creation"
+        case .snapshotReverted: "snapshot revert"
+        default: "snapshot deletion"
+        }
     }
 
     private static func requireSnapshot(

@@ -309,12 +309,7 @@ extension StorageHost {
         try await loadVolumes(pool)
         let def = try activeDefinition(pool)
         let backend = try backends.backend(for: def.type)
-        if records[pool]?.volumes[vol.name] != nil || records[pool]?.busyVolumes[vol.name] != nil {
-            // libvirt words the two cases differently (and codes the second as internal).
-            throw source == nil
-                ? StorageError(.volumeExists, "storage volume '\(vol.name)' exists already", value: vol.name)
-                : StorageError(.internalError, "storage volume name '\(vol.name)' already in use.", value: vol.name)
-        }
+        try requireFreeName(vol.name, in: pool, copying: source != nil)
         try backend.prepareVolume(&vol, in: def)
         if let key = vol.key, records[pool]?.keys[key] != nil {
             throw StorageError(.volumeExists, "storage volume key '\(key)' already in use.", value: key)
@@ -338,6 +333,16 @@ extension StorageHost {
             return try await backend.buildVolumeDescribing(
                 vol, from: source?.definition, in: def, options: options, secrets: secretValues, progress: progress)
         }
+    }
+
+    /// Refuses a new volume's name that a volume of the pool (or one being
+    /// made) has; libvirt words a plain creation and a copy differently
+    /// (and codes the second as internal).
+    func requireFreeName(_ name: String, in pool: String, copying: Bool) throws(StorageError) {
+        guard records[pool]?.volumes[name] != nil || records[pool]?.busyVolumes[name] != nil else { return }
+        throw copying
+            ? StorageError(.internalError, "storage volume name '\(name)' already in use.", value: name)
+            : StorageError(.volumeExists, "storage volume '\(name)' exists already", value: name)
     }
 
     /// Makes a new volume as a job: listed (busy) while `build` writes it,
