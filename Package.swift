@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "VirtStorageDisk", targets: ["VirtStorageDisk"]),
         .library(name: "VirtStorageMultipath", targets: ["VirtStorageMultipath"]),
         .library(name: "VirtStorageISCSIDirect", targets: ["VirtStorageISCSIDirect"]),
+        .library(name: "VirtStorageBtrfs", targets: ["VirtStorageBtrfs"]),
         .executable(name: "virt-storage", targets: ["virt-storage"]),
     ],
     traits: [
@@ -23,7 +24,8 @@ let package = Package(
         .trait(name: "Parted", description: "disk pools through libparted"),
         .trait(name: "DeviceMapper", description: "mpath pools through libdevmapper"),
         .trait(name: "ISCSI", description: "iscsi-direct pools through libiscsi"),
-        .default(enabledTraits: ["Ceph", "Gluster", "Parted", "DeviceMapper", "ISCSI"]),
+        .trait(name: "Btrfs", description: "btrfs pools (a VirtStorage extension) through libbtrfsutil"),
+        .default(enabledTraits: ["Ceph", "Gluster", "Parted", "DeviceMapper", "ISCSI", "Btrfs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -51,6 +53,9 @@ let package = Package(
         .systemLibrary(
             name: "CISCSI", path: "Modules/CISCSI",
             providers: [.apt(["libiscsi-dev"])]),
+        .systemLibrary(
+            name: "CBtrfsUtil", path: "Modules/CBtrfsUtil",
+            providers: [.apt(["libbtrfsutil-dev"])]),
 
         .target(name: "VirtStorageXML", dependencies: ["CLibXML2"]),
         .target(name: "CStorageSys"),
@@ -87,13 +92,16 @@ let package = Package(
                 "VirtStorage", .target(name: "CISCSI", condition: .when(traits: ["ISCSI"])),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        .target(
+            name: "VirtStorageBtrfs",
+            dependencies: ["VirtStorage", .target(name: "CBtrfsUtil", condition: .when(traits: ["Btrfs"]))]),
 
         .executableTarget(
             name: "virt-storage",
             dependencies: [
                 "VirtStorage",
                 "VirtStorageRBD", "VirtStorageGluster", "VirtStorageDisk",
-                "VirtStorageMultipath", "VirtStorageISCSIDirect",
+                "VirtStorageMultipath", "VirtStorageISCSIDirect", "VirtStorageBtrfs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -117,7 +125,7 @@ let package = Package(
             name: "NativeLibraryTests",
             dependencies: [
                 "VirtStorage", "VirtStorageRBD", "VirtStorageGluster", "VirtStorageDisk",
-                "VirtStorageMultipath", "VirtStorageISCSIDirect", "VirtStorageTestSupport",
+                "VirtStorageMultipath", "VirtStorageISCSIDirect", "VirtStorageBtrfs", "VirtStorageTestSupport",
             ]),
         .testTarget(name: "CommandLineTests", dependencies: ["VirtStorage", "VirtStorageTestSupport"]),
     ],

@@ -7,7 +7,7 @@ set -eu
 
 PACKAGES="
 pkg-config libxml2-dev libblkid-dev librbd-dev librados-dev libglusterfs-dev libparted-dev
-libdevmapper-dev libiscsi-dev
+libdevmapper-dev libiscsi-dev libbtrfsutil-dev
 qemu-utils parted lvm2 e2fsprogs xfsprogs btrfs-progs
 tgt libiscsi-bin
 ceph-mon ceph-osd ceph-common iproute2

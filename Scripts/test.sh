@@ -20,11 +20,11 @@ echo "== swift build --disable-default-traits (libxml2 only)"
 swift build --disable-default-traits --scratch-path .build-notraits --product virt-storage > "$LOG_DIR/build-notraits.log" 2>&1 \
     || { tail -20 "$LOG_DIR/build-notraits.log"; fail "build without native traits"; }
 if grep -q 'warning:' "$LOG_DIR/build-notraits.log"; then fail "warnings in the build without traits"; fi
-linked=$(ldd .build-notraits/debug/virt-storage | grep -E -c 'librbd|librados|libgfapi|libparted|libdevmapper|libiscsi' || true)
+linked=$(ldd .build-notraits/debug/virt-storage | grep -E -c 'librbd|librados|libgfapi|libparted|libdevmapper|libiscsi|libbtrfsutil' || true)
 [ "$linked" -eq 0 ] || fail "virt-storage without traits still links $linked native libraries"
-echo "virt-storage without traits links none of librbd, librados, libgfapi, libparted, libdevmapper, libiscsi"
+echo "virt-storage without traits links none of librbd, librados, libgfapi, libparted, libdevmapper, libiscsi, libbtrfsutil"
 # With the traits on, the backends open their libraries at run time (dlopen): none is linked either.
-needed=$(readelf -d .build/debug/virt-storage | grep NEEDED | grep -E -c 'librbd|librados|libgfapi|libparted|libdevmapper|libiscsi' || true)
+needed=$(readelf -d .build/debug/virt-storage | grep NEEDED | grep -E -c 'librbd|librados|libgfapi|libparted|libdevmapper|libiscsi|libbtrfsutil' || true)
 [ "$needed" -eq 0 ] || fail "virt-storage links $needed native libraries instead of opening them on first use"
 
 echo "== documentation"
@@ -54,6 +54,11 @@ stop_services() {
     Scripts/tgt-down.sh >/dev/null
 }
 trap stop_services EXIT
+# Services that a plain `swift test` started are this script's from here on:
+# no test process's stopper (Tests/VirtStorageTestSupport/TestServices.swift)
+# stops them once their markers are gone.
+mkdir -p /tmp/virtstorage-test-services
+( flock 9; rm -f /tmp/virtstorage-test-services/*.started-by-tests ) 9>>/tmp/virtstorage-test-services/lock
 echo "== libvirtd 9.0 (storage driver) for the side-by-side tests"
 Scripts/libvirt-up.sh || fail "libvirtd did not start"
 echo "== glusterd with one volume for the netfs (and gluster) tests"

@@ -12,12 +12,6 @@
         /// libvirt's disk backend, plus resize, minus creation from another
         /// volume (not yet here).
         public var libvirtVolumeDeleteFunction: String { "virStorageBackendDiskDeleteVol" }
-        public var capabilities: BackendCapabilities {
-            [
-                .check, .start, .build, .delete, .createVolume, .deleteVolume, .resizeVolume, .wipeVolume,
-                .uploadVolume, .downloadVolume, .refreshPoolAfterVolumeChange,
-            ]
-        }
 
         // MARK: pool
 

@@ -16,12 +16,6 @@
     public struct GlusterBackend: StorageBackend {
         public let type = PoolType.gluster
         public var libvirtVolumeDeleteFunction: String { "virStorageBackendGlusterVolDelete" }
-        public var capabilities: BackendCapabilities {
-            [
-                .check, .start, .stop, .createVolume, .buildVolumeFrom, .deleteVolume, .resizeVolume, .wipeVolume,
-                .uploadVolume, .downloadVolume, .findSources,
-            ]
-        }
 
         /// Seconds a job may go without an answer from the servers; also the
         /// bricks' ping timeout of each connection.

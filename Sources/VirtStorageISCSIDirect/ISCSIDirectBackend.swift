@@ -37,9 +37,6 @@
 
         public var type: PoolType { .iscsiDirect }
 
-        public var capabilities: BackendCapabilities {
-            [.check, .start, .findSources, .wipeVolume, .uploadVolume, .downloadVolume]
-        }
 
         // MARK: pool
 

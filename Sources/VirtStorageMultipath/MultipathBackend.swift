@@ -22,7 +22,6 @@ public struct MultipathBackend: BlockDeviceVolumeBackend {
     }
 
     public var type: PoolType { .mpath }
-    public var capabilities: BackendCapabilities { [.check, .wipeVolume, .uploadVolume, .downloadVolume] }
 
     /// Active when /dev/mapper (or the old /dev/mpath) exists.
     public func check(_ pool: PoolDefinition) async throws(StorageError) -> Bool {

@@ -11,12 +11,6 @@
     public struct RBDBackend: StorageBackend {
         public let type = PoolType.rbd
         public var libvirtVolumeDeleteFunction: String { "virStorageBackendRBDDeleteVol" }
-        public var capabilities: BackendCapabilities {
-            [
-                .check, .start, .stop, .createVolume, .buildVolumeFrom, .deleteVolume, .resizeVolume, .wipeVolume,
-                .uploadVolume, .downloadVolume, .deleteVolumeSnapshots, .snapshots,
-            ]
-        }
 
         /// Seconds librados waits for a monitor or an OSD before an operation
         /// fails (client_mount_timeout, rados_mon_op_timeout,

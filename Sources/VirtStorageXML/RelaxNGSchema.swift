@@ -19,20 +19,43 @@ public final class RelaxNGSchema: Sendable {
         guard access(path, R_OK) == 0 else {
             throw XMLError(message: "cannot read \(path): \(String(cString: strerror(errno)))", line: 0)
         }
-        let sink = ErrorSink()
         guard let parser = xmlRelaxNGNewParserCtxt(path) else {
             throw XMLError(message: "cannot create a RelaxNG parser for \(path)", line: 0)
         }
+        handle = Mutex(Handle(ptr: try Self.compile(parser, path)))
+    }
+
+    /// Compiles a schema given as text, as if it were the file at `path`:
+    /// its includes resolve relative to that path, which need not exist (a
+    /// schema of the program's own that includes installed ones).
+    public init(text: String, path: String) throws(XMLError) {
+        self.path = path
+        LibXML2.initialize()
+        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
+        let count = Int32(clamping: text.utf8.count)
+        guard let doc = xmlReadMemory(text, count, path, "UTF-8", options) else {
+            throw XMLError(message: "cannot read the RelaxNG schema \(path)", line: 0)
+        }
+        // The parser context works on a copy (with the same URL).
+        guard let parser = xmlRelaxNGNewDocParserCtxt(doc) else {
+            xmlFreeDoc(doc)
+            throw XMLError(message: "cannot create a RelaxNG parser for \(path)", line: 0)
+        }
+        defer { xmlFreeDoc(doc) }
+        handle = Mutex(Handle(ptr: try Self.compile(parser, path)))
+    }
+
+    private static func compile(_ parser: xmlRelaxNGParserCtxtPtr, _ path: String) throws(XMLError) -> xmlRelaxNGPtr {
         defer { xmlRelaxNGFreeParserCtxt(parser) }
+        let sink = ErrorSink()
         let unmanaged = Unmanaged.passRetained(sink)
         defer { unmanaged.release() }
         xmlRelaxNGSetParserStructuredErrors(parser, ErrorSink.callback, unmanaged.toOpaque())
         guard let schema = xmlRelaxNGParse(parser) else {
             throw XMLError(
-                message: "cannot load RelaxNG schema \(path): "
-                    + (sink.messages.first ?? "unknown error"), line: 0)
+                message: "cannot load RelaxNG schema \(path): " + (sink.messages.first ?? "unknown error"), line: 0)
         }
-        handle = Mutex(Handle(ptr: schema))
+        return schema
     }
 
     deinit {

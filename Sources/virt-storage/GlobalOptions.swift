@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Synchronization
 import VirtStorage
+import VirtStorageBtrfs
 import VirtStorageDisk
 import VirtStorageGluster
 import VirtStorageISCSIDirect
@@ -115,7 +116,7 @@ enum Backends {
     static var registry: BackendRegistry {
         var registry = BackendRegistry.builtIn
         for backend in RBDBackends.all + GlusterBackends.all + DiskBackends.all + ISCSIDirectBackends.all
-            + MultipathBackends.all
+            + MultipathBackends.all + BtrfsBackends.all
         {
             registry.register(backend)
         }

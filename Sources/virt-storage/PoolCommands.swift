@@ -303,6 +303,8 @@ struct PoolCapabilities: HostCommand {
         commandName: "pool-capabilities", abstract: "storage pool capabilities")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var json: JSONFlag
+    @Flag(help: "(VirtStorage extension) list VirtStorage's own pool types (btrfs) after libvirt's")
+    var extensions = false
 
     /// One pool type of the capabilities, for --json: the XML document's
     /// content, and the source formats accepted beyond libvirt's.
@@ -314,6 +316,8 @@ struct PoolCapabilities: HostCommand {
         var extensionSourceFormats: [String]
         var defaultVolumeFormat: String?
         var volumeFormats: [String]
+        /// A VirtStorage type, not libvirt's (only with --extensions).
+        var isExtension: Bool
 
         init(_ entry: PoolTypeCapabilities) {
             type = entry.type.rawValue
@@ -323,12 +327,13 @@ struct PoolCapabilities: HostCommand {
             extensionSourceFormats = entry.extensionSourceFormats
             defaultVolumeFormat = entry.defaultVolumeFormat
             volumeFormats = entry.volumeFormats
+            isExtension = entry.isExtension
         }
     }
 
     func execute(_ host: StorageHost) async throws(StorageError) {
-        guard json.enabled else { return global.emit(host.capabilitiesXML) }
-        global.emit(jsonText(host.capabilities.map(TypeJSON.init)))
+        guard json.enabled else { return global.emit(host.capabilitiesXML(includingExtensions: extensions)) }
+        global.emit(jsonText(host.capabilities(includingExtensions: extensions).map(TypeJSON.init)))
     }
 }
 

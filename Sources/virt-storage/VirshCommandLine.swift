@@ -62,6 +62,7 @@ struct VirshCommandLine {
     static let extensions: [String: [VirshOption]] = [
         "pool-define": [.string("schemas", namedOnly: true)],
         "vol-clone": [.string("snapshot", namedOnly: true)],
+        "pool-capabilities": [.bool("extensions")],
     ]
 
     /// VirtStorage's own verbs (extensions), read by virsh's rules.

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The native backends open their C libraries when a pool first needs them.
-/// With librbd, libgfapi, libiscsi, libparted and libdevmapper made unloadable
+/// With librbd, libgfapi, libiscsi, libparted, libdevmapper and libbtrfsutil made unloadable
 /// (each bound over by /dev/null in a private mount namespace), virt-storage
 /// still runs, dir pools work, pools of the other types can be defined, and
 /// starting one fails naming the library and the package that has it.
@@ -10,6 +10,7 @@ import Testing
 struct MissingLibraryTests {
     static let libraries = [
         "librbd.so.1", "libgfapi.so.0", "libiscsi.so.7", "libparted.so.2", "libdevmapper.so.1.02.1",
+        "libbtrfsutil.so.1",
     ]
     static let canHide = getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare")
 
@@ -83,6 +84,26 @@ struct MissingLibraryTests {
             build.stderr.contains(
                 "disk pools need libparted.so.2 (Debian package libparted2), which cannot be loaded"),
             "\(build.stderr)")
+        // A btrfs pool on a mounted btrfs (mounted here: each run has a mount
+        // namespace of its own): its subvolumes need the library.
+        let btrfsImage = base + "/btrfs.img"
+        #expect(FileManager.default.createFile(atPath: btrfsImage, contents: nil))
+        #expect(truncate(btrfsImage, 120 << 20) == 0)
+        let mkfs = try Executables.run(URL(fileURLWithPath: "/usr/sbin/mkfs.btrfs"), ["-q", "-f", btrfsImage])
+        #expect(mkfs.status == 0, "\(mkfs.stderr)")
+        try FileManager.default.createDirectory(atPath: base + "/fs", withIntermediateDirectories: true)
+        let mount = try Executables.run(URL(fileURLWithPath: "/usr/bin/mount"), ["-o", "loop", btrfsImage, base + "/fs"])
+        #expect(mount.status == 0, "\(mount.stderr)")
+        defer { _ = try? Executables.run(URL(fileURLWithPath: "/usr/bin/umount"), [base + "/fs"]) }
+        try ok(["pool-define-as", "missing-btrfs", "btrfs", "--target", base + "/fs/images"])
+        try ok(["pool-build", "missing-btrfs"])
+        try ok(["pool-start", "missing-btrfs"])
+        let create = try Self.runWithoutLibraries(["vol-create-as", "missing-btrfs", "v", "1M"], env)
+        #expect(create.status == 1)
+        #expect(
+            create.stderr.contains(
+                "btrfs pools need libbtrfsutil.so.1 (Debian package libbtrfsutil1), which cannot be loaded"),
+            "\(create.stderr)")
         try ok(["vol-list", "d"])
     }
 }

@@ -1,7 +1,8 @@
-#if Ceph && Gluster && Parted && DeviceMapper && ISCSI
+#if Ceph && Gluster && Parted && DeviceMapper && ISCSI && Btrfs
     import Foundation
     import Testing
     import VirtStorage
+    import VirtStorageBtrfs
     import VirtStorageDisk
     import VirtStorageGluster
     import VirtStorageISCSIDirect
@@ -31,10 +32,12 @@
             var registry = BackendRegistry.builtIn
             let native: [[any StorageBackend]] = [
                 RBDBackends.all, GlusterBackends.all, DiskBackends.all, MultipathBackends.all, ISCSIDirectBackends.all,
+                BtrfsBackends.all,
             ]
             for backend in native.joined() { registry.register(backend) }
             #expect(registry.registeredTypes == PoolType.allCases)
-            #expect(PoolType.allCases.count == 14)
+            #expect(PoolType.libvirtTypes.count == 14)
+            #expect(PoolType.allCases.filter { PoolTypeRules.of($0).origin == .virtStorage } == [.btrfs])
             #expect(try Self.read("README.md").contains("All fourteen pool types have a backend"))
             let catalog = try Self.read("Sources/VirtStorage/VirtStorage.docc/PoolTypes/PoolTypes.md")
             for type in PoolType.allCases {

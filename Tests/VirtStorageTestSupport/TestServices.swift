@@ -5,9 +5,12 @@ import Synchronization
 /// by the same scripts `Scripts/test.sh` uses, so that a plain `swift test`
 /// (as root, after `Scripts/bootstrap.sh`) runs every suite. A service that
 /// was already running (Scripts/test.sh starts them all first) is used as it
-/// is and left running; one started here is stopped once the test process
-/// has exited: stopping services while it exits, under libgfapi's timer
-/// threads, can abort it (RELIABILITY.md).
+/// is and left running. One that a test process started is stopped once the
+/// last test process that used it has exited: not while a process exits
+/// (under libgfapi's timer threads that can abort it, RELIABILITY.md), and
+/// not while a later run uses it (`swift test` right after another would
+/// otherwise lose its services halfway). Every process that uses a service
+/// registers in ``TestServices/registry``; starting and stopping take its lock.
 public enum TestService: String, Sendable, CaseIterable {
     /// libvirtd 9.0's storage and secret drivers (`Scripts/libvirt-up.sh`).
     case libvirtd = "libvirt"
@@ -42,7 +45,7 @@ final class TestServices: Sendable {
     private struct State {
         var outcome: [TestService: String?] = [:]
         var output: [TestService: String] = [:]
-        var startedHere: [TestService] = []
+        var used: [TestService] = []
         var stopRegistered = false
     }
     private let state = Mutex(State())
@@ -63,44 +66,70 @@ final class TestServices: Sendable {
         }
     }
 
+    /// Where test processes register the services they use: `SERVICE.users/PID`
+    /// for each user, `SERVICE.started-by-tests` while a test process's start
+    /// holds, and `lock`, taken around every start and stop.
+    /// `Scripts/test.sh` removes the markers of the services it runs itself.
+    static let registry = "/tmp/virtstorage-test-services"
+
     private func start(_ service: TestService, into state: inout State) -> String? {
         let command = "Scripts/\(service.rawValue)-up.sh"
         guard getuid() == 0 else { return "\(service.rawValue) needs root: run \(command) as root, or Scripts/test.sh" }
         guard FileManager.default.isExecutableFile(atPath: service.upScript) else {
             return "\(service.upScript) is missing"
         }
+        let users = "\(Self.registry)/\(service.rawValue).users"
+        try? FileManager.default.createDirectory(atPath: users, withIntermediateDirectories: true)
+        let lock = open(Self.registry + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        defer { if lock >= 0 { close(lock) } }
+        while lock >= 0 && flock(lock, LOCK_EX) != 0 && errno == EINTR {}
+        // Registered before the start: a stopper that runs later sees this process.
+        _ = FileManager.default.createFile(atPath: "\(users)/\(getpid())", contents: nil)
+        state.used.append(service)
+        if !state.stopRegistered {
+            state.stopRegistered = true
+            atexit { TestServices.shared.stopWhenUnused() }
+        }
         guard let result = try? Self.run(service.upScript), result.status == 0 else {
             return "\(command) failed; run it by hand to see why"
         }
         state.output[service] = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        // The scripts say "already running" when Scripts/test.sh (or a person) started it.
+        // The scripts say "already running" when Scripts/test.sh, a person or another test process started it.
         if !result.all.contains("already running") {
-            state.startedHere.append(service)
-            if !state.stopRegistered {
-                state.stopRegistered = true
-                atexit { TestServices.shared.stopStartedHere() }
-            }
+            _ = FileManager.default.createFile(atPath: "\(Self.registry)/\(service.rawValue).started-by-tests", contents: nil)
         }
         return nil
     }
 
-    private func stopStartedHere() {
+    /// At exit: once this process is gone, each service it used is stopped
+    /// if a test process started it and no live test process uses it.
+    private func stopWhenUnused() {
         let services = state.withLock { state in
-            defer { state.startedHere = [] }
-            return state.startedHere
+            defer { state.used = [] }
+            return state.used
         }
         guard !services.isEmpty else { return }
-        Self.runAfterExit(services.reversed().map(\.downScript))
+        let pid = getpid()
+        let steps = services.reversed().map { service in
+            let base = "\(Self.registry)/\(service.rawValue)"
+            return """
+                rm -f \(base).users/\(pid); live=0
+                for f in \(base).users/*; do [ -e "$f" ] || continue
+                  if kill -0 "${f##*/}" 2>/dev/null; then live=1; else rm -f "$f"; fi; done
+                if [ $live = 0 ] && [ -e \(base).started-by-tests ]; then \(service.downScript); rm -f \(base).started-by-tests; fi
+                """
+        }
+        Self.runAfterExit("exec 9>>\(Self.registry)/lock; flock 9\n" + steps.joined(separator: "\n"))
     }
 
-    /// Runs scripts one after another once this process has exited, from a
-    /// shell of its own (in a session of its own, every output on /dev/null).
-    private static func runAfterExit(_ scripts: [String]) {
+    /// Runs a script once this process has exited, from a shell of its own
+    /// (in a session of its own, every output on /dev/null).
+    private static func runAfterExit(_ script: String) {
         let shell = Process()
         shell.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
         shell.arguments = [
             "/bin/sh", "-c",
-            "while kill -0 \(getpid()) 2>/dev/null; do sleep 0.2; done; " + scripts.joined(separator: "; "),
+            "while kill -0 \(getpid()) 2>/dev/null; do sleep 0.2; done\n" + script,
         ]
         shell.standardInput = FileHandle.nullDevice
         shell.standardOutput = FileHandle.nullDevice

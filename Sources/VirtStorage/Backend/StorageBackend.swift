@@ -84,6 +84,9 @@ public struct ResizeOptions: OptionSet, Sendable, Hashable {
 /// Every operation except refresh is optional and announced in `capabilities`.
 public protocol StorageBackend: Sendable {
     var type: PoolType { get }
+    /// What the backend offers: by default the operations of its pool type's
+    /// description (``PoolTypeRules/operations``); a backend that offers
+    /// less (a custom one, or one in a reduced build) says so here.
     var capabilities: BackendCapabilities { get }
 
     /// Whether the pool's storage is already active (used when the host
@@ -193,6 +196,7 @@ extension StorageBackend {
         return StorageError(.noSupport, libvirt, hint: ours)
     }
 
+    public var capabilities: BackendCapabilities { PoolTypeRules.of(type).operations }
     public func check(_ pool: PoolDefinition) async throws(StorageError) -> Bool { false }
     public func start(_ pool: PoolDefinition) async throws(StorageError) {}
     public func build(_ pool: PoolDefinition, mode: BuildMode) async throws(StorageError) {

@@ -7,12 +7,6 @@ public struct DirBackend: FileVolumeBackend {
 
     public var type: PoolType { .dir }
 
-    public var capabilities: BackendCapabilities {
-        [
-            .check, .start, .build, .stop, .delete, .createVolume, .buildVolumeFrom, .deleteVolume, .resizeVolume,
-            .wipeVolume, .uploadVolume, .downloadVolume, .snapshots,
-        ]
-    }
 
     public func check(_ pool: PoolDefinition) async throws(StorageError) -> Bool {
         var st = stat()

@@ -8,7 +8,6 @@ public struct FsBackend: MountedPoolBackend {
     public init(runner: CommandRunning = SystemCommandRunner()) { self.runner = runner }
 
     public var type: PoolType { .fs }
-    public var capabilities: BackendCapabilities { Self.mountedCapabilities }
 
     /// Makes the mount point; with --overwrite, or --no-overwrite on a device
     /// that holds nothing, also makes the filesystem. A plain build never

@@ -26,12 +26,6 @@ public struct LogicalBackend: StorageBackend {
     public var type: PoolType { .logical }
 
     public var libvirtVolumeDeleteFunction: String { "virStorageBackendLogicalDeleteVol" }
-    public var capabilities: BackendCapabilities {
-        [
-            .check, .start, .build, .stop, .delete, .createVolume, .deleteVolume, .resizeVolume, .wipeVolume,
-            .findSources,
-        ]
-    }
 
     // MARK: running
 

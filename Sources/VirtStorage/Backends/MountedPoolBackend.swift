@@ -52,11 +52,4 @@ extension MountedPoolBackend {
     public func delete(_ pool: PoolDefinition, zeroed: Bool) async throws(StorageError) {
         try await removeDirectory(pool, zeroed: zeroed)
     }
-
-    static var mountedCapabilities: BackendCapabilities {
-        [
-            .check, .start, .build, .stop, .delete, .createVolume, .buildVolumeFrom, .deleteVolume, .resizeVolume,
-            .wipeVolume, .uploadVolume, .downloadVolume, .snapshots,
-        ]
-    }
 }

@@ -9,7 +9,6 @@ public struct NetfsBackend: MountedPoolBackend {
     public init(runner: CommandRunning = SystemCommandRunner()) { self.runner = runner }
 
     public var type: PoolType { .netfs }
-    public var capabilities: BackendCapabilities { Self.mountedCapabilities.union(.findSources) }
 
     /// Makes the mount point; there is nothing to format on the server's side.
     public func build(_ pool: PoolDefinition, mode: BuildMode) async throws(StorageError) {

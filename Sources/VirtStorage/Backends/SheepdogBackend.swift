@@ -24,9 +24,6 @@ public struct SheepdogBackend: StorageBackend {
 
     public var type: PoolType { .sheepdog }
     public var libvirtVolumeDeleteFunction: String { "virStorageBackendSheepdogDeleteVol" }
-    public var capabilities: BackendCapabilities {
-        [.createVolume, .buildVolumeFrom, .deleteVolume, .resizeVolume]
-    }
 
     static let program = "dog"
     static let defaultAddress = "localhost"

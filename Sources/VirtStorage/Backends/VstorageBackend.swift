@@ -6,7 +6,6 @@ public struct VstorageBackend: MountedPoolBackend {
     public init(runner: CommandRunning = SystemCommandRunner()) { self.runner = runner }
 
     public var type: PoolType { .vstorage }
-    public var capabilities: BackendCapabilities { Self.mountedCapabilities }
 
     /// Makes the mount point; the cluster itself is made with vstorage's own tools.
     public func build(_ pool: PoolDefinition, mode: BuildMode) async throws(StorageError) {

@@ -28,12 +28,6 @@ public struct ZFSBackend: StorageBackend {
 
     public var type: PoolType { .zfs }
     public var libvirtVolumeDeleteFunction: String { "virStorageBackendZFSDeleteVol" }
-    public var capabilities: BackendCapabilities {
-        [
-            .check, .start, .build, .delete, .createVolume, .deleteVolume, .resizeVolume, .wipeVolume,
-            .uploadVolume, .downloadVolume, .snapshots,
-        ]
-    }
 
     // MARK: names
 

@@ -356,28 +356,10 @@ public actor StorageHost {
                     .poolExists, "pool '\(name)' is already defined with uuid \(StorageUUID.format(def.uuid))",
                     value: def.name)
             }
-            if other.type == def.type, Self.sameSource(other, def) {
+            if other.type == def.type, def.rules.sourceIdentity.same(other, def) {
                 throw StorageError(
                     .operationFailed, "Storage source conflict with pool: '\(name)'", value: def.name)
             }
-        }
-    }
-
-    static func sameSource(_ a: PoolDefinition, _ b: PoolDefinition) -> Bool {
-        switch a.type {
-        case .dir: return a.target.path == b.target.path
-        case .fs, .disk, .zfs:
-            return !a.source.devices.isEmpty && a.source.devices.map(\.path) == b.source.devices.map(\.path)
-        case .netfs: return a.source.hosts.first?.name == b.source.hosts.first?.name && a.source.dir == b.source.dir
-        case .logical, .rbd, .sheepdog, .vstorage:
-            return a.source.name == b.source.name
-                && a.source.hosts.map(\.name) == b.source.hosts.map(\.name)
-        case .gluster: return a.source.name == b.source.name && a.source.dir == b.source.dir
-        case .iscsi, .iscsiDirect:
-            return a.source.hosts.first?.name == b.source.hosts.first?.name
-                && a.source.devices.first?.path == b.source.devices.first?.path
-        case .scsi: return a.source.adapter == b.source.adapter
-        case .mpath: return true
         }
     }
 

@@ -2,9 +2,9 @@
 /// small fixed set of dedicated threads, so it never ties up Swift's
 /// cooperative thread pool, and so that memory allocated by that work comes
 /// from a bounded number of malloc arenas (Dispatch would use ever new threads).
-enum BlockingIO {
+package enum BlockingIO {
     /// Which threads a job runs on.
-    enum Lane {
+    package enum Lane {
         /// Data jobs (wipe, copy, upload): four threads, so one long job does not hold up the rest.
         case data
         /// Directory scans (refresh): one thread of their own, never queued behind data jobs,
@@ -15,7 +15,7 @@ enum BlockingIO {
     private static let dataThreads = DedicatedThreads(name: "virtstorage-io", count: 4)
     private static let metadataThreads = DedicatedThreads(name: "virtstorage-scan", count: 1)
 
-    static func run<T: Sendable>(
+    package static func run<T: Sendable>(
         _ lane: Lane = .data, _ body: @escaping @Sendable () throws(StorageError) -> T
     ) async throws(StorageError) -> T {
         try await (lane == .data ? dataThreads : metadataThreads).run(body)
@@ -23,16 +23,13 @@ enum BlockingIO {
 
     /// Runs a call on one file's metadata (creating a sparse file, reading
     /// one file's status and header) inline where the pool's files are on a
-    /// local filesystem (dir, fs): it takes microseconds there, and the hop
-    /// to a thread and back costs several times more. On network filesystems
-    /// (netfs, vstorage), whose server may stop answering, it runs on the
-    /// metadata thread so that the host stays responsive.
+    /// local filesystem (``PoolTypeRules/filesAreLocal``): it takes
+    /// microseconds there, and the hop to a thread and back costs several
+    /// times more. On network filesystems (netfs, vstorage), whose server may
+    /// stop answering, it runs on the metadata thread so that the host stays responsive.
     static func runSingleFile<T: Sendable>(
         on poolType: PoolType, _ body: @escaping @Sendable () throws(StorageError) -> T
     ) async throws(StorageError) -> T {
-        switch poolType {
-        case .dir, .fs: try body()
-        default: try await run(.metadata, body)
-        }
+        PoolTypeRules.of(poolType).filesAreLocal ? try body() : try await run(.metadata, body)
     }
 }

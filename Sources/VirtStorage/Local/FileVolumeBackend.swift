@@ -6,7 +6,7 @@ import Foundation
 public protocol FileVolumeBackend: SnapshottingBackend {}
 
 extension FileVolumeBackend {
-    static func directory(_ pool: PoolDefinition) throws(StorageError) -> String {
+    package static func directory(_ pool: PoolDefinition) throws(StorageError) -> String {
         guard let path = pool.target.path else {
             throw StorageError(.invalidArgument, "pool '\(pool.name)' has no target path", element: "target/path")
         }
@@ -14,7 +14,7 @@ extension FileVolumeBackend {
     }
 
     /// Names become file names in the pool directory `dir`: nothing that leaves it.
-    static func checkVolumeName(_ name: String, in dir: String) throws(StorageError) {
+    package static func checkVolumeName(_ name: String, in dir: String) throws(StorageError) {
         if name.isEmpty {
             throw StorageError(.invalidArgument, "volume name '\(name)' is not a file name", value: name)
         }
@@ -47,7 +47,7 @@ extension FileVolumeBackend {
 
     /// Creates the pool's target directory (and missing parents) with the
     /// pool's permissions and copy-on-write feature.
-    func buildDirectory(_ pool: PoolDefinition) async throws(StorageError) {
+    package func buildDirectory(_ pool: PoolDefinition) async throws(StorageError) {
         let dir = try Self.directory(pool)
         // libvirt refuses a target without any slash in these words; a
         // relative one with a slash it builds under its own working
@@ -85,7 +85,7 @@ extension FileVolumeBackend {
     }
 
     /// Removes the pool's (empty) target directory.
-    func removeDirectory(_ pool: PoolDefinition, zeroed: Bool) async throws(StorageError) {
+    package func removeDirectory(_ pool: PoolDefinition, zeroed: Bool) async throws(StorageError) {
         // As libvirt: a directory has nothing to zero once its volumes are gone.
         if zeroed {
             // libvirt's virCheckFlags: the zeroed flag (0x1) is not taken.
@@ -115,14 +115,7 @@ extension FileVolumeBackend {
         let volumes = ConcurrentMap.map(entries, scratch: [UInt8]()) { entry, buffer in
             FileVolumes.describe(path: entry.1, name: entry.0, directory: directory, buffer: &buffer)
         }
-        var fs = statvfs()
-        guard fstatvfs(directory, &fs) == 0 else { throw SystemError.make("cannot statvfs '\(dir)'", path: dir) }
-        // As libvirt: available counts the blocks reserved for root too.
-        let block = UInt64(fs.f_frsize)
-        let capacity = UInt64(fs.f_blocks) * block
-        let available = UInt64(fs.f_bfree) * block
-        let sizes = PoolSizes(capacity: capacity, allocation: capacity - available, available: available)
-        return (sizes, volumes)
+        return (try PoolSizes(filesystemOf: directory, path: dir), volumes)
     }
 
     public func prepareVolume(_ volume: inout VolumeDefinition, in pool: PoolDefinition) throws(StorageError) {
@@ -220,6 +213,19 @@ extension FileVolumeBackend {
     ) async throws(StorageError) {
         try await FileVolumes.download(
             volume, to: file, offset: offset, length: length, sparse: sparse, progress: progress)
+    }
+}
+
+extension PoolSizes {
+    /// The sizes of the filesystem that holds the open directory `fd` (at `path`).
+    package init(filesystemOf fd: Int32, path: String) throws(StorageError) {
+        var fs = statvfs()
+        guard fstatvfs(fd, &fs) == 0 else { throw SystemError.make("cannot statvfs '\(path)'", path: path) }
+        // As libvirt: available counts the blocks reserved for root too.
+        let block = UInt64(fs.f_frsize)
+        let capacity = UInt64(fs.f_blocks) * block
+        let available = UInt64(fs.f_bfree) * block
+        self.init(capacity: capacity, allocation: capacity - available, available: available)
     }
 }
 

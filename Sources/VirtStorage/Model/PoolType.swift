@@ -1,4 +1,5 @@
-/// The fourteen pool types libvirt knows, spelled as in pool XML.
+/// The fourteen pool types libvirt knows, spelled as in pool XML, in
+/// libvirt's order; then the types VirtStorage adds (``PoolTypeRules/origin``).
 public enum PoolType: String, CaseIterable, Sendable, Codable, Hashable {
     case dir
     case fs
@@ -14,6 +15,11 @@ public enum PoolType: String, CaseIterable, Sendable, Codable, Hashable {
     case gluster
     case zfs
     case vstorage
+    /// A btrfs filesystem whose volumes are subvolumes (VirtStorage extension).
+    case btrfs
+
+    /// The types libvirt 9.0 knows.
+    public static var libvirtTypes: [PoolType] { allCases.filter { PoolTypeRules.of($0).origin == .libvirt } }
 }
 
 /// The kinds of volume libvirt reports (<volume type='...'>).

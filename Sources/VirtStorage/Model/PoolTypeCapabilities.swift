@@ -28,8 +28,14 @@ public struct PoolTypeCapabilities: Sendable, Equatable {
         volumeFormats = rules.defaultVolumeFormat == nil ? [] : rules.capabilityVolumeFormats
     }
 
-    /// Every pool type, in libvirt's order.
-    public static func all(supported: Set<PoolType>) -> [PoolTypeCapabilities] {
-        PoolType.allCases.map { PoolTypeCapabilities($0, supported: supported.contains($0)) }
+    /// Whether the type is VirtStorage's own (``PoolTypeRules/Origin/virtStorage``).
+    public var isExtension: Bool { PoolTypeRules.of(type).origin == .virtStorage }
+
+    /// Every pool type libvirt knows, in libvirt's order; then, when asked,
+    /// VirtStorage's own types (which libvirt's document never lists).
+    public static func all(supported: Set<PoolType>, includingExtensions: Bool = false) -> [PoolTypeCapabilities] {
+        (includingExtensions ? PoolType.allCases : PoolType.libvirtTypes).map {
+            PoolTypeCapabilities($0, supported: supported.contains($0))
+        }
     }
 }

@@ -23,8 +23,11 @@ public enum FileFormats {
     public static let withBacking: Set<String> = ["cow", "qcow", "qcow2", "qed", "vmdk"]
 }
 
-/// Per-pool-type rules: what the XML holds, which values are allowed, and the
-/// defaults libvirt applies. All type-specific XML behaviour reads this table.
+/// The one description of a pool type: what its XML holds and which values
+/// are allowed, the defaults libvirt applies, which operations it offers, how
+/// it is started, what its volumes are, and whether it is libvirt's or a
+/// VirtStorage extension. Everything that depends on the pool type reads this
+/// table; only a type's own backend knows more.
 public struct PoolTypeRules: Sendable {
     /// XML namespaces a pool type may carry.
     public enum Namespace: Sendable {
@@ -57,8 +60,73 @@ public struct PoolTypeRules: Sendable {
         case none
     }
 
+    /// Where a pool type is defined: libvirt 9.0 knows it, or VirtStorage adds
+    /// it (its documents validate against VirtStorage's schema, and the
+    /// capabilities document lists it only when asked).
+    public enum Origin: Sendable, Equatable {
+        case libvirt
+        case virtStorage
+    }
+
+    /// The program a pool's start and stop run, if any (``PoolStartCommand``).
+    public enum Activation: Sendable, Equatable {
+        /// None: the backend starts the pool itself, or there is nothing to start.
+        case none
+        /// `mount -t FORMAT DEVICE TARGET` and `umount TARGET`.
+        case mountDevice
+        /// `mount HOST:DIR TARGET` (or `//HOST/DIR` for cifs) and `umount TARGET`.
+        case mountNetworkShare
+        /// `vstorage-mount -c CLUSTER TARGET` and `umount TARGET`.
+        case mountCluster
+        /// `vgchange -aly NAME` and `vgchange -aln NAME`.
+        case volumeGroup
+    }
+
+    /// What makes two definitions claim the same storage: a second pool with
+    /// the same source is refused ("Storage source conflict").
+    public enum SourceIdentity: Sendable, Equatable {
+        case targetPath
+        /// The same device list (never equal when there is none).
+        case devices
+        /// The same device list or, without devices, the same target path.
+        case devicesElseTargetPath
+        case firstHostAndDir
+        case nameAndHosts
+        case nameAndDir
+        case firstHostAndFirstDevice
+        case adapter
+        /// Every pool of the type uses the same storage (mpath: the host's maps).
+        case everything
+
+        /// Whether `a` and `b` (of one type) name the same storage.
+        public func same(_ a: PoolDefinition, _ b: PoolDefinition) -> Bool {
+            let devices = a.source.devices.map(\.path)
+            switch self {
+            case .targetPath: return a.target.path == b.target.path
+            case .devices: return !devices.isEmpty && devices == b.source.devices.map(\.path)
+            case .devicesElseTargetPath:
+                return devices.isEmpty
+                    ? b.source.devices.isEmpty && a.target.path == b.target.path
+                    : devices == b.source.devices.map(\.path)
+            case .firstHostAndDir:
+                return a.source.hosts.first?.name == b.source.hosts.first?.name && a.source.dir == b.source.dir
+            case .nameAndHosts:
+                return a.source.name == b.source.name && a.source.hosts.map(\.name) == b.source.hosts.map(\.name)
+            case .nameAndDir: return a.source.name == b.source.name && a.source.dir == b.source.dir
+            case .firstHostAndFirstDevice:
+                return a.source.hosts.first?.name == b.source.hosts.first?.name
+                    && a.source.devices.first?.path == b.source.devices.first?.path
+            case .adapter: return a.source.adapter == b.source.adapter
+            case .everything: return true
+            }
+        }
+    }
+
     public let type: PoolType
+    public let origin: Origin
     public let sourceElements: SourceElements
+    /// <source><device> must be given (fs, disk: every type whose only source is a device, but btrfs).
+    public let requiresSourceDevice: Bool
     /// Allowed source formats, in libvirt's enum order; empty when the type has none.
     public let sourceFormats: [String]
     public let defaultSourceFormat: String?
@@ -79,18 +147,22 @@ public struct PoolTypeRules: Sendable {
     public let requiresInitiatorIQN: Bool
     /// <features><cow> is allowed.
     public let allowsCopyOnWrite: Bool
+    /// The operations the type offers: a backend announces these unless it says otherwise.
+    public let operations: BackendCapabilities
+    /// The type a new volume of this pool gets (file, block or network).
+    public let newVolumeType: VolumeType
+    /// How start and stop activate the pool.
+    public let activation: Activation
+    /// How a conflicting definition is recognised.
+    public let sourceIdentity: SourceIdentity
+    /// The volumes are files on a local filesystem (dir, fs, btrfs): a call on
+    /// one file's metadata takes microseconds and runs inline; elsewhere it
+    /// runs on a thread of its own, since a server may stop answering.
+    public let filesAreLocal: Bool
+
     /// Volume formats listed in pool capabilities: libvirt lists none for rbd
     /// although rbd volumes have a (raw) format.
     public var capabilityVolumeFormats: [String] { type == .rbd ? [] : volumeFormats }
-
-    /// The type a new volume of this pool gets (file, block or network).
-    public var newVolumeType: VolumeType {
-        switch type {
-        case .dir, .fs, .netfs, .gluster, .vstorage: .file
-        case .rbd, .sheepdog: .network
-        case .logical, .disk, .iscsi, .iscsiDirect, .scsi, .mpath, .zfs: .block
-        }
-    }
 
     public static func of(_ type: PoolType) -> PoolTypeRules { table[type]! }
 
@@ -109,17 +181,29 @@ public struct PoolTypeRules: Sendable {
         "none", "linux", "fat16", "fat32", "linux-swap", "linux-lvm", "linux-raid", "extended",
     ]
 
+    /// What a pool of files in a directory offers (dir, fs, netfs, vstorage).
+    private static let fileOperations: BackendCapabilities = [
+        .check, .start, .build, .stop, .delete, .createVolume, .buildVolumeFrom, .deleteVolume, .resizeVolume,
+        .wipeVolume, .uploadVolume, .downloadVolume, .snapshots,
+    ]
+    /// What a pool of existing devices offers (iscsi, scsi, iscsi-direct, mpath).
+    private static let deviceOperations: BackendCapabilities = [.check, .wipeVolume, .uploadVolume, .downloadVolume]
+
     private static func make(
-        _ type: PoolType, _ elements: SourceElements, sourceFormats: [String] = [],
-        defaultSourceFormat: String? = nil, fileVolumes: Bool = false, volumeFormats: [String]? = nil,
+        _ type: PoolType, _ elements: SourceElements, origin: Origin = .libvirt, operations: BackendCapabilities,
+        volumes: VolumeType, identity: SourceIdentity, activation: Activation = .none,
+        requiresSourceDevice: Bool? = nil, sourceFormats: [String] = [],
+        defaultSourceFormat: String? = nil, volumeFormats: [String]? = nil,
         defaultVolumeFormat: String? = nil, targetPath: TargetPathRule = .required,
         writesTarget: Bool = true, namespace: Namespace? = nil, defaultSourceDir: String? = nil,
         requiresExplicitSourceName: Bool = false, requiresInitiatorIQN: Bool = false,
-        allowsCopyOnWrite: Bool = false
+        allowsCopyOnWrite: Bool = false, filesAreLocal: Bool = false
     ) -> PoolTypeRules {
+        let fileVolumes = volumes == .file
         let formats = volumeFormats ?? (fileVolumes ? FileFormats.all : [])
         return PoolTypeRules(
-            type: type, sourceElements: elements, sourceFormats: sourceFormats,
+            type: type, origin: origin, sourceElements: elements,
+            requiresSourceDevice: requiresSourceDevice ?? (elements == [.device]), sourceFormats: sourceFormats,
             defaultSourceFormat: defaultSourceFormat,
             volumeFormats: formats,
             // File formats list "none" but libvirt refuses it in volume XML.
@@ -127,41 +211,93 @@ public struct PoolTypeRules: Sendable {
             defaultVolumeFormat: defaultVolumeFormat ?? (fileVolumes ? "raw" : nil),
             targetPath: targetPath, writesTarget: writesTarget, namespace: namespace,
             defaultSourceDir: defaultSourceDir, requiresExplicitSourceName: requiresExplicitSourceName,
-            requiresInitiatorIQN: requiresInitiatorIQN, allowsCopyOnWrite: allowsCopyOnWrite)
+            requiresInitiatorIQN: requiresInitiatorIQN, allowsCopyOnWrite: allowsCopyOnWrite,
+            operations: operations, newVolumeType: volumes, activation: activation, sourceIdentity: identity,
+            filesAreLocal: filesAreLocal)
     }
 
     private static let table: [PoolType: PoolTypeRules] = {
         let rules: [PoolTypeRules] = [
-            make(.dir, [], fileVolumes: true, allowsCopyOnWrite: true),
             make(
-                .fs, [.device], sourceFormats: fsFormats, defaultSourceFormat: "auto", fileVolumes: true,
-                namespace: .fsMountOptions, allowsCopyOnWrite: true),
+                .dir, [], operations: fileOperations, volumes: .file, identity: .targetPath,
+                allowsCopyOnWrite: true, filesAreLocal: true),
             make(
-                .netfs, [.host, .dir], sourceFormats: ["auto", "nfs", "glusterfs", "cifs"],
-                defaultSourceFormat: "auto", fileVolumes: true, namespace: .fsMountOptions),
+                .fs, [.device], operations: fileOperations, volumes: .file, identity: .devices,
+                activation: .mountDevice, sourceFormats: fsFormats, defaultSourceFormat: "auto",
+                namespace: .fsMountOptions, allowsCopyOnWrite: true, filesAreLocal: true),
             make(
-                .logical, [.name, .device], sourceFormats: ["unknown", "lvm2"], defaultSourceFormat: "lvm2",
+                .netfs, [.host, .dir], operations: fileOperations.union(.findSources), volumes: .file,
+                identity: .firstHostAndDir, activation: .mountNetworkShare,
+                sourceFormats: ["auto", "nfs", "glusterfs", "cifs"], defaultSourceFormat: "auto",
+                namespace: .fsMountOptions),
+            make(
+                .logical, [.name, .device],
+                operations: [
+                    .check, .start, .build, .stop, .delete, .createVolume, .deleteVolume, .resizeVolume,
+                    .wipeVolume, .findSources,
+                ],
+                volumes: .block, identity: .nameAndHosts, activation: .volumeGroup,
+                sourceFormats: ["unknown", "lvm2"], defaultSourceFormat: "lvm2",
                 targetPath: .fromSourceName(prefix: "/dev/")),
             make(
-                .disk, [.device], sourceFormats: diskLabels, defaultSourceFormat: "unknown",
+                .disk, [.device],
+                operations: [
+                    .check, .start, .build, .delete, .createVolume, .deleteVolume, .resizeVolume, .wipeVolume,
+                    .uploadVolume, .downloadVolume, .refreshPoolAfterVolumeChange,
+                ],
+                volumes: .block, identity: .devices, sourceFormats: diskLabels, defaultSourceFormat: "unknown",
                 volumeFormats: partitionTypes, defaultVolumeFormat: "none"),
-            make(.iscsi, [.host, .device, .initiatorIQN]),
             make(
-                .iscsiDirect, [.host, .device, .network, .initiatorIQN], targetPath: .none, writesTarget: false,
+                .iscsi, [.host, .device, .initiatorIQN],
+                operations: deviceOperations.union([.start, .stop, .findSources]), volumes: .block,
+                identity: .firstHostAndFirstDevice),
+            make(
+                .iscsiDirect, [.host, .device, .network, .initiatorIQN],
+                operations: deviceOperations.union([.start, .findSources]), volumes: .block,
+                identity: .firstHostAndFirstDevice, targetPath: .none, writesTarget: false,
                 requiresInitiatorIQN: true),
-            make(.scsi, [.adapter]),
-            make(.mpath, []),
+            make(
+                .scsi, [.adapter], operations: deviceOperations.union([.start, .stop]), volumes: .block,
+                identity: .adapter),
+            make(.mpath, [], operations: deviceOperations, volumes: .block, identity: .everything),
             // libvirt gives rbd volumes a raw format but lists no formats in capabilities.
             make(
-                .rbd, [.host, .network, .name], volumeFormats: FileFormats.all, defaultVolumeFormat: "raw",
-                targetPath: .none, writesTarget: false, namespace: .rbdConfigOptions,
+                .rbd, [.host, .network, .name],
+                operations: [
+                    .check, .start, .stop, .createVolume, .buildVolumeFrom, .deleteVolume, .resizeVolume,
+                    .wipeVolume, .uploadVolume, .downloadVolume, .deleteVolumeSnapshots, .snapshots,
+                ],
+                volumes: .network, identity: .nameAndHosts, volumeFormats: FileFormats.all,
+                defaultVolumeFormat: "raw", targetPath: .none, writesTarget: false, namespace: .rbdConfigOptions,
                 requiresExplicitSourceName: true),
-            make(.sheepdog, [.host, .network, .name], targetPath: .none, writesTarget: false),
             make(
-                .gluster, [.host, .network, .name, .dir], fileVolumes: true, targetPath: .none,
-                writesTarget: false, defaultSourceDir: "/"),
-            make(.zfs, [.name, .device], targetPath: .fromSourceName(prefix: "/dev/zvol/")),
-            make(.vstorage, [.name], fileVolumes: true),
+                .sheepdog, [.host, .network, .name],
+                operations: [.createVolume, .buildVolumeFrom, .deleteVolume, .resizeVolume], volumes: .network,
+                identity: .nameAndHosts, targetPath: .none, writesTarget: false),
+            make(
+                .gluster, [.host, .network, .name, .dir],
+                operations: [
+                    .check, .start, .stop, .createVolume, .buildVolumeFrom, .deleteVolume, .resizeVolume,
+                    .wipeVolume, .uploadVolume, .downloadVolume, .findSources,
+                ],
+                volumes: .file, identity: .nameAndDir, targetPath: .none, writesTarget: false,
+                defaultSourceDir: "/"),
+            make(
+                .zfs, [.name, .device],
+                operations: [
+                    .check, .start, .build, .delete, .createVolume, .deleteVolume, .resizeVolume, .wipeVolume,
+                    .uploadVolume, .downloadVolume, .snapshots,
+                ],
+                volumes: .block, identity: .devices, targetPath: .fromSourceName(prefix: "/dev/zvol/")),
+            make(
+                .vstorage, [.name], operations: fileOperations, volumes: .file, identity: .nameAndHosts,
+                activation: .mountCluster),
+            // VirtStorage's: a btrfs filesystem (on a device, mounted; or an
+            // existing directory) whose volumes are subvolumes.
+            make(
+                .btrfs, [.device], origin: .virtStorage, operations: fileOperations.union(.deleteVolumeSnapshots),
+                volumes: .file, identity: .devicesElseTargetPath, activation: .mountDevice,
+                requiresSourceDevice: false, volumeFormats: ["raw", "qcow2"], filesAreLocal: true),
         ]
         return Dictionary(uniqueKeysWithValues: rules.map { ($0.type, $0) })
     }()

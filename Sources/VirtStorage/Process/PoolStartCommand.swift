@@ -1,18 +1,20 @@
 import Foundation
 
 /// The commands that start and stop fs, netfs, vstorage and logical pools
-/// (mount/umount, vstorage-mount and vgchange), built as libvirt 9.0 builds them.
+/// (mount/umount, vstorage-mount and vgchange), built as libvirt 9.0 builds
+/// them, and btrfs pools on a device: what each type runs is its
+/// ``PoolTypeRules/activation``.
 public enum PoolStartCommand {
     /// The command that activates `def` on `platform`.
     public static func start(_ def: PoolDefinition, platform: Platform = .current) throws(StorageError) -> Command {
-        switch def.type {
-        case .fs, .netfs:
+        switch def.rules.activation {
+        case .mountDevice, .mountNetworkShare:
             return try mount(def, platform: platform)
-        case .logical:
+        case .volumeGroup:
             return Command("vgchange", ["-aly", try volumeGroup(def)])
-        case .vstorage:
+        case .mountCluster:
             return try vstorageMount(def)
-        default:
+        case .none:
             throw StorageError(
                 .operationUnsupported,
                 "pool type '\(def.type.rawValue)' has no start command: only fs, netfs, vstorage and logical pools run one"
@@ -22,12 +24,12 @@ public enum PoolStartCommand {
 
     /// The command that deactivates `def`.
     public static func stop(_ def: PoolDefinition) throws(StorageError) -> Command {
-        switch def.type {
-        case .fs, .netfs, .vstorage:
+        switch def.rules.activation {
+        case .mountDevice, .mountNetworkShare, .mountCluster:
             return Command("umount", [try targetPath(def)])
-        case .logical:
+        case .volumeGroup:
             return Command("vgchange", ["-aln", try volumeGroup(def)])
-        default:
+        case .none:
             throw StorageError(
                 .operationUnsupported,
                 "pool type '\(def.type.rawValue)' has no stop command: only fs, netfs, vstorage and logical pools run one"
@@ -38,8 +40,10 @@ public enum PoolStartCommand {
     /// What the mount table shows as the source: the device, "host:dir",
     /// "//host/dir" for cifs, or "vstorage://cluster".
     public static func mountSource(_ def: PoolDefinition) throws(StorageError) -> String {
-        if def.type == .vstorage { return "vstorage://" + (try clusterName(def)) }
-        if def.type == .netfs {
+        switch def.rules.activation {
+        case .mountCluster:
+            return "vstorage://" + (try clusterName(def))
+        case .mountNetworkShare:
             guard def.source.hosts.count == 1 else {
                 throw StorageError.unsupported(
                     "expected exactly 1 host for the storage pool", element: "source/host",
@@ -50,16 +54,17 @@ public enum PoolStartCommand {
             }
             let host = def.source.hosts[0].name
             return def.source.format == "cifs" ? "//\(host)/\(dir)" : "\(host):\(dir)"
+        case .mountDevice, .volumeGroup, .none:
+            guard let device = def.source.devices.first else {
+                throw StorageError(.internalError, "missing source device", element: "source/device")
+            }
+            guard def.source.devices.count == 1 else {
+                throw StorageError.unsupported(
+                    "expected exactly 1 device for the storage pool", element: "source/device",
+                    hint: "found \(def.source.devices.count)")
+            }
+            return device.path
         }
-        guard let device = def.source.devices.first else {
-            throw StorageError(.internalError, "missing source device", element: "source/device")
-        }
-        guard def.source.devices.count == 1 else {
-            throw StorageError.unsupported(
-                "expected exactly 1 device for the storage pool", element: "source/device",
-                hint: "found \(def.source.devices.count)")
-        }
-        return device.path
     }
 
     /// The -o option list: platform defaults, the format's own option, then fs:mount_opts.
@@ -70,7 +75,7 @@ public enum PoolStartCommand {
         case .freebsd: options = ["nosuid", "noexec"]
         case .other: options = []
         }
-        if def.type == .netfs {
+        if def.rules.activation == .mountNetworkShare {
             switch def.source.format {
             case "glusterfs": options.append("direct-io-mode=1")
             case "cifs": options.append("guest")
@@ -87,9 +92,10 @@ public enum PoolStartCommand {
         var args: [String] = []
         let options = mountOptions(def, platform: platform)
         if !options.isEmpty { args += ["-o", options.joined(separator: ",")] }
-        // netfs "auto" gets no -t: `mount -t auto` would not detect NFS.
-        let format = def.source.format ?? "auto"
-        if !(def.type == .netfs && format == "auto") { args += ["-t", format] }
+        // netfs "auto" gets no -t: `mount -t auto` would not detect NFS. A
+        // type without source formats (btrfs) is its own format.
+        let format = def.source.format ?? (def.rules.sourceFormats.isEmpty ? def.type.rawValue : "auto")
+        if !(def.rules.activation == .mountNetworkShare && format == "auto") { args += ["-t", format] }
         return Command("mount", args + [source, target])
     }
 

@@ -38,11 +38,21 @@ public enum PoolCapabilitiesXML {
 }
 
 extension StorageHost {
-    /// Every pool type and what this host offers of it (a registered backend, formats).
-    public nonisolated var capabilities: [PoolTypeCapabilities] {
-        PoolTypeCapabilities.all(supported: Set(backends.registeredTypes))
+    /// Every pool type libvirt knows and what this host offers of it (a registered backend, formats).
+    public nonisolated var capabilities: [PoolTypeCapabilities] { capabilities(includingExtensions: false) }
+
+    /// The pool types libvirt knows, then VirtStorage's own types when `includingExtensions`.
+    public nonisolated func capabilities(includingExtensions: Bool) -> [PoolTypeCapabilities] {
+        PoolTypeCapabilities.all(supported: Set(backends.registeredTypes), includingExtensions: includingExtensions)
     }
 
-    /// Capabilities of this host as libvirt's document: the pool types with a registered backend.
+    /// Capabilities of this host as libvirt's document: the pool types libvirt
+    /// knows, each supported when a backend is registered.
     public nonisolated var capabilitiesXML: String { PoolCapabilitiesXML.format(capabilities) }
+
+    /// The same document with VirtStorage's own pool types after libvirt's
+    /// (`virt-storage pool-capabilities --extensions`): no longer libvirt's document.
+    public nonisolated func capabilitiesXML(includingExtensions: Bool) -> String {
+        PoolCapabilitiesXML.format(capabilities(includingExtensions: includingExtensions))
+    }
 }

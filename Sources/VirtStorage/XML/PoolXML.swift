@@ -82,7 +82,7 @@ public enum PoolXML {
                 "missing storage pool source adapter", element: "source/adapter", line: root.line,
                 hint: "a scsi pool needs <source><adapter .../>")
         }
-        if elements == [.device] && def.source.devices.isEmpty {
+        if rules.requiresSourceDevice && def.source.devices.isEmpty {
             throw StorageError.xml(
                 "missing storage pool source device name", element: "source/device", line: root.line,
                 hint: "a \(type.rawValue) pool needs <source><device path='...'/>")

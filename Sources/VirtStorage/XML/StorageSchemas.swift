@@ -2,19 +2,25 @@ import Synchronization
 import VirtStorageXML
 
 /// libvirt's RelaxNG schemas, read at run time from a directory the caller
-/// names (libvirt installs them in /usr/share/libvirt/schemas). Each schema is
-/// compiled once, on first use, and shared.
+/// names (libvirt installs them in /usr/share/libvirt/schemas), and
+/// VirtStorage's pool schema, which includes libvirt's and adds the pool
+/// types VirtStorage offers beyond it. Each schema is compiled once, on first
+/// use, and shared.
 public final class StorageSchemas: Sendable {
     public enum Kind: String, Sendable, CaseIterable {
         case pool = "storagepool.rng"
         case volume = "storagevol.rng"
         case poolCapabilities = "storagepoolcaps.rng"
         case secret = "secret.rng"
+        /// VirtStorage's pool schema (``VirtStoragePoolSchema``): libvirt's
+        /// and the extension types. A pool document of an extension type is
+        /// validated against it; every other against libvirt's own.
+        case virtStoragePool = "virtstorage-storagepool.rng"
 
         /// What libvirt calls the document in a parser error.
         var documentName: String {
             switch self {
-            case .pool: "(storage_pool_definition)"
+            case .pool, .virtStoragePool: "(storage_pool_definition)"
             case .volume: "(storage_volume_definition)"
             case .poolCapabilities: "(storage_pool_capabilities)"
             case .secret: "(definition_of_secret)"
@@ -35,7 +41,7 @@ public final class StorageSchemas: Sendable {
     /// the schema's path, then every complaint of the validator on a line of
     /// its own.
     public func validate(_ text: String, as kind: Kind) throws(StorageError) {
-        let schema = try schema(kind)
+        let schema = try schema(kind == .pool && Self.isExtensionPool(text) ? .virtStoragePool : kind)
         do {
             try schema.validate(text, name: kind.documentName)
         } catch {
@@ -55,7 +61,10 @@ public final class StorageSchemas: Sendable {
         let path = directory.hasSuffix("/") ? directory + kind.rawValue : directory + "/" + kind.rawValue
         let loaded: RelaxNGSchema
         do {
-            loaded = try RelaxNGSchema(path: path)
+            loaded =
+                kind == .virtStoragePool
+                ? try RelaxNGSchema(text: VirtStoragePoolSchema.text, path: path)
+                : try RelaxNGSchema(path: path)
         } catch {
             throw StorageError(
                 .operationFailed,
@@ -67,5 +76,14 @@ public final class StorageSchemas: Sendable {
             cache[kind] = loaded
             return loaded
         }
+    }
+
+    /// Whether `text` is a pool document of a type VirtStorage adds (read
+    /// from its root; a document that does not parse is libvirt's to refuse).
+    private static func isExtensionPool(_ text: String) -> Bool {
+        guard let root = try? XMLReading.root(of: text, documentName: Kind.pool.documentName),
+            let type = root.attribute("type").flatMap(PoolType.init(rawValue:))
+        else { return false }
+        return PoolTypeRules.of(type).origin == .virtStorage
     }
 }

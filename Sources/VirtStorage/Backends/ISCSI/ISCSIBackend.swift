@@ -43,9 +43,6 @@ public struct ISCSIBackend: BlockDeviceVolumeBackend {
     public func useSecrets(_ secrets: (any SecretStore)?) { slot.use(secrets) }
 
     public var type: PoolType { .iscsi }
-    public var capabilities: BackendCapabilities {
-        [.check, .start, .stop, .findSources, .wipeVolume, .uploadVolume, .downloadVolume]
-    }
 
     // MARK: pool
 

@@ -35,9 +35,6 @@ public struct SCSIBackend: BlockDeviceVolumeBackend {
     }
 
     public var type: PoolType { .scsi }
-    public var capabilities: BackendCapabilities {
-        [.check, .start, .stop, .wipeVolume, .uploadVolume, .downloadVolume]
-    }
 
     var hosts: SCSIHosts { SCSIHosts(sysfs: sysfs) }
     var fibreChannel: FibreChannelHosts { FibreChannelHosts(sysfs: sysfs) }

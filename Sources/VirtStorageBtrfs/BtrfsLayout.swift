@@ -1,0 +1,152 @@
+#if Btrfs
+    import Foundation
+    import VirtStorage
+
+    /// Where a btrfs pool keeps its volumes and snapshots under its target
+    /// directory, and the file work on them (run on the blocking-I/O threads).
+    ///
+    ///     <target>/V/V                   volume V: the file V in subvolume V
+    ///     <target>/.snapshots/V/S        snapshot S of V: a read-only subvolume
+    ///     <target>/.snapshots/V/.S.description   its description, if given
+    struct BtrfsLayout: Sendable {
+        static let snapshotsFolder = ".snapshots"
+
+        let directory: String
+
+        init(_ directory: String) { self.directory = directory }
+
+        func folder(of volume: String) -> String { directory + "/" + volume }
+        func file(of volume: String) -> String { folder(of: volume) + "/" + volume }
+        func snapshotFolder(of volume: String) -> String {
+            directory + "/" + Self.snapshotsFolder + "/" + volume
+        }
+        func snapshot(_ name: String, of volume: String) -> String { snapshotFolder(of: volume) + "/" + name }
+        func description(_ name: String, of volume: String) -> String {
+            snapshotFolder(of: volume) + "/." + name + ".description"
+        }
+
+        /// Whether `volume` is a volume of this pool (its file in its own subvolume).
+        func holds(_ volume: VolumeDefinition) -> Bool {
+            volume.target.path == file(of: volume.name) && (try? BtrfsSubvolumes.isSubvolume(folder(of: volume.name))) == true
+        }
+
+        // MARK: volumes
+
+        /// The pool's sizes and volumes: every subvolume of the target that
+        /// holds its file. Anything else in the directory is not a volume.
+        func volumes() throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
+            guard let handle = opendir(directory) else {
+                throw SystemError.make("cannot open directory '\(directory)'", path: directory)
+            }
+            defer { closedir(handle) }
+            var volumes: [VolumeDefinition] = []
+            while let entry = readdir(handle) {
+                let name = directoryEntryName(entry)
+                guard !name.hasPrefix("."), entry.pointee.d_type == DT_DIR || entry.pointee.d_type == DT_UNKNOWN,
+                    (try? BtrfsSubvolumes.isSubvolume(folder(of: name))) == true,
+                    let volume = FileVolumes.describe(path: file(of: name), name: name)
+                else { continue }
+                volumes.append(volume)
+            }
+            return (try PoolSizes(filesystemOf: dirfd(handle), path: directory), volumes)
+        }
+
+        /// Makes `volume` as a writable snapshot of the subvolume `source`
+        /// whose file is named `file`: shares every extent, whatever the size.
+        func clone(_ source: String, file sourceFile: String, as volume: VolumeDefinition) throws(StorageError) {
+            let target = folder(of: volume.name)
+            try BtrfsSubvolumes.snapshot(source, at: target, readOnly: false)
+            do throws(StorageError) {
+                let path = file(of: volume.name)
+                if sourceFile != volume.name {
+                    let from = target + "/" + sourceFile
+                    guard rename(from, path) == 0 else { throw SystemError.make("cannot rename '\(from)'", path: from) }
+                }
+                // A raw clone grows to a larger capacity asked for, as a copy does.
+                var st = stat()
+                if (volume.target.format ?? "raw") == "raw", stat(path, &st) == 0, volume.capacity > UInt64(st.st_size) {
+                    guard truncate(path, off_t(volume.capacity)) == 0 else {
+                        throw SystemError.make("cannot extend file '\(path)'", path: path)
+                    }
+                }
+            } catch {
+                try? BtrfsSubvolumes.delete(target)
+                throw error
+            }
+        }
+
+        // MARK: snapshots
+
+        /// The names of the volume's snapshots, oldest first.
+        func snapshotNames(of volume: String) throws(StorageError) -> [String] {
+            try snapshots(of: volume).map(\.name)
+        }
+
+        /// The volume's snapshots, oldest first, with when each was taken.
+        func snapshots(of volume: String) throws(StorageError) -> [VolumeSnapshot] {
+            let folder = snapshotFolder(of: volume)
+            guard let handle = opendir(folder) else {
+                if errno == ENOENT { return [] }
+                throw SystemError.make("cannot open directory '\(folder)'", path: folder)
+            }
+            defer { closedir(handle) }
+            var found: [VolumeSnapshot] = []
+            while let entry = readdir(handle) {
+                let name = directoryEntryName(entry)
+                guard !name.hasPrefix("."), try BtrfsSubvolumes.isSubvolume(snapshot(name, of: volume)) else { continue }
+                let text = try? String(contentsOfFile: description(name, of: volume), encoding: .utf8)
+                found.append(
+                    VolumeSnapshot(
+                        name: name, description: text, created: try BtrfsSubvolumes.creationTime(snapshot(name, of: volume))))
+            }
+            return found.sorted { ($0.created ?? .distantPast, $0.name) < ($1.created ?? .distantPast, $1.name) }
+        }
+
+        func takeSnapshot(_ name: String, description text: String?, of volume: String) throws(StorageError) {
+            let folder = snapshotFolder(of: volume)
+            for path in [directory + "/" + Self.snapshotsFolder, folder] where mkdir(path, 0o700) != 0 && errno != EEXIST {
+                throw SystemError.make("cannot create directory '\(path)'", path: path)
+            }
+            if let text {
+                let path = description(name, of: volume)
+                guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+                else { throw SystemError.make("cannot write '\(path)'", path: path) }
+            }
+            do throws(StorageError) {
+                try BtrfsSubvolumes.snapshot(self.folder(of: volume), at: snapshot(name, of: volume), readOnly: true)
+            } catch {
+                unlink(description(name, of: volume))
+                throw error
+            }
+        }
+
+        func deleteSnapshot(_ name: String, of volume: String) throws(StorageError) {
+            try BtrfsSubvolumes.delete(snapshot(name, of: volume))
+            unlink(description(name, of: volume))
+            // The last one takes its folders with it (rmdir leaves a folder that is not empty).
+            rmdir(snapshotFolder(of: volume))
+            rmdir(directory + "/" + Self.snapshotsFolder)
+        }
+
+        /// Replaces the volume's subvolume with a writable snapshot of its
+        /// snapshot `name`; the old subvolume goes once the new one is in place.
+        func revert(_ volume: String, to name: String) throws(StorageError) {
+            let current = folder(of: volume)
+            let incoming = directory + "/.revert-" + volume
+            let outgoing = directory + "/.reverted-" + volume
+            try BtrfsSubvolumes.snapshot(snapshot(name, of: volume), at: incoming, readOnly: false)
+            guard rename(current, outgoing) == 0 else {
+                let error = SystemError.make("cannot rename '\(current)'", path: current)
+                try? BtrfsSubvolumes.delete(incoming)
+                throw error
+            }
+            guard rename(incoming, current) == 0 else {
+                let error = SystemError.make("cannot rename '\(incoming)'", path: incoming)
+                rename(outgoing, current)
+                try? BtrfsSubvolumes.delete(incoming)
+                throw error
+            }
+            try BtrfsSubvolumes.delete(outgoing)
+        }
+    }
+#endif
