@@ -278,24 +278,6 @@
             }
         }
 
-        public func uploadVolume(
-            _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-            in pool: PoolDefinition, progress: ProgressHandler?
-        ) async throws(StorageError) {
-            let node = try await partitionNode(volume, in: pool)
-            try await FileVolumes.upload(
-                node, from: file, offset: offset, length: length, sparse: sparse, progress: progress)
-        }
-
-        public func downloadVolume(
-            _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-            in pool: PoolDefinition, progress: ProgressHandler?
-        ) async throws(StorageError) {
-            let node = try await partitionNode(volume, in: pool)
-            try await FileVolumes.download(
-                node, to: file, offset: offset, length: length, sparse: sparse, progress: progress)
-        }
-
         /// The volume as its kernel device node, for streams (an image file's
         /// partitions have none).
         /// A partition's bytes through its kernel device node (an image

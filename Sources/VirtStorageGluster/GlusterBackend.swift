@@ -244,25 +244,5 @@
             }
         }
 
-        public func uploadVolume(
-            _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-            in pool: PoolDefinition, progress: ProgressHandler?
-        ) async throws(StorageError) {
-            try await withFile(volume.name, in: pool, "upload") { (volumeFile) throws(StorageError) in
-                try GlusterVolumes.upload(
-                    volumeFile, from: file, offset: offset, length: length, sparse: sparse, progress: progress)
-            }
-        }
-
-        public func downloadVolume(
-            _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-            in pool: PoolDefinition, progress: ProgressHandler?
-        ) async throws(StorageError) {
-            try await withFile(volume.name, in: pool, "download", flags: O_RDONLY) {
-                (volumeFile) throws(StorageError) in
-                try GlusterVolumes.download(
-                    volumeFile, to: file, offset: offset, length: length, sparse: sparse, progress: progress)
-            }
-        }
     }
 #endif

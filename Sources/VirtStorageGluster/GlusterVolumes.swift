@@ -205,55 +205,5 @@
 
         // MARK: upload and download
 
-        /// vol-upload: the local file's bytes (up to `length`) into the volume
-        /// at `offset`, which grows if they reach past its end; with `sparse`,
-        /// runs of zeros are discarded instead of written.
-        static func upload(
-            _ file: GlusterFile, from path: String, offset: UInt64, length: UInt64?, sparse: Bool,
-            progress: ProgressHandler?
-        ) throws(StorageError) {
-            let input = open(path, O_RDONLY | O_CLOEXEC)
-            guard input >= 0 else { throw SystemError.make("cannot open '\(path)'", path: path) }
-            defer { close(input) }
-            var st = stat()
-            fstat(input, &st)
-            let available = UInt64(st.st_size)
-            let count = length.map { min($0, available) } ?? available
-            let sizeBefore = try file.size
-            try ChunkedTransfer.read(input, path: path, count: count, chunk: chunk, progress: progress) {
-                (data, done) throws(StorageError) in
-                let at = offset + done
-                if sparse && SparseCopy.isZero(data) {
-                    if at < sizeBefore { try file.discard(from: at, length: min(UInt64(data.count), sizeBefore - at)) }
-                } else {
-                    try file.write(data, at: at)
-                }
-            }
-            if try file.size < offset + count { try file.truncate(to: offset + count) }
-            try file.sync()
-        }
-
-        /// vol-download: the volume's bytes from `offset` (up to `length`)
-        /// into a new local file; with `sparse`, runs of zeros become holes.
-        static func download(
-            _ file: GlusterFile, to path: String, offset: UInt64, length: UInt64?, sparse: Bool,
-            progress: ProgressHandler?
-        ) throws(StorageError) {
-            let size = try file.size
-            guard offset <= size else {
-                throw StorageError(
-                    .invalidArgument,
-                    "offset \(offset) is past the end of '\(file.connection.uri(file.name))' (\(size) bytes)")
-            }
-            let count = min(length ?? size - offset, size - offset)
-            let output = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard output >= 0 else { throw SystemError.make("cannot create '\(path)'", path: path) }
-            defer { close(output) }
-            try ChunkedTransfer.write(
-                output, path: path, count: count, chunk: chunk, sparse: sparse, progress: progress
-            ) { (slice, done) throws(StorageError) in
-                try file.readFully(into: slice, at: offset + done)
-            }
-        }
     }
 #endif

@@ -269,24 +269,5 @@
             }
         }
 
-        public func uploadVolume(
-            _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-            in pool: PoolDefinition, progress: ProgressHandler?
-        ) async throws(StorageError) {
-            try await withImage(volume.name, in: pool) { (image, _) throws(StorageError) in
-                try RBDVolumes.upload(
-                    image, from: file, offset: offset, length: length, sparse: sparse, progress: progress)
-            }
-        }
-
-        public func downloadVolume(
-            _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-            in pool: PoolDefinition, progress: ProgressHandler?
-        ) async throws(StorageError) {
-            try await withImage(volume.name, in: pool, readOnly: true) { (image, _) throws(StorageError) in
-                try RBDVolumes.download(
-                    image, to: file, offset: offset, length: length, sparse: sparse, progress: progress)
-            }
-        }
     }
 #endif

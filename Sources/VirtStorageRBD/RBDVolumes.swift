@@ -102,18 +102,27 @@
             progress: ProgressHandler?
         ) async throws(StorageError) {
             let origin = try origin(of: source)
+            if case .file(let path) = origin {
+                // A local file goes in as any upload does, through the image's data path.
+                try await backend.withConnection(pool) { (connection) throws(StorageError) in
+                    try create(volume.name, size: volume.capacity, in: connection)
+                }
+                do throws(StorageError) {
+                    try await VolumeTransfer.upload(
+                        from: path, into: try await backend.openData(volume, in: pool, writable: true),
+                        volume: volume.name, offset: 0, length: nil, sparse: true, progress: progress)
+                } catch {
+                    _ = try? await backend.withConnection(pool) { (connection) throws(StorageError) in
+                        ceph.rbd_remove(connection.ioctx, volume.name)
+                    }
+                    throw error
+                }
+                return
+            }
             try await backend.withConnection(pool) { (connection) throws(StorageError) in
                 switch origin {
-                case .file(let path):
-                    try create(volume.name, size: volume.capacity, in: connection)
-                    do throws(StorageError) {
-                        let image = try RBDImage.open(
-                            volume.name, in: connection.ioctx, pool: connection.poolName, timeout: connection.timeout)
-                        try upload(image, from: path, offset: 0, length: nil, sparse: true, progress: progress)
-                    } catch {
-                        _ = ceph.rbd_remove(connection.ioctx, volume.name)
-                        throw error
-                    }
+                case .file:
+                    break
                 case .image(let sourcePool, let name):
                     if sourcePool == connection.poolName {
                         try cloneOrCopy(name, from: connection.ioctx, to: volume, in: connection, progress: progress)
@@ -302,62 +311,5 @@
 
         static let ioChunk = 4 << 20
 
-        /// vol-upload: the file's bytes into the image at `offset`; with
-        /// `sparse`, runs of zeros become zeroed (deallocated) ranges.
-        static func upload(
-            _ image: RBDImage, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-            progress: ProgressHandler?
-        ) throws(StorageError) {
-            let input = open(file, O_RDONLY | O_CLOEXEC)
-            guard input >= 0 else {
-                throw SystemError.make("cannot open '\(file)'", path: file)
-            }
-            defer { close(input) }
-            var st = stat()
-            fstat(input, &st)
-            let available = UInt64(st.st_size)
-            let count = length.map { min($0, available) } ?? available
-            let size = try image.info().size
-            guard offset <= size, count <= size - offset else {
-                throw StorageError(
-                    .invalidArgument,
-                    "cannot upload \(count) bytes at offset \(offset) into RBD image '\(image.spec)' of \(size) bytes: the data does not fit",
-                    value: file)
-            }
-            try ChunkedTransfer.read(input, path: file, count: count, chunk: ioChunk, progress: progress) {
-                (data, done) throws(StorageError) in
-                if sparse && SparseCopy.isZero(data) {
-                    try image.writeZeroes(at: offset + done, length: UInt64(data.count))
-                } else {
-                    try image.write(at: offset + done, data)
-                }
-            }
-            let rc = ceph.rbd_flush(image.handle)
-            guard rc >= 0 else { throw image.fail(rc, "failed to flush") }
-        }
-
-        /// vol-download: the image's bytes from `offset` into a new file;
-        /// with `sparse`, runs of zeros become holes.
-        static func download(
-            _ image: RBDImage, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-            progress: ProgressHandler?
-        ) throws(StorageError) {
-            let size = try image.info().size
-            guard offset <= size else {
-                throw StorageError(
-                    .invalidArgument, "offset \(offset) is past the end of RBD image '\(image.spec)' (\(size) bytes)")
-            }
-            let count = min(length ?? size - offset, size - offset)
-            let output = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard output >= 0 else {
-                throw SystemError.make("cannot create '\(file)'", path: file)
-            }
-            defer { close(output) }
-            try ChunkedTransfer.write(
-                output, path: file, count: count, chunk: ioChunk, sparse: sparse, progress: progress
-            ) { (slice, done) throws(StorageError) in
-                try image.read(at: offset + done, into: slice)
-            }
-        }
     }
 #endif

@@ -240,14 +240,23 @@ extension StorageBackend {
     public func wipeVolume(
         _ volume: VolumeDefinition, algorithm: WipeAlgorithm, in pool: PoolDefinition, progress: ProgressHandler?
     ) async throws(StorageError) { throw unsupported("volume wiping") }
+    /// Through the volume's ``VolumeData`` (``VolumeTransfer``), for every backend that opens one.
     public func uploadVolume(
         _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
         in pool: PoolDefinition, progress: ProgressHandler?
-    ) async throws(StorageError) { throw unsupported("volume upload") }
+    ) async throws(StorageError) {
+        try await VolumeTransfer.upload(
+            from: file, into: try await openData(volume, in: pool, writable: true), volume: volume.name,
+            offset: offset, length: length, sparse: sparse, progress: progress)
+    }
     public func downloadVolume(
         _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
         in pool: PoolDefinition, progress: ProgressHandler?
-    ) async throws(StorageError) { throw unsupported("volume download") }
+    ) async throws(StorageError) {
+        try await VolumeTransfer.download(
+            from: try await openData(volume, in: pool, writable: false), volume: volume.name, to: file,
+            offset: offset, length: length, sparse: sparse, progress: progress)
+    }
     public func useSecrets(_ store: (any SecretStore)?) {}
     public func release(_ pool: PoolDefinition) async {}
     public func openData(_ volume: VolumeDefinition, in pool: PoolDefinition, writable: Bool)

@@ -313,24 +313,6 @@ public struct ZFSBackend: StorageBackend {
         }
     }
 
-    public func uploadVolume(
-        _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-        in pool: PoolDefinition, progress: ProgressHandler?
-    ) async throws(StorageError) {
-        try await FileVolumes.upload(
-            try Self.throughDevice(volume), from: file, offset: offset, length: length, sparse: sparse,
-            progress: progress)
-    }
-
-    public func downloadVolume(
-        _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-        in pool: PoolDefinition, progress: ProgressHandler?
-    ) async throws(StorageError) {
-        try await FileVolumes.download(
-            try Self.throughDevice(volume), to: file, offset: offset, length: length, sparse: sparse,
-            progress: progress)
-    }
-
     /// The volume with its path resolved to the zvol device node.
     /// A zvol's bytes through its device node (the /dev/zvol link resolved).
     public func openData(_ volume: VolumeDefinition, in pool: PoolDefinition, writable: Bool)

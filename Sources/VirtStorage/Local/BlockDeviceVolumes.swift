@@ -1,7 +1,7 @@
 import Foundation
 
 /// Volumes that are block devices the host finds by path (the LUNs of scsi
-/// and iscsi pools, the maps of mpath pools): wipe, upload and download on
+/// and iscsi pools, the maps of mpath pools): wipe and the volume's data on
 /// the device node the volume's path leads to. Those paths are mostly
 /// symbolic links (/dev/disk/by-path/…, /dev/mapper/…), which the file
 /// volume code refuses to follow, so they are resolved first.
@@ -48,25 +48,11 @@ public struct BlockDeviceVolumes: Sendable {
         try await VolumeWiper.wipe(path: try device(volume).target.path!, algorithm: algorithm, progress: progress)
     }
 
-    public func upload(
-        _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-        progress: ProgressHandler?
-    ) async throws(StorageError) {
-        try await FileVolumes.upload(
-            try device(volume), from: file, offset: offset, length: length, sparse: sparse, progress: progress)
-    }
-
-    public func download(
-        _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-        progress: ProgressHandler?
-    ) async throws(StorageError) {
-        try await FileVolumes.download(
-            try device(volume), to: file, offset: offset, length: length, sparse: sparse, progress: progress)
-    }
 }
 
-/// A backend whose volumes are block devices found by path: wipe, upload and
-/// download come from `blockDevices` (scsi, iscsi and mpath pools).
+/// A backend whose volumes are block devices found by path: wipe and the
+/// volume's data (upload, download, streams) come from `blockDevices` (scsi,
+/// iscsi and mpath pools).
 public protocol BlockDeviceVolumeBackend: StorageBackend {
     var blockDevices: BlockDeviceVolumes { get }
 }
@@ -78,19 +64,11 @@ extension BlockDeviceVolumeBackend {
         try await blockDevices.wipe(volume, algorithm: algorithm, progress: progress)
     }
 
-    public func uploadVolume(
-        _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-        in pool: PoolDefinition, progress: ProgressHandler?
-    ) async throws(StorageError) {
-        try await blockDevices.upload(
-            volume, from: file, offset: offset, length: length, sparse: sparse, progress: progress)
+    /// The device node the volume's path leads to (upload, download and streams).
+    public func openData(_ volume: VolumeDefinition, in pool: PoolDefinition, writable: Bool)
+        async throws(StorageError) -> any VolumeData
+    {
+        try LocalVolumeData(path: try blockDevices.device(volume).target.path ?? "", writable: writable)
     }
 
-    public func downloadVolume(
-        _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-        in pool: PoolDefinition, progress: ProgressHandler?
-    ) async throws(StorageError) {
-        try await blockDevices.download(
-            volume, to: file, offset: offset, length: length, sparse: sparse, progress: progress)
-    }
 }

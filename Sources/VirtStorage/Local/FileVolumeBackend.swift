@@ -199,21 +199,6 @@ extension FileVolumeBackend {
         }
     }
 
-    public func uploadVolume(
-        _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-        in pool: PoolDefinition, progress: ProgressHandler?
-    ) async throws(StorageError) {
-        try await FileVolumes.upload(
-            volume, from: file, offset: offset, length: length, sparse: sparse, progress: progress)
-    }
-
-    public func downloadVolume(
-        _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-        in pool: PoolDefinition, progress: ProgressHandler?
-    ) async throws(StorageError) {
-        try await FileVolumes.download(
-            volume, to: file, offset: offset, length: length, sparse: sparse, progress: progress)
-    }
 }
 
 extension PoolSizes {
@@ -230,80 +215,7 @@ extension PoolSizes {
 }
 
 extension FileVolumes {
-    /// vol-upload: copies a file into the volume's file or block device at `offset`,
-    /// on the blocking-I/O threads.
-    public static func upload(
-        _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-        progress: ProgressHandler?
-    ) async throws(StorageError) {
-        try await BlockingIO.run { () throws(StorageError) in
-            try upload(volume, from: file, offset: offset, length: length, sparse: sparse, progress: progress)
-        }
-    }
 
-    /// vol-download: copies the volume's file or block device from `offset` into a file,
-    /// on the blocking-I/O threads.
-    public static func download(
-        _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-        progress: ProgressHandler?
-    ) async throws(StorageError) {
-        try await BlockingIO.run { () throws(StorageError) in
-            try download(volume, to: file, offset: offset, length: length, sparse: sparse, progress: progress)
-        }
-    }
-
-    static func upload(
-        _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-        progress: ProgressHandler?
-    ) throws(StorageError) {
-        guard let path = volume.target.path else { throw StorageError(.invalidArgument, "volume has no path") }
-        let input = open(file, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw SystemError.make("cannot open '\(file)'", path: file) }
-        defer { close(input) }
-        var st = stat()
-        fstat(input, &st)
-        let available = UInt64(st.st_size)
-        let count = length.map { min($0, available) } ?? available
-        let volumeSize = volume.physical > 0 ? volume.physical : volume.capacity
-        // Refuse before writing anything: a stream longer than the volume would be cut.
-        guard offset <= volumeSize, count <= volumeSize - offset else {
-            throw StorageError(
-                .invalidArgument,
-                "cannot upload \(count) bytes at offset \(offset) into volume '\(volume.name)' of \(volumeSize) bytes: the data does not fit",
-                value: file)
-        }
-        let output = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard output >= 0 else { throw SystemError.make("cannot open volume '\(path)'", path: path) }
-        defer { close(output) }
-        try SparseCopy.copy(
-            from: input, fromPath: file, to: output, toPath: path, offset: 0, length: count,
-            destinationOffset: offset, sparse: sparse, progress: progress)
-    }
-
-    static func download(
-        _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-        progress: ProgressHandler?
-    ) throws(StorageError) {
-        guard let path = volume.target.path else { throw StorageError(.invalidArgument, "volume has no path") }
-        let input = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard input >= 0 else { throw SystemError.make("cannot open volume '\(path)'", path: path) }
-        defer { close(input) }
-        var st = stat()
-        fstat(input, &st)
-        let size =
-            (st.st_mode & S_IFMT) == S_IFREG ? UInt64(st.st_size) : UInt64(max(0, lseek(input, 0, SEEK_END)))
-        guard offset <= size else {
-            throw StorageError(
-                .invalidArgument, "offset \(offset) is past the end of volume '\(volume.name)' (\(size) bytes)")
-        }
-        let count = min(length ?? size - offset, size - offset)
-        let output = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard output >= 0 else { throw SystemError.make("cannot create '\(file)'", path: file) }
-        defer { close(output) }
-        try SparseCopy.copy(
-            from: input, fromPath: path, to: output, toPath: file, offset: offset, length: count, destinationOffset: 0,
-            sparse: sparse, progress: progress)
-    }
 }
 
 /// Maps over an array on all cores, keeping order and dropping nil results

@@ -1,0 +1,122 @@
+import Foundation
+
+/// vol-upload and vol-download, written once for every pool type with data:
+/// a local file's bytes into a volume's ``VolumeData`` and back. Where the
+/// volume is a local file or device node, the kernel copies the data
+/// (copy_file_range, holes found with SEEK_DATA); elsewhere (rbd, gluster)
+/// the bytes go through the volume's reads and writes in chunks.
+public enum VolumeTransfer {
+    static let chunk = 4 << 20
+
+    /// Writes the first `length` bytes of `file` (all of it when nil) into
+    /// `data` at `offset`. Refused before anything is written when they do
+    /// not fit. With `sparse`, holes of the file (or chunks of zeros) are
+    /// zeroed in the volume instead of written.
+    public static func upload(
+        from file: String, into data: any VolumeData, volume: String, offset: UInt64, length: UInt64?,
+        sparse: Bool, progress: ProgressHandler?
+    ) async throws(StorageError) {
+        let input = try await BlockingIO.run { () throws(StorageError) in try open(file, O_RDONLY, "cannot open") }
+        var st = stat()
+        fstat(input.fd, &st)
+        let available = UInt64(st.st_size)
+        let count = length.map { min($0, available) } ?? available
+        let size = data.size
+        guard offset <= size, count <= size - offset else {
+            throw StorageError(
+                .invalidArgument,
+                "cannot upload \(count) bytes at offset \(offset) into volume '\(volume)' of \(size) bytes: the data does not fit",
+                value: file)
+        }
+        if let local = data as? LocalVolumeData {
+            try await BlockingIO.run { () throws(StorageError) in
+                try SparseCopy.copy(
+                    from: input.fd, fromPath: file, to: local.file.fd, toPath: local.name, offset: 0, length: count,
+                    destinationOffset: offset, sparse: sparse, progress: progress)
+            }
+            return
+        }
+        var done: UInt64 = 0
+        while done < count {
+            let want = Int(min(UInt64(chunk), count - done))
+            let position = done
+            let bytes = try await BlockingIO.run { () throws(StorageError) in
+                try read(input.fd, file, at: position, count: want)
+            }
+            if sparse && bytes.allSatisfy({ $0 == 0 }) {
+                try await data.zero(at: offset + done, length: UInt64(want))
+            } else {
+                try await data.write(bytes, at: offset + done)
+            }
+            done += UInt64(want)
+            progress?(done, count)
+        }
+        try await data.flush()
+    }
+
+    /// Writes `length` bytes of `data` from `offset` (to its end when nil)
+    /// into `file`, made anew; with `sparse`, the volume's holes (or chunks
+    /// of zeros, where it cannot tell) stay holes in the file.
+    public static func download(
+        from data: any VolumeData, volume: String, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
+        progress: ProgressHandler?
+    ) async throws(StorageError) {
+        let size = data.size
+        guard offset <= size else {
+            throw StorageError(
+                .invalidArgument, "offset \(offset) is past the end of volume '\(volume)' (\(size) bytes)")
+        }
+        let count = min(length ?? size - offset, size - offset)
+        let output = try await BlockingIO.run { () throws(StorageError) in
+            try open(file, O_WRONLY | O_CREAT | O_TRUNC, "cannot create")
+        }
+        if let local = data as? LocalVolumeData {
+            try await BlockingIO.run { () throws(StorageError) in
+                try SparseCopy.copy(
+                    from: local.file.fd, fromPath: local.name, to: output.fd, toPath: file, offset: offset,
+                    length: count, destinationOffset: 0, sparse: sparse, progress: progress)
+            }
+            return
+        }
+        let reader = try VolumeReader(data, offset: offset, length: count, sparse: sparse)
+        var done: UInt64 = 0
+        while done < count {
+            let piece = try await reader.read(at: offset + done)
+            if case .data(let bytes) = piece {
+                let position = done
+                try await BlockingIO.run { () throws(StorageError) in
+                    try FileVolumes.writeAll(fd: output.fd, bytes, at: position, path: file)
+                }
+            }
+            done += piece.count
+            progress?(done, count)
+        }
+        // Holes at the end are still the file's.
+        guard ftruncate(output.fd, off_t(count)) == 0 else {
+            throw SystemError.make("cannot set the size of '\(file)'", path: file)
+        }
+    }
+
+    private static func open(_ path: String, _ flags: Int32, _ what: String) throws(StorageError) -> FileHandleBox {
+        let fd = Glibc.open(path, flags | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SystemError.make("\(what) '\(path)'", path: path) }
+        return FileHandleBox(fd)
+    }
+
+    private static func read(_ fd: Int32, _ path: String, at offset: UInt64, count: Int) throws(StorageError) -> [UInt8] {
+        try [UInt8](unsafeUninitializedCapacity: count) { (raw, done) throws(StorageError) in
+            done = 0
+            while done < count {
+                let n = pread(fd, raw.baseAddress! + done, count - done, off_t(offset) + off_t(done))
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else {
+                    throw StorageError(
+                        .systemError,
+                        "cannot read '\(path)' at offset \(offset + UInt64(done)): \(String(cString: strerror(n < 0 ? errno : EIO)))",
+                        path: path)
+                }
+                done += n
+            }
+        }
+    }
+}
