@@ -236,13 +236,5 @@
             }
         }
 
-        public func wipeVolume(
-            _ volume: VolumeDefinition, algorithm: WipeAlgorithm, in pool: PoolDefinition, progress: ProgressHandler?
-        ) async throws(StorageError) {
-            try await withFile(volume.name, in: pool, "wiping") { (file) throws(StorageError) in
-                try GlusterVolumes.wipe(file, algorithm: algorithm, progress: progress)
-            }
-        }
-
     }
 #endif

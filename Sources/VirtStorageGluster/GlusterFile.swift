@@ -119,14 +119,6 @@
             try result.get()
         }
 
-        /// Fills the whole array from `offset`.
-        func readFully(into bytes: inout [UInt8], at offset: UInt64) throws(StorageError) {
-            let result = bytes.withUnsafeMutableBytes { raw in
-                Result { () throws(StorageError) in try readFully(into: raw, at: offset) }
-            }
-            try result.get()
-        }
-
         func truncate(to size: UInt64) throws(StorageError) {
             guard gfapi.glfs_ftruncate(fd, off_t(size), nil, nil) == 0 else { throw failure("cannot resize") }
             job.progressed()

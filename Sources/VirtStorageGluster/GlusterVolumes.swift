@@ -174,36 +174,5 @@
                 throw error
             }
         }
-
-        // MARK: wipe
-
-        /// Every pass of the algorithm over the whole file; `trim` discards.
-        static func wipe(_ file: GlusterFile, algorithm: WipeAlgorithm, progress: ProgressHandler?) throws(StorageError)
-        {
-            let size = try file.size
-            let passes = algorithm.passes
-            let total = size &* UInt64(passes.count)
-            var done: UInt64 = 0
-            for pass in passes {
-                if case .discard = pass {
-                    try file.discard(from: 0, length: size)
-                    done += size
-                    progress?(done, total)
-                } else {
-                    try VolumeWiper.run(
-                        pass, size: size,
-                        advance: {
-                            done += $0; progress?(done, total)
-                        },
-                        write: { (bytes, offset) throws(StorageError) in try file.write(bytes, at: offset) },
-                        read: { (buffer, offset) throws(StorageError) in try file.readFully(into: &buffer, at: offset) }
-                    )
-                }
-                try file.sync()
-            }
-        }
-
-        // MARK: upload and download
-
     }
 #endif

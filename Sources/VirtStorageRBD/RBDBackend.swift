@@ -261,13 +261,5 @@
             }
         }
 
-        public func wipeVolume(
-            _ volume: VolumeDefinition, algorithm: WipeAlgorithm, in pool: PoolDefinition, progress: ProgressHandler?
-        ) async throws(StorageError) {
-            try await withImage(volume.name, in: pool) { (image, _) throws(StorageError) in
-                try RBDVolumes.wipe(image, algorithm: algorithm, progress: progress)
-            }
-        }
-
     }
 #endif

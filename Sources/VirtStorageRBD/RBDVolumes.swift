@@ -292,23 +292,6 @@
             }
         }
 
-        /// vol-wipe: every pass of the algorithm over the whole image, in
-        /// writes of one object (times the stripe count), as libvirt writes
-        /// them. `zero` writes zeros as libvirt does (the image becomes fully
-        /// allocated); `trim` discards.
-        static func wipe(_ image: RBDImage, algorithm: WipeAlgorithm, progress: ProgressHandler?) throws(StorageError) {
-            let info = try image.info()
-            let stripe = try image.stripe()
-            let chunk = Int(clamping: max(info.obj_size, 1) &* stripe.count)
-            let passes = algorithm.passes
-            let total = info.size &* UInt64(passes.count)
-            for (i, pass) in passes.enumerated() {
-                try fill(
-                    image, from: 0, length: info.size, pass: pass, chunk: chunk, progress: progress,
-                    done: info.size &* UInt64(i), total: total)
-            }
-        }
-
         static let ioChunk = 4 << 20
 
     }

@@ -237,9 +237,14 @@ extension StorageBackend {
     public func resizeVolume(
         _ volume: VolumeDefinition, to capacity: UInt64, options: ResizeOptions, in pool: PoolDefinition
     ) async throws(StorageError) { throw unsupported("volume resize") }
+    /// Through the volume's ``VolumeData`` (``VolumeWiper``); backends of
+    /// local files and devices wipe their path with libvirt's words.
     public func wipeVolume(
         _ volume: VolumeDefinition, algorithm: WipeAlgorithm, in pool: PoolDefinition, progress: ProgressHandler?
-    ) async throws(StorageError) { throw unsupported("volume wiping") }
+    ) async throws(StorageError) {
+        try await VolumeWiper.wipe(
+            try await openData(volume, in: pool, writable: true), algorithm: algorithm, progress: progress)
+    }
     /// Through the volume's ``VolumeData`` (``VolumeTransfer``), for every backend that opens one.
     public func uploadVolume(
         _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,

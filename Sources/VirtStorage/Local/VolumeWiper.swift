@@ -104,20 +104,53 @@ public enum VolumeWiper {
         }
     }
 
-    /// One pass over [0, size) of a volume that is written and read through
-    /// closures with positioned I/O (offsets from the volume's start), for
-    /// volumes that are not local files (gluster through libgfapi).
-    /// `.discard` is the caller's: it throws `operationUnsupported` here.
-    public static func run(
-        _ pass: WipeAlgorithm.Pass, size: UInt64, advance: (UInt64) -> Void,
-        write: ([UInt8], UInt64) throws(StorageError) -> Void,
-        read: (inout [UInt8], UInt64) throws(StorageError) -> Void
-    ) throws(StorageError) {
-        switch pass {
-        case .pattern(let pattern): try Self.write(size: size, pattern: pattern, advance: advance, write)
-        case .random: try Self.write(size: size, pattern: nil, advance: advance, write)
-        case .verify(let pattern): try verify(size: size, pattern: pattern, advance: advance, read)
-        case .discard: throw StorageError(.operationUnsupported, "discarding is not a pass of written data")
+    /// Wipes a volume through its ``VolumeData`` (rbd images, gluster files):
+    /// each pass written in chunks, read back where the algorithm verifies,
+    /// and flushed; `trim` zeroes the whole volume the way it can be dropped.
+    public static func wipe(_ data: any VolumeData, algorithm: WipeAlgorithm, progress: ProgressHandler?)
+        async throws(StorageError)
+    {
+        let size = data.size
+        let passes = algorithm.passes
+        let total = size &* UInt64(passes.count)
+        var done: UInt64 = 0
+        for pass in passes {
+            var random = pass == .random ? RandomFill() : nil
+            var offset: UInt64 = 0
+            switch pass {
+            case .discard:
+                try await data.zero(at: 0, length: size)
+                done += size
+                progress?(done, total)
+            case .pattern(let pattern), .verify(let pattern):
+                let expected = patternBuffer(pattern)
+                while offset < size {
+                    let n = Int(min(UInt64(expected.count), size - offset))
+                    let chunk = n == expected.count ? expected : Array(expected[0..<n])
+                    if case .verify = pass {
+                        guard try await data.read(at: offset, count: n) == chunk else {
+                            throw StorageError(
+                                .operationFailed, "wipe verification of '\(data.name)' failed near byte \(offset)")
+                        }
+                    } else {
+                        try await data.write(chunk, at: offset)
+                    }
+                    offset += UInt64(n)
+                    done += UInt64(n)
+                    progress?(done, total)
+                }
+            case .random:
+                var buffer = [UInt8](repeating: 0, count: SparseCopy.chunk)
+                while offset < size {
+                    random?.fill(&buffer)
+                    let n = Int(min(UInt64(buffer.count), size - offset))
+                    try await data.write(n == buffer.count ? buffer : Array(buffer[0..<n]), at: offset)
+                    offset += UInt64(n)
+                    done += UInt64(n)
+                    progress?(done, total)
+                }
+            }
+            try await data.flush()
         }
     }
 

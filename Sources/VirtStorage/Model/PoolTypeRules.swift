@@ -234,7 +234,7 @@ public struct PoolTypeRules: Sendable {
                 .logical, [.name, .device],
                 operations: [
                     .check, .start, .build, .stop, .delete, .createVolume, .deleteVolume, .resizeVolume,
-                    .wipeVolume, .findSources,
+                    .wipeVolume, .findSources, .uploadVolume, .downloadVolume,
                 ],
                 volumes: .block, identity: .nameAndHosts, activation: .volumeGroup,
                 sourceFormats: ["unknown", "lvm2"], defaultSourceFormat: "lvm2",
