@@ -37,7 +37,6 @@
 
         public var type: PoolType { .iscsiDirect }
 
-
         // MARK: pool
 
         /// Active when the target still accepts a login.
@@ -147,112 +146,17 @@
             }
         }
 
-        /// Writes a file's bytes into the LUN at `offset`; partial blocks at
-        /// either end are read first and merged.
-        public func uploadVolume(
-            _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-            in pool: PoolDefinition, progress: ProgressHandler?
-        ) async throws(StorageError) {
-            let lun = try Self.lun(volume)
-            let endpoint = try await endpoint(pool)
-            try await ISCSIThread.run { () throws(StorageError) in
-                let fd = open(file, O_RDONLY | O_CLOEXEC)
-                guard fd >= 0 else { throw SystemError.make("cannot open '\(file)'", path: file) }
-                defer { _ = Foundation.close(fd) }
-                var st = stat()
-                guard fstat(fd, &st) == 0 else { throw SystemError.make("cannot stat '\(file)'", path: file) }
-                let length = length ?? UInt64(st.st_size)
-                try ISCSISession.withLUN(endpoint, lun) { session, blockSize, blocks throws(StorageError) in
-                    try Self.checkRange(offset, length, capacity: blocks * UInt64(blockSize), volume.name)
-                    try Self.eachChunk(offset: offset, length: length, blockSize: blockSize) {
-                        (lba, buffer, inner, done) throws(StorageError) in
-                        if inner.lowerBound != 0 || inner.upperBound != buffer.count {
-                            try session.read(lun, lba: lba, into: buffer, blockSize: blockSize)
-                        }
-                        let want = inner.count
-                        let got = pread(fd, buffer.baseAddress! + inner.lowerBound, want, off_t(done))
-                        guard got == want else {
-                            if got < 0 { throw SystemError.make("cannot read '\(file)'", path: file) }
-                            throw StorageError(
-                                .operationFailed, "'\(file)' ended after \(done + UInt64(got)) bytes, before \(length)",
-                                path: file)
-                        }
-                        try session.write(lun, lba: lba, from: buffer, blockSize: blockSize)
-                        progress?(done + UInt64(want), length)
-                    }
-                }
-            }
-        }
-
-        /// Copies the LUN's bytes from `offset` into a new file.
-        public func downloadVolume(
-            _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,
-            in pool: PoolDefinition, progress: ProgressHandler?
-        ) async throws(StorageError) {
-            let lun = try Self.lun(volume)
-            let endpoint = try await endpoint(pool)
-            try await ISCSIThread.run { () throws(StorageError) in
-                try ISCSISession.withLUN(endpoint, lun) { session, blockSize, blocks throws(StorageError) in
-                    let capacity = blocks * UInt64(blockSize)
-                    guard offset <= capacity else {
-                        throw StorageError(
-                            .invalidArgument,
-                            "offset \(offset) is past the end of volume '\(volume.name)' (\(capacity) bytes)")
-                    }
-                    let length = length ?? (capacity - offset)
-                    try Self.checkRange(offset, length, capacity: capacity, volume.name)
-                    let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-                    guard fd >= 0 else { throw SystemError.make("cannot open '\(file)'", path: file) }
-                    defer { _ = Foundation.close(fd) }
-                    try Self.eachChunk(offset: offset, length: length, blockSize: blockSize) {
-                        (lba, buffer, inner, done) throws(StorageError) in
-                        try session.read(lun, lba: lba, into: buffer, blockSize: blockSize)
-                        let got = pwrite(fd, buffer.baseAddress! + inner.lowerBound, inner.count, off_t(done))
-                        guard got == inner.count else { throw SystemError.make("cannot write '\(file)'", path: file) }
-                        progress?(done + UInt64(inner.count), length)
-                    }
-                }
-            }
+        /// The LUN's bytes through a session of their own (upload, download, streams).
+        public func openData(_ volume: VolumeDefinition, in pool: PoolDefinition, writable: Bool)
+            async throws(StorageError) -> any VolumeData
+        {
+            try await ISCSIVolumeData.open(try await endpoint(pool), lun: try Self.lun(volume), name: volume.name)
         }
 
         // MARK: helpers
 
         /// Bytes per READ/WRITE(16).
         static let chunk = 1 << 20
-
-        /// Walks [offset, offset+length) in block-aligned chunks: `body` gets the
-        /// first LBA, a buffer of whole blocks, the part of it inside the range,
-        /// and how many bytes of the range came before.
-        static func eachChunk(
-            offset: UInt64, length: UInt64, blockSize: UInt32,
-            _ body: (UInt64, UnsafeMutableRawBufferPointer, Range<Int>, UInt64) throws(StorageError) -> Void
-        ) throws(StorageError) {
-            let bs = UInt64(blockSize)
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk + 2 * Int(bs), alignment: 4096)
-            defer { buffer.deallocate() }
-            var position = offset
-            let end = offset + length
-            while position < end {
-                let first = position / bs
-                let stop = min(end, first * bs + UInt64(chunk))
-                let last = (stop + bs - 1) / bs
-                let whole = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<Int((last - first) * bs)])
-                let inner = Int(position - first * bs)..<Int(stop - first * bs)
-                try body(first, whole, inner, position - offset)
-                position = stop
-            }
-        }
-
-        static func checkRange(_ offset: UInt64, _ length: UInt64, capacity: UInt64, _ name: String)
-            throws(StorageError)
-        {
-            let (end, overflow) = offset.addingReportingOverflow(length)
-            guard !overflow, end <= capacity else {
-                throw StorageError(
-                    .invalidArgument,
-                    "\(length) bytes at offset \(offset) do not fit in volume '\(name)' (\(capacity) bytes)")
-            }
-        }
 
         static func lun(_ volume: VolumeDefinition) throws(StorageError) -> Int32 {
             guard volume.name.hasPrefix(volumePrefix), let lun = Int32(volume.name.dropFirst(volumePrefix.count)),
