@@ -99,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "virt-storage",
             dependencies: [
-                "VirtStorage",
+                "VirtStorage", "VirtStorageXML",
                 "VirtStorageRBD", "VirtStorageGluster", "VirtStorageDisk",
                 "VirtStorageMultipath", "VirtStorageISCSIDirect", "VirtStorageBtrfs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

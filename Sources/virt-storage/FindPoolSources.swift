@@ -4,9 +4,8 @@ import VirtStorage
 import VirtStorageXML
 
 /// The pool type argument of the discovery verbs, refused in the storage
-/// driver's words (virsh hands it on); virsh's own line comes first.
+/// driver's words (virsh hands it on).
 private func poolType(_ name: String) throws(StorageError) -> PoolType {
-    FailureContext.during("Failed to find any \(name) pool sources")
     guard let type = PoolType(rawValue: name) else {
         throw StorageError(
             .internalError, "unknown storage pool type \(name)", value: name,
@@ -15,12 +14,18 @@ private func poolType(_ name: String) throws(StorageError) -> PoolType {
     return type
 }
 
-/// libvirt's `<sources>` document, or with --json the sources as an array.
+/// libvirt's `<sources>` document, or with --json the sources as an array,
+/// for the pool type named `typeName`; every failure is virsh's step
+/// "Failed to find any TYPE pool sources".
 private func printSources(
-    _ host: StorageHost, type: PoolType, spec: String?, json: Bool, _ global: GlobalOptions
-) async throws(StorageError) {
-    if json { return global.emit(jsonText(try await host.poolSources(type: type, spec: spec))) }
-    global.emit(try await host.findPoolSources(type: type, spec: spec))
+    _ host: StorageHost, typeName: String, spec: String?, json: Bool, _ global: GlobalOptions
+) async throws {
+    let found = try await step("Failed to find any \(typeName) pool sources") { () async throws -> String in
+        let type = try poolType(typeName)
+        if json { return jsonText(try await host.poolSources(type: type, spec: spec)) }
+        return try await host.findPoolSources(type: type, spec: spec)
+    }
+    global.emit(found)
 }
 
 struct FindPoolSources: HostCommand {
@@ -31,9 +36,9 @@ struct FindPoolSources: HostCommand {
     @Option(name: .customLong("srcSpec"), help: "optional file of source xml to query for pools") var srcSpec: String?
     @OptionGroup var json: JSONFlag
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let spec = try srcSpec.map { path throws(StorageError) in try readFile(path) }
-        try await printSources(host, type: try poolType(type), spec: spec, json: json.enabled, global)
+        try await printSources(host, typeName: type, spec: spec, json: json.enabled, global)
     }
 }
 
@@ -58,7 +63,7 @@ struct FindPoolSourcesAs: HostCommand {
         return w.text
     }
 
-    func execute(_ storage: StorageHost) async throws(StorageError) {
-        try await printSources(storage, type: try poolType(type), spec: spec, json: json.enabled, global)
+    func execute(_ storage: StorageHost) async throws {
+        try await printSources(storage, typeName: type, spec: spec, json: json.enabled, global)
     }
 }

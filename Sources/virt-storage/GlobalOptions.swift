@@ -63,9 +63,9 @@ struct GlobalOptions: ParsableArguments {
     /// exit status 1. The hosts the work opened are shut down before the
     /// process ends, so that native libraries close their connections while
     /// the process is still whole.
-    func perform(_ work: () async throws(StorageError) -> Void) async throws {
-        let failure: StorageError?
-        do throws(StorageError) {
+    func perform(_ work: () async throws -> Void) async throws {
+        let failure: (any Error)?
+        do {
             try await work()
             failure = nil
         } catch {
@@ -102,12 +102,12 @@ enum OpenedHosts {
 /// A verb that works on a storage host; errors become one line on stderr.
 protocol HostCommand: AsyncParsableCommand {
     var global: GlobalOptions { get }
-    func execute(_ host: StorageHost) async throws(StorageError)
+    func execute(_ host: StorageHost) async throws
 }
 
 extension HostCommand {
     func run() async throws {
-        try await global.perform { () throws(StorageError) in try await execute(try await global.openHost()) }
+        try await global.perform { try await execute(try await global.openHost()) }
     }
 }
 
@@ -128,7 +128,7 @@ enum Backends {
 struct PoolArgument: ParsableArguments {
     @Option(name: .customLong("pool"), help: "pool name or uuid") var named: String?
 
-    func value() throws(StorageError) -> String {
+    func value() throws -> String {
         guard let value = named else {
             throw StorageError(.invalidArgument, "command requires the <pool> option", element: "--pool")
         }
@@ -148,26 +148,19 @@ struct VolumeArgument: ParsableArguments {
     /// `poolOption` names the option that would have helped (virsh's hint),
     /// nil for the verbs that have none (vol-name, vol-pool).
     static func lookup(_ host: StorageHost, _ values: [String: String], poolOption: String? = "pool")
-        async throws(StorageError) -> StorageVolume
+        async throws -> StorageVolume
     {
         let vol = try OptionValues.require(values, "vol")
         let volume: StorageVolume
         if let pool = values["pool"] {
             let found = try await lookupPool(host, pool, last: false)
-            guard found.isActive else { throw StorageError.usage("pool '\(pool)' is not active") }
-            FailureContext.during("failed to get vol '\(vol)'")
-            volume = try await host.volume(vol, in: found.name)
+            guard found.isActive else { throw CommandLineError("pool '\(pool)' is not active") }
+            volume = try await step("failed to get vol '\(vol)'") { try await host.volume(vol, in: found.name) }
         } else {
-            FailureContext.during(
-                "failed to get vol '\(vol)'" + (poolOption.map { ", specifying --\($0) might help" } ?? ""))
-            if let byKey = try? await host.volume(key: vol) {
-                volume = byKey
-            } else {
-                volume = try await host.volume(path: vol)
-            }
+            let label = "failed to get vol '\(vol)'" + (poolOption.map { ", specifying --\($0) might help" } ?? "")
+            volume = try await step(label) { try await host.volume(keyOrPath: vol) }
         }
-        FailureContext.clear()
-        try FailureContext.lookupDone()
+        try DeferredMistake.lookupDone()
         return volume
     }
 }
@@ -189,10 +182,10 @@ struct BuildFlags: ParsableArguments {
     @Flag(name: .customLong("no-overwrite"), help: "build the pool only if it holds no data yet") var noOverwrite =
         false
 
-    func mode(requireBuild: Bool) throws(StorageError) -> BuildMode? {
+    func mode(requireBuild: Bool) throws -> BuildMode? {
         // virsh's own check (VSH_EXCLUSIVE_OPTIONS_EXPR): its words, no prefix.
         if overwrite && noOverwrite {
-            throw StorageError.usage("Options --overwrite and --no-overwrite are mutually exclusive")
+            throw CommandLineError("Options --overwrite and --no-overwrite are mutually exclusive")
         }
         // As libvirt: --overwrite or --no-overwrite builds the pool without --build.
         if requireBuild && !build && !overwrite && !noOverwrite { return nil }

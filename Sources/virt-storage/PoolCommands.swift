@@ -11,11 +11,12 @@ struct PoolDefine: HostCommand {
     @Option(name: .customLong("schemas"), help: "directory of libvirt's RelaxNG schemas")
     var schemas = StorageSchemas.defaultDirectory
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let xml = try readFile(file)
-        FailureContext.during("Failed to define pool from \(file)")
-        if validate { try StorageSchemas(directory: schemas).validate(xml, as: .pool) }
-        let pool = try await host.define(xml: xml)
+        let pool = try await step("Failed to define pool from \(file)") {
+            if validate { try StorageSchemas(directory: schemas).validate(xml, as: .pool) }
+            return try await host.define(xml: xml)
+        }
         global.extra("Pool \(pool.name) defined from \(file)\n")
     }
 }
@@ -27,11 +28,10 @@ struct PoolCreate: HostCommand {
     @Option(name: .customLong("file"), help: "file containing an XML pool description") var file: String
     @OptionGroup var build: BuildFlags
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let xml = try readFile(file)
         let mode = try build.mode(requireBuild: true)
-        FailureContext.during("Failed to create pool from \(file)")
-        let pool = try await host.create(xml: xml, build: mode)
+        let pool = try await step("Failed to create pool from \(file)") { try await host.create(xml: xml, build: mode) }
         global.extra("Pool \(pool.name) created from \(file)\n")
     }
 }
@@ -43,15 +43,14 @@ protocol PoolVerb: HostCommand {
     static var done: String { get }
     /// virsh's verb in "Failed to VERB pool NAME".
     static var verb: String { get }
-    func act(_ host: StorageHost, _ name: String) async throws(StorageError)
+    func act(_ host: StorageHost, _ name: String) async throws
 }
 
 extension PoolVerb {
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let typed = try pool.value()
         let name = try await lookupPool(host, typed).name
-        FailureContext.during("Failed to \(Self.verb) pool \(typed)")
-        try await act(host, name)
+        try await step("Failed to \(Self.verb) pool \(typed)") { try await act(host, name) }
         // virsh names the pool as it was typed (a UUID stays a UUID).
         global.extra("Pool \(typed) \(Self.done)\n")
     }
@@ -67,7 +66,7 @@ struct PoolStart: PoolVerb {
     static let done = "started"
     static let verb = "start"
 
-    func act(_ host: StorageHost, _ name: String) async throws(StorageError) {
+    func act(_ host: StorageHost, _ name: String) async throws {
         try await host.start(name, build: try build.mode(requireBuild: true))
     }
 }
@@ -80,7 +79,7 @@ struct PoolDestroy: PoolVerb {
     static let done = "destroyed"
     static let verb = "destroy"
 
-    func act(_ host: StorageHost, _ name: String) async throws(StorageError) {
+    func act(_ host: StorageHost, _ name: String) async throws {
         try await host.destroy(name)
     }
 }
@@ -93,7 +92,7 @@ struct PoolUndefine: PoolVerb {
     static let done = "has been undefined"
     static let verb = "undefine"
 
-    func act(_ host: StorageHost, _ name: String) async throws(StorageError) {
+    func act(_ host: StorageHost, _ name: String) async throws {
         try await host.undefine(name)
     }
 }
@@ -105,18 +104,19 @@ struct PoolBuild: HostCommand {
     @Flag(name: .customLong("overwrite"), help: "overwrite any existing data") var overwrite = false
     @Flag(name: .customLong("no-overwrite"), help: "do not overwrite any existing data") var noOverwrite = false
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let typed = try pool.value()
         let name = try await lookupPool(host, typed).name
-        FailureContext.during("Failed to build pool \(typed)")
-        // virsh passes both flags on; libvirt's build refuses them (VIR_EXCLUSIVE_FLAGS_RET).
-        if overwrite && noOverwrite {
-            throw StorageError(
-                .invalidArgument,
-                "Flags 'VIR_STORAGE_POOL_BUILD_OVERWRITE' and 'VIR_STORAGE_POOL_BUILD_NO_OVERWRITE' are mutually exclusive",
-                hint: "give --overwrite or --no-overwrite, not both")
+        try await step("Failed to build pool \(typed)") {
+            // virsh passes both flags on; libvirt's build refuses them (VIR_EXCLUSIVE_FLAGS_RET).
+            if overwrite && noOverwrite {
+                throw StorageError(
+                    .invalidArgument,
+                    "Flags 'VIR_STORAGE_POOL_BUILD_OVERWRITE' and 'VIR_STORAGE_POOL_BUILD_NO_OVERWRITE' are mutually exclusive",
+                    hint: "give --overwrite or --no-overwrite, not both")
+            }
+            try await host.build(name, mode: overwrite ? .overwrite : noOverwrite ? .noOverwrite : .normal)
         }
-        try await host.build(name, mode: overwrite ? .overwrite : noOverwrite ? .noOverwrite : .normal)
         global.extra("Pool \(typed) built\n")
     }
 }
@@ -129,7 +129,7 @@ struct PoolDelete: PoolVerb {
     static let done = "deleted"
     static let verb = "delete"
 
-    func act(_ host: StorageHost, _ name: String) async throws(StorageError) {
+    func act(_ host: StorageHost, _ name: String) async throws {
         try await host.delete(name)
     }
 }
@@ -142,7 +142,7 @@ struct PoolRefresh: PoolVerb {
     static let done = "refreshed"
     static let verb = "refresh"
 
-    func act(_ host: StorageHost, _ name: String) async throws(StorageError) {
+    func act(_ host: StorageHost, _ name: String) async throws {
         try await host.refresh(name)
     }
 }
@@ -153,11 +153,12 @@ struct PoolAutostart: HostCommand {
     @OptionGroup var pool: PoolArgument
     @Flag(name: .customLong("disable"), help: "disable autostarting") var disable = false
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let typed = try pool.value()
         let name = try await lookupPool(host, typed).name
-        FailureContext.during("failed to \(disable ? "unmark" : "mark") pool \(typed) as autostarted")
-        try await host.setAutostart(name, !disable)
+        try await step("failed to \(disable ? "unmark" : "mark") pool \(typed) as autostarted") {
+            try await host.setAutostart(name, !disable)
+        }
         global.extra(disable ? "Pool \(typed) unmarked as autostarted\n" : "Pool \(typed) marked as autostarted\n")
     }
 }
@@ -170,7 +171,7 @@ struct PoolDumpXML: HostCommand {
     @Flag(name: .customLong("inactive"), help: "show inactive defined XML") var inactive = false
     @OptionGroup var query: XPathOptions
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let found = try await lookupPool(host, try pool.value())
         if json.enabled { return global.emit(jsonText(PoolJSON(found))) }
         global.emit(try query.render(try await host.xml(found.name, inactive: inactive)))
@@ -213,7 +214,7 @@ struct PoolInfo: HostCommand {
     @Flag(name: .customLong("bytes"), help: "Reture pool info in bytes") var bytes = false
     @Flag(name: .customLong("json"), help: "print as JSON") var asJSON = false
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let p = try await lookupPool(host, try pool.value())
         if asJSON { return global.emit(jsonText(PoolJSON(p))) }
         var out =
@@ -245,7 +246,7 @@ struct PoolList: HostCommand {
     @Flag(name: .customLong("name"), help: "list name of active pools only") var name = false
     @Flag(name: .customLong("json"), help: "print as JSON") var asJSON = false
 
-    func filter() throws(StorageError) -> PoolFilter {
+    func filter() throws -> PoolFilter {
         var filter = PoolFilter()
         // Active pools by default, inactive ones with --inactive, both with --all.
         filter.active = all ? nil : !inactive
@@ -256,7 +257,7 @@ struct PoolList: HostCommand {
             for word in type.split(separator: ",") {
                 guard let t = PoolType(rawValue: String(word)) else {
                     // virsh's own check: its words, no prefix.
-                    throw StorageError.usage("Invalid pool type '\(word)'")
+                    throw CommandLineError("Invalid pool type '\(word)'")
                 }
                 types.insert(t)
             }
@@ -265,7 +266,7 @@ struct PoolList: HostCommand {
         return filter
     }
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let pools = await host.pools(try filter())
         if asJSON { return global.emit(jsonText(pools.map(PoolJSON.init))) }
         if !details && (uuid || name) {
@@ -331,7 +332,7 @@ struct PoolCapabilities: HostCommand {
         }
     }
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         guard json.enabled else { return global.emit(host.capabilitiesXML(includingExtensions: extensions)) }
         global.emit(jsonText(host.capabilities(includingExtensions: extensions).map(TypeJSON.init)))
     }
@@ -345,14 +346,12 @@ struct PoolName: HostCommand {
     @OptionGroup var json: JSONFlag
 
     /// As virsh, by UUID only: a word that cannot be one is not looked up at all.
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let argument = try pool.value()
         guard argument.utf8.count == 36, let uuid = StorageUUID.parse(argument) else {
-            throw StorageError.usage("failed to get pool '\(argument)'")
+            throw CommandLineError("failed to get pool '\(argument)'")
         }
-        FailureContext.during("failed to get pool '\(argument)'")
-        let found = try await host.pool(uuid: uuid)
-        FailureContext.clear()
+        let found = try await step("failed to get pool '\(argument)'") { try await host.pool(uuid: uuid) }
         global.emit(json.enabled ? jsonText(PoolJSON(found)) : found.name + "\n")
     }
 }
@@ -365,11 +364,9 @@ struct PoolUUID: HostCommand {
     @OptionGroup var json: JSONFlag
 
     /// As virsh, by name only.
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let argument = try pool.value()
-        FailureContext.during("failed to get pool '\(argument)'")
-        let found = try await host.pool(named: argument)
-        FailureContext.clear()
+        let found = try await step("failed to get pool '\(argument)'") { try await host.pool(named: argument) }
         global.emit(json.enabled ? jsonText(PoolJSON(found)) : StorageUUID.format(found.uuid) + "\n")
     }
 }

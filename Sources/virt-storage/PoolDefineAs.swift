@@ -48,10 +48,10 @@ struct PoolAsOptions: ParsableArguments {
     var sourceInitiator: String?
 
 
-    func arguments() throws(StorageError) -> PoolArguments {
+    func arguments() throws -> PoolArguments {
         // virsh's own check, made first (VSH_EXCLUSIVE_OPTIONS): its words, no prefix.
         if secretUsage != nil && secretUUID != nil {
-            throw StorageError.usage("Options --secret-usage and --secret-uuid are mutually exclusive")
+            throw CommandLineError("Options --secret-usage and --secret-uuid are mutually exclusive")
         }
         let v = OptionValues.collect([
                 "name": name, "type": type, "source-host": sourceHost, "source-path": sourcePath,
@@ -88,9 +88,9 @@ struct PoolAsOptions: ParsableArguments {
 
     /// Prints the XML with --print-xml, else hands it and the pool's name to `action` on the host.
     func run(
-        _ global: GlobalOptions, _ action: (StorageHost, String, String) async throws(StorageError) -> Void
+        _ global: GlobalOptions, _ action: (StorageHost, String, String) async throws -> Void
     ) async throws {
-        try await global.perform { () throws(StorageError) in
+        try await global.perform { () throws in
             if printXML { return try printXMLDocument(global) }
             let pool = try arguments()
             try await action(try await global.openHost(), try pool.xml(), pool.name)
@@ -98,7 +98,7 @@ struct PoolAsOptions: ParsableArguments {
     }
 
     /// Prints the XML virsh would print; warns on stderr when the pool would not define.
-    func printXMLDocument(_ global: GlobalOptions) throws(StorageError) {
+    func printXMLDocument(_ global: GlobalOptions) throws {
         let xml = try arguments().xml()
         global.emit(xml)
         do throws(StorageError) {
@@ -117,9 +117,8 @@ struct PoolDefineAs: AsyncParsableCommand {
     @OptionGroup var options: PoolAsOptions
 
     func run() async throws {
-        try await options.run(global) { host, xml, name throws(StorageError) in
-            FailureContext.during("Failed to define pool \(name)")
-            let pool = try await host.define(xml: xml)
+        try await options.run(global) { host, xml, name in
+            let pool = try await step("Failed to define pool \(name)") { try await host.define(xml: xml) }
             global.extra("Pool \(pool.name) defined\n")
         }
     }
@@ -134,10 +133,9 @@ struct PoolCreateAs: AsyncParsableCommand {
     @OptionGroup var build: BuildFlags
 
     func run() async throws {
-        try await options.run(global) { host, xml, name throws(StorageError) in
+        try await options.run(global) { host, xml, name in
             let mode = try build.mode(requireBuild: true)
-            FailureContext.during("Failed to create pool \(name)")
-            let pool = try await host.create(xml: xml, build: mode)
+            let pool = try await step("Failed to create pool \(name)") { try await host.create(xml: xml, build: mode) }
             global.extra("Pool \(pool.name) created\n")
         }
     }

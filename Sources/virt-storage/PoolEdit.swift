@@ -11,7 +11,7 @@ struct PoolEdit: HostCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var pool: PoolArgument
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let name = try await lookupPool(host, try pool.value()).name
         var original = try await host.xml(name, inactive: true)
         let file = try TemporaryXMLFile(name: name, text: original)

@@ -36,16 +36,16 @@ struct PoolEvent: AsyncParsableCommand {
             return global.emit(Kind.allCases.map { $0.rawValue + "\n" }.joined())
         }
         var received = 0
-        try await global.perform { () throws(StorageError) in received = try await watch() }
+        try await global.perform { () throws in received = try await watch() }
         if received == 0 { throw ExitCode(1) }
     }
 
     /// Prints events until the first (or, with --loop, until the timeout or
     /// an interrupt); returns how many were printed.
-    private func watch() async throws(StorageError) -> Int {
-        guard let event else { throw .usage("either --list or --event <type> is required") }
+    private func watch() async throws -> Int {
+        guard let event else { throw CommandLineError("either --list or --event <type> is required") }
         guard let kind = Kind(rawValue: event) else {
-            throw .usage("unknown event type \(event)")
+            throw CommandLineError("unknown event type \(event)")
         }
         let seconds = try timeoutSeconds()
         var poolName: String?
@@ -93,10 +93,10 @@ struct PoolEvent: AsyncParsableCommand {
     }
 
     /// virsh's --timeout: a whole number of seconds above zero.
-    private func timeoutSeconds() throws(StorageError) -> Int? {
+    private func timeoutSeconds() throws -> Int? {
         guard let timeout else { return nil }
         guard let seconds = Int(timeout), seconds > 0, seconds <= Int(Int32.max) / 1000 else {
-            throw .usage("Numeric value '\(timeout)' for <timeout> option is malformed or out of range")
+            throw CommandLineError("Numeric value '\(timeout)' for <timeout> option is malformed or out of range")
         }
         return seconds
     }

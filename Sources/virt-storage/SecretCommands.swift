@@ -5,12 +5,12 @@ import VirtStorage
 /// A verb on the file-backed secret store (beside the pool configs).
 protocol SecretCommand: AsyncParsableCommand {
     var global: GlobalOptions { get }
-    func execute(_ store: FileSecretStore) async throws(StorageError)
+    func execute(_ store: FileSecretStore) async throws
 }
 
 extension SecretCommand {
     func run() async throws {
-        try await global.perform { () throws(StorageError) in try await execute(try global.openSecrets()) }
+        try await global.perform { () throws in try await execute(try global.openSecrets()) }
     }
 
     func lookup(_ store: FileSecretStore, _ text: String) async throws(StorageError) -> SecretDefinition {
@@ -44,7 +44,7 @@ struct SecretDefine: SecretCommand {
     @Option(name: .customLong("file"), help: "file containing secret attributes in XML") var file: String
     @Flag(name: .customLong("validate"), help: "validate the XML against the schema") var validate = false
 
-    func execute(_ store: FileSecretStore) async throws(StorageError) {
+    func execute(_ store: FileSecretStore) async throws {
         let xml = try readFile(file)
         if validate { try StorageSchemas().validate(xml, as: .secret) }
         let def = try SecretXML.parse(xml)
@@ -58,7 +58,7 @@ struct SecretUndefine: SecretCommand {
     @OptionGroup var global: GlobalOptions
     @Option(name: .customLong("secret"), help: "secret UUID") var secret: String
 
-    func execute(_ store: FileSecretStore) async throws(StorageError) {
+    func execute(_ store: FileSecretStore) async throws {
         let def = try await lookup(store, secret)
         try await store.undefine(def.uuid)
         global.extra("Secret \(StorageUUID.format(def.uuid)) deleted\n")
@@ -75,14 +75,14 @@ struct SecretSetValue: SecretCommand {
     @Flag(name: .customLong("interactive"), help: "read the value from the terminal, not echoed")
     var interactive = false
 
-    func execute(_ store: FileSecretStore) async throws(StorageError) {
+    func execute(_ store: FileSecretStore) async throws {
         let def = try await lookup(store, secret)
         var value: [UInt8]
         switch (base64, file) {
         case (nil, nil) where interactive:
             // As virsh: the prompt on stdout, the value read without echo, taken as it is.
             writeNow("Enter new value for secret:")
-            guard let entered = getpass("") else { throw StorageError.usage("Failed to read secret") }
+            guard let entered = getpass("") else { throw CommandLineError("Failed to read secret") }
             value = Array(String(cString: entered).utf8)
         case (let text?, nil):
             // virsh warns, and goes on: every local user can read the value in the process list.
@@ -106,7 +106,7 @@ struct SecretSetValue: SecretCommand {
                 value = Array(decoded)
             }
         default:
-            throw StorageError.usage("Input secret value is missing")
+            throw CommandLineError("Input secret value is missing")
         }
         try await store.setValue(value, for: def.uuid)
         global.extra("Secret value set\n")
@@ -119,10 +119,10 @@ struct SecretGetValue: SecretCommand {
     @Option(name: .customLong("secret"), help: "secret UUID") var secret: String
     @Flag(name: .customLong("plain"), help: "get value without converting to base64") var plain = false
 
-    func execute(_ store: FileSecretStore) async throws(StorageError) {
+    func execute(_ store: FileSecretStore) async throws {
         let def = try await lookup(store, secret)
         // As libvirt: a private secret's value is for the storage backends only.
-        guard !def.isPrivate else { throw StorageError.usage("Invalid secret: secret is private") }
+        guard !def.isPrivate else { throw CommandLineError("Invalid secret: secret is private") }
         let value = try await store.value(for: .uuid(StorageUUID.format(def.uuid)))
         if plain {
             FileHandle.standardOutput.write(Data(value))
@@ -140,7 +140,7 @@ struct SecretDumpXML: SecretCommand {
     @OptionGroup var json: JSONFlag
     @OptionGroup var query: XPathOptions
 
-    func execute(_ store: FileSecretStore) async throws(StorageError) {
+    func execute(_ store: FileSecretStore) async throws {
         let def = try await lookup(store, secret)
         global.emit(json.enabled ? jsonText(SecretJSON(def)) : try query.render(SecretXML.format(def)))
     }
@@ -161,7 +161,7 @@ struct SecretList: SecretCommand {
             && (isPrivate == noPrivate || def.isPrivate == isPrivate)
     }
 
-    func execute(_ store: FileSecretStore) async throws(StorageError) {
+    func execute(_ store: FileSecretStore) async throws {
         let secrets = await store.definitions().filter(selected)
         if json.enabled { return global.emit(jsonText(secrets.map(SecretJSON.init))) }
         var table = Table(header: ["UUID", "Usage"])

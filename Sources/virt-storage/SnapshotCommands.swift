@@ -7,7 +7,7 @@ import VirtStorage
 /// path, `--pool` to name its pool.
 /// The volume and the snapshot name a verb is given, read as virsh reads
 /// a vol-* verb's: the volume's lookup first.
-func snapshotArguments(_ host: StorageHost, _ vol: VolumeArgument, _ snapshot: String?) async throws(StorageError)
+func snapshotArguments(_ host: StorageHost, _ vol: VolumeArgument, _ snapshot: String?) async throws
     -> (StorageVolume, String)
 {
     let volume = try await VolumeArgument.lookup(host, vol.values())
@@ -22,10 +22,11 @@ struct VolSnapshotCreate: HostCommand {
     @Option(name: .customLong("snapshot"), help: "snapshot name") var snapshot: String?
     @Option(name: .customLong("description"), help: "what the snapshot is for (rbd keeps it)") var text: String?
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let (v, name) = try await snapshotArguments(host, vol, snapshot)
-        FailureContext.during("Failed to create snapshot \(name) of vol \(v.name)")
-        try await host.createSnapshot(name, of: v.name, in: v.pool, description: text)
+        try await step("Failed to create snapshot \(name) of vol \(v.name)") {
+            try await host.createSnapshot(name, of: v.name, in: v.pool, description: text)
+        }
         global.extra("Snapshot \(name) of vol \(v.name) created\n")
     }
 }
@@ -45,10 +46,11 @@ struct VolSnapshotList: HostCommand {
         var size: UInt64?
     }
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let v = try await VolumeArgument.lookup(host, vol.values())
-        FailureContext.during("Failed to list the snapshots of vol \(v.name)")
-        let snapshots = try await host.snapshots(of: v.name, in: v.pool)
+        let snapshots = try await step("Failed to list the snapshots of vol \(v.name)") {
+            try await host.snapshots(of: v.name, in: v.pool)
+        }
         let iso = ISO8601DateFormatter()
         if asJSON {
             return global.emit(
@@ -77,10 +79,11 @@ struct VolSnapshotRevert: HostCommand {
     @OptionGroup var vol: VolumeArgument
     @Option(name: .customLong("snapshot"), help: "snapshot name") var snapshot: String?
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let (v, name) = try await snapshotArguments(host, vol, snapshot)
-        FailureContext.during("Failed to revert vol \(v.name) to snapshot \(name)")
-        try await host.revertSnapshot(name, of: v.name, in: v.pool)
+        try await step("Failed to revert vol \(v.name) to snapshot \(name)") {
+            try await host.revertSnapshot(name, of: v.name, in: v.pool)
+        }
         global.extra("Vol \(v.name) reverted to snapshot \(name)\n")
     }
 }
@@ -92,10 +95,11 @@ struct VolSnapshotDelete: HostCommand {
     @OptionGroup var vol: VolumeArgument
     @Option(name: .customLong("snapshot"), help: "snapshot name") var snapshot: String?
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let (v, name) = try await snapshotArguments(host, vol, snapshot)
-        FailureContext.during("Failed to delete snapshot \(name) of vol \(v.name)")
-        try await host.deleteSnapshot(name, of: v.name, in: v.pool)
+        try await step("Failed to delete snapshot \(name) of vol \(v.name)") {
+            try await host.deleteSnapshot(name, of: v.name, in: v.pool)
+        }
         global.extra("Snapshot \(name) of vol \(v.name) deleted\n")
     }
 }

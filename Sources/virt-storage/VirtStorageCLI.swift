@@ -31,7 +31,7 @@ struct VirtStorageCLI: AsyncParsableCommand {
                 }
                 let read = try line.normalize(globals + args.dropFirst())
                 args = [verb] + read.arguments
-                if let deferred = read.deferred { FailureContext.defer(StorageError.usage(deferred.message)) }
+                if let deferred = read.deferred { DeferredMistake.set(CommandLineError(deferred.message)) }
             } catch {
                 if error.inVerb && !globals.contains("--quiet") { print() }
                 if !error.message.isEmpty { FileHandle.standardError.write(Data("error: \(error.message)\n".utf8)) }
@@ -69,31 +69,38 @@ struct VirtStorageCLI: AsyncParsableCommand {
 
 /// Errors reach the user on stderr as virsh prints them: the step that failed
 /// ("error: Failed to start pool p"), then the error itself on one line, with
-/// exit status 1; stdout gets virsh's blank line unless quiet.
-func fail(_ error: StorageError, _ global: GlobalOptions) -> ExitCode {
+/// exit status 1; stdout gets virsh's blank line unless quiet. A mistake on
+/// the command line (``CommandLineError``) is its message alone.
+func fail(_ error: any Error, _ global: GlobalOptions) -> ExitCode {
     if !global.quiet { print() }
-    let usage = error.element == StorageError.usageMarker
-    // A verb that fails without a word (virsh's quiet option reads).
-    if usage && error.message.isEmpty { return ExitCode(1) }
-    if !usage, let step = FailureContext.current {
-        FileHandle.standardError.write(Data("error: \(step.singleLine())\n".utf8))
+    if let mistake = error as? CommandLineError {
+        // A verb that fails without a word (virsh's quiet option reads).
+        guard !mistake.message.isEmpty else { return ExitCode(1) }
+        FileHandle.standardError.write(Data("error: \(mistake.message.singleLine())\n".utf8))
+        if let hint = mistake.hint { FileHandle.standardError.write(Data("hint: \(hint.singleLine())\n".utf8)) }
+        return ExitCode(1)
     }
+    let failure = error as? StepFailure
+    if let failure { FileHandle.standardError.write(Data("error: \(failure.step.singleLine())\n".utf8)) }
+    let error = failure?.error ?? error as? StorageError ?? StorageError(.internalError, "\(error)")
     // libvirt's message as it is, newlines included (a parser error's
     // pointer lines, a tool's output), as virsh prints it.
-    let text = usage ? error.message.singleLine() : error.libvirtMessage
-    FileHandle.standardError.write(Data("error: \(text)\n".utf8))
+    FileHandle.standardError.write(Data("error: \(error.libvirtMessage)\n".utf8))
     // What virsh does not say goes on a line of its own, after virsh's lines.
     if let hint = error.hintLine { FileHandle.standardError.write(Data("\(hint.singleLine())\n".utf8)) }
     return ExitCode(1)
 }
 
-extension StorageError {
-    static let usageMarker = "(command line)"
+/// A mistake on the command line, printed as virsh prints its own: the
+/// message alone, without an error-code prefix or the step that failed
+/// (an empty message: the verb fails without a word, as virsh's quiet reads).
+struct CommandLineError: Error {
+    let message: String
+    var hint: String?
 
-    /// A mistake on the command line, printed as virsh prints its own: the
-    /// message alone, without an error-code prefix.
-    static func usage(_ message: String, hint: String? = nil) -> StorageError {
-        StorageError(.invalidArgument, message, element: usageMarker, hint: hint)
+    init(_ message: String, hint: String? = nil) {
+        self.message = message
+        self.hint = hint
     }
 }
 

@@ -25,7 +25,7 @@ struct VolCreateAs: AsyncParsableCommand {
 
 
     func run() async throws {
-        try await global.perform { () throws(StorageError) in
+        try await global.perform { () throws in
             let v = OptionValues.collect([
                     "pool": pool, "name": name, "capacity": capacity, "allocation": allocation, "format": format,
                     "backing-vol": backingVol, "backing-vol-format": backingVolFormat,
@@ -46,28 +46,20 @@ struct VolCreateAs: AsyncParsableCommand {
             let backingVol = try OptionValues.optional(v, "backing-vol")
             a.backingFormat = try OptionValues.optional(v, "backing-vol-format")
             if let backing = backingVol {
-                FailureContext.during("failed to get vol '\(backing)'")
                 // virsh tries the backing volume as a name in the pool, then a key, then a path.
-                let found: StorageVolume
-                if let byName = try? await host.volume(backing, in: pool) {
-                    found = byName
-                } else if let byKey = try? await host.volume(key: backing) {
-                    found = byKey
-                } else if let byPath = try? await host.volume(path: backing) {
-                    found = byPath
-                } else {
-                    throw StorageError(
-                        .noSuchVolume, "no storage vol with matching path '\(backing)'", value: backing)
+                let found = try await step("failed to get vol '\(backing)'") {
+                    if let byName = try? await host.volume(backing, in: pool) { return byName }
+                    return try await host.volume(keyOrPath: backing)
                 }
                 a.backingPath = found.path
-                FailureContext.clear()
             }
             let xml = try a.xml()
             if printXML { return global.emit(xml) }
-            FailureContext.during("Failed to create vol \(a.name)")
             let bar = ProgressBar("create")
-            _ = try await host.createVolume(
-                in: pool, xml: xml, preallocateMetadata: preallocMetadata, progress: bar.handler)
+            _ = try await step("Failed to create vol \(a.name)") {
+                try await host.createVolume(
+                    in: pool, xml: xml, preallocateMetadata: preallocMetadata, progress: bar.handler)
+            }
             bar.finish()
             global.extra("Vol \(a.name) created\n")
         }

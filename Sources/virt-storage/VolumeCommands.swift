@@ -40,13 +40,14 @@ struct VolCreate: HostCommand {
     var preallocMetadata = false
     @Flag(name: .customLong("validate"), help: "validate the XML against the schema") var validate = false
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let name = try await lookupPool(host, try pool.value()).name
         let xml = try readFile(file)
-        FailureContext.during("Failed to create vol from \(file)")
         let bar = ProgressBar("create")
-        let vol = try await host.createVolume(
-            in: name, xml: xml, validate: validate, preallocateMetadata: preallocMetadata, progress: bar.handler)
+        let vol = try await step("Failed to create vol from \(file)") {
+            try await host.createVolume(
+                in: name, xml: xml, validate: validate, preallocateMetadata: preallocMetadata, progress: bar.handler)
+        }
         bar.finish()
         global.extra("Vol \(vol.name) created from \(file)\n")
     }
@@ -65,7 +66,7 @@ struct VolCreateFrom: HostCommand {
     @Flag(name: .customLong("reflink"), help: "use btrfs COW lightweight copy") var reflink = false
     @Flag(name: .customLong("validate"), help: "validate the XML against the schema") var validate = false
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let v = OptionValues.collect(["pool": pool, "file": file, "vol": vol, "inputpool": inputPool])
         let poolName = try await lookupPool(host, try OptionValues.require(v, "pool")).name
         let file = try OptionValues.require(v, "file")
@@ -74,11 +75,12 @@ struct VolCreateFrom: HostCommand {
         // virsh finds the input volume before it reads the file.
         let source = try await VolumeArgument.lookup(host, input, poolOption: "inputpool")
         let xml = try readFile(file)
-        FailureContext.during("Failed to create vol from \(file)")
         let bar = ProgressBar("copy")
-        let created = try await host.createVolume(
-            in: poolName, xml: xml, from: source, validate: validate, preallocateMetadata: preallocMetadata,
-            reflink: reflink, progress: bar.handler)
+        let created = try await step("Failed to create vol from \(file)") {
+            try await host.createVolume(
+                in: poolName, xml: xml, from: source, validate: validate, preallocateMetadata: preallocMetadata,
+                reflink: reflink, progress: bar.handler)
+        }
         bar.finish()
         global.extra("Vol \(created.name) created from input vol \(source.name)\n")
     }
@@ -98,7 +100,7 @@ struct VolClone: HostCommand {
     @Option(name: .customLong("snapshot"), help: "(VirtStorage extension) clone the vol as it was at this snapshot")
     var snapshot: String?
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let v = OptionValues.collect(["vol": vol, "newname": newName, "pool": pool])
         let source = try await VolumeArgument.lookup(host, v)
         let newName = try OptionValues.require(v, "newname")
@@ -111,17 +113,21 @@ struct VolClone: HostCommand {
             }
             return global.extra("\n")
         }
-        FailureContext.during("Failed to clone vol from \(source.name)")
         let bar = ProgressBar("clone")
+        try await step("Failed to clone vol from \(source.name)") {
+            if let snapshot {
+                _ = try await host.cloneVolume(
+                    source.name, in: source.pool, newName: newName, snapshot: snapshot, progress: bar.handler)
+            } else {
+                _ = try await host.cloneVolume(
+                    source.name, in: source.pool, newName: newName, preallocateMetadata: preallocMetadata,
+                    reflink: reflink, progress: bar.handler)
+            }
+        }
         if let snapshot {
-            _ = try await host.cloneVolume(
-                source.name, in: source.pool, newName: newName, snapshot: snapshot, progress: bar.handler)
             bar.finish()
             return global.extra("Vol \(newName) cloned from \(source.name) at snapshot \(snapshot)\n")
         }
-        _ = try await host.cloneVolume(
-            source.name, in: source.pool, newName: newName, preallocateMetadata: preallocMetadata, reflink: reflink,
-            progress: bar.handler)
         bar.finish()
         global.extra("Vol \(newName) cloned from \(source.name)\n")
     }
@@ -134,10 +140,9 @@ struct VolList: HostCommand {
     @Flag(name: .customLong("details"), help: "display extended details for volumes") var details = false
     @Flag(name: .customLong("json"), help: "print as JSON") var asJSON = false
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let name = try await lookupPool(host, try pool.value()).name
-        FailureContext.during("Failed to list volumes")
-        let volumes = try await host.volumes(in: name)
+        let volumes = try await step("Failed to list volumes") { try await host.volumes(in: name) }
         if asJSON { return global.emit(jsonText(volumes.map(VolumeJSON.init))) }
         if !details {
             var table = Table(header: ["Name", "Path"])
@@ -164,7 +169,7 @@ struct VolInfo: HostCommand {
     var physical = false
     @Flag(name: .customLong("json"), help: "print as JSON") var asJSON = false
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let v = try await VolumeArgument.lookup(host, vol.values())
         if asJSON { return global.emit(jsonText(VolumeJSON(v))) }
         let second = physical ? ("Physical:", v.definition.physical) : ("Allocation:", v.definition.allocation)
@@ -180,7 +185,7 @@ struct VolInfo: HostCommand {
 protocol VolumeFact: HostCommand {
     var vol: VolumeArgument { get }
     var json: JSONFlag { get }
-    func fact(_ v: StorageVolume) throws(StorageError) -> String
+    func fact(_ v: StorageVolume) throws -> String
     /// The option virsh's lookup error suggests, nil for a verb without --pool.
     static var poolOption: String? { get }
 }
@@ -188,7 +193,7 @@ protocol VolumeFact: HostCommand {
 extension VolumeFact {
     static var poolOption: String? { "pool" }
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let v = try await VolumeArgument.lookup(host, vol.values(), poolOption: Self.poolOption)
         global.emit(json.enabled ? jsonText(VolumeJSON(v)) : try fact(v))
     }
@@ -201,7 +206,7 @@ struct VolDumpXML: VolumeFact {
     @OptionGroup var json: JSONFlag
     @OptionGroup var query: XPathOptions
 
-    func fact(_ v: StorageVolume) throws(StorageError) -> String { try query.render(v.xml) }
+    func fact(_ v: StorageVolume) throws -> String { try query.render(v.xml) }
 }
 
 struct VolPath: VolumeFact {
@@ -244,7 +249,7 @@ struct VolPool: HostCommand {
     @OptionGroup var json: JSONFlag
     @Flag(name: .customLong("uuid"), help: "return the pool uuid rather than pool name") var uuid = false
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let v = try await VolumeArgument.lookup(host, vol.values(), poolOption: nil)
         let pool = try await host.pool(named: v.pool)
         if json.enabled { return global.emit(jsonText(PoolJSON(pool))) }
@@ -259,11 +264,12 @@ struct VolDelete: HostCommand {
     @Flag(name: .customLong("delete-snapshots"), help: "delete snapshots associated with volume (rbd only)")
     var deleteSnapshots = false
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let values = vol.values()
         let v = try await VolumeArgument.lookup(host, values)
-        FailureContext.during("Failed to delete vol \(values["vol"] ?? v.name)")
-        try await host.deleteVolume(v.name, in: v.pool, withSnapshots: deleteSnapshots)
+        try await step("Failed to delete vol \(values["vol"] ?? v.name)") {
+            try await host.deleteVolume(v.name, in: v.pool, withSnapshots: deleteSnapshots)
+        }
         global.extra("Vol \(values["vol"] ?? v.name) deleted\n")
     }
 }
@@ -274,21 +280,22 @@ struct VolWipe: HostCommand {
     @OptionGroup var vol: VolumeArgument
     @Option(name: .customLong("algorithm"), help: "perform selected wiping algorithm") var algorithm: String?
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let values = vol.values()
         let v = try await VolumeArgument.lookup(host, values)
         var chosen = WipeAlgorithm.zero
         if let algorithm {
             guard let a = WipeAlgorithm(rawValue: algorithm) else {
-                throw StorageError.usage(
+                throw CommandLineError(
                     "Unsupported algorithm '\(algorithm)'",
                     hint: "use \(WipeAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             chosen = a
         }
-        FailureContext.during("Failed to wipe vol \(values["vol"] ?? v.name)")
         let bar = ProgressBar("wipe")
-        try await host.wipeVolume(v.name, in: v.pool, algorithm: chosen, progress: bar.handler)
+        try await step("Failed to wipe vol \(values["vol"] ?? v.name)") {
+            try await host.wipeVolume(v.name, in: v.pool, algorithm: chosen, progress: bar.handler)
+        }
         bar.finish()
         global.extra("Vol \(values["vol"] ?? v.name) wiped\n")
     }
@@ -306,7 +313,7 @@ struct VolResize: HostCommand {
     var delta = false
     @Flag(name: .customLong("shrink"), help: "allow the resize to shrink the volume") var shrink = false
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         var values = vol.values()
         if let capacity { values["capacity"] = capacity }
         let v = try await VolumeArgument.lookup(host, values)
@@ -316,20 +323,20 @@ struct VolResize: HostCommand {
         var delta = self.delta
         if number.hasPrefix("-") {
             // virsh's own check: its words, no prefix; a negative size is a delta.
-            guard shrink else { throw StorageError.usage("negative size requires --shrink") }
+            guard shrink else { throw CommandLineError("negative size requires --shrink") }
             number.removeFirst()
             delta = true
         }
         let bytes = try virshSize(number)
         var shown = text.drop { $0 == " " }
         if shown.hasPrefix("-") { shown = shown.dropFirst() }
-        FailureContext.during(
-            "Failed to change size of volume '\(v.name)' \(delta || text.hasPrefix("-") ? "by" : "to") \(shown)")
         var options: ResizeOptions = []
         if delta { options.insert(.delta) }
         if shrink { options.insert(.shrink) }
         if allocate { options.insert(.allocate) }
-        try await host.resizeVolume(v.name, in: v.pool, capacity: bytes, options: options)
+        try await step(
+            "Failed to change size of volume '\(v.name)' \(delta || text.hasPrefix("-") ? "by" : "to") \(shown)"
+        ) { try await host.resizeVolume(v.name, in: v.pool, capacity: bytes, options: options) }
         global.extra(
             delta
                 ? "Size of volume '\(v.name)' successfully changed by \(shown)\n"
@@ -350,7 +357,7 @@ struct StreamArguments: ParsableArguments {
     var amount: UInt64? { length == 0 ? nil : length }
 
     /// The volume, the local file, and the volume as typed (virsh's messages name it so).
-    func resolve(_ host: StorageHost) async throws(StorageError) -> (StorageVolume, String, String) {
+    func resolve(_ host: StorageHost) async throws -> (StorageVolume, String, String) {
         let v = OptionValues.collect(["vol": vol, "file": file, "pool": pool])
         let volume = try await VolumeArgument.lookup(host, v)
         return (volume, try OptionValues.require(v, "file"), v["vol"] ?? volume.name)
@@ -363,11 +370,11 @@ struct VolUpload: HostCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var stream: StreamArguments
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let (v, file, typed) = try await stream.resolve(host)
         // virsh opens the file first, and says only that it cannot.
         let fd = open(file, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw StorageError.usage("cannot read \(file)") }
+        guard fd >= 0 else { throw CommandLineError("cannot read \(file)") }
         var st = stat()
         fstat(fd, &st)
         close(fd)
@@ -375,18 +382,21 @@ struct VolUpload: HostCommand {
         // file holds more than the --length the volume's stream accepts
         // (nothing is written then).
         if (st.st_mode & S_IFMT) == S_IFDIR {
-            FailureContext.during("cannot send data to volume \(typed)")
-            throw StorageError(.systemError, "send handler failed: Is a directory", errno: EISDIR, path: file)
+            throw StepFailure(
+                step: "cannot send data to volume \(typed)",
+                error: StorageError(.systemError, "send handler failed: Is a directory", errno: EISDIR, path: file))
         }
         if let amount = stream.amount, (st.st_mode & S_IFMT) == S_IFREG, UInt64(st.st_size) > amount {
-            FailureContext.during("cannot close volume \(typed)")
-            throw StorageError(.systemError, "cannot write to stream: No space left on device", errno: ENOSPC)
+            throw StepFailure(
+                step: "cannot close volume \(typed)",
+                error: StorageError(.systemError, "cannot write to stream: No space left on device", errno: ENOSPC))
         }
-        FailureContext.during("cannot upload to volume \(typed)")
         let bar = ProgressBar("upload")
-        try await host.uploadVolume(
-            v.name, in: v.pool, from: file, offset: stream.offset, length: stream.amount, sparse: stream.sparse,
-            progress: bar.handler)
+        try await step("cannot upload to volume \(typed)") {
+            try await host.uploadVolume(
+                v.name, in: v.pool, from: file, offset: stream.offset, length: stream.amount, sparse: stream.sparse,
+                progress: bar.handler)
+        }
         bar.finish()
         if !global.quiet { print() }
     }
@@ -398,19 +408,20 @@ struct VolDownload: HostCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var stream: StreamArguments
 
-    func execute(_ host: StorageHost) async throws(StorageError) {
+    func execute(_ host: StorageHost) async throws {
         let (v, file, typed) = try await stream.resolve(host)
         // virsh creates the file first, and says only that it cannot.
         let existed = access(file, F_OK) == 0
         let fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0o666)
-        guard fd >= 0 else { throw StorageError.usage("cannot create \(file)") }
+        guard fd >= 0 else { throw CommandLineError("cannot create \(file)") }
         close(fd)
-        FailureContext.during("cannot download from volume \(typed)")
         let bar = ProgressBar("download")
-        do throws(StorageError) {
-            try await host.downloadVolume(
-                v.name, in: v.pool, to: file, offset: stream.offset, length: stream.amount, sparse: stream.sparse,
-                progress: bar.handler)
+        do {
+            try await step("cannot download from volume \(typed)") {
+                try await host.downloadVolume(
+                    v.name, in: v.pool, to: file, offset: stream.offset, length: stream.amount, sparse: stream.sparse,
+                    progress: bar.handler)
+            }
         } catch {
             // As virsh: a file made for the download goes when it fails.
             if !existed { unlink(file) }

@@ -105,6 +105,14 @@ extension StorageHost {
         throw StorageError(.noSuchVolume, "no storage vol with matching path \(named)", value: path)
     }
 
+    /// A volume of any active pool by key, else by path: how virsh finds a
+    /// volume named without its pool (`virsh vol-info /var/lib/images/a.img`).
+    /// The error is the path lookup's.
+    public func volume(keyOrPath: String) async throws(StorageError) -> StorageVolume {
+        if let byKey = try? await volume(key: keyOrPath) { return byKey }
+        return try await volume(path: keyOrPath)
+    }
+
     /// Looks for a volume by key or path in the active pools, reading their
     /// volumes as it goes: first the pools whose directory holds the path (a
     /// file volume's key is its path), the others only when those do not

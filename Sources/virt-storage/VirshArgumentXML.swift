@@ -1,37 +1,39 @@
+import VirtStorage
 import VirtStorageXML
 
 /// The pool XML that `virsh pool-define-as` / `pool-create-as` build from
 /// their arguments, element for element as virsh 9.0 writes it (values are
-/// escaped here; virsh writes them raw).
-public struct PoolArguments: Sendable, Equatable {
-    public var name: String
-    public var type: String
-    public var sourceHost: String?
-    public var sourcePath: String?
-    public var sourceDevice: String?
-    public var sourceName: String?
-    public var target: String?
-    public var sourceFormat: String?
-    public var authType: String?
-    public var authUsername: String?
-    public var secretUsage: String?
-    public var secretUUID: String?
-    public var adapterName: String?
-    public var adapterWWNN: String?
-    public var adapterWWPN: String?
-    public var adapterParent: String?
-    public var adapterParentWWNN: String?
-    public var adapterParentWWPN: String?
-    public var adapterParentFabricWWN: String?
-    public var sourceProtocolVersion: String?
-    public var sourceInitiator: String?
+/// escaped here; virsh writes them raw). virsh's, so the executable's: an
+/// embedder builds a `PoolDefinition` instead.
+struct PoolArguments: Sendable, Equatable {
+    var name: String
+    var type: String
+    var sourceHost: String?
+    var sourcePath: String?
+    var sourceDevice: String?
+    var sourceName: String?
+    var target: String?
+    var sourceFormat: String?
+    var authType: String?
+    var authUsername: String?
+    var secretUsage: String?
+    var secretUUID: String?
+    var adapterName: String?
+    var adapterWWNN: String?
+    var adapterWWPN: String?
+    var adapterParent: String?
+    var adapterParentWWNN: String?
+    var adapterParentWWPN: String?
+    var adapterParentFabricWWN: String?
+    var sourceProtocolVersion: String?
+    var sourceInitiator: String?
 
-    public init(name: String, type: String) {
+    init(name: String, type: String) {
         self.name = name
         self.type = type
     }
 
-    public func xml() throws(StorageError) -> String {
+    func xml() throws(StorageError) -> String {
         if secretUsage != nil && secretUUID != nil {
             throw StorageError(
                 .invalidArgument, "Options --secret-usage and --secret-uuid are mutually exclusive",
@@ -87,24 +89,24 @@ public struct PoolArguments: Sendable, Equatable {
 }
 
 /// The volume XML that `virsh vol-create-as` builds from its arguments.
-public struct VolumeArguments: Sendable, Equatable {
-    public var name: String
+struct VolumeArguments: Sendable, Equatable {
+    var name: String
     /// Sizes as virsh takes them: digits with an optional unit right after ("10G", "512MiB").
-    public var capacity: String
-    public var allocation: String?
-    public var format: String?
+    var capacity: String
+    var allocation: String?
+    var format: String?
     /// The backing volume's path (virsh looks a name or key up first).
-    public var backingPath: String?
-    public var backingFormat: String?
+    var backingPath: String?
+    var backingFormat: String?
 
-    public init(name: String, capacity: String) {
+    init(name: String, capacity: String) {
         self.name = name
         self.capacity = capacity
     }
 
     /// Parses a virsh size argument: a number (a `+` before it allowed, as
     /// strtoull reads it) directly followed by a unit.
-    public static func size(_ text: String) throws(StorageError) -> UInt64 {
+    static func size(_ text: String) throws(StorageError) -> UInt64 {
         let number = text.hasPrefix("+") ? text.dropFirst() : text[...]
         let digits = number.prefix { $0.isASCII && $0.isNumber }
         let unit = String(number.dropFirst(digits.count))
@@ -131,7 +133,7 @@ public struct VolumeArguments: Sendable, Equatable {
         return product
     }
 
-    public func xml() throws(StorageError) -> String {
+    func xml() throws(StorageError) -> String {
         let capacityBytes = try Self.size(capacity)
         let allocationBytes = try allocation.map { (a: String) throws(StorageError) -> UInt64 in try Self.size(a) }
         var w = XMLWriter()
