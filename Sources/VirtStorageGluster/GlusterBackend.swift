@@ -25,9 +25,10 @@
 
         final class State: Sendable {
             let connections = PoolConnectionCache<GlusterConnection>()
-            let logger = LoggerSlot()
         }
         let state = State()
+        /// Where libgfapi logs.
+        public private(set) var environment = BackendEnvironment()
 
         public init(timeout: Int = 30, runner: CommandRunning = SystemCommandRunner()) {
             self.timeout = timeout
@@ -43,7 +44,7 @@
                 let (volume, _) = try GlusterConnection.location(of: pool)
                 let host = pool.source.hosts.first.map(GlusterConnection.server) ?? "?"
                 let timeout = self.timeout
-                let logger = state.logger.logger
+                let logger = environment.logger
                 return try await GlusterJob.run(
                     "connecting to gluster volume '\(volume)' on host '\(host)'", timeout: timeout
                 ) { (_) throws(StorageError) in try GlusterConnection.connect(pool: pool, timeout: timeout, logger: logger) }
@@ -102,7 +103,11 @@
         public static func waitUntilConnectionsClosed(patience: Duration = .seconds(30)) {
             GlusterConnection.waitUntilClosed(patience: patience)
         }
-        public func useLogger(_ logger: Logger) { state.logger.use(logger) }
+        public func configured(with environment: BackendEnvironment) -> GlusterBackend {
+            var copy = self
+            copy.environment = self.environment.merging(environment)
+            return copy
+        }
 
         public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
             try await withConnection(pool, "refresh") { (connection, job) throws(StorageError) in

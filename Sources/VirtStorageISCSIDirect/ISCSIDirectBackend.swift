@@ -14,9 +14,10 @@
         static let defaultPort = 3260
         static let volumePrefix = "unit:0:0:"
 
-        private let slot: SecretStoreSlot
+        /// Where CHAP passwords come from (the host's store once configured).
+        public private(set) var environment: BackendEnvironment
         /// Where CHAP passwords are looked up.
-        public var secrets: (any SecretStore)? { slot.store }
+        public var secrets: (any SecretStore)? { environment.secrets }
         /// Target IQN → the target's CHAP user and secret, for mutual CHAP.
         public let targetCredentials: [String: StorageAuth]
         /// Seconds a blocking libiscsi call may take before it fails.
@@ -25,15 +26,19 @@
         public init(
             secrets: (any SecretStore)? = nil, targetCredentials: [String: StorageAuth] = [:], timeout: Int32 = 10
         ) {
-            slot = SecretStoreSlot(secrets)
+            environment = BackendEnvironment(secrets: secrets)
             self.targetCredentials = targetCredentials
             self.timeout = timeout
         }
 
-        public func useSecrets(_ secrets: (any SecretStore)?) { slot.use(secrets) }
         /// libiscsi's log function has no context argument: its lines go to
-        /// the logger of the last host that took this backend.
-        public func useLogger(_ logger: Logger) { ISCSISession.log.use(logger) }
+        /// the logger of the last host configured with this backend.
+        public func configured(with environment: BackendEnvironment) -> ISCSIDirectBackend {
+            var copy = self
+            copy.environment = self.environment.merging(environment)
+            ISCSISession.log.withLock { $0 = environment.logger }
+            return copy
+        }
 
         public var type: PoolType { .iscsiDirect }
 
@@ -193,26 +198,18 @@
                 guard auth.type == .chap else {
                     throw StorageError(.xmlError, "iscsi-direct pool only supports 'chap' auth type")
                 }
-                chap = CHAPCredentials(username: auth.username, password: try await secretValue(auth, "CHAP"))
+                chap = CHAPCredentials(
+                    username: auth.username, password: try await environment.secret(auth, of: pool, scheme: "CHAP"))
             }
             var targetChap: CHAPCredentials?
             if let auth = targetCredentials[target] {
                 targetChap = CHAPCredentials(
-                    username: auth.username, password: try await secretValue(auth, "mutual CHAP"))
+                    username: auth.username,
+                    password: try await environment.secret(auth, of: pool, scheme: "mutual CHAP"))
             }
             return ISCSIEndpoint(
                 portal: portal, initiator: initiator, target: target, chap: chap, targetChap: targetChap,
                 timeout: timeout)
-        }
-
-        private func secretValue(_ auth: StorageAuth, _ what: String) async throws(StorageError) -> [UInt8] {
-            guard let secrets else {
-                throw StorageError(
-                    .operationInvalid,
-                    "the pool uses \(what) authentication, but no secret store was given (StorageHost(secrets:) or ISCSIDirectBackend(secrets:))"
-                )
-            }
-            return try await secrets.value(for: auth.secret)
         }
     }
 #endif

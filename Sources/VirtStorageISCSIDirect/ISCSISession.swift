@@ -1,6 +1,7 @@
 #if ISCSI
     import CISCSI
     import Foundation
+    import Synchronization
     import VirtStorage
 
     /// CHAP credentials with their secret values, only ever handed to libiscsi.
@@ -61,14 +62,15 @@
             }
         }
 
-        /// Where libiscsi's log lines go (see ``NativeLog``).
-        static let log = LoggerSlot()
+        /// Where libiscsi's log lines go (see ``NativeLog``): process-wide,
+        /// since libiscsi's log function has no context argument.
+        static let log = Mutex(StorageHost.silentLogger)
 
         private func setUp() throws(StorageError) {
-            if NativeLog.wanted(by: Self.log.logger) {
+            if NativeLog.wanted(by: Self.log.withLock { $0 }) {
                 libiscsi.iscsi_set_log_fn(context) { _, message in
                     guard let message else { return }
-                    NativeLog.log(String(cString: message), library: "libiscsi", to: ISCSISession.log.logger)
+                    NativeLog.log(String(cString: message), library: "libiscsi", to: ISCSISession.log.withLock { $0 })
                 }
                 libiscsi.iscsi_set_log_level(context, 5)
             }

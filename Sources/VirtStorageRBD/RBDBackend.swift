@@ -20,20 +20,23 @@
 
         final class State: Sendable {
             let connections = PoolConnectionCache<RadosConnection>()
-            let secrets = SecretStoreSlot()
-            let logger = LoggerSlot()
         }
         let state = State()
+        /// Where cephx keys come from, and where librados logs.
+        public private(set) var environment: BackendEnvironment
 
         /// `secrets` is where cephx keys come from; a host this backend is
         /// registered with hands over its own store (`StorageHost(secrets:)`).
         public init(timeout: Int = 30, secrets: (any SecretStore)? = nil) {
             self.timeout = timeout
-            state.secrets.use(secrets)
+            environment = BackendEnvironment(secrets: secrets)
         }
 
-        public func useSecrets(_ store: (any SecretStore)?) { state.secrets.use(store) }
-        public func useLogger(_ logger: Logger) { state.logger.use(logger) }
+        public func configured(with environment: BackendEnvironment) -> RBDBackend {
+            var copy = self
+            copy.environment = self.environment.merging(environment)
+            return copy
+        }
 
         // MARK: connections
 
@@ -45,13 +48,7 @@
                     .configUnsupported, "rbd pools authenticate with type='ceph', not '\(auth.type.rawValue)'",
                     element: "source/auth/@type", value: auth.type.rawValue)
             }
-            guard let store = state.secrets.store else {
-                throw StorageError(
-                    .operationInvalid,
-                    "storage pool '\(pool.name)' uses cephx authentication, but the host has no secret store (StorageHost(secrets:))"
-                )
-            }
-            return try await store.value(for: auth.secret)
+            return try await environment.secret(auth, of: pool, scheme: "cephx")
         }
 
         /// The pool's connection, made now if there is none (or the definition changed).
@@ -60,7 +57,7 @@
                 () throws(StorageError) in
                 let key = try await key(for: pool)
                 let timeout = self.timeout
-                let logger = state.logger.logger
+                let logger = environment.logger
                 return try await RBDThreads.run { () throws(StorageError) in
                     try RadosConnection.connect(pool: pool, key: key, timeout: timeout, logger: logger)
                 }

@@ -160,7 +160,6 @@ struct ISCSIPoolTests {
         // Without a store the pool cannot start, and says why.
         let error = await #expect(throws: StorageError.self) { try await backend.start(Self.pool(auth: auth)) }
         #expect(error?.message.contains("no secret store") == true)
-        backend.useSecrets(store)
         let chap = Self.iscsiadm()
         try await Self.backend(chap, secrets: store).start(Self.pool(auth: auth))
         let update = "--mode node --portal \(Self.portal) --target \(Self.target) --op update --name"

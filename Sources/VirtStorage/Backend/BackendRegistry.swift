@@ -35,4 +35,9 @@ public struct BackendRegistry: Sendable {
     public var all: [any StorageBackend] { registeredTypes.compactMap { backends[$0] } }
 
     public var registeredTypes: [PoolType] { PoolType.allCases.filter { backends[$0] != nil } }
+
+    /// The same backends as a host with `environment` serves with them.
+    public func configured(with environment: BackendEnvironment) -> BackendRegistry {
+        BackendRegistry(all.map { $0.configured(with: environment) })
+    }
 }

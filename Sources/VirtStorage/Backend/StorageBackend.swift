@@ -149,15 +149,12 @@ public protocol StorageBackend: Sendable {
     func openData(_ volume: VolumeDefinition, in pool: PoolDefinition, writable: Bool) async throws(StorageError)
         -> any VolumeData
 
-    /// Called once by each host the backend is registered with, before any
-    /// pool is touched: where pool secrets (cephx keys, CHAP passwords) named
-    /// by a pool's <auth> are looked up. Backends without pool auth ignore it.
-    func useSecrets(_ store: (any SecretStore)?)
-
-    /// Called once by each host the backend is registered with: the host's
-    /// logger. A backend on a C library sends the library's log lines there
-    /// (``NativeLog``) instead of to stderr.
-    func useLogger(_ logger: Logger)
+    /// The backend as a host serves with it: the host's secret store (for
+    /// the secrets a pool's <auth> names) and logger (where a C library's
+    /// log lines go, ``NativeLog``, instead of stderr). Each host calls it once
+    /// for each registered backend and keeps the result; a backend without
+    /// secrets or logs returns itself.
+    func configured(with environment: BackendEnvironment) -> Self
 
     /// Lets go of what the backend keeps open for an active pool (a cluster
     /// connection) without stopping the pool: the host is shutting down.
@@ -262,7 +259,7 @@ extension StorageBackend {
             from: try await openData(volume, in: pool, writable: false), volume: volume.name, to: file,
             offset: offset, length: length, sparse: sparse, progress: progress)
     }
-    public func useSecrets(_ store: (any SecretStore)?) {}
+    public func configured(with environment: BackendEnvironment) -> Self { self }
     public func release(_ pool: PoolDefinition) async {}
     public func openData(_ volume: VolumeDefinition, in pool: PoolDefinition, writable: Bool)
         async throws(StorageError) -> any VolumeData
@@ -278,5 +275,4 @@ extension StorageBackend {
         }
         return try LocalVolumeData(path: path, writable: writable)
     }
-    public func useLogger(_ logger: Logger) {}
 }

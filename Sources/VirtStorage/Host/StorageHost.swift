@@ -101,17 +101,13 @@ public actor StorageHost {
         schemas: StorageSchemas? = nil, secrets: (any SecretStore)? = nil, logger: Logger = StorageHost.silentLogger
     ) async throws(StorageError) {
         self.directories = directories
-        self.backends = backends
+        self.backends = backends.configured(with: BackendEnvironment(secrets: secrets, logger: logger))
         self.schemas = schemas
         self.secrets = secrets
         self.logger = logger
         self.files = PoolFiles(directories: directories)
         self.eventJournal = StorageEventJournal.Writer(path: StorageEventJournal.path(directories))
         self.journal = VolumeJobJournal(state: directories.state)
-        for backend in backends.all {
-            backend.useSecrets(secrets)
-            backend.useLogger(logger)
-        }
         try files.prepare()
         await load()
     }

@@ -18,7 +18,8 @@ import Foundation
 public struct ISCSIBackend: BlockDeviceVolumeBackend {
     public let runner: CommandRunning
     public let sysfs: SysfsTree
-    private let slot: SecretStoreSlot
+    /// Where CHAP passwords come from (the host's store once configured).
+    public private(set) var environment: BackendEnvironment
     /// Name of an interface made for an initiator IQN ("libvirt-iface-XXXXXXXX").
     let newIfaceName: @Sendable () -> String
 
@@ -36,11 +37,15 @@ public struct ISCSIBackend: BlockDeviceVolumeBackend {
     ) {
         self.runner = runner
         sysfs = SysfsTree(root: sysfsRoot)
-        slot = SecretStoreSlot(secrets)
+        environment = BackendEnvironment(secrets: secrets)
         self.newIfaceName = newIfaceName
     }
 
-    public func useSecrets(_ secrets: (any SecretStore)?) { slot.use(secrets) }
+    public func configured(with environment: BackendEnvironment) -> ISCSIBackend {
+        var copy = self
+        copy.environment = self.environment.merging(environment)
+        return copy
+    }
 
     public var type: PoolType { .iscsi }
 
@@ -203,13 +208,8 @@ public struct ISCSIBackend: BlockDeviceVolumeBackend {
         guard auth.type == .chap else {
             throw StorageError(.xmlError, "iscsi pool only supports 'chap' auth type", element: "source/auth")
         }
-        guard let store = slot.store else {
-            throw StorageError(
-                .operationInvalid,
-                "the pool uses CHAP authentication, but no secret store was given (StorageHost(secrets:) or ISCSIBackend(secrets:))"
-            )
-        }
-        let password = String(decoding: try await store.value(for: auth.secret), as: UTF8.self)
+        let password = String(
+            decoding: try await environment.secret(auth, of: pool, scheme: "CHAP"), as: UTF8.self)
         for (name, value) in [
             ("node.session.auth.authmethod", "CHAP"), ("node.session.auth.username", auth.username),
             ("node.session.auth.password", password),
