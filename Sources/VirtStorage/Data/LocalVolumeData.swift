@@ -15,8 +15,7 @@ public final class LocalVolumeData: VolumeData {
         guard path.hasPrefix("/") else {
             throw StorageError(.invalidArgument, "volume path '\(path)' is not absolute", path: path)
         }
-        let fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { throw SystemError.make("cannot open volume '\(path)'", path: path) }
+        let fd = try SystemCalls.open(path, (writable ? O_RDWR : O_RDONLY) | O_NOFOLLOW, "cannot open volume '\(path)'")
         file = FileHandleBox(fd)
         name = path
         var st = stat()
@@ -31,9 +30,9 @@ public final class LocalVolumeData: VolumeData {
             try [UInt8](unsafeUninitializedCapacity: count) { (raw, done) throws(StorageError) in
                 done = 0
                 while done < count {
-                    let n = pread(fd, raw.baseAddress! + done, count - done, off_t(offset) + off_t(done))
-                    if n < 0 && errno == EINTR { continue }
-                    guard n >= 0 else { throw SystemError.make("cannot read '\(path)' at \(offset)", path: path) }
+                    let n = try SystemCalls.pread(
+                        fd, raw.baseAddress! + done, count - done, at: offset + UInt64(done), path: path,
+                        "cannot read '\(path)' at \(offset)")
                     if n == 0 { break }
                     done += n
                 }
@@ -69,7 +68,7 @@ public final class LocalVolumeData: VolumeData {
     public func flush() async throws(StorageError) {
         let (fd, path) = (file.fd, name)
         try await BlockingIO.run { () throws(StorageError) in
-            guard fsync(fd) == 0 else { throw SystemError.make("cannot sync '\(path)'", path: path) }
+            try SystemCalls.fsync(fd, path: path, "cannot sync '\(path)'")
         }
     }
 }

@@ -92,28 +92,23 @@ public enum VolumeTransfer {
             progress?(done, count)
         }
         // Holes at the end are still the file's.
-        guard ftruncate(output.fd, off_t(count)) == 0 else {
-            throw SystemError.make("cannot set the size of '\(file)'", path: file)
-        }
+        try SystemCalls.ftruncate(output.fd, to: count, path: file, "cannot set the size of '\(file)'")
     }
 
     private static func open(_ path: String, _ flags: Int32, _ what: String) throws(StorageError) -> FileHandleBox {
-        let fd = Glibc.open(path, flags | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SystemError.make("\(what) '\(path)'", path: path) }
-        return FileHandleBox(fd)
+        FileHandleBox(try SystemCalls.open(path, flags, "\(what) '\(path)'"))
     }
 
     private static func read(_ fd: Int32, _ path: String, at offset: UInt64, count: Int) throws(StorageError) -> [UInt8] {
         try [UInt8](unsafeUninitializedCapacity: count) { (raw, done) throws(StorageError) in
             done = 0
             while done < count {
-                let n = pread(fd, raw.baseAddress! + done, count - done, off_t(offset) + off_t(done))
-                if n < 0 && errno == EINTR { continue }
+                let n = try SystemCalls.pread(
+                    fd, raw.baseAddress! + done, count - done, at: offset + UInt64(done), path: path,
+                    "cannot read '\(path)' at offset \(offset + UInt64(done))")
+                // The file shrank under the upload.
                 guard n > 0 else {
-                    throw StorageError(
-                        .systemError,
-                        "cannot read '\(path)' at offset \(offset + UInt64(done)): \(String(cString: strerror(n < 0 ? errno : EIO)))",
-                        path: path)
+                    throw SystemError.make("cannot read '\(path)' at offset \(offset + UInt64(done))", path: path, errno: EIO)
                 }
                 done += n
             }

@@ -344,16 +344,7 @@ public enum FileVolumes {
     public static func writeAll(fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: UInt64, path: String)
         throws(StorageError)
     {
-        var written = 0
-        while written < bytes.count {
-            let n = pwrite(fd, bytes.baseAddress! + written, bytes.count - written, off_t(offset) + off_t(written))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SystemError.make("cannot write to '\(path)'", path: path)
-            }
-            guard n > 0 else { throw SystemError.make("cannot write to '\(path)'", path: path) }
-            written += n
-        }
+        try SystemCalls.pwriteAll(fd, bytes, at: offset, path: path, "cannot write to '\(path)'")
     }
 
     /// Runs the qemu-img command(s) for a volume. LUKS passphrases go to

@@ -42,9 +42,8 @@ public enum VolumeWiper {
     static func wipe(path: String, range: Range<UInt64>? = nil, algorithm: WipeAlgorithm, progress: ProgressHandler?)
         throws(StorageError)
     {
-        let fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
         // libvirt's words (storageBackendVolWipeLocalFile).
-        guard fd >= 0 else { throw SystemError.make("Failed to open storage volume with path '\(path)'", path: path) }
+        let fd = try SystemCalls.open(path, O_RDWR | O_NOFOLLOW, "Failed to open storage volume with path '\(path)'")
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
@@ -60,7 +59,7 @@ public enum VolumeWiper {
         for pass in passes {
             switch pass {
             case .discard:
-                if vs_punch_hole(fd, Int64(base), Int64(size)) != 0 {
+                guard SystemCalls.punchHole(fd, at: base, length: size, path: path) else {
                     throw SystemError.make("cannot discard the blocks of '\(path)'", path: path)
                 }
                 done += size
@@ -83,8 +82,11 @@ public enum VolumeWiper {
                     done += $0; progress?(done, total)
                 }
             }
-            guard fsync(fd) == 0 || errno == EINVAL else {
-                throw SystemError.make("cannot sync data to volume with path '\(path)'", path: path)
+            // A device that cannot sync (EINVAL) has nothing to sync.
+            do throws(StorageError) {
+                try SystemCalls.fsync(fd, path: path, "cannot sync data to volume with path '\(path)'")
+            } catch where error.errno != EINVAL {
+                throw error
             }
         }
     }

@@ -35,9 +35,9 @@ public enum SparseCopy {
             // Whole data extents go through the kernel (copy_file_range) where it can.
             if sparse {
                 while position < dataEnd {
-                    let n = vs_copy_file_range(
-                        input, Int64(position), output, Int64(destinationOffset + position - offset),
-                        Int64(min(UInt64(1 << 30), dataEnd - position)))
+                    let n = SystemCalls.copyFileRange(
+                        from: input, at: position, to: output, at: destinationOffset + position - offset,
+                        count: min(UInt64(1 << 30), dataEnd - position), path: toPath)
                     if n <= 0 { break }
                     position += UInt64(n)
                     progress?(position - offset, length)
@@ -45,11 +45,12 @@ public enum SparseCopy {
             }
             while position < dataEnd {
                 let want = Int(min(UInt64(chunk), dataEnd - position))
-                let n = buffer.withUnsafeMutableBytes { pread(input, $0.baseAddress, want, off_t(position)) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw SystemError.make("cannot read '\(fromPath)'", path: fromPath)
-                }
+                let n = try buffer.withUnsafeMutableBytes { raw in
+                    Result { () throws(StorageError) in
+                        try SystemCalls.pread(
+                            input, raw.baseAddress!, want, at: position, path: fromPath, "cannot read '\(fromPath)'")
+                    }
+                }.get()
                 if n == 0 {
                     throw StorageError(
                         .operationFailed,
@@ -69,9 +70,7 @@ public enum SparseCopy {
         // A destination that ends in a hole still needs its full length.
         var st = stat()
         if fstat(output, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, UInt64(st.st_size) < destinationOffset + length {
-            guard ftruncate(output, off_t(destinationOffset + length)) == 0 else {
-                throw SystemError.make("cannot extend '\(toPath)'", path: toPath)
-            }
+            try SystemCalls.ftruncate(output, to: destinationOffset + length, path: toPath, "cannot extend '\(toPath)'")
         }
     }
 
@@ -96,7 +95,7 @@ public enum SparseCopy {
         guard fstat(fd, &st) == 0 else { throw SystemError.make("cannot stat '\(path)'", path: path) }
         // Past the end of a regular file there is nothing to punch: ftruncate makes the hole.
         if (st.st_mode & S_IFMT) == S_IFREG && offset >= UInt64(st.st_size) { return }
-        if vs_punch_hole(fd, Int64(offset), Int64(length)) == 0 { return }  // PUNCH_HOLE | KEEP_SIZE
+        if SystemCalls.punchHole(fd, at: offset, length: length, path: path) { return }
         let zeros = [UInt8](repeating: 0, count: chunk)
         var done: UInt64 = 0
         while done < length {

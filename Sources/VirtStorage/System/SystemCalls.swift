@@ -1,0 +1,139 @@
+import CStorageSys
+import Foundation
+import Synchronization
+
+/// The system calls of the volume data path (upload, download, streams,
+/// copies, wipes), in one place. Each wrapper retries EINTR, reads errno
+/// where the call failed and throws it as a ``StorageError`` in the words
+/// its caller gives, and goes through a seam that tests use to watch calls
+/// and make them fail (``withHook(under:_:_:)``), as swift-system's mocking
+/// driver does.
+package enum SystemCalls {
+    /// A call as the hook sees it: which one, and the path it works on (the
+    /// file a descriptor was opened from).
+    package struct Call: Sendable, Hashable, CustomStringConvertible {
+        package let name: String
+        package let path: String
+        package var description: String { "\(name) \(path)" }
+    }
+
+    /// Sees a call before it is made; an errno it returns is the call's
+    /// result instead (the call is not made), nil lets it through.
+    package typealias Hook = @Sendable (Call) -> Int32?
+
+    private static let hooks = Mutex<[(id: UInt64, prefix: String, hook: Hook)]>([])
+    private static let installed = Atomic<Int>(0)
+    private static let nextID = Atomic<UInt64>(0)
+
+    /// Runs `body` with `hook` watching every call on a path under `prefix`,
+    /// in any task or thread; calls on other paths (other tests) pass untouched.
+    package static func withHook<T>(
+        under prefix: String, _ hook: @escaping Hook, _ body: () async throws -> T
+    ) async rethrows -> T {
+        let id = nextID.add(1, ordering: .relaxed).newValue
+        hooks.withLock { $0.append((id, prefix, hook)) }
+        installed.add(1, ordering: .releasing)
+        defer {
+            hooks.withLock { $0.removeAll { $0.id == id } }
+            installed.subtract(1, ordering: .releasing)
+        }
+        return try await body()
+    }
+
+    /// The errno a hook chose for this call, if one watches its path.
+    private static func intercept(_ name: String, _ path: String) -> Int32? {
+        guard installed.load(ordering: .acquiring) > 0 else { return nil }
+        let matching = hooks.withLock { $0.filter { path.hasPrefix($0.prefix) }.map(\.hook) }
+        let call = Call(name: name, path: path)
+        for hook in matching { if let code = hook(call) { return code } }
+        return nil
+    }
+
+    /// Runs `call` (a system call returning -1 and setting errno on failure)
+    /// until it does not fail with EINTR; throws the failure as "`what`: strerror".
+    private static func retrying<R: SignedInteger & FixedWidthInteger>(
+        _ name: String, _ path: String, _ what: @autoclosure () -> String, _ call: () -> R
+    ) throws(StorageError) -> R {
+        while true {
+            let result: R
+            let code: Int32
+            if let forced = intercept(name, path) {
+                (result, code) = (-1, forced)
+            } else {
+                result = call()
+                code = result < 0 ? errno : 0
+            }
+            if result >= 0 { return result }
+            if code == EINTR { continue }
+            throw SystemError.make(what(), path: path, errno: code)
+        }
+    }
+
+    package static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644, _ what: @autoclosure () -> String)
+        throws(StorageError) -> Int32
+    {
+        try retrying("open", path, what()) { Glibc.open(path, flags | O_CLOEXEC, mode) }
+    }
+
+    /// Up to `count` bytes at `offset` into `buffer`; 0 at the end of the file.
+    package static func pread(
+        _ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, at offset: UInt64, path: String,
+        _ what: @autoclosure () -> String
+    ) throws(StorageError) -> Int {
+        try retrying("pread", path, what()) { Glibc.pread(fd, buffer, count, off_t(offset)) }
+    }
+
+    /// Writes all of `bytes` at `offset`, short writes continued.
+    package static func pwriteAll(
+        _ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: UInt64, path: String, _ what: @autoclosure () -> String
+    ) throws(StorageError) {
+        var written = 0
+        while written < bytes.count {
+            let n = try retrying("pwrite", path, what()) {
+                Glibc.pwrite(fd, bytes.baseAddress! + written, bytes.count - written, off_t(offset) + off_t(written))
+            }
+            // No progress and no errno: the device is full (as write(2) says ENOSPC).
+            guard n > 0 else { throw SystemError.make(what(), path: path, errno: ENOSPC) }
+            written += n
+        }
+    }
+
+    package static func fsync(_ fd: Int32, path: String, _ what: @autoclosure () -> String) throws(StorageError) {
+        _ = try retrying("fsync", path, what()) { Glibc.fsync(fd) }
+    }
+
+    package static func ftruncate(_ fd: Int32, to size: UInt64, path: String, _ what: @autoclosure () -> String)
+        throws(StorageError)
+    {
+        _ = try retrying("ftruncate", path, what()) { Glibc.ftruncate(fd, off_t(size)) }
+    }
+
+    /// copy_file_range(2) of up to `count` bytes between two descriptors;
+    /// -1 with errno set where the kernel cannot (the caller copies itself).
+    package static func copyFileRange(
+        from input: Int32, at inputOffset: UInt64, to output: Int32, at outputOffset: UInt64, count: UInt64,
+        path: String
+    ) -> Int {
+        if let code = intercept("copy_file_range", path) {
+            errno = code
+            return -1
+        }
+        while true {
+            let n = vs_copy_file_range(input, Int64(inputOffset), output, Int64(outputOffset), Int64(count))
+            if n >= 0 || errno != EINTR { return Int(n) }
+        }
+    }
+
+    /// Deallocates a range (FALLOC_FL_PUNCH_HOLE, size kept); false where the
+    /// filesystem or device cannot (the caller writes zeros instead).
+    package static func punchHole(_ fd: Int32, at offset: UInt64, length: UInt64, path: String) -> Bool {
+        if let code = intercept("fallocate", path) {
+            errno = code
+            return false
+        }
+        while true {
+            if vs_punch_hole(fd, Int64(offset), Int64(length)) == 0 { return true }
+            if errno != EINTR { return false }
+        }
+    }
+}

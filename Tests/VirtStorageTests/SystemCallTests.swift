@@ -1,0 +1,88 @@
+import Foundation
+import Synchronization
+import Testing
+import VirtStorageTestSupport
+
+@testable import VirtStorage
+
+/// The data path's system calls go through one layer (`SystemCalls`) that
+/// tests watch and make fail: a full disk in the middle of an upload, an
+/// interrupted read that is retried, and a hook that sees only its own paths.
+@Suite("system calls of the data path, watched and failed")
+struct SystemCallTests {
+    /// A dir pool "p" with an 8 MiB raw volume, and a 6 MiB file of known bytes.
+    static func setUp(_ label: String) async throws -> (Scratch, StorageHost, String, Data) {
+        let (scratch, host, _) = try await DirVolumeTests.pool(label)
+        try await host.createVolume(in: "p", xml: DirVolumeTests.volumeXML("v.img", "8388608"))
+        var rng = SplitMix(seed: 7)
+        let bytes = Data((0..<(6 << 20)).map { _ in UInt8(truncatingIfNeeded: rng.next() | 1) })
+        let source = scratch.sub("source.bin")
+        try bytes.write(to: URL(fileURLWithPath: source))
+        return (scratch, host, source, bytes)
+    }
+
+    @Test func aFullDiskInTheMiddleOfAnUploadFailsWithItsErrno() async throws {
+        let (scratch, host, source, _) = try await Self.setUp("syscall-enospc")
+        let volume = scratch.sub("pool/v.img")
+        let writes = Mutex(0)
+        let error = await #expect(throws: StorageError.self) {
+            try await SystemCalls.withHook(under: volume, { call in
+                guard call.name == "pwrite" else { return nil }
+                return writes.withLock { count in
+                    count += 1
+                    return count >= 3 ? ENOSPC : nil
+                }
+            }) {
+                try await host.uploadVolume("v.img", in: "p", from: source)
+            }
+        }
+        #expect(error?.errno == ENOSPC)
+        #expect(error?.message == "cannot write to '\(volume)': No space left on device")
+        #expect(writes.withLock { $0 } == 3, "two writes made, the third failed and nothing after it")
+        // The volume is free again: the next upload, without the hook, goes through.
+        try await host.uploadVolume("v.img", in: "p", from: source)
+    }
+
+    @Test func anInterruptedReadIsRetried() async throws {
+        let (scratch, host, source, bytes) = try await Self.setUp("syscall-eintr")
+        let reads = Mutex(0)
+        try await SystemCalls.withHook(under: source, { call in
+            guard call.name == "pread" else { return nil }
+            return reads.withLock { count in
+                count += 1
+                return count <= 3 ? EINTR : nil
+            }
+        }) {
+            try await host.uploadVolume("v.img", in: "p", from: source)
+        }
+        #expect(reads.withLock { $0 } > 3, "three interrupted reads, then the real ones")
+        let written = try Data(contentsOf: URL(fileURLWithPath: scratch.sub("pool/v.img")))
+        #expect(written.prefix(bytes.count) == bytes)
+    }
+
+    @Test func aHookSeesOnlyItsOwnPaths() async throws {
+        let (scratch, host, source, _) = try await Self.setUp("syscall-scope")
+        let seen = Mutex<[SystemCalls.Call]>([])
+        try await SystemCalls.withHook(under: scratch.sub("elsewhere"), { call in
+            seen.withLock { $0.append(call) }
+            return EIO
+        }) {
+            try await host.uploadVolume("v.img", in: "p", from: source)
+            let out = scratch.sub("out.bin")
+            try await host.downloadVolume("v.img", in: "p", to: out)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: out)).count == 8 << 20)
+        }
+        #expect(seen.withLock { $0 }.isEmpty)
+        // Watching the volume instead: the download's reads of it are seen.
+        let calls = Mutex<[SystemCalls.Call]>([])
+        let volume = scratch.sub("pool/v.img")
+        try await SystemCalls.withHook(under: volume, { call in
+            calls.withLock { $0.append(call) }
+            return nil
+        }) {
+            try await host.downloadVolume("v.img", in: "p", to: scratch.sub("again.bin"))
+        }
+        #expect(calls.withLock { $0 }.contains(SystemCalls.Call(name: "open", path: volume)))
+        #expect(calls.withLock { $0 }.contains { $0.name == "pread" && $0.path == volume })
+    }
+}
