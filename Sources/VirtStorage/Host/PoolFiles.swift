@@ -1,8 +1,11 @@
 import Foundation
 
-/// Reads and writes a host's pool files. Writes are atomic: a temporary file
-/// in the same directory, fsync, rename, fsync of the directory; a process
-/// killed at any point leaves the old file or the new one, never a torn one.
+/// A host's pool files, in libvirt's layout: each pool's config, its
+/// autostart link and its state (the live definition with the sizes of the
+/// last refresh), and the boot marker of autostart. The only writer of those
+/// files. Writes are atomic: a temporary file in the same directory, fsync,
+/// rename, fsync of the directory; a process killed at any point leaves the
+/// old file or the new one, never a torn one.
 struct PoolFiles: Sendable {
     let directories: StorageHostDirectories
 
@@ -30,6 +33,90 @@ struct PoolFiles: Sendable {
     func configPath(_ name: String) -> String { directories.config + "/" + name + ".xml" }
     func autostartPath(_ name: String) -> String { directories.autostart + "/" + name + ".xml" }
     func statePath(_ name: String) -> String { directories.state + "/" + name + ".xml" }
+
+    // MARK: each pool's files
+
+    /// The persistent definitions, by name (a file whose pool is named
+    /// otherwise, or does not parse, is left out), with their autostart flag.
+    func configs() -> [(PoolDefinition, autostart: Bool)] {
+        Self.xmlNames(in: directories.config).compactMap { name in
+            guard let text = Self.read(configPath(name)), let def = try? PoolXML.parse(text), def.name == name
+            else { return nil }
+            return (def, FileManager.default.fileExists(atPath: autostartPath(name)))
+        }
+    }
+
+    /// The active pools' live definitions as the processes before left them;
+    /// `keep` decides which stay (a state file it refuses is removed).
+    func states(keeping keep: (PoolDefinition) -> Bool) -> [PoolDefinition] {
+        Self.xmlNames(in: directories.state).compactMap { name in
+            guard let text = Self.read(statePath(name)), let live = try? Self.parseState(text), keep(live) else {
+                unlink(statePath(name))
+                return nil
+            }
+            return live
+        }
+    }
+
+    func writeConfig(_ def: PoolDefinition) throws(StorageError) {
+        try Self.atomicWrite(PoolXML.format(def), to: configPath(def.name))
+    }
+
+    /// Removes a pool's config and autostart link (undefine).
+    func removeConfig(_ name: String) throws(StorageError) {
+        unlink(autostartPath(name))
+        guard unlink(configPath(name)) == 0 || errno == ENOENT else {
+            let code = errno
+            // libvirt's words: an internal error, without strerror.
+            throw StorageError(
+                .internalError, "cannot remove config for \(name)", errno: code, path: configPath(name),
+                hint: String(cString: strerror(code)))
+        }
+    }
+
+    /// The autostart link to the pool's config, made or removed.
+    func setAutostart(_ name: String, _ enabled: Bool) throws(StorageError) {
+        let link = autostartPath(name)
+        if enabled {
+            unlink(link)
+            guard symlink(configPath(name), link) == 0 else {
+                throw SystemError.make("Failed to create symlink '\(link)' to '\(configPath(name))'", path: link)
+            }
+        } else {
+            guard unlink(link) == 0 || errno == ENOENT else {
+                throw SystemError.make("Failed to delete symlink '\(link)'", path: link)
+            }
+        }
+    }
+
+    /// The live definition of an active pool. `onlyIfPresent`: replaced only
+    /// where a state file is still there (another process may have stopped
+    /// the pool meanwhile), without fsync (whole or absent after a kill).
+    func writeState(_ def: PoolDefinition, onlyIfPresent: Bool = false) throws(StorageError) {
+        let path = statePath(def.name)
+        if onlyIfPresent {
+            guard access(path, F_OK) == 0 else { return }
+            try Self.atomicWrite(Self.stateXML(def), to: path, sync: false)
+        } else {
+            try Self.atomicWrite(Self.stateXML(def), to: path)
+        }
+    }
+
+    func removeState(_ name: String) { unlink(statePath(name)) }
+
+    /// Whether autostart has already run since the machine booted; marks it done.
+    func autostartDueThisBoot() -> Bool {
+        let marker = directories.state + "/autostarted"
+        let boot = Self.bootID
+        guard Self.read(marker) != boot else { return false }
+        try? Self.atomicWrite(boot, to: marker, mode: 0o644)
+        return true
+    }
+
+    /// Removes the temporaries of atomic writes that killed writers left.
+    func removeLeftoverTemporaries() {
+        for dir in [directories.config, directories.state] { Self.removeLeftoverTemporaries(in: dir) }
+    }
 
     /// `sync: false` leaves out the fsyncs: the file then survives a killed
     /// process (it is whole or absent), not a power cut.

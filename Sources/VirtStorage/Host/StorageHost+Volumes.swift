@@ -52,7 +52,7 @@ extension StorageHost {
         let backend = try backends.backend(for: live.type)
         guard (try? await backend.check(live)) == true else {
             logger.debug("pool \(name) is no longer there: inactive", metadata: ["pool": .string(name)])
-            unlink(files.statePath(name))
+            files.removeState(name)
             if let record = records[name] {
                 record.live = nil
                 record.replaceVolumes([:])

@@ -120,27 +120,18 @@ public actor StorageHost {
     // MARK: loading
 
     private func load() async {
-        for dir in [directories.config, directories.state, journal.directory] {
-            PoolFiles.removeLeftoverTemporaries(in: dir)
-        }
-        for name in PoolFiles.xmlNames(in: directories.config) {
-            guard let text = PoolFiles.read(files.configPath(name)), let def = try? PoolXML.parse(text),
-                def.name == name
-            else { continue }
+        files.removeLeftoverTemporaries()
+        PoolFiles.removeLeftoverTemporaries(in: journal.directory)
+        for (def, autostart) in files.configs() {
             let record = Record(config: def)
-            record.autostart = FileManager.default.fileExists(atPath: files.autostartPath(name))
-            records[name] = record
+            record.autostart = autostart
+            records[def.name] = record
         }
         // Active pools as the processes before left them, sizes included (as
         // libvirt keeps them): nothing is checked or read here. A pool is
         // checked and its volumes read when a call first needs them.
-        for name in PoolFiles.xmlNames(in: directories.state) {
-            guard let text = PoolFiles.read(files.statePath(name)), let live = try? PoolFiles.parseState(text),
-                (try? backends.backend(for: live.type)) != nil
-            else {
-                unlink(files.statePath(name))
-                continue
-            }
+        for live in files.states(keeping: { (try? backends.backend(for: $0.type)) != nil }) {
+            let name = live.name
             let record = records[name] ?? Record()
             record.live = live
             records[name] = record
@@ -151,13 +142,10 @@ public actor StorageHost {
                 try? await loadVolumes(name)
             }
         }
-        let marker = directories.state + "/autostarted"
-        let boot = PoolFiles.bootID
-        if PoolFiles.read(marker) != boot {
+        if files.autostartDueThisBoot() {
             for (name, record) in records.sorted(by: { $0.key < $1.key }) where record.autostart && !record.isActive {
                 try? await start(name)
             }
-            try? PoolFiles.atomicWrite(boot, to: marker, mode: 0o644)
         }
         await recoverInterruptedJobs()
     }
@@ -321,7 +309,7 @@ public actor StorageHost {
         try PoolXML.validateName(def.name, line: 0)
         _ = try backends.backend(for: def.type)
         try checkDuplicates(def)
-        try PoolFiles.atomicWrite(PoolXML.format(def), to: files.configPath(def.name))
+        try files.writeConfig(def)
         let record = records[def.name] ?? Record()
         if record.isActive {
             record.pendingConfig = def
@@ -371,14 +359,7 @@ public actor StorageHost {
         guard record.config != nil else {
             throw StorageError(.internalError, "no config file for \(name)", value: name)
         }
-        unlink(files.autostartPath(name))
-        guard unlink(files.configPath(name)) == 0 || errno == ENOENT else {
-            let code = errno
-            // libvirt's words: an internal error, without strerror.
-            throw StorageError(
-                .internalError, "cannot remove config for \(name)", errno: code, path: files.configPath(name),
-                hint: String(cString: strerror(code)))
-        }
+        try files.removeConfig(name)
         records[name] = nil
         emit(.pool(name: name, change: .undefined))
     }
@@ -426,7 +407,7 @@ public actor StorageHost {
             try await backend.start(def)
             records[def.name]?.starting = false
             try await refreshRecord(def.name)
-            try PoolFiles.atomicWrite(PoolFiles.stateXML(records[def.name]!.live!), to: files.statePath(def.name))
+            try files.writeState(records[def.name]!.live!)
         } catch {
             records[def.name] = nil
             throw error
@@ -455,7 +436,7 @@ public actor StorageHost {
             records[name]?.live = def
             records[name]?.starting = false
             try await refreshRecord(name)
-            try PoolFiles.atomicWrite(PoolFiles.stateXML(records[name]!.live!), to: files.statePath(name))
+            try files.writeState(records[name]!.live!)
         } catch {
             if records[name]?.live != nil { try? await backend.stop(def) }
             records[name]?.live = nil
@@ -475,7 +456,7 @@ public actor StorageHost {
         }
         try checkIdle(name, record)
         try await backends.backend(for: live.type).stop(live)
-        unlink(files.statePath(name))
+        files.removeState(name)
         if let current = records[name] {
             current.live = nil
             current.replaceVolumes([:])
@@ -584,10 +565,7 @@ public actor StorageHost {
         // The sizes stay for the next process's pool-info; a pool that is
         // starting writes its state once started. Only a state file that is
         // still there is replaced: another process may have stopped the pool.
-        let statePath = files.statePath(name)
-        if !record.starting && access(statePath, F_OK) == 0 {
-            try? PoolFiles.atomicWrite(PoolFiles.stateXML(current), to: statePath, sync: false)
-        }
+        if !record.starting { try? files.writeState(current, onlyIfPresent: true) }
         // The old table was allocated on other threads' malloc arenas; glibc
         // keeps freed arena memory unless asked to give it back.
         if byName.count > 1000 { _ = vs_malloc_trim() }
@@ -601,17 +579,7 @@ public actor StorageHost {
         guard record.config != nil else {
             throw StorageError(.internalError, "pool has no config file", value: name)
         }
-        let link = files.autostartPath(name)
-        if enabled {
-            unlink(link)
-            guard symlink(files.configPath(name), link) == 0 else {
-                throw SystemError.make("Failed to create symlink '\(link)' to '\(files.configPath(name))'", path: link)
-            }
-        } else {
-            guard unlink(link) == 0 || errno == ENOENT else {
-                throw SystemError.make("Failed to delete symlink '\(link)'", path: link)
-            }
-        }
+        try files.setAutostart(name, enabled)
         records[name]?.autostart = enabled
     }
 
