@@ -6,7 +6,7 @@ import VirtStorage
 struct PoolAsOptions: ParsableArguments {
 
     @Option(name: .customLong("name"), help: "name of the pool") var name: String?
-    @Option(name: .customLong("type"), help: "type of the pool") var type: String?
+    @Option(name: .customLong("type"), help: "type of the pool (btrfs is a VirtStorage extension)") var type: String?
     @Flag(name: .customLong("print-xml"), help: "print XML document, but don't define/create") var printXML = false
     @Option(name: .customLong("source-host"), help: "source-host for underlying storage") var sourceHost: String?
     @Option(name: .customLong("source-path"), help: "source path for underlying storage") var sourcePath: String?

@@ -27,16 +27,7 @@ public final class LocalVolumeData: VolumeData {
     public func read(at offset: UInt64, count: Int) async throws(StorageError) -> [UInt8] {
         let (fd, path) = (file.fd, name)
         return try await BlockingIO.run { () throws(StorageError) -> [UInt8] in
-            try [UInt8](unsafeUninitializedCapacity: count) { (raw, done) throws(StorageError) in
-                done = 0
-                while done < count {
-                    let n = try SystemCalls.pread(
-                        fd, raw.baseAddress! + done, count - done, at: offset + UInt64(done), path: path,
-                        "cannot read '\(path)' at \(offset)")
-                    if n == 0 { break }
-                    done += n
-                }
-            }
+            try SystemCalls.read(fd, count: count, at: offset, path: path, "cannot read '\(path)' at \(offset)")
         }
     }
 

@@ -99,19 +99,14 @@ public enum VolumeTransfer {
         FileHandleBox(try SystemCalls.open(path, flags, "\(what) '\(path)'"))
     }
 
+    /// Exactly `count` bytes of the file being uploaded.
     private static func read(_ fd: Int32, _ path: String, at offset: UInt64, count: Int) throws(StorageError) -> [UInt8] {
-        try [UInt8](unsafeUninitializedCapacity: count) { (raw, done) throws(StorageError) in
-            done = 0
-            while done < count {
-                let n = try SystemCalls.pread(
-                    fd, raw.baseAddress! + done, count - done, at: offset + UInt64(done), path: path,
-                    "cannot read '\(path)' at offset \(offset + UInt64(done))")
-                // The file shrank under the upload.
-                guard n > 0 else {
-                    throw SystemError.make("cannot read '\(path)' at offset \(offset + UInt64(done))", path: path, errno: EIO)
-                }
-                done += n
-            }
+        let bytes = try SystemCalls.read(fd, count: count, at: offset, path: path, "cannot read '\(path)' at offset \(offset)")
+        // The file shrank under the upload.
+        guard bytes.count == count else {
+            throw SystemError.make(
+                "cannot read '\(path)' at offset \(offset + UInt64(bytes.count))", path: path, errno: EIO)
         }
+        return bytes
     }
 }

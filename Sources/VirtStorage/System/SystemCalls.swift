@@ -83,6 +83,21 @@ package enum SystemCalls {
         try retrying("pread", path, what()) { Glibc.pread(fd, buffer, count, off_t(offset)) }
     }
 
+    /// Up to `count` bytes at `offset`, short reads continued: fewer only at
+    /// the end of the file.
+    package static func read(_ fd: Int32, count: Int, at offset: UInt64, path: String, _ what: @autoclosure () -> String)
+        throws(StorageError) -> [UInt8]
+    {
+        try [UInt8](unsafeUninitializedCapacity: count) { (raw, done) throws(StorageError) in
+            done = 0
+            while done < count {
+                let n = try pread(fd, raw.baseAddress! + done, count - done, at: offset + UInt64(done), path: path, what())
+                if n == 0 { break }
+                done += n
+            }
+        }
+    }
+
     /// Writes all of `bytes` at `offset`, short writes continued.
     package static func pwriteAll(
         _ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: UInt64, path: String, _ what: @autoclosure () -> String
