@@ -85,4 +85,35 @@ struct SystemCallTests {
         #expect(calls.withLock { $0 }.contains(SystemCalls.Call(name: "open", path: volume)))
         #expect(calls.withLock { $0 }.contains { $0.name == "pread" && $0.path == volume })
     }
+
+    /// A pool's config is replaced whole or not at all: a full disk while
+    /// the new one is written leaves the old file as it was, and no temporary.
+    @Test func aFailedConfigWriteLeavesTheOldConfig() async throws {
+        let (scratch, host, _) = try await DirVolumeTests.pool("syscall-config")
+        let config = scratch.sub("root/etc/storage/p.xml")
+        let configDir = (config as NSString).deletingLastPathComponent
+        let before = try String(contentsOfFile: config, encoding: .utf8)
+        let redefined = before.replacingOccurrences(of: "</pool>", with: "<features><cow state='no'/></features></pool>")
+        let error = await #expect(throws: StorageError.self) {
+            try await SystemCalls.withHook(under: configDir, { $0.name == "pwrite" ? ENOSPC : nil }) {
+                try await host.define(xml: redefined)
+            }
+        }
+        #expect(error?.errno == ENOSPC, "\(String(describing: error))")
+        #expect(try String(contentsOfFile: config, encoding: .utf8) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: configDir).filter { $0.contains(".new.") }.isEmpty)
+    }
+
+    /// A volume that cannot be given its size is not left behind.
+    @Test func aVolumeThatCannotBeSizedIsNotLeftBehind() async throws {
+        let (scratch, host, dir) = try await DirVolumeTests.pool("syscall-create")
+        let error = await #expect(throws: StorageError.self) {
+            try await SystemCalls.withHook(under: dir, { $0.name == "ftruncate" ? EFBIG : nil }) {
+                try await host.createVolume(in: "p", xml: DirVolumeTests.volumeXML("big.img", "1073741824"))
+            }
+        }
+        #expect(error?.message == "cannot extend file '\(dir)/big.img': File too large")
+        #expect(!FileManager.default.fileExists(atPath: scratch.sub("pool/big.img")))
+        #expect(try await host.volumes(in: "p").isEmpty)
+    }
 }

@@ -206,9 +206,7 @@ public enum FileVolumes {
         let fd = try createExclusive(path, vol)
         defer { close(fd) }
         do throws(StorageError) {
-            guard ftruncate(fd, off_t(vol.capacity)) == 0 else {
-                throw SystemError.make("cannot extend file '\(path)'", path: path)
-            }
+            try SystemCalls.ftruncate(fd, to: vol.capacity, path: path, "cannot extend file '\(path)'")
             // As libvirt: an allocation beyond the capacity is allocated too,
             // and the file grows to it.
             if vol.allocation > 0 {
@@ -252,15 +250,15 @@ public enum FileVolumes {
     /// mode as the umask leaves it: `applyMode` then sets the mode as given.
     static func createExclusive(_ path: String, _ vol: VolumeDefinition) throws(StorageError) -> Int32 {
         let mode = mode(of: vol)
-        let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
-        guard fd >= 0 else {
+        let fd: Int32
+        do throws(StorageError) {
+            fd = try SystemCalls.open(
+                path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, mode: mode, "Failed to create file '\(path)'")
+        } catch where error.errno == EEXIST {
             // libvirt's words: its createVol finds the path taken, or the open fails.
-            if errno == EEXIST {
-                throw StorageError(
-                    .operationInvalid, "volume target path '\(path)' already exists", value: vol.name,
-                    errno: EEXIST, path: path)
-            }
-            throw SystemError.make("Failed to create file '\(path)'", path: path)
+            throw StorageError(
+                .operationInvalid, "volume target path '\(path)' already exists", value: vol.name, errno: EEXIST,
+                path: path)
         }
         // Failing to apply the asked owner or mode fails the creation, as in libvirt.
         let owner = vol.target.permissions?.owner
@@ -471,9 +469,7 @@ public enum FileVolumes {
             }
             // The new capacity is at least the source's; raw files grow to it.
             if (vol.target.format ?? "raw") == "raw" && vol.capacity > UInt64(st.st_size) {
-                guard ftruncate(output, off_t(vol.capacity)) == 0 else {
-                    throw SystemError.make("cannot extend file '\(path)'", path: path)
-                }
+                try SystemCalls.ftruncate(output, to: vol.capacity, path: path, "cannot extend file '\(path)'")
             }
         } catch {
             unlink(path)
@@ -505,18 +501,15 @@ public enum FileVolumes {
             let grow = options.contains(.allocate) && capacity > vol.capacity
             let old = vol.capacity
             try await BlockingIO.run { () throws(StorageError) in
-                let fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
                 // libvirt's words (virFileResize).
-                guard fd >= 0 else { throw SystemError.make("Unable to open '\(path)'", path: path) }
+                let fd = try SystemCalls.open(path, O_RDWR | O_NOFOLLOW, "Unable to open '\(path)'")
                 defer { close(fd) }
                 if grow {
                     guard vs_fallocate(fd, 0, Int64(old), Int64(capacity - old)) == 0 else {
                         throw SystemError.make("Failed to pre-allocate space for file '\(path)'", path: path)
                     }
                 }
-                guard ftruncate(fd, off_t(capacity)) == 0 else {
-                    throw SystemError.make("Failed to truncate file '\(path)'", path: path)
-                }
+                try SystemCalls.ftruncate(fd, to: capacity, path: path, "Failed to truncate file '\(path)'")
             }
             return
         }

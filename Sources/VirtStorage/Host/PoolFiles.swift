@@ -125,15 +125,18 @@ struct PoolFiles: Sendable {
     {
         let dir = (path as NSString).deletingLastPathComponent
         let temp = path + ".new.\(getpid())"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
-        guard fd >= 0 else { throw SystemError.make("cannot write '\(temp)'", path: temp) }
+        let fd = try SystemCalls.open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: mode, "cannot write '\(temp)'")
         do throws(StorageError) {
+            defer { close(fd) }
             try FileVolumes.writeAll(fd: fd, Array(text.utf8), at: 0, path: temp)
-            guard !sync || fsync(fd) == 0 else { throw SystemError.make("cannot sync '\(temp)'", path: temp) }
-            close(fd)
-            guard rename(temp, path) == 0 else { throw SystemError.make("cannot rename '\(temp)'", path: path) }
+            if sync { try SystemCalls.fsync(fd, path: temp, "cannot sync '\(temp)'") }
         } catch {
-            close(fd)
+            unlink(temp)
+            throw error
+        }
+        do throws(StorageError) {
+            try SystemCalls.rename(temp, to: path, "cannot rename '\(temp)'")
+        } catch {
             unlink(temp)
             throw error
         }

@@ -160,9 +160,7 @@ public struct QCow2Writer: Sendable {
         let dataStart = l2Start + l2Tables * c
         let copied: UInt64 = 1 << 63
 
-        guard ftruncate(fd, off_t(total * c)) == 0 else {
-            throw SystemError.make("cannot size '\(path)' to \(total * c) bytes", path: path)
-        }
+        try SystemCalls.ftruncate(fd, to: total * c, path: path, "cannot size '\(path)' to \(total * c) bytes")
         var header = try bytes()
         header.removeSubrange(Int(c)...)
         Self.put(&header, l2Tables, at: 36, size: 4)

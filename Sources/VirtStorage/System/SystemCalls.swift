@@ -3,7 +3,8 @@ import Foundation
 import Synchronization
 
 /// The system calls of the volume data path (upload, download, streams,
-/// copies, wipes), in one place. Each wrapper retries EINTR, reads errno
+/// copies, wipes, volume creation and resizing) and of the pool files, in
+/// one place. Each wrapper retries EINTR, reads errno
 /// where the call failed and throws it as a ``StorageError`` in the words
 /// its caller gives, and goes through a seam that tests use to watch calls
 /// and make them fail (``withHook(under:_:_:)``), as swift-system's mocking
@@ -121,6 +122,13 @@ package enum SystemCalls {
         throws(StorageError)
     {
         _ = try retrying("ftruncate", path, what()) { Glibc.ftruncate(fd, off_t(size)) }
+    }
+
+    /// Renames `path` to `target` (the hook sees `path`).
+    package static func rename(_ path: String, to target: String, _ what: @autoclosure () -> String)
+        throws(StorageError)
+    {
+        _ = try retrying("rename", path, what()) { Glibc.rename(path, target) }
     }
 
     /// copy_file_range(2) of up to `count` bytes between two descriptors;
