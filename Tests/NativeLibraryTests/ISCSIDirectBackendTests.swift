@@ -268,6 +268,39 @@
             try Data(contentsOf: URL(fileURLWithPath: TGT.state + "/" + name))
         }
 
+        /// The host's stream API reaches a LUN through its `VolumeData`: bytes
+        /// written at an offset inside a block come back through a read, and
+        /// are on the target's backing file.
+        @Test func streamsThroughTheHost() async throws {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("iscsi-stream-\(UUID())").path
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            var registry = BackendRegistry.builtIn
+            registry.register(ISCSIDirectBackend())
+            let host = try await StorageHost(directories: .root(dir), backends: registry)
+            try await host.create(xml: PoolXML.format(try pool(TGT.base + ":plain")))
+            let offset = 6 * Self.mib + 777
+            let bytes = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 5) }
+            let chunks = AsyncStream<VolumeChunk> { continuation in
+                continuation.yield(.data(Array(bytes[..<40_000])))
+                continuation.yield(.data(Array(bytes[40_000...])))
+                continuation.finish()
+            }
+            try await host.writeVolume("unit:0:0:2", in: "direct", offset: offset, from: chunks)
+            var read: [UInt8] = []
+            for try await chunk in try await host.readVolume(
+                "unit:0:0:2", in: "direct", offset: offset, length: UInt64(bytes.count))
+            {
+                guard case .data(let part) = chunk else {
+                    Issue.record("a dense read gave \(chunk)")
+                    return
+                }
+                read += part
+            }
+            #expect(read == bytes)
+            #expect(try backing("plain-2.img")[Int(offset)..<Int(offset) + bytes.count] == Data(bytes))
+            try await host.destroy("direct")
+        }
+
         @Test func uploadDownloadAndWipe() async throws {
             let backend = ISCSIDirectBackend()
             let def = try pool(TGT.base + ":plain")
