@@ -137,12 +137,16 @@
         ) async throws(StorageError) -> VolumeDefinition? {
             let layout = BtrfsLayout(try Self.directory(pool))
             let folder = layout.folder(of: volume.name)
-            if let source, layout.holds(source), !options.preallocateMetadata,
-                source.target.format == volume.target.format, source.target.encryption == nil
-            {
-                try await BlockingIO.run { () throws(StorageError) in
+            // A volume of this pool (its file in its own subvolume, checked on
+            // the I/O thread) is snapshotted rather than copied.
+            if let source, !options.preallocateMetadata, source.target.format == volume.target.format,
+                source.target.encryption == nil,
+                try await BlockingIO.run(.data, { () throws(StorageError) -> Bool in
+                    guard layout.holds(source) else { return false }
                     try layout.clone(layout.folder(of: source.name), file: source.name, as: volume)
-                }
+                    return true
+                })
+            {
                 progress?(volume.capacity, volume.capacity)
                 return nil
             }

@@ -77,23 +77,26 @@
 
         // MARK: snapshots
 
-        /// The names of the volume's snapshots, oldest first.
+        /// The names of the volume's snapshots (its read-only subvolumes), in no order.
         func snapshotNames(of volume: String) throws(StorageError) -> [String] {
-            try snapshots(of: volume).map(\.name)
-        }
-
-        /// The volume's snapshots, oldest first, with when each was taken.
-        func snapshots(of volume: String) throws(StorageError) -> [VolumeSnapshot] {
             let folder = snapshotFolder(of: volume)
             guard let handle = opendir(folder) else {
                 if errno == ENOENT { return [] }
                 throw SystemError.make("cannot open directory '\(folder)'", path: folder)
             }
             defer { closedir(handle) }
-            var found: [VolumeSnapshot] = []
+            var names: [String] = []
             while let entry = readdir(handle) {
                 let name = directoryEntryName(entry)
-                guard !name.hasPrefix("."), try BtrfsSubvolumes.isSubvolume(snapshot(name, of: volume)) else { continue }
+                if !name.hasPrefix("."), try BtrfsSubvolumes.isSubvolume(snapshot(name, of: volume)) { names.append(name) }
+            }
+            return names
+        }
+
+        /// The volume's snapshots, oldest first, with when each was taken.
+        func snapshots(of volume: String) throws(StorageError) -> [VolumeSnapshot] {
+            var found: [VolumeSnapshot] = []
+            for name in try snapshotNames(of: volume) {
                 let text = try? String(contentsOfFile: description(name, of: volume), encoding: .utf8)
                 found.append(
                     VolumeSnapshot(

@@ -39,7 +39,12 @@
             }
         }
 
-        deinit { session.close() }
+        /// The logout is a network round trip: on the iscsi threads, not
+        /// wherever the last reference went.
+        deinit {
+            let session = UncheckedSession(session)
+            Task { try? await ISCSIThread.run { session.value.close() } }
+        }
 
         /// The whole blocks that hold [offset, offset + count), read.
         private func blocks(covering offset: UInt64, count: Int) throws(StorageError) -> (UInt64, [UInt8]) {
@@ -113,5 +118,11 @@
 
         /// Every WRITE(16) has returned once the target accepted it.
         func flush() async throws(StorageError) {}
+    }
+
+    /// A session handed to the thread that closes it; nothing else uses it then.
+    private struct UncheckedSession: @unchecked Sendable {
+        let value: ISCSISession
+        init(_ value: ISCSISession) { self.value = value }
     }
 #endif
