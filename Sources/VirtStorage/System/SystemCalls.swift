@@ -2,9 +2,9 @@ import CStorageSys
 import Foundation
 import Synchronization
 
-/// The system calls of the volume data path (upload, download, streams,
-/// copies, wipes, volume creation and resizing) and of the pool files, in
-/// one place. Each wrapper retries EINTR, reads errno
+/// The system calls VirtStorage makes on files, directories and devices, in
+/// one place (the data path here, paths and directories in
+/// `SystemCalls+Paths.swift`). Each wrapper retries EINTR, reads errno
 /// where the call failed and throws it as a ``StorageError`` in the words
 /// its caller gives, and goes through a seam that tests use to watch calls
 /// and make them fail (``withHook(under:_:_:)``), as swift-system's mocking
@@ -51,23 +51,28 @@ package enum SystemCalls {
     }
 
     /// Runs `call` (a system call returning -1 and setting errno on failure)
-    /// until it does not fail with EINTR; throws the failure as "`what`: strerror".
-    private static func retrying<R: SignedInteger & FixedWidthInteger>(
+    /// until it does not fail with EINTR; -1 with errno set where it fails,
+    /// or where a hook made it fail (then it is not made).
+    static func attempt<R: SignedInteger & FixedWidthInteger>(_ name: String, _ path: String, _ call: () -> R) -> R {
+        while true {
+            if let forced = intercept(name, path) {
+                if forced == EINTR { continue }
+                errno = forced
+                return -1
+            }
+            let result = call()
+            if result >= 0 || errno != EINTR { return result }
+        }
+    }
+
+    /// ``attempt(_:_:_:)``, its failure thrown as "`what`: strerror".
+    static func retrying<R: SignedInteger & FixedWidthInteger>(
         _ name: String, _ path: String, _ what: @autoclosure () -> String, _ call: () -> R
     ) throws(StorageError) -> R {
-        while true {
-            let result: R
-            let code: Int32
-            if let forced = intercept(name, path) {
-                (result, code) = (-1, forced)
-            } else {
-                result = call()
-                code = result < 0 ? errno : 0
-            }
-            if result >= 0 { return result }
-            if code == EINTR { continue }
-            throw SystemError.make(what(), path: path, errno: code)
-        }
+        let result = attempt(name, path, call)
+        if result >= 0 { return result }
+        let code = errno
+        throw SystemError.make(what(), path: path, errno: code)
     }
 
     package static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644, _ what: @autoclosure () -> String)
