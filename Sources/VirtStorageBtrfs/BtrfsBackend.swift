@@ -62,7 +62,7 @@
             }
             // Refused before anything is made: the nearest existing folder must be on btrfs.
             var existing = try Self.directory(pool)
-            while access(existing, F_OK) != 0, existing.count > 1 {
+            while !SystemCalls.exists(existing), existing.count > 1 {
                 existing = (existing as NSString).deletingLastPathComponent
             }
             try requireBtrfs(pool, at: existing)
@@ -71,7 +71,9 @@
 
         public func delete(_ pool: PoolDefinition, zeroed: Bool) async throws(StorageError) {
             // The snapshots' folder is the pool's own; left empty by the last deletion.
-            if let dir = try? Self.directory(pool) { rmdir(dir + "/" + BtrfsLayout.snapshotsFolder) }
+            if let dir = try? Self.directory(pool) {
+                SystemCalls.removeDirectoryIfEmpty(dir + "/" + BtrfsLayout.snapshotsFolder)
+            }
             try await removeDirectory(pool, zeroed: zeroed)
         }
 

@@ -35,20 +35,18 @@
         /// The pool's sizes and volumes: every subvolume of the target that
         /// holds its file. Anything else in the directory is not a volume.
         func volumes() throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
-            guard let handle = opendir(directory) else {
-                throw SystemError.make("cannot open directory '\(directory)'", path: directory)
-            }
-            defer { closedir(handle) }
+            let fd = try SystemCalls.open(directory, O_RDONLY | O_DIRECTORY, "cannot open directory '\(directory)'")
+            defer { SystemCalls.close(fd) }
             var volumes: [VolumeDefinition] = []
-            while let entry = readdir(handle) {
-                let name = directoryEntryName(entry)
-                guard !name.hasPrefix("."), entry.pointee.d_type == DT_DIR || entry.pointee.d_type == DT_UNKNOWN,
+            for entry in try SystemCalls.entries(ofOpen: fd, path: directory, "cannot open directory '\(directory)'") {
+                let name = entry.name
+                guard !name.hasPrefix("."), entry.type == DT_DIR || entry.type == DT_UNKNOWN,
                     (try? BtrfsSubvolumes.isSubvolume(folder(of: name))) == true,
                     let volume = FileVolumes.describe(path: file(of: name), name: name)
                 else { continue }
                 volumes.append(volume)
             }
-            return (try PoolSizes(filesystemOf: dirfd(handle), path: directory), volumes)
+            return (try PoolSizes(filesystemOf: fd, path: directory), volumes)
         }
 
         /// Makes `volume` as a writable snapshot of the subvolume `source`
@@ -60,11 +58,12 @@
                 let path = file(of: volume.name)
                 if sourceFile != volume.name {
                     let from = target + "/" + sourceFile
-                    guard rename(from, path) == 0 else { throw SystemError.make("cannot rename '\(from)'", path: from) }
+                    try SystemCalls.rename(from, to: path, "cannot rename '\(from)'")
                 }
                 // A raw clone grows to a larger capacity asked for, as a copy does.
-                var st = stat()
-                if (volume.target.format ?? "raw") == "raw", stat(path, &st) == 0, volume.capacity > UInt64(st.st_size) {
+                if (volume.target.format ?? "raw") == "raw", let st = SystemCalls.status(of: path),
+                    volume.capacity > UInt64(st.st_size)
+                {
                     guard truncate(path, off_t(volume.capacity)) == 0 else {
                         throw SystemError.make("cannot extend file '\(path)'", path: path)
                     }
@@ -80,14 +79,16 @@
         /// The names of the volume's snapshots (its read-only subvolumes), in no order.
         func snapshotNames(of volume: String) throws(StorageError) -> [String] {
             let folder = snapshotFolder(of: volume)
-            guard let handle = opendir(folder) else {
-                if errno == ENOENT { return [] }
-                throw SystemError.make("cannot open directory '\(folder)'", path: folder)
+            let entries: [SystemCalls.DirectoryEntry]
+            do throws(StorageError) {
+                entries = try SystemCalls.entries(of: folder, "cannot open directory '\(folder)'")
+            } catch {
+                if error.errno == ENOENT { return [] }
+                throw error
             }
-            defer { closedir(handle) }
             var names: [String] = []
-            while let entry = readdir(handle) {
-                let name = directoryEntryName(entry)
+            for entry in entries {
+                let name = entry.name
                 if !name.hasPrefix("."), try BtrfsSubvolumes.isSubvolume(snapshot(name, of: volume)) { names.append(name) }
             }
             return names
@@ -107,8 +108,8 @@
 
         func takeSnapshot(_ name: String, description text: String?, of volume: String) throws(StorageError) {
             let folder = snapshotFolder(of: volume)
-            for path in [directory + "/" + Self.snapshotsFolder, folder] where mkdir(path, 0o700) != 0 && errno != EEXIST {
-                throw SystemError.make("cannot create directory '\(path)'", path: path)
+            for path in [directory + "/" + Self.snapshotsFolder, folder] {
+                try SystemCalls.mkdir(path, mode: 0o700, existingIsFine: true, "cannot create directory '\(path)'")
             }
             if let text {
                 let path = description(name, of: volume)
@@ -118,17 +119,17 @@
             do throws(StorageError) {
                 try BtrfsSubvolumes.snapshot(self.folder(of: volume), at: snapshot(name, of: volume), readOnly: true)
             } catch {
-                unlink(description(name, of: volume))
+                SystemCalls.removeIfPresent(description(name, of: volume))
                 throw error
             }
         }
 
         func deleteSnapshot(_ name: String, of volume: String) throws(StorageError) {
             try BtrfsSubvolumes.delete(snapshot(name, of: volume))
-            unlink(description(name, of: volume))
+            SystemCalls.removeIfPresent(description(name, of: volume))
             // The last one takes its folders with it (rmdir leaves a folder that is not empty).
-            rmdir(snapshotFolder(of: volume))
-            rmdir(directory + "/" + Self.snapshotsFolder)
+            SystemCalls.removeDirectoryIfEmpty(snapshotFolder(of: volume))
+            SystemCalls.removeDirectoryIfEmpty(directory + "/" + Self.snapshotsFolder)
         }
 
         /// Replaces the volume's subvolume with a writable snapshot of its
@@ -138,14 +139,16 @@
             let incoming = directory + "/.revert-" + volume
             let outgoing = directory + "/.reverted-" + volume
             try BtrfsSubvolumes.snapshot(snapshot(name, of: volume), at: incoming, readOnly: false)
-            guard rename(current, outgoing) == 0 else {
-                let error = SystemError.make("cannot rename '\(current)'", path: current)
+            do throws(StorageError) {
+                try SystemCalls.rename(current, to: outgoing, "cannot rename '\(current)'")
+            } catch {
                 try? BtrfsSubvolumes.delete(incoming)
                 throw error
             }
-            guard rename(incoming, current) == 0 else {
-                let error = SystemError.make("cannot rename '\(incoming)'", path: incoming)
-                rename(outgoing, current)
+            do throws(StorageError) {
+                try SystemCalls.rename(incoming, to: current, "cannot rename '\(incoming)'")
+            } catch {
+                try? SystemCalls.rename(outgoing, to: current, "cannot rename '\(outgoing)'")
                 try? BtrfsSubvolumes.delete(incoming)
                 throw error
             }

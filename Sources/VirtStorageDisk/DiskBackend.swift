@@ -17,7 +17,7 @@
 
         public func check(_ pool: PoolDefinition) async throws(StorageError) -> Bool {
             let path = try DiskLayout.sourceDevice(pool).path
-            guard access(path, F_OK) == 0 else { return false }
+            guard SystemCalls.exists(path) else { return false }
             do {
                 try await verifyLabel(pool)
                 return true
@@ -269,8 +269,7 @@
                 throw StorageError(.operationUnsupported, "cannot wipe extended partition '\(path)'", value: path)
             }
             let node = layout.devicePath(entry.number)
-            var st = stat()
-            if stat(node, &st) == 0, (st.st_mode & S_IFMT) == S_IFBLK {
+            if let st = SystemCalls.status(of: node), (st.st_mode & S_IFMT) == S_IFBLK {
                 try await VolumeWiper.wipe(path: node, algorithm: algorithm, progress: progress)
             } else {
                 try await VolumeWiper.wipe(
@@ -299,8 +298,8 @@
                 return try Self.locate(volume, path: path, layout: layout, table: table)
             }
             let node = layout.devicePath(entry.number)
-            var st = stat()
-            guard entry.kind != .extended, stat(node, &st) == 0, (st.st_mode & S_IFMT) == S_IFBLK else {
+            guard entry.kind != .extended, let st = SystemCalls.status(of: node), (st.st_mode & S_IFMT) == S_IFBLK
+            else {
                 throw StorageError(
                     .operationUnsupported,
                     "partition '\(path)' has no block device node: upload and download need one", value: path)
@@ -358,9 +357,9 @@
         }
 
         static func requireDevice(_ path: String) throws(StorageError) {
-            var st = stat()
-            guard stat(path, &st) == 0 else {
-                throw StorageError(.invalidArgument, "device path '\(path)' doesn't exist", errno: errno, path: path)
+            guard let st = SystemCalls.status(of: path) else {
+                let code = errno
+                throw StorageError(.invalidArgument, "device path '\(path)' doesn't exist", errno: code, path: path)
             }
             let kind = st.st_mode & S_IFMT
             guard kind == S_IFBLK || kind == S_IFREG else {
@@ -372,15 +371,18 @@
         /// Refuses a block device that someone holds exclusively (a mounted file
         /// system, a device-mapper table) or one of whose partitions is in use.
         static func requireIdle(_ path: String) throws(StorageError) {
-            var st = stat()
-            if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFBLK {
-                let fd = open(path, O_RDONLY | O_EXCL | O_CLOEXEC)
-                if fd < 0 && errno == EBUSY {
-                    throw StorageError(
-                        .operationInvalid, "device '\(path)' is in use (mounted, or held by another driver)",
-                        errno: EBUSY, path: path)
+            if let st = SystemCalls.status(of: path), (st.st_mode & S_IFMT) == S_IFBLK {
+                do throws(StorageError) {
+                    let fd = try SystemCalls.open(path, O_RDONLY | O_EXCL, "cannot open '\(path)'")
+                    SystemCalls.close(fd)
+                } catch {
+                    // Only a device held by someone else is refused; any other failure is not this check's.
+                    if error.errno == EBUSY {
+                        throw StorageError(
+                            .operationInvalid, "device '\(path)' is in use (mounted, or held by another driver)",
+                            errno: EBUSY, path: path)
+                    }
                 }
-                if fd >= 0 { close(fd) }
             }
             guard case .label = try PartedDisk.probe(path) else { return }
             guard let table = try? PartedDisk.read(path) else { return }
@@ -393,12 +395,9 @@
 
         /// Zeros the first and the last MiB of the device, where labels live.
         static func zeroLabelAreas(_ path: String) throws(StorageError) {
-            let fd = open(path, O_WRONLY | O_CLOEXEC)
-            guard fd >= 0 else {
-                throw SystemError.make("cannot open '\(path)'", path: path)
-            }
-            defer { close(fd) }
-            let size = UInt64(max(0, lseek(fd, 0, SEEK_END)))
+            let fd = try SystemCalls.open(path, O_WRONLY, "cannot open '\(path)'")
+            defer { SystemCalls.close(fd) }
+            let size = SystemCalls.endOffset(fd, path: path)
             let length = min(size, 1 << 20)
             let zeros = [UInt8](repeating: 0, count: Int(length))
             for offset in Set([0, size - length]) {
@@ -415,10 +414,9 @@
         /// On a block device, waits (up to two seconds) for the kernel to show
         /// the partition's node, as libvirt waits for udev.
         static func waitForNode(_ node: String, device: String) async {
-            var st = stat()
-            guard stat(device, &st) == 0, (st.st_mode & S_IFMT) == S_IFBLK else { return }
+            guard let st = SystemCalls.status(of: device), (st.st_mode & S_IFMT) == S_IFBLK else { return }
             for _ in 0..<40 {
-                if access(node, F_OK) == 0 { return }
+                if SystemCalls.exists(node) { return }
                 try? await Task.sleep(nanoseconds: 50_000_000)
             }
         }

@@ -49,15 +49,12 @@
         static func libvirtLabel(_ parted: String) -> String { parted == "msdos" ? "dos" : parted }
 
         static func realPath(_ path: String) -> String {
-            guard let resolved = realpath(path, nil) else { return path }
-            defer { free(resolved) }
-            return String(cString: resolved)
+            SystemCalls.resolve(path) ?? path
         }
 
         /// Whether `path` is a device-mapper block device (its major is device-mapper's).
         static func isDeviceMapper(_ path: String) -> Bool {
-            var st = stat()
-            guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFBLK,
+            guard let st = SystemCalls.status(of: path), (st.st_mode & S_IFMT) == S_IFBLK,
                 let devices = try? String(contentsOfFile: "/proc/devices", encoding: .utf8)
             else { return false }
             let major = UInt32((st.st_rdev >> 8) & 0xfff)
@@ -113,8 +110,7 @@
             let name = self.name(entry.number)
             let length = entry.end - entry.start
             var vol: VolumeDefinition
-            var st = stat()
-            if stat(node, &st) == 0, (st.st_mode & S_IFMT) == S_IFBLK,
+            if let st = SystemCalls.status(of: node), (st.st_mode & S_IFMT) == S_IFBLK,
                 let described = FileVolumes.describe(path: path, name: name)
             {
                 vol = described

@@ -127,7 +127,7 @@
             let size: UInt64
             var local: Int32 = -1
             var glusterSource: GlusterFile?
-            defer { if local >= 0 { close(local) } }
+            defer { if local >= 0 { SystemCalls.close(local) } }
             switch try origin(of: source, for: connection) {
             case .gluster(let path):
                 let file = try GlusterFile.open(source.name, path: path, flags: O_RDONLY, in: connection, job: job)
@@ -135,16 +135,19 @@
                 size = try file.size
                 read = { (buffer, offset) throws(StorageError) in try file.read(into: buffer, at: offset) }
             case .local(let path):
-                local = open(path, O_RDONLY | O_CLOEXEC)
-                guard local >= 0 else { throw SystemError.make("cannot open '\(path)'", path: path) }
-                var st = stat()
-                fstat(local, &st)
-                size = (st.st_mode & S_IFMT) == S_IFBLK ? UInt64(max(0, lseek(local, 0, SEEK_END))) : UInt64(st.st_size)
+                local = try SystemCalls.open(path, O_RDONLY, "cannot open '\(path)'")
+                // A status that cannot be read counts as an empty file, as before.
+                let st = try? SystemCalls.fstat(local, path: path, "cannot stat '\(path)'")
+                if let st, (st.st_mode & S_IFMT) == S_IFBLK {
+                    size = SystemCalls.endOffset(local, path: path)
+                } else {
+                    size = UInt64(st?.st_size ?? 0)
+                }
                 let fd = local
                 read = { (buffer, offset) throws(StorageError) in
-                    let n = pread(fd, buffer.baseAddress, buffer.count, off_t(offset))
-                    guard n >= 0 else { throw SystemError.make("cannot read '\(path)'", path: path) }
-                    return n
+                    // Never empty: the copy asks for at least one byte.
+                    try SystemCalls.pread(
+                        fd, buffer.baseAddress!, buffer.count, at: offset, path: path, "cannot read '\(path)'")
                 }
             }
             _ = glusterSource

@@ -98,12 +98,12 @@ struct TemporaryXMLFile {
         path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         let bytes = Array(text.utf8)
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        close(fd)
+        SystemCalls.close(fd)
         guard written == bytes.count else {
-            unlink(path)
+            SystemCalls.removeIfPresent(path)
             throw StorageError(.systemError, "cannot write '\(path)'", path: path)
         }
     }
 
-    func remove() { unlink(path) }
+    func remove() { SystemCalls.removeIfPresent(path) }
 }

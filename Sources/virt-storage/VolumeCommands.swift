@@ -373,11 +373,11 @@ struct VolUpload: HostCommand {
     func execute(_ host: StorageHost) async throws {
         let (v, file, typed) = try await stream.resolve(host)
         // virsh opens the file first, and says only that it cannot.
-        let fd = open(file, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CommandLineError("cannot read \(file)") }
-        var st = stat()
-        fstat(fd, &st)
-        close(fd)
+        guard let fd = try? SystemCalls.open(file, O_RDONLY, "cannot read \(file)") else {
+            throw CommandLineError("cannot read \(file)")
+        }
+        let st = (try? SystemCalls.fstat(fd, path: file, "cannot stat \(file)")) ?? stat()
+        SystemCalls.close(fd)
         // What virsh's stream says when reading the file fails, or when the
         // file holds more than the --length the volume's stream accepts
         // (nothing is written then).
@@ -411,10 +411,11 @@ struct VolDownload: HostCommand {
     func execute(_ host: StorageHost) async throws {
         let (v, file, typed) = try await stream.resolve(host)
         // virsh creates the file first, and says only that it cannot.
-        let existed = access(file, F_OK) == 0
-        let fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0o666)
-        guard fd >= 0 else { throw CommandLineError("cannot create \(file)") }
-        close(fd)
+        let existed = SystemCalls.exists(file)
+        guard let fd = try? SystemCalls.open(file, O_WRONLY | O_CREAT, mode: 0o666, "cannot create \(file)") else {
+            throw CommandLineError("cannot create \(file)")
+        }
+        SystemCalls.close(fd)
         let bar = ProgressBar("download")
         do {
             try await step("cannot download from volume \(typed)") {
@@ -424,7 +425,7 @@ struct VolDownload: HostCommand {
             }
         } catch {
             // As virsh: a file made for the download goes when it fails.
-            if !existed { unlink(file) }
+            if !existed { SystemCalls.removeIfPresent(file) }
             throw error
         }
         bar.finish()

@@ -116,4 +116,58 @@ struct SystemCallTests {
         #expect(!FileManager.default.fileExists(atPath: scratch.sub("pool/big.img")))
         #expect(try await host.volumes(in: "p").isEmpty)
     }
+
+    /// A volume whose file cannot be removed stays, listed and whole, and the
+    /// error says why in libvirt's words.
+    @Test func aVolumeThatCannotBeUnlinkedStays() async throws {
+        let (scratch, host, dir) = try await DirVolumeTests.pool("syscall-unlink")
+        try await host.createVolume(in: "p", xml: DirVolumeTests.volumeXML("keep.img", "1048576"))
+        let error = await #expect(throws: StorageError.self) {
+            try await SystemCalls.withHook(under: dir, { $0.name == "unlink" ? EBUSY : nil }) {
+                try await host.deleteVolume("keep.img", in: "p")
+            }
+        }
+        #expect(error?.message == "cannot unlink file '\(dir)/keep.img': Device or resource busy")
+        #expect(FileManager.default.fileExists(atPath: scratch.sub("pool/keep.img")))
+        #expect(try await host.volumes(in: "p").map(\.name) == ["keep.img"])
+    }
+
+    /// A refresh lists the pool's directory once, and reads each file's
+    /// status through the layer (a sparse raw file is not even opened).
+    @Test func aRefreshIsSeenCallByCall() async throws {
+        let (scratch, host, dir) = try await DirVolumeTests.pool("syscall-refresh")
+        defer { withExtendedLifetime(scratch) {} }
+        for name in ["a.img", "b.img", "c.img"] {
+            try await host.createVolume(in: "p", xml: DirVolumeTests.volumeXML(name, "1048576", allocation: "0"))
+        }
+        let calls = Mutex<[SystemCalls.Call]>([])
+        try await SystemCalls.withHook(under: dir, { call in
+            calls.withLock { $0.append(call) }
+            return nil
+        }) {
+            try await host.refresh("p")
+        }
+        let seen = calls.withLock { $0 }
+        #expect(seen.filter { $0.name == "opendir" } == [SystemCalls.Call(name: "opendir", path: dir)])
+        #expect(Set(seen.filter { $0.name == "stat" && $0.path.hasPrefix(dir + "/") }.map(\.path)) == Set(["a.img", "b.img", "c.img"].map { dir + "/" + $0 }))
+        #expect(!seen.contains { $0.name == "open" && $0.path != dir }, "\(seen)")
+    }
+
+    /// A pool directory whose mode cannot be set fails the build with
+    /// libvirt's words, and a later build goes through.
+    @Test func aPoolDirectoryWhoseModeCannotBeSetFailsTheBuild() async throws {
+        let scratch = Scratch("syscall-build")
+        let host = try await StorageHost(directories: .root(scratch.sub("root")))
+        let dir = scratch.sub("pool")
+        try await host.define(xml: "<pool type='dir'><name>p</name><target><path>\(dir)</path></target></pool>")
+        let error = await #expect(throws: StorageError.self) {
+            try await SystemCalls.withHook(under: dir, { $0.name == "chmod" ? EPERM : nil }) {
+                try await host.build("p")
+            }
+        }
+        #expect(error?.message == "cannot set mode of '\(dir)' to 0711: Operation not permitted")
+        try await host.build("p")
+        try await host.start("p")
+        #expect(try await host.pool(named: "p").isActive)
+    }
 }

@@ -269,9 +269,8 @@ extension StorageBackend {
         else { throw unsupported("volume streams") }
         // Device nodes are often named through links (/dev/disk/by-path, /dev/VG/LV):
         // those are followed; a link in a pool's directory is not.
-        if path.hasPrefix("/dev/"), let resolved = realpath(path, nil) {
-            defer { free(resolved) }
-            return try LocalVolumeData(path: String(cString: resolved), writable: writable)
+        if path.hasPrefix("/dev/"), let resolved = SystemCalls.resolve(path) {
+            return try LocalVolumeData(path: resolved, writable: writable)
         }
         return try LocalVolumeData(path: path, writable: writable)
     }

@@ -9,14 +9,13 @@ public struct DirBackend: FileVolumeBackend {
 
 
     public func check(_ pool: PoolDefinition) async throws(StorageError) -> Bool {
-        var st = stat()
-        return stat(try Self.directory(pool), &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+        guard let st = SystemCalls.status(of: try Self.directory(pool)) else { return false }
+        return (st.st_mode & S_IFMT) == S_IFDIR
     }
 
     public func start(_ pool: PoolDefinition) async throws(StorageError) {
         let dir = try Self.directory(pool)
-        var st = stat()
-        guard stat(dir, &st) == 0 else {
+        guard let st = SystemCalls.status(of: dir) else {
             var error = SystemError.make("cannot open directory '\(dir)'", path: dir)
             error.hint = "build the pool first"
             throw error

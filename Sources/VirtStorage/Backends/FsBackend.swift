@@ -28,7 +28,7 @@ public struct FsBackend: MountedPoolBackend {
         try await buildDirectory(pool)
         guard mode != .normal else { return }
         let device = try PoolStartCommand.mountSource(pool)
-        guard access(device, F_OK) == 0 else {
+        guard SystemCalls.exists(device) else {
             throw StorageError(
                 .operationInvalid, "Source device does not exist when formatting pool '\(pool.name)'", path: device,
                 hint: "no such device: \(device)")

@@ -179,10 +179,7 @@ public struct LogicalBackend: StorageBackend {
                     "device '\(device)' is in use as a physical volume of volume group '\(owner.name ?? "")'",
                     value: device, path: device)
             }
-            var st = stat()
-            guard stat(device, &st) == 0 else {
-                throw SystemError.make("source device '\(device)' of pool '\(pool.name)' cannot be used", path: device)
-            }
+            _ = try SystemCalls.stat(device, "source device '\(device)' of pool '\(pool.name)' cannot be used")
             if mode != .overwrite { try await checkEmpty(device) }
         }
         var labelled: [String] = []
@@ -299,17 +296,12 @@ public struct LogicalBackend: StorageBackend {
     /// no node (activation disabled, no device-mapper) there is nothing to set.
     func applyPermissions(_ volume: VolumeDefinition, in pool: PoolDefinition) throws(StorageError) {
         let path = try Self.volumePath(volume, in: pool)
-        var st = stat()
-        guard stat(path, &st) == 0 else { return }
+        guard SystemCalls.status(of: path) != nil else { return }
         let perms = volume.target.permissions
-        if geteuid() == 0, perms?.owner != nil || perms?.group != nil,
-            chown(path, perms?.owner ?? UInt32.max, perms?.group ?? UInt32.max) != 0
-        {
-            throw SystemError.make("cannot set file owner '\(path)'", path: path)
+        if geteuid() == 0, perms?.owner != nil || perms?.group != nil {
+            try SystemCalls.chown(path, owner: perms?.owner, group: perms?.group, "cannot set file owner '\(path)'")
         }
-        guard chmod(path, mode_t(perms?.mode ?? 0o600)) == 0 else {
-            throw SystemError.make("cannot set file mode '\(path)'", path: path)
-        }
+        try SystemCalls.chmod(path, mode_t(perms?.mode ?? 0o600), "cannot set file mode '\(path)'")
     }
 
     public func refreshVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
@@ -357,8 +349,7 @@ public struct LogicalBackend: StorageBackend {
             throw StorageError(
                 .noSupport, "logical volume '\(path)' is sparse, volume wipe not supported", value: path)
         }
-        var st = stat()
-        guard stat(path, &st) == 0 else {
+        guard SystemCalls.status(of: path) != nil else {
             throw StorageError(
                 .operationInvalid,
                 "cannot wipe logical volume '\(path)': its device node does not exist (the volume is not active; activation needs device-mapper)",

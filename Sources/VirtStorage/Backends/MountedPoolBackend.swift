@@ -26,8 +26,7 @@ extension MountedPoolBackend {
     public func start(_ pool: PoolDefinition) async throws(StorageError) {
         if try await mountEntry(pool) != nil { return }
         let dir = try Self.directory(pool)
-        var st = stat()
-        guard stat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
+        guard let st = SystemCalls.status(of: dir), (st.st_mode & S_IFMT) == S_IFDIR else {
             throw StorageError(
                 .operationInvalid, "mount point '\(dir)' is not a directory", path: dir, hint: "build the pool first")
         }

@@ -297,11 +297,10 @@ public struct ZFSBackend: StorageBackend {
     /// symbolic link resolved (the wiper and the streams refuse to follow one).
     static func device(_ volume: VolumeDefinition) throws(StorageError) -> String {
         guard let path = volume.target.path else { throw StorageError(.invalidArgument, "volume has no path") }
-        guard let resolved = realpath(path, nil) else {
+        guard let resolved = SystemCalls.resolve(path) else {
             throw SystemError.make("cannot find the zvol device '\(path)'", path: path)
         }
-        defer { free(resolved) }
-        return String(cString: resolved)
+        return resolved
     }
 
     public func wipeVolume(

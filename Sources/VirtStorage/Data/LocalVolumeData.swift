@@ -18,10 +18,10 @@ public final class LocalVolumeData: VolumeData {
         let fd = try SystemCalls.open(path, (writable ? O_RDWR : O_RDONLY) | O_NOFOLLOW, "cannot open volume '\(path)'")
         file = FileHandleBox(fd)
         name = path
-        var st = stat()
-        fstat(fd, &st)
+        // A failed fstat reads as a zeroed stat, as before: the size is then where the end is.
+        let st = (try? SystemCalls.fstat(fd, path: path, "cannot stat volume '\(path)'")) ?? stat()
         // A device node's size is where its end is, not st_size.
-        size = (st.st_mode & S_IFMT) == S_IFREG ? UInt64(st.st_size) : UInt64(max(0, lseek(fd, 0, SEEK_END)))
+        size = (st.st_mode & S_IFMT) == S_IFREG ? UInt64(st.st_size) : SystemCalls.endOffset(fd, path: path)
     }
 
     public func read(at offset: UInt64, count: Int) async throws(StorageError) -> [UInt8] {
@@ -68,5 +68,5 @@ public final class LocalVolumeData: VolumeData {
 final class FileHandleBox: @unchecked Sendable {
     let fd: Int32
     init(_ fd: Int32) { self.fd = fd }
-    deinit { close(fd) }
+    deinit { SystemCalls.close(fd) }
 }

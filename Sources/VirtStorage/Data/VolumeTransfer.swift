@@ -17,8 +17,8 @@ public enum VolumeTransfer {
         sparse: Bool, progress: ProgressHandler?
     ) async throws(StorageError) {
         let input = try await BlockingIO.run { () throws(StorageError) in try open(file, O_RDONLY, "cannot open") }
-        var st = stat()
-        fstat(input.fd, &st)
+        // A failed fstat counts as an empty file, as before.
+        let st = (try? SystemCalls.fstat(input.fd, path: file, "cannot stat '\(file)'")) ?? stat()
         let available = UInt64(st.st_size)
         let count = length.map { min($0, available) } ?? available
         let size = data.size

@@ -22,8 +22,7 @@ public struct BlockDeviceVolumes: Sendable {
         volume.allocation = size
         volume.physical = size
         volume.target.path = path
-        var st = stat()
-        if stat(root + path, &st) == 0 {
+        if let st = SystemCalls.status(of: root + path) {
             volume.target.permissions = FileVolumes.permissions(st)
             volume.target.timestamps = FileVolumes.timestamps(st)
         }
@@ -33,12 +32,14 @@ public struct BlockDeviceVolumes: Sendable {
     /// The volume with its path replaced by the device node it leads to.
     func device(_ volume: VolumeDefinition) throws(StorageError) -> VolumeDefinition {
         guard let path = volume.target.path else { throw StorageError(.invalidArgument, "volume has no path") }
-        guard let resolved = realpath(root + path, nil) else {
-            throw SystemError.make("cannot resolve the device of volume '\(volume.name)' at '\(path)'", path: path)
+        // resolve frees realpath's buffer itself.
+        guard let resolved = SystemCalls.resolve(root + path) else {
+            let code = errno
+            throw SystemError.make(
+                "cannot resolve the device of volume '\(volume.name)' at '\(path)'", path: path, errno: code)
         }
-        defer { free(resolved) }
         var copy = volume
-        copy.target.path = String(cString: resolved)
+        copy.target.path = resolved
         return copy
     }
 

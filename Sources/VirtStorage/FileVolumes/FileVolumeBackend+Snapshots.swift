@@ -47,7 +47,7 @@ extension FileVolumeBackend {
         let source = try Self.snapshotImage(volume)
         guard let path = clone.target.path else { throw StorageError(.invalidArgument, "volume has no target path") }
         let fd = try FileVolumes.createExclusive(path, clone)
-        defer { close(fd) }
+        defer { SystemCalls.close(fd) }
         do throws(StorageError) {
             _ = try FileVolumes.applyMode(fd, path, clone)
             try await CommandRunner.run(
@@ -56,7 +56,7 @@ extension FileVolumeBackend {
                 throw StorageError(.operationFailed, "volume '\(path)' was replaced while it was written", path: path)
             }
         } catch {
-            if FileVolumes.isSameFile(fd, path) { unlink(path) }
+            if FileVolumes.isSameFile(fd, path) { SystemCalls.removeIfPresent(path) }
             throw error
         }
     }

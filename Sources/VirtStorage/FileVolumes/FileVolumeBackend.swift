@@ -65,22 +65,20 @@ extension FileVolumeBackend {
         // libvirt's order and words (virDirCreate): the owner, then the mode.
         let uid = perms.owner ?? UInt32.max
         let gid = perms.group ?? UInt32.max
-        if perms.owner != nil || perms.group != nil, chown(dir, uid, gid) != 0 {
-            throw SystemError.make("cannot chown '\(dir)' to (\(uid), \(gid))", path: dir)
+        if perms.owner != nil || perms.group != nil {
+            try SystemCalls.chown(
+                dir, owner: perms.owner, group: perms.group, "cannot chown '\(dir)' to (\(uid), \(gid))")
         }
-        guard chmod(dir, mode) == 0 else {
-            let octal = String(mode, radix: 8)
-            let padded = String(repeating: "0", count: max(0, 4 - octal.count)) + octal
-            throw SystemError.make("cannot set mode of '\(dir)' to \(padded)", path: dir)
-        }
+        let octal = String(mode, radix: 8)
+        let padded = String(repeating: "0", count: max(0, 4 - octal.count)) + octal
+        try SystemCalls.chmod(dir, mode, "cannot set mode of '\(dir)' to \(padded)")
         // <features><cow state='no'/>: new files in the directory inherit NOCOW on btrfs.
         if let cow = pool.copyOnWrite {
-            let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            defer { if fd >= 0 { close(fd) } }
-            guard fd >= 0, vs_set_nocow(fd, cow ? 0 : 1) == 0 else {
-                throw SystemError.make(
-                    "cannot set copy-on-write state of '\(dir)' (only btrfs supports <features><cow>)", path: dir)
-            }
+            let what = "cannot set copy-on-write state of '\(dir)' (only btrfs supports <features><cow>)"
+            let fd = try SystemCalls.open(dir, O_RDONLY | O_DIRECTORY, what)
+            defer { SystemCalls.close(fd) }
+            // vs_set_nocow is an ioctl shim (FS_IOC_SETFLAGS): no wrapper.
+            guard vs_set_nocow(fd, cow ? 0 : 1) == 0 else { throw SystemError.make(what, path: dir) }
         }
     }
 
@@ -95,23 +93,19 @@ extension FileVolumeBackend {
         }
         let dir = try Self.directory(pool)
         try await BlockingIO.run(.metadata) { () throws(StorageError) in
-            guard rmdir(dir) == 0 else { throw SystemError.make("failed to remove pool '\(dir)'", path: dir) }
+            try SystemCalls.rmdir(dir, "failed to remove pool '\(dir)'")
         }
     }
 
     public func refreshFiles(_ pool: PoolDefinition) throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
         let dir = try Self.directory(pool)
         // One open of the directory serves the listing, the files' openat and statvfs.
-        guard let handle = opendir(dir) else { throw SystemError.make("cannot open directory '\(dir)'", path: dir) }
-        defer { closedir(handle) }
-        var names: [String] = []
-        while let entry = readdir(handle) {
-            let name = directoryEntryName(entry)
-            if name != "." && name != ".." { names.append(name) }
-        }
-        let directory = dirfd(handle)
+        let directory = try SystemCalls.open(dir, O_RDONLY | O_DIRECTORY, "cannot open directory '\(dir)'")
+        defer { SystemCalls.close(directory) }
         // Paths are made here, so that worker threads allocate as little as possible.
-        let entries = names.map { ($0, dir + "/" + $0) }
+        let entries = try SystemCalls.entries(ofOpen: directory, path: dir, "cannot open directory '\(dir)'").map {
+            ($0.name, dir + "/" + $0.name)
+        }
         let volumes = ConcurrentMap.map(entries, scratch: [UInt8]()) { entry, buffer in
             FileVolumes.describe(path: entry.1, name: entry.0, directory: directory, buffer: &buffer)
         }

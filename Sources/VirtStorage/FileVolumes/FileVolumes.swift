@@ -30,16 +30,26 @@ public enum FileVolumes {
         // A regular file of 4 KiB or more without one allocated block holds no
         // data (no filesystem keeps that much inside the inode): most sparse
         // volumes are described from this one stat, without being opened.
-        var st = stat()
-        let statted = directory.map { fstatat($0, name, &st, 0) } ?? stat(path, &st)
-        if statted == 0, st.st_mode & S_IFMT == S_IFREG, st.st_blocks == 0, st.st_size >= 4096 {
+        let statted: stat?
+        if let directory {
+            statted = SystemCalls.status(of: name, in: directory, path: path)
+        } else {
+            statted = SystemCalls.status(of: path)
+        }
+        if let st = statted, st.st_mode & S_IFMT == S_IFREG, st.st_blocks == 0, st.st_size >= 4096 {
             return describe(fd: -1, path: path, name: name, stat: st, allZeros: true, buffer: &buffer)
         }
         // O_NONBLOCK: a fifo opens at once and is skipped below; sockets do not open.
-        let flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY
-        let fd = directory.map { openat($0, name, flags) } ?? open(path, flags)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
+        // (The wrappers add O_CLOEXEC.) A failure is no volume: its words are never read.
+        let flags = O_RDONLY | O_NONBLOCK | O_NOCTTY
+        let opened: Int32?
+        if let directory {
+            opened = try? SystemCalls.open(name, in: directory, flags, path: path, "cannot open '\(path)'")
+        } else {
+            opened = try? SystemCalls.open(path, flags, "cannot open '\(path)'")
+        }
+        guard let fd = opened else { return nil }
+        defer { SystemCalls.close(fd) }
         return describe(fd: fd, path: path, name: name, buffer: &buffer)
     }
 
@@ -50,8 +60,14 @@ public enum FileVolumes {
         fd: Int32, path: String, name: String, stat known: stat? = nil, allZeros: Bool = false,
         buffer: inout [UInt8]
     ) -> VolumeDefinition? {
-        var st = known ?? stat()
-        guard known != nil || fstat(fd, &st) == 0 else { return nil }
+        let st: stat
+        if let known {
+            st = known
+        } else if let found = try? SystemCalls.fstat(fd, path: path, "cannot stat '\(path)'") {
+            st = found
+        } else {
+            return nil
+        }
         var vol = VolumeDefinition(name: name)
         vol.key = path
         vol.allocationSpecified = true
@@ -68,7 +84,7 @@ public enum FileVolumes {
         case S_IFBLK:
             vol.type = .block
             var size: UInt64 = 0
-            if vs_block_device_size(fd, &size) != 0 { size = UInt64(max(0, lseek(fd, 0, SEEK_END))) }
+            if vs_block_device_size(fd, &size) != 0 { size = SystemCalls.endOffset(fd, path: path) }
             target.format = "raw"
             vol.capacity = size
             vol.allocation = size
@@ -116,8 +132,7 @@ public enum FileVolumes {
             store.path = PathSanitizer.sanitize(BackingChain.resolve(backing, relativeTo: imagePath))
         }
         if let resolved = store.path, !resolved.contains("://") {
-            var st = stat()
-            if stat(resolved, &st) == 0 {
+            if let st = SystemCalls.status(of: resolved) {
                 store.permissions = permissions(st)
                 store.timestamps = timestamps(st)
                 if header.backingFormat == nil, (st.st_mode & S_IFMT) == S_IFREG,
@@ -204,7 +219,7 @@ public enum FileVolumes {
         -> VolumeDefinition?
     {
         let fd = try createExclusive(path, vol)
-        defer { close(fd) }
+        defer { SystemCalls.close(fd) }
         do throws(StorageError) {
             try SystemCalls.ftruncate(fd, to: vol.capacity, path: path, "cannot extend file '\(path)'")
             // As libvirt: an allocation beyond the capacity is allocated too,
@@ -217,7 +232,7 @@ public enum FileVolumes {
             var buffer: [UInt8] = []
             return describe(fd: fd, path: path, name: vol.name, stat: st, allZeros: true, buffer: &buffer)
         } catch {
-            unlink(path)
+            SystemCalls.removeIfPresent(path)
             throw error
         }
     }
@@ -234,14 +249,14 @@ public enum FileVolumes {
             try QemuImgCommand.checkBackingStore(backing, poolTargetPath: poolPath)
         }
         let fd = try createExclusive(path, vol)
-        defer { close(fd) }
+        defer { SystemCalls.close(fd) }
         do throws(StorageError) {
             try writer.write(to: fd, path: path)
             let st = try applyMode(fd, path, vol)
             var buffer: [UInt8] = []
             return describe(fd: fd, path: path, name: vol.name, stat: st, buffer: &buffer)
         } catch {
-            unlink(path)
+            SystemCalls.removeIfPresent(path)
             throw error
         }
     }
@@ -263,11 +278,15 @@ public enum FileVolumes {
         // Failing to apply the asked owner or mode fails the creation, as in libvirt.
         let owner = vol.target.permissions?.owner
         let group = vol.target.permissions?.group
-        if (owner != nil || group != nil) && fchown(fd, owner ?? UInt32.max, group ?? UInt32.max) != 0 {
-            let error = SystemError.make("cannot set the owner of volume '\(path)'", path: path)
-            close(fd)
-            unlink(path)
-            throw error
+        if owner != nil || group != nil {
+            do throws(StorageError) {
+                try SystemCalls.fchown(
+                    fd, owner: owner, group: group, path: path, "cannot set the owner of volume '\(path)'")
+            } catch {
+                SystemCalls.close(fd)
+                SystemCalls.removeIfPresent(path)
+                throw error
+            }
         }
         // <nocow/> must be set while the file is still empty.
         if vol.target.noCopyOnWrite { _ = vs_set_nocow(fd, 1) }
@@ -285,22 +304,20 @@ public enum FileVolumes {
     /// does not. Returns the file's state.
     static func applyMode(_ fd: Int32, _ path: String, _ vol: VolumeDefinition) throws(StorageError) -> stat {
         let mode = mode(of: vol)
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw SystemError.make("cannot stat volume '\(path)'", path: path) }
+        var st = try SystemCalls.fstat(fd, path: path, "cannot stat volume '\(path)'")
         if st.st_mode & 0o7777 != mode {
-            guard fchmod(fd, mode) == 0, fstat(fd, &st) == 0 else {
-                throw SystemError.make("cannot set the mode of volume '\(path)'", path: path)
-            }
+            try SystemCalls.fchmod(fd, mode, path: path, "cannot set the mode of volume '\(path)'")
+            st = try SystemCalls.fstat(fd, path: path, "cannot set the mode of volume '\(path)'")
         }
         return st
     }
 
     /// The file at `path` is still the one open as `fd` (not replaced, not a link).
     static func isSameFile(_ fd: Int32, _ path: String) -> Bool {
-        var open = stat()
-        var named = stat()
-        return fstat(fd, &open) == 0 && lstat(path, &named) == 0 && open.st_dev == named.st_dev
-            && open.st_ino == named.st_ino
+        guard let open = try? SystemCalls.fstat(fd, path: path, "cannot stat '\(path)'"),
+            let named = SystemCalls.status(of: path, followingLinks: false)
+        else { return false }
+        return open.st_dev == named.st_dev && open.st_ino == named.st_ino
     }
 
     /// Allocates the first `length` bytes (fallocate, or zeros where unsupported).
@@ -368,9 +385,9 @@ public enum FileVolumes {
                     )
                 }
                 let path = directory! + "/" + name
-                let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-                guard fd >= 0 else { throw SystemError.make("cannot write a secret file", path: path) }
-                defer { close(fd) }
+                let fd = try SystemCalls.open(
+                    path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600, "cannot write a secret file")
+                defer { SystemCalls.close(fd) }
                 try writeAll(fd: fd, value, at: 0, path: path)
                 return path
             }
@@ -385,7 +402,7 @@ public enum FileVolumes {
         let vol = builder.volume.definition
         guard let path = vol.target.path else { throw StorageError(.invalidArgument, "volume has no target path") }
         let fd = try createExclusive(path, vol)
-        defer { close(fd) }
+        defer { SystemCalls.close(fd) }
         do throws(StorageError) {
             _ = try applyMode(fd, path, vol)
             for command in commands {
@@ -397,14 +414,14 @@ public enum FileVolumes {
             }
         } catch {
             // Only our own file goes; a link put in its place is removed, never followed.
-            if isSameFile(fd, path) || isSymbolicLink(path) { unlink(path) }
+            if isSameFile(fd, path) || isSymbolicLink(path) { SystemCalls.removeIfPresent(path) }
             throw error
         }
     }
 
     static func isSymbolicLink(_ path: String) -> Bool {
-        var st = stat()
-        return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK
+        guard let st = SystemCalls.status(of: path, followingLinks: false) else { return false }
+        return (st.st_mode & S_IFMT) == S_IFLNK
     }
 
     // MARK: cloning
@@ -449,13 +466,12 @@ public enum FileVolumes {
     static func copyClone(
         _ vol: VolumeDefinition, path: String, sourcePath: String, reflink: Bool, progress: ProgressHandler?
     ) throws(StorageError) {
-        let input = open(sourcePath, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw SystemError.make("could not open input path '\(sourcePath)'", path: sourcePath) }
-        defer { close(input) }
-        var st = stat()
-        fstat(input, &st)
+        let input = try SystemCalls.open(sourcePath, O_RDONLY, "could not open input path '\(sourcePath)'")
+        defer { SystemCalls.close(input) }
+        // As before: a failed fstat leaves the size 0.
+        let st = (try? SystemCalls.fstat(input, path: sourcePath, "cannot stat '\(sourcePath)'")) ?? stat()
         let output = try createExclusive(path, vol)
-        defer { close(output) }
+        defer { SystemCalls.close(output) }
         do throws(StorageError) {
             _ = try applyMode(output, path, vol)
             // FICLONE: share extents on xfs and btrfs.
@@ -472,7 +488,7 @@ public enum FileVolumes {
                 try SystemCalls.ftruncate(output, to: vol.capacity, path: path, "cannot extend file '\(path)'")
             }
         } catch {
-            unlink(path)
+            SystemCalls.removeIfPresent(path)
             throw error
         }
     }
@@ -480,12 +496,11 @@ public enum FileVolumes {
     // MARK: deleting, resizing
 
     public static func delete(path: String, zeroed: Bool = false) throws(StorageError) {
-        var st = stat()
-        guard lstat(path, &st) == 0 else { throw SystemError.make("cannot find volume '\(path)'", path: path) }
+        let st = try SystemCalls.stat(path, followingLinks: false, "cannot find volume '\(path)'")
         if (st.st_mode & S_IFMT) == S_IFDIR {
-            guard rmdir(path) == 0 else { throw SystemError.make("cannot remove directory '\(path)'", path: path) }
+            try SystemCalls.rmdir(path, "cannot remove directory '\(path)'")
         } else {
-            guard unlink(path) == 0 else { throw SystemError.make("cannot unlink file '\(path)'", path: path) }
+            try SystemCalls.unlink(path, "cannot unlink file '\(path)'")
         }
     }
 
@@ -503,7 +518,7 @@ public enum FileVolumes {
             try await BlockingIO.run { () throws(StorageError) in
                 // libvirt's words (virFileResize).
                 let fd = try SystemCalls.open(path, O_RDWR | O_NOFOLLOW, "Unable to open '\(path)'")
-                defer { close(fd) }
+                defer { SystemCalls.close(fd) }
                 if grow {
                     guard vs_fallocate(fd, 0, Int64(old), Int64(capacity - old)) == 0 else {
                         throw SystemError.make("Failed to pre-allocate space for file '\(path)'", path: path)
@@ -522,8 +537,7 @@ public enum FileVolumes {
                 hint: "the volume's format is \(format)\(vol.target.encryption != nil ? ", encrypted" : "")")
         }
         // qemu-img follows links: a volume replaced by one since the pool was read is refused.
-        var st = stat()
-        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+        guard let st = SystemCalls.status(of: path, followingLinks: false), (st.st_mode & S_IFMT) == S_IFREG else {
             throw StorageError(
                 .operationInvalid, "volume '\(path)' is no longer a regular file (replaced by a link?)", path: path)
         }

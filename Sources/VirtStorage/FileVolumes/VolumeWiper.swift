@@ -44,13 +44,10 @@ public enum VolumeWiper {
     {
         // libvirt's words (storageBackendVolWipeLocalFile).
         let fd = try SystemCalls.open(path, O_RDWR | O_NOFOLLOW, "Failed to open storage volume with path '\(path)'")
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            throw SystemError.make("Failed to stat storage volume with path '\(path)'", path: path)
-        }
+        defer { SystemCalls.close(fd) }
+        let st = try SystemCalls.fstat(fd, path: path, "Failed to stat storage volume with path '\(path)'")
         let isFile = (st.st_mode & S_IFMT) == S_IFREG
-        let end = isFile ? UInt64(st.st_size) : UInt64(max(0, lseek(fd, 0, SEEK_END)))
+        let end = isFile ? UInt64(st.st_size) : SystemCalls.endOffset(fd, path: path)
         let base = range.map { min($0.lowerBound, end) } ?? 0
         let size = range.map { min($0.upperBound, end) - base } ?? end
         let passes = algorithm.passes

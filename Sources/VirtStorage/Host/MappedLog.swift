@@ -25,22 +25,21 @@ final class MappedLog {
     /// Creates (or truncates) the file at `path` and maps it.
     init(path: String) throws(StorageError) {
         self.path = path
-        fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw SystemError.make("cannot create \(path)", path: path) }
+        fd = try SystemCalls.open(path, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: 0o600, "cannot create \(path)")
         capacity = Self.initialCapacity
         do throws(StorageError) {
             try Self.fillZeros(fd, path, from: 0, to: capacity)
             base = try Self.map(fd, path, capacity)
         } catch {
-            Glibc.close(fd)
-            unlink(path)
+            SystemCalls.close(fd)
+            SystemCalls.removeIfPresent(path)
             throw error
         }
     }
 
     deinit {
         munmap(base, capacity)
-        Glibc.close(fd)
+        SystemCalls.close(fd)
     }
 
     func append(_ bytes: [UInt8]) throws(StorageError) {

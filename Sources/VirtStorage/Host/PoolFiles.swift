@@ -18,16 +18,13 @@ struct PoolFiles: Sendable {
     /// Makes a directory and its missing parents. The parent is what precedes
     /// the last slash (Foundation's path functions trap on some names, "-").
     static func makeDirectory(_ path: String) throws(StorageError) {
-        var st = stat()
-        if stat(path, &st) == 0 { return }
+        if SystemCalls.status(of: path) != nil { return }
         let trimmed = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
         if let slash = trimmed.lastIndex(of: "/") {
             let parent = slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
             if parent != path { try makeDirectory(parent) }
         }
-        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
-            throw SystemError.make("cannot create directory '\(path)'", path: path)
-        }
+        try SystemCalls.mkdir(path, mode: 0o755, existingIsFine: true, "cannot create directory '\(path)'")
     }
 
     func configPath(_ name: String) -> String { directories.config + "/" + name + ".xml" }
@@ -51,7 +48,7 @@ struct PoolFiles: Sendable {
     func states(keeping keep: (PoolDefinition) -> Bool) -> [PoolDefinition] {
         Self.xmlNames(in: directories.state).compactMap { name in
             guard let text = Self.read(statePath(name)), let live = try? Self.parseState(text), keep(live) else {
-                unlink(statePath(name))
+                SystemCalls.removeIfPresent(statePath(name))
                 return nil
             }
             return live
@@ -64,8 +61,8 @@ struct PoolFiles: Sendable {
 
     /// Removes a pool's config and autostart link (undefine).
     func removeConfig(_ name: String) throws(StorageError) {
-        unlink(autostartPath(name))
-        guard unlink(configPath(name)) == 0 || errno == ENOENT else {
+        SystemCalls.removeIfPresent(autostartPath(name))
+        guard SystemCalls.removeIfPresent(configPath(name)) || errno == ENOENT else {
             let code = errno
             // libvirt's words: an internal error, without strerror.
             throw StorageError(
@@ -78,12 +75,11 @@ struct PoolFiles: Sendable {
     func setAutostart(_ name: String, _ enabled: Bool) throws(StorageError) {
         let link = autostartPath(name)
         if enabled {
-            unlink(link)
-            guard symlink(configPath(name), link) == 0 else {
-                throw SystemError.make("Failed to create symlink '\(link)' to '\(configPath(name))'", path: link)
-            }
+            SystemCalls.removeIfPresent(link)
+            try SystemCalls.symlink(
+                configPath(name), at: link, "Failed to create symlink '\(link)' to '\(configPath(name))'")
         } else {
-            guard unlink(link) == 0 || errno == ENOENT else {
+            guard SystemCalls.removeIfPresent(link) || errno == ENOENT else {
                 throw SystemError.make("Failed to delete symlink '\(link)'", path: link)
             }
         }
@@ -95,14 +91,14 @@ struct PoolFiles: Sendable {
     func writeState(_ def: PoolDefinition, onlyIfPresent: Bool = false) throws(StorageError) {
         let path = statePath(def.name)
         if onlyIfPresent {
-            guard access(path, F_OK) == 0 else { return }
+            guard SystemCalls.exists(path) else { return }
             try Self.atomicWrite(Self.stateXML(def), to: path, sync: false)
         } else {
             try Self.atomicWrite(Self.stateXML(def), to: path)
         }
     }
 
-    func removeState(_ name: String) { unlink(statePath(name)) }
+    func removeState(_ name: String) { SystemCalls.removeIfPresent(statePath(name)) }
 
     /// Whether autostart has already run since the machine booted; marks it done.
     func autostartDueThisBoot() -> Bool {
@@ -127,24 +123,23 @@ struct PoolFiles: Sendable {
         let temp = path + ".new.\(getpid())"
         let fd = try SystemCalls.open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: mode, "cannot write '\(temp)'")
         do throws(StorageError) {
-            defer { close(fd) }
+            defer { SystemCalls.close(fd) }
             try FileVolumes.writeAll(fd: fd, Array(text.utf8), at: 0, path: temp)
             if sync { try SystemCalls.fsync(fd, path: temp, "cannot sync '\(temp)'") }
         } catch {
-            unlink(temp)
+            SystemCalls.removeIfPresent(temp)
             throw error
         }
         do throws(StorageError) {
             try SystemCalls.rename(temp, to: path, "cannot rename '\(temp)'")
         } catch {
-            unlink(temp)
+            SystemCalls.removeIfPresent(temp)
             throw error
         }
         guard sync else { return }
-        let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 {
-            fsync(dfd)
-            close(dfd)
+        if let dfd = try? SystemCalls.open(dir, O_RDONLY | O_DIRECTORY, "cannot open '\(dir)'") {
+            try? SystemCalls.fsync(dfd, path: dir, "cannot sync '\(dir)'")
+            SystemCalls.close(dfd)
         }
     }
 
@@ -155,7 +150,7 @@ struct PoolFiles: Sendable {
             guard let range = name.range(of: ".new.", options: .backwards),
                 let pid = Int32(name[range.upperBound...]), pid > 0, kill(pid, 0) != 0, errno == ESRCH
             else { continue }
-            unlink(dir + "/" + name)
+            SystemCalls.removeIfPresent(dir + "/" + name)
         }
     }
 

@@ -51,7 +51,7 @@ enum StorageEventJournal {
             self.path = path
             self.rotationSize = rotationSize
         }
-        deinit { if fd >= 0 { close(fd) } }
+        deinit { if fd >= 0 { SystemCalls.close(fd) } }
 
         /// One statx and one write per event: the path's inode and size tell
         /// both whether another host rotated the file and how long it is.
@@ -69,13 +69,18 @@ enum StorageEventJournal {
             if fd >= 0, let named = fileAtPath(), named.device == openFile.device, named.inode == openFile.inode {
                 return named.size
             }
-            if fd >= 0 { close(fd) }
+            if fd >= 0 { SystemCalls.close(fd) }
             // It names pools and volumes: readable by its owner only (and
             // made so if an older version left it readable to all).
-            fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-            var current = stat()
-            guard fd >= 0, fstat(fd, &current) == 0 else { return nil }
-            if current.st_mode & 0o077 != 0 { fchmod(fd, current.st_mode & 0o700) }
+            fd =
+                (try? SystemCalls.open(
+                    path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, mode: 0o600, "cannot open '\(path)'")) ?? -1
+            guard fd >= 0, let current = try? SystemCalls.fstat(fd, path: path, "cannot stat '\(path)'") else {
+                return nil
+            }
+            if current.st_mode & 0o077 != 0 {
+                try? SystemCalls.fchmod(fd, current.st_mode & 0o700, path: path, "cannot change mode of '\(path)'")
+            }
             openFile = (UInt64(current.st_dev), UInt64(current.st_ino))
             return current.st_size
         }
@@ -88,7 +93,7 @@ enum StorageEventJournal {
             guard let named = fileAtPath(), named.device == openFile.device, named.inode == openFile.inode else {
                 return
             }
-            rename(path, path + ".1")
+            try? SystemCalls.rename(path, to: path + ".1", "cannot rename '\(path)'")
         }
 
         /// The file `path` names now, without asking for its times (see `vs_identity`).
@@ -127,27 +132,27 @@ enum StorageEventJournal {
 
         init(path: String) {
             self.path = path
-            fd = open(path, O_RDONLY | O_CLOEXEC)
-            if fd >= 0 { lseek(fd, 0, SEEK_END) }
+            fd = (try? SystemCalls.open(path, O_RDONLY, "cannot open '\(path)'")) ?? -1
+            if fd >= 0 { _ = SystemCalls.endOffset(fd, path: path) }
         }
 
-        deinit { if fd >= 0 { close(fd) } }
+        deinit { if fd >= 0 { SystemCalls.close(fd) } }
 
         func readNew() -> [StorageEvent] {
             var events: [StorageEvent] = []
             if fd < 0 {
                 // No journal yet: everything in the one that appears is new.
-                fd = open(path, O_RDONLY | O_CLOEXEC)
+                fd = (try? SystemCalls.open(path, O_RDONLY, "cannot open '\(path)'")) ?? -1
                 if fd < 0 { return [] }
             }
             events += drain()
-            var mine = stat()
-            var current = stat()
-            if fstat(fd, &mine) == 0, stat(path, &current) == 0, mine.st_ino != current.st_ino {
+            if let mine = try? SystemCalls.fstat(fd, path: path, "cannot stat '\(path)'"),
+                let current = SystemCalls.status(of: path), mine.st_ino != current.st_ino
+            {
                 // Rotated: finish the old file (done above), then start the new one.
-                close(fd)
+                SystemCalls.close(fd)
                 pending = []
-                fd = open(path, O_RDONLY | O_CLOEXEC)
+                fd = (try? SystemCalls.open(path, O_RDONLY, "cannot open '\(path)'")) ?? -1
                 if fd >= 0 { events += drain() }
             }
             return events

@@ -537,8 +537,7 @@ public actor StorageHost {
         current.available = sizes.available
         if let source = sizes.source { current.source = source }
         if current.rules.writesTarget, let path = current.target.path {
-            var st = stat()
-            if stat(path, &st) == 0 { current.target.permissions = FileVolumes.permissions(st) }
+            if let st = SystemCalls.status(of: path) { current.target.permissions = FileVolumes.permissions(st) }
         }
         record.live = current
         // Nothing else runs on the actor until this returns, so the old table

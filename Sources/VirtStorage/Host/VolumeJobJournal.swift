@@ -64,7 +64,7 @@ final class VolumeJobJournal: Sendable {
 
         mutating func close(_ key: Int, removing: Bool) {
             guard let log = byKey.removeValue(forKey: key) else { return }
-            if removing && log.open == 0 { unlink(log.file.path) }
+            if removing && log.open == 0 { SystemCalls.removeIfPresent(log.file.path) }
         }
     }
 
@@ -143,17 +143,17 @@ final class VolumeJobJournal: Sendable {
         for name in names.sorted() {
             let path = directory + "/" + name
             guard name.hasSuffix(".log") else {
-                unlink(path)  // a note of an older release, or not ours
+                SystemCalls.removeIfPresent(path)  // a note of an older release, or not ours
                 continue
             }
             let parts = name.dropLast(4).split(separator: "-")
             guard parts.count == 3, let pid = Int32(parts[0]), let start = UInt64(parts[1]) else {
-                unlink(path)
+                SystemCalls.removeIfPresent(path)
                 continue
             }
             if Self.isRunning(pid, startedAt: start) { continue }
             let open = Self.openJobs(path)
-            if open.isEmpty { unlink(path) }
+            if open.isEmpty { SystemCalls.removeIfPresent(path) }
             found += open.map { Orphan(log: path, id: $0.key, entry: $0.value) }.sorted { $0.id < $1.id }
         }
         return found
@@ -161,12 +161,14 @@ final class VolumeJobJournal: Sendable {
 
     /// Marks an orphan dealt with; the log goes when none of its jobs is left.
     func settle(_ orphan: Orphan) {
-        let fd = open(orphan.log, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { return }
+        guard
+            let fd = try? SystemCalls.open(
+                orphan.log, O_WRONLY | O_APPEND | O_NOFOLLOW, "cannot write a job note in \(orphan.log)")
+        else { return }
         let line = Self.endLine(orphan.id)
         _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        close(fd)
-        if Self.openJobs(orphan.log).isEmpty { unlink(orphan.log) }
+        SystemCalls.close(fd)
+        if Self.openJobs(orphan.log).isEmpty { SystemCalls.removeIfPresent(orphan.log) }
     }
 
     /// The jobs a log begins and does not end. A line cut short by a kill is

@@ -62,11 +62,10 @@ public enum MountTable {
 
     static func canonical(_ path: String) -> String {
         guard path.hasPrefix("/") else { return path }
-        guard let resolved = realpath(path, nil) else {
+        guard let resolved = SystemCalls.resolve(path) else {
             return path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
         }
-        defer { free(resolved) }
-        return String(cString: resolved)
+        return resolved
     }
 
     /// The file behind /dev/loopN, from sysfs.

@@ -31,24 +31,21 @@ public enum BackingChain {
         var rawName: String?
         var declaredFormat: String?
         while true {
-            let fd = open(current, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-            guard fd >= 0 else {
-                let parent = links.last?.path ?? path
-                throw SystemError.make(
-                    "Cannot access backing file '\(rawName ?? current)' of storage file '\(parent)'", path: current)
-            }
-            var st = stat()
-            fstat(fd, &st)
+            let fd = try SystemCalls.open(
+                current, O_RDONLY | O_NONBLOCK,
+                "Cannot access backing file '\(rawName ?? current)' of storage file '\(links.last?.path ?? path)'")
+            // A failed fstat reads as a zeroed stat, as before.
+            let st = (try? SystemCalls.fstat(fd, path: current, "cannot stat '\(current)'")) ?? stat()
             let identity = [UInt64(st.st_dev), UInt64(st.st_ino)]
             guard seen.insert(identity).inserted else {
-                close(fd)
+                SystemCalls.close(fd)
                 throw StorageError(
                     .operationFailed,
                     "backing store for '\(links.last?.path ?? path)' (\(rawName ?? current)) forms a loop: it was already in the chain",
                     path: current)
             }
             let header = ImageFormatProbe.probe(fd: fd, fileSize: UInt64(st.st_size))
-            close(fd)
+            SystemCalls.close(fd)
             let format = declaredFormat ?? header.format.rawValue
             links.append(
                 Link(

@@ -83,11 +83,9 @@ public enum ImageFormatProbe {
 
     /// Probes a file by path, and gives its size too (one open, one stat).
     public static func probeWithSize(path: String) throws(StorageError) -> (header: ImageHeader, size: UInt64) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { throw SystemError.make("cannot open volume '\(path)'", path: path) }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw SystemError.make("cannot stat file '\(path)'", path: path) }
+        let fd = try SystemCalls.open(path, O_RDONLY | O_NONBLOCK, "cannot open volume '\(path)'")
+        defer { SystemCalls.close(fd) }
+        let st = try SystemCalls.fstat(fd, path: path, "cannot stat file '\(path)'")
         return (probe(fd: fd, fileSize: UInt64(st.st_size)), UInt64(st.st_size))
     }
 

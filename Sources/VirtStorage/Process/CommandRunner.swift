@@ -27,11 +27,11 @@ public enum CommandRunner {
 
     static func resolve(_ program: String) -> String? {
         // An absolute path must name an executable too, as libvirt checks (virFindFileInPath).
-        if program.hasPrefix("/") { return access(program, X_OK) == 0 ? program : nil }
+        if program.hasPrefix("/") { return SystemCalls.isAccessible(program, X_OK) ? program : nil }
         let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
         for dir in path + searchPath {
             let candidate = dir + "/" + program
-            if access(candidate, X_OK) == 0 { return candidate }
+            if SystemCalls.isAccessible(candidate, X_OK) { return candidate }
         }
         return nil
     }

@@ -27,7 +27,7 @@ public struct QemuImgCommand: Sendable {
     public var secretPath: String?
     public var inputSecretPath: String?
     /// Checks that a backing file can be read; replaceable for tests.
-    public var isReadable: @Sendable (String) -> Bool = { access($0, R_OK) == 0 }
+    public var isReadable: @Sendable (String) -> Bool = { SystemCalls.isAccessible($0, R_OK) }
     public var program = "qemu-img"
 
     public init(volume: Volume, input: Volume? = nil, poolTargetPath: String? = nil) {
@@ -184,7 +184,7 @@ public struct QemuImgCommand: Sendable {
 
     static func checkBackingStore(
         _ backingPath: String, poolTargetPath: String?,
-        isReadable: (String) -> Bool = { access($0, R_OK) == 0 }
+        isReadable: (String) -> Bool = { SystemCalls.isAccessible($0, R_OK) }
     ) throws(StorageError) {
         let absolute = absoluteBackingPath(backingPath, poolTargetPath: poolTargetPath)
         guard isReadable(absolute) else {

@@ -88,7 +88,7 @@ public actor FileSecretStore: SecretStore {
     public init(directory: String) throws(StorageError) {
         self.directory = directory
         try PoolFiles.makeDirectory(directory)
-        chmod(directory, 0o700)
+        try? SystemCalls.chmod(directory, 0o700, "cannot set mode of '\(directory)'")
     }
 
     private func path(_ uuid: UUID, _ suffix: String) -> String {
@@ -114,11 +114,11 @@ public actor FileSecretStore: SecretStore {
     }
 
     public func undefine(_ uuid: UUID) async throws(StorageError) {
-        if unlink(path(uuid, ".xml")) != 0 {
+        if !SystemCalls.removeIfPresent(path(uuid, ".xml")) {
             try await memory.undefine(uuid)
             return
         }
-        unlink(path(uuid, ".base64"))
+        SystemCalls.removeIfPresent(path(uuid, ".base64"))
     }
 
     public func setValue(_ value: [UInt8], for uuid: UUID) async throws(StorageError) {

@@ -68,8 +68,9 @@ public enum SparseCopy {
             }
         }
         // A destination that ends in a hole still needs its full length.
-        var st = stat()
-        if fstat(output, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, UInt64(st.st_size) < destinationOffset + length {
+        if let st = try? SystemCalls.fstat(output, path: toPath, "cannot stat '\(toPath)'"),
+            (st.st_mode & S_IFMT) == S_IFREG, UInt64(st.st_size) < destinationOffset + length
+        {
             try SystemCalls.ftruncate(output, to: destinationOffset + length, path: toPath, "cannot extend '\(toPath)'")
         }
     }
@@ -91,8 +92,7 @@ public enum SparseCopy {
     /// Makes a range read as zeros without allocating it, where possible.
     static func punch(_ fd: Int32, _ path: String, at offset: UInt64, length: UInt64) throws(StorageError) {
         guard length > 0 else { return }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw SystemError.make("cannot stat '\(path)'", path: path) }
+        let st = try SystemCalls.fstat(fd, path: path, "cannot stat '\(path)'")
         // Past the end of a regular file there is nothing to punch: ftruncate makes the hole.
         if (st.st_mode & S_IFMT) == S_IFREG && offset >= UInt64(st.st_size) { return }
         if SystemCalls.punchHole(fd, at: offset, length: length, path: path) { return }

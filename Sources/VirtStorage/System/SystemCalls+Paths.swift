@@ -111,13 +111,34 @@ extension SystemCalls {
     package static func entries(of directory: String, _ what: @autoclosure () -> String) throws(StorageError)
         -> [DirectoryEntry]
     {
+        let fd = try open(directory, O_RDONLY | O_DIRECTORY, what())
+        defer { close(fd) }
+        return try entries(ofOpen: fd, path: directory, what())
+    }
+
+    /// The entries of the directory open as `fd` (opened from `path`), which
+    /// stays open for the caller (its openat and statvfs see the same directory).
+    package static func entries(ofOpen fd: Int32, path: String, _ what: @autoclosure () -> String)
+        throws(StorageError) -> [DirectoryEntry]
+    {
         var handle: OpaquePointer?
-        let opened = attempt("opendir", directory) { () -> Int32 in
-            handle = opendir(directory)
-            return handle == nil ? -1 : 0
+        let opened = attempt("opendir", path) { () -> Int32 in
+            // fdopendir takes the descriptor it is given: it gets a copy.
+            let copy = dup(fd)
+            guard copy >= 0 else { return -1 }
+            handle = fdopendir(copy)
+            if handle == nil {
+                let code = errno
+                Glibc.close(copy)
+                errno = code
+                return -1
+            }
+            return 0
         }
-        guard opened == 0, let handle else { throw SystemError.make(what(), path: directory) }
+        guard opened == 0, let handle else { throw SystemError.make(what(), path: path) }
         defer { closedir(handle) }
+        // The copy shares the original's position: start from the top.
+        rewinddir(handle)
         var entries: [DirectoryEntry] = []
         while let entry = readdir(handle) {
             let name = directoryEntryName(entry)

@@ -119,6 +119,32 @@ package enum SystemCalls {
         }
     }
 
+    /// Up to `count` bytes from the descriptor's position (a pipe, a
+    /// terminal, a file read in order); empty at the end.
+    package static func readSome(_ fd: Int32, count: Int, path: String, _ what: @autoclosure () -> String)
+        throws(StorageError) -> [UInt8]
+    {
+        try [UInt8](unsafeUninitializedCapacity: count) { (raw, done) throws(StorageError) in
+            done = 0
+            done = try retrying("read", path, what()) { Glibc.read(fd, raw.baseAddress!, count) }
+        }
+    }
+
+    /// Writes all of `bytes` at the descriptor's position (a pipe, a file
+    /// written in order), short writes continued.
+    package static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String, _ what: @autoclosure () -> String)
+        throws(StorageError)
+    {
+        var written = 0
+        while written < bytes.count {
+            let n = try retrying("write", path, what()) {
+                bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
+            }
+            guard n > 0 else { throw SystemError.make(what(), path: path, errno: ENOSPC) }
+            written += n
+        }
+    }
+
     package static func fsync(_ fd: Int32, path: String, _ what: @autoclosure () -> String) throws(StorageError) {
         _ = try retrying("fsync", path, what()) { Glibc.fsync(fd) }
     }

@@ -15,11 +15,11 @@ public struct SysfsTree: Sendable, Equatable {
     /// Where `path` (absolute, as the host sees it) is on this machine.
     public func real(_ path: String) -> String { root == "/" ? path : root + path }
 
-    public func exists(_ path: String) -> Bool { access(real(path), F_OK) == 0 }
+    public func exists(_ path: String) -> Bool { SystemCalls.exists(real(path)) }
 
     public func isSymlink(_ path: String) -> Bool {
-        var st = stat()
-        return lstat(real(path), &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK
+        guard let st = SystemCalls.status(of: real(path), followingLinks: false) else { return false }
+        return (st.st_mode & S_IFMT) == S_IFLNK
     }
 
     /// The entries of a directory, sorted (readdir order is arbitrary; sorting
@@ -45,9 +45,16 @@ public struct SysfsTree: Sendable, Equatable {
     /// one write, no truncation, no creation.
     public func write(_ text: String, to path: String) throws(StorageError) {
         let file = real(path)
-        let fd = open(file, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemError.make("cannot open '\(path)' for writing", path: path) }
-        defer { close(fd) }
+        let fd: Int32
+        do throws(StorageError) {
+            fd = try SystemCalls.open(file, O_WRONLY, "cannot open '\(path)' for writing")
+        } catch {
+            // The host's path, as the message names it (not the one under the root).
+            var error = error
+            error.path = path
+            throw error
+        }
+        defer { SystemCalls.close(fd) }
         let bytes = Array(text.utf8)
         let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
         guard written == bytes.count else {
