@@ -343,16 +343,7 @@ public enum FileVolumes {
     static func writeAll(fd: Int32, _ bytes: [UInt8], count: Int? = nil, at offset: UInt64, path: String)
         throws(StorageError)
     {
-        let failure = bytes.withUnsafeBytes { raw -> StorageError? in
-            let part = UnsafeRawBufferPointer(rebasing: raw[0..<(count ?? bytes.count)])
-            do throws(StorageError) {
-                try writeAll(fd: fd, part, at: offset, path: path)
-                return nil
-            } catch {
-                return error
-            }
-        }
-        if let failure { throw failure }
+        try SystemCalls.pwriteAll(fd, bytes, count: count, at: offset, path: path, "cannot write to '\(path)'")
     }
 
     /// Writes all of `bytes` at `offset`, retrying short writes and EINTR.

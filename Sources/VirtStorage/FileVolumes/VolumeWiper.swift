@@ -203,7 +203,9 @@ public enum VolumeWiper {
         try verify(size: size, pattern: pattern, advance: advance, path: path) {
             (buffer, offset) throws(StorageError) in
             let want = buffer.count
-            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, off_t(base + offset)) }
+            let n = buffer.withUnsafeMutableBytes { raw in
+                SystemCalls.attempt("pread", path) { pread(fd, raw.baseAddress, want, off_t(base + offset)) }
+            }
             guard n == want else { throw SystemError.make("cannot read back '\(path)'", path: path) }
         }
     }

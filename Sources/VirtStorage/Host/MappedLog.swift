@@ -53,7 +53,7 @@ final class MappedLog {
     /// error the file may be shorter than the mapping: the log must not be
     /// appended to again.
     func empty() throws(StorageError) {
-        guard ftruncate(fd, 0) == 0 else { throw SystemError.make("cannot empty \(path)", path: path) }
+        try SystemCalls.ftruncate(fd, to: 0, path: path, "cannot empty \(path)")
         length = 0
         try Self.fillZeros(fd, path, from: 0, to: Self.initialCapacity)
         if capacity != Self.initialCapacity { try remap(Self.initialCapacity) }
@@ -77,9 +77,9 @@ final class MappedLog {
     private static func fillZeros(_ fd: Int32, _ path: String, from start: Int, to end: Int) throws(StorageError) {
         var offset = start
         while offset < end {
-            let done = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress, min($0.count, end - offset), off_t(offset)) }
-            guard done > 0 else { throw SystemError.make("cannot write \(path)", path: path) }
-            offset += done
+            let count = min(zeros.count, end - offset)
+            try SystemCalls.pwriteAll(fd, zeros, count: count, at: UInt64(offset), path: path, "cannot write \(path)")
+            offset += count
         }
     }
 

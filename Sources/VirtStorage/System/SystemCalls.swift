@@ -108,11 +108,31 @@ package enum SystemCalls {
     package static func pwriteAll(
         _ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: UInt64, path: String, _ what: @autoclosure () -> String
     ) throws(StorageError) {
-        var written = 0
-        while written < bytes.count {
-            let n = try retrying("pwrite", path, what()) {
-                Glibc.pwrite(fd, bytes.baseAddress! + written, bytes.count - written, off_t(offset) + off_t(written))
+        try writeLoop(bytes.count, "pwrite", path, what()) { written in
+            Glibc.pwrite(fd, bytes.baseAddress! + written, bytes.count - written, off_t(offset) + off_t(written))
+        }
+    }
+
+    /// The first `count` bytes of `bytes` (all of them by default) at `offset`, short writes continued.
+    package static func pwriteAll(
+        _ fd: Int32, _ bytes: [UInt8], count: Int? = nil, at offset: UInt64, path: String,
+        _ what: @autoclosure () -> String
+    ) throws(StorageError) {
+        let total = count ?? bytes.count
+        try writeLoop(total, "pwrite", path, what()) { written in
+            bytes.withUnsafeBytes {
+                Glibc.pwrite(fd, $0.baseAddress! + written, total - written, off_t(offset) + off_t(written))
             }
+        }
+    }
+
+    /// Calls `write` (given the bytes written so far) until `total` bytes are written.
+    private static func writeLoop(
+        _ total: Int, _ name: String, _ path: String, _ what: @autoclosure () -> String, _ write: (Int) -> Int
+    ) throws(StorageError) {
+        var written = 0
+        while written < total {
+            let n = try retrying(name, path, what()) { write(written) }
             // No progress and no errno: the device is full (as write(2) says ENOSPC).
             guard n > 0 else { throw SystemError.make(what(), path: path, errno: ENOSPC) }
             written += n
@@ -135,13 +155,8 @@ package enum SystemCalls {
     package static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String, _ what: @autoclosure () -> String)
         throws(StorageError)
     {
-        var written = 0
-        while written < bytes.count {
-            let n = try retrying("write", path, what()) {
-                bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
-            }
-            guard n > 0 else { throw SystemError.make(what(), path: path, errno: ENOSPC) }
-            written += n
+        try writeLoop(bytes.count, "write", path, what()) { written in
+            bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
         }
     }
 
