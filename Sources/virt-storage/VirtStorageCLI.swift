@@ -61,6 +61,7 @@ struct VirtStorageCLI: AsyncParsableCommand {
             VolDumpXML.self, VolInfo.self, VolKey.self, VolList.self, VolName.self, VolPath.self, VolPool.self,
             VolResize.self, VolUpload.self, VolWipe.self,
             VolSnapshotCreate.self, VolSnapshotList.self, VolSnapshotRevert.self, VolSnapshotDelete.self,
+            VolExport.self, VolImport.self,
             SecretDefine.self, SecretDumpXML.self, SecretGetValue.self, SecretList.self, SecretSetValue.self,
             SecretUndefine.self,
         ]

@@ -8,31 +8,7 @@ import VirtStorageTestSupport
 /// the mistakes each refuses with nothing changed.
 @Suite("virt-storage vol-snapshot-* on qcow2 and rbd", .serialized)
 struct SnapshotCommandTests {
-    /// A scratch root and a runner of virt-storage on it.
-    struct Place {
-        let base = NSTemporaryDirectory() + "virtstorage-snap-\(UUID().uuidString.prefix(8))"
-
-        init() throws { try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true) }
-
-        func run(_ args: [String]) throws -> Executables.Result {
-            try Executables.run(Executables.virtStorage, args, environment: ["VIRT_STORAGE_ROOT": base + "/root"])
-        }
-
-        /// Runs a step that must succeed; returns its stdout.
-        @discardableResult
-        func ok(_ args: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-            let result = try run(args)
-            #expect(result.status == 0, "\(args.joined(separator: " ")): \(result.stderr)", sourceLocation: sourceLocation)
-            return result.stdout
-        }
-
-        /// Runs a step that must fail; returns its stderr.
-        func refused(_ args: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-            let result = try run(args)
-            #expect(result.status == 1, "\(args.joined(separator: " ")) was not refused", sourceLocation: sourceLocation)
-            return result.stderr
-        }
-    }
+    typealias Place = CommandPlace
 
     static func tool(_ path: String, _ args: [String]) throws -> (Int32, String) { try Scratch.run(path, args) }
 
@@ -110,15 +86,7 @@ struct SnapshotCommandTests {
         let cluster = CephCluster.current!
         let place = try Place()
         defer { try? FileManager.default.removeItem(atPath: place.base) }
-        let uuid = UUID().uuidString.lowercased()
-        try "<secret ephemeral='no' private='yes'><uuid>\(uuid)</uuid><usage type='ceph'><name>snap \(uuid)</name></usage></secret>"
-            .write(toFile: place.base + "/secret.xml", atomically: true, encoding: .utf8)
-        try place.ok(["secret-define", place.base + "/secret.xml"])
-        try place.ok(["secret-set-value", uuid, "--file", cluster.directory + "/client.admin.key"])
-        try place.ok([
-            "pool-create-as", "r", "rbd", "--source-host", "127.0.0.1:\(cluster.v2Port)", "--source-name", "rbd",
-            "--auth-type", "ceph", "--auth-username", "admin", "--secret-uuid", uuid,
-        ])
+        let uuid = try place.createRBDPool("r", on: cluster)
         let image = "snap-\(uuid.prefix(8))"
         let clone = image + "-c"
         defer {

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <spawn.h>
+#include "crc32c.h"
 
 /* Linux calls that glibc declares only under _GNU_SOURCE, which Swift's
  * Glibc module does not define. Each returns -1 with errno set on failure. */

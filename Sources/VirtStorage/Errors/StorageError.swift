@@ -33,6 +33,9 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
         /// An operation this pool type's backend does not have at all
         /// (libvirt's VIR_ERR_NO_SUPPORT).
         case noSupport
+        /// A volume stream that is not whole or not VirtStorage's: truncated,
+        /// corrupted (a checksum), of an unknown version (VirtStorage beyond libvirt).
+        case invalidStream
 
         /// libvirt's prefix for the code, as virsh prints it.
         var prefix: String {
@@ -59,6 +62,7 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
             case .poolBuilt: "Storage pool already built"
             case .unsupportedFlags: ""
             case .noSupport: "this function is not supported by the connection driver"
+            case .invalidStream: "invalid volume stream"
             }
         }
     }

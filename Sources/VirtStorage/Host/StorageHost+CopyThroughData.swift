@@ -17,7 +17,7 @@ extension StorageHost {
         throws(StorageError)
     {
         func raw(_ format: VolumeFormat?, _ type: PoolType) -> Bool {
-            PoolTypeRules.of(type).volumeFormats != FileFormats.all || format == nil || format == .raw
+            !PoolTypeRules.of(type).holdsImageFiles || format == nil || format == .raw
         }
         let from = source.format ?? .raw
         let to = volume.format ?? .raw
@@ -39,21 +39,16 @@ extension StorageHost {
             value: source.name, hint: "without --reflink the bytes are copied")
     }
 
-    /// Makes the new volume empty, then copies the source's bytes into it
-    /// chunk by chunk, holes as zeros the target need not store; a failure
-    /// removes the new volume.
+    /// Copies the source's bytes into a new volume chunk by chunk, holes as
+    /// zeros the target need not store.
     func copyThroughData(
         _ volume: VolumeDefinition, from source: StorageVolume, in pool: PoolDefinition, _ backend: any StorageBackend,
         secrets: VolumeSecrets, progress: ProgressHandler?
     ) async throws(StorageError) {
         let sourcePool = try activeDefinition(source.pool)
         let sourceBackend = try backends.backend(for: sourcePool.type)
-        try await backend.buildVolume(
-            volume, from: nil, in: pool, options: VolumeBuildOptions(), secrets: secrets, progress: nil)
-        let made = (try? await backend.refreshVolume(volume, in: pool)) ?? volume
-        do throws(StorageError) {
+        try await fillNewVolume(volume, in: pool, backend, secrets: secrets) { (output) async throws(StorageError) in
             let input = try await sourceBackend.openData(source.definition, in: sourcePool, writable: false)
-            let output = try await backend.openData(made, in: pool, writable: true)
             let count = min(input.size, output.size)
             let reader = try VolumeReader(input, offset: 0, length: count, sparse: true)
             do {
@@ -63,6 +58,20 @@ extension StorageHost {
             } catch {
                 throw StorageError(.operationFailed, "copying volume '\(source.name)' failed: \(error)")
             }
+        }
+    }
+
+    /// Makes the new volume empty, then lets `fill` write its bytes through
+    /// its ``VolumeData``; a failure removes the new volume.
+    func fillNewVolume(
+        _ volume: VolumeDefinition, in pool: PoolDefinition, _ backend: any StorageBackend, secrets: VolumeSecrets,
+        _ fill: (any VolumeData) async throws(StorageError) -> Void
+    ) async throws(StorageError) {
+        try await backend.buildVolume(
+            volume, from: nil, in: pool, options: VolumeBuildOptions(), secrets: secrets, progress: nil)
+        let made = (try? await backend.refreshVolume(volume, in: pool)) ?? volume
+        do throws(StorageError) {
+            try await fill(try await backend.openData(made, in: pool, writable: true))
         } catch {
             try? await backend.deleteVolume(made, in: pool, withSnapshots: false)
             throw error

@@ -314,14 +314,7 @@ extension StorageHost {
             try Self.requireRawBytes(vol, from: source, into: targetType)
             if options.reflink { throw Self.noReflink(from: source, into: targetType) }
         }
-        try await loadVolumes(pool)
-        let def = try activeDefinition(pool)
-        let backend = try backends.backend(for: def.type)
-        try requireFreeName(vol.name, in: pool, copying: source != nil)
-        try backend.prepareVolume(&vol, in: def)
-        if let key = vol.key, records[pool]?.keys[key] != nil {
-            throw StorageError(.volumeExists, "storage volume key '\(key)' already in use.", value: key)
-        }
+        let (def, backend) = try await prepareNewVolume(&vol, in: pool, copying: source != nil)
         if let source, let busy = records[source.pool]?.busyVolumes[source.name], busy == "creation" {
             throw StorageError(
                 .operationInvalid, "volume '\(source.name)' is still being allocated.", value: source.name)
@@ -341,6 +334,23 @@ extension StorageHost {
             return try await backend.buildVolumeDescribing(
                 vol, from: source?.definition, in: def, options: options, secrets: secretValues, progress: progress)
         }
+    }
+
+    /// What every new volume goes through before it is made: the pool's
+    /// volumes known, its name and key free, its path and defaults given by
+    /// the backend.
+    func prepareNewVolume(_ vol: inout VolumeDefinition, in pool: String, copying: Bool) async throws(StorageError)
+        -> (PoolDefinition, any StorageBackend)
+    {
+        try await loadVolumes(pool)
+        let def = try activeDefinition(pool)
+        let backend = try backends.backend(for: def.type)
+        try requireFreeName(vol.name, in: pool, copying: copying)
+        try backend.prepareVolume(&vol, in: def)
+        if let key = vol.key, records[pool]?.keys[key] != nil {
+            throw StorageError(.volumeExists, "storage volume key '\(key)' already in use.", value: key)
+        }
+        return (def, backend)
     }
 
     /// Refuses a new volume's name that a volume of the pool (or one being

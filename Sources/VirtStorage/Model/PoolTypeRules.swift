@@ -160,6 +160,16 @@ public struct PoolTypeRules: Sendable {
     /// runs on a thread of its own, since a server may stop answering.
     public let filesAreLocal: Bool
 
+    /// Whether the volumes are image files, whose format (raw, qcow2, ...) is
+    /// in their bytes; elsewhere a volume's bytes are raw data (an rbd image,
+    /// an LV, a partition), whatever its XML's format says.
+    public var holdsImageFiles: Bool { newVolumeType == .file }
+
+    /// Whether a volume of this pool type can hold `format`'s bytes as they are.
+    public func holdsBytes(of format: String) -> Bool {
+        format == "raw" || (holdsImageFiles && volumeFormats.contains(format))
+    }
+
     /// Volume formats listed in pool capabilities: libvirt lists none for rbd
     /// although rbd volumes have a (raw) format.
     public var capabilityVolumeFormats: [String] { type == .rbd ? [] : volumeFormats }

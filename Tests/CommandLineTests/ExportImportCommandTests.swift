@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+import VirtStorageTestSupport
+
+/// virt-storage vol-export and vol-import: through files and through a pipe
+/// (`-`), between dir pools and into and out of an rbd pool of the live
+/// cluster, the bytes compared at each end.
+@Suite("virt-storage vol-export and vol-import", .serialized)
+struct ExportImportCommandTests {
+    typealias Place = CommandPlace
+
+    @Test func betweenDirPoolsThroughAFileAndAPipe() throws {
+        let place = try Place()
+        defer { try? FileManager.default.removeItem(atPath: place.base) }
+        for pool in ["a", "b"] { try place.ok(["pool-create-as", pool, "dir", "--target", place.base + "/" + pool, "--build"]) }
+        try place.ok(["vol-create-as", "a", "v", "32M", "--allocation", "0"])
+        try place.writeVolume(place.base + "/a/v")
+        let stream = place.base + "/v.vstream"
+        let said = try place.ok(["vol-export", "v", stream, "--pool", "a"])
+        #expect(said == "Vol v exported to \(stream) (raw, 33554432 bytes)\n\n")
+        try place.ok(["vol-import", "b", "w", stream])
+        #expect(FileManager.default.contentsEqual(atPath: place.base + "/a/v", andPath: place.base + "/b/w"))
+        // Through a pipe: the stream is all that goes down it.
+        let piped = try place.pipe(["vol-export", "--pool", "a", "v", "-"], ["vol-import", "b", "w2", "-"])
+        #expect(piped.status == 0, "\(piped.stderr)")
+        #expect(FileManager.default.contentsEqual(atPath: place.base + "/a/v", andPath: place.base + "/b/w2"))
+        // An existing file is not overwritten; an existing volume is not replaced.
+        let again = try place.run(["vol-export", "v", stream, "--pool", "a"])
+        #expect(again.status == 1)
+        #expect(again.stderr == "error: Failed to export vol v\nerror: cannot create '\(stream)': File exists\n")
+        let twice = try place.run(["vol-import", "b", "w", stream])
+        #expect(twice.stderr == "error: Failed to import vol w\nerror: storage volume 'w' exists already\n")
+        // A truncated file: refused, and no volume w3.
+        let cut = place.base + "/cut.vstream"
+        try Data(try Data(contentsOf: URL(fileURLWithPath: stream)).dropLast(10)).write(to: URL(fileURLWithPath: cut))
+        let truncated = try place.run(["vol-import", "b", "w3", cut])
+        #expect(truncated.status == 1)
+        #expect(truncated.stderr.hasPrefix("error: Failed to import vol w3\nerror: invalid volume stream: the stream ends after"))
+        #expect(!FileManager.default.fileExists(atPath: place.base + "/b/w3"))
+        let listed = try place.ok(["vol-list", "b"]).split(separator: "\n").dropFirst(2).map { $0.split(separator: " ").first ?? "" }
+        #expect(listed == ["w", "w2"])
+    }
+
+    /// Issue 20's path: a dir volume exported to a file and imported into the
+    /// rbd pool, then exported from rbd through a pipe into a dir pool again.
+    @Test(.enabled(if: CephCluster.current != nil, Comment(rawValue: CephCluster.reason)))
+    func aDirVolumeIntoRBDAndBack() throws {
+        let cluster = CephCluster.current!
+        let place = try Place()
+        defer { try? FileManager.default.removeItem(atPath: place.base) }
+        let uuid = try place.createRBDPool("r", on: cluster)
+        try place.ok(["pool-create-as", "d", "dir", "--target", place.base + "/d", "--build"])
+        try place.ok(["vol-create-as", "d", "v", "32M", "--allocation", "0"])
+        try place.writeVolume(place.base + "/d/v")
+        let image = "export-\(uuid.prefix(8))"
+        let stream = place.base + "/v.vstream"
+        try place.ok(["vol-export", "v", stream, "--pool", "d"])
+        try place.ok(["vol-import", "r", image, stream])
+        defer { _ = try? place.run(["vol-delete", image, "--pool", "r"]) }
+        #expect(try place.ok(["vol-info", image, "--pool", "r", "--bytes"]).contains("33554432 bytes"))
+        let piped = try place.pipe(["vol-export", "--pool", "r", image, "-"], ["vol-import", "d", "back", "-"])
+        #expect(piped.status == 0, "\(piped.stderr)")
+        #expect(FileManager.default.contentsEqual(atPath: place.base + "/d/v", andPath: place.base + "/d/back"))
+        try place.ok(["pool-destroy", "r"])
+    }
+}
+
+extension CommandPlace {
+    /// `export | import` through a shell pipe; returns the pipeline's status and stderr.
+    func pipe(_ export: [String], _ import: [String]) throws -> Executables.Result {
+        let tool = Executables.virtStorage.path
+        let line = "\(tool) \(export.joined(separator: " ")) | \(tool) \(`import`.joined(separator: " "))"
+        return try Executables.run(
+            URL(fileURLWithPath: "/bin/bash"), ["-o", "pipefail", "-c", line],
+            environment: ["VIRT_STORAGE_ROOT": base + "/root"])
+    }
+
+    /// A sparse 32 MiB file with 1 MiB of data at 4 MiB and a few bytes near the end.
+    func writeVolume(_ path: String) throws {
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seek(toOffset: 4 << 20)
+        handle.write(Data((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }))
+        try handle.seek(toOffset: (32 << 20) - 100)
+        handle.write(Data(repeating: 0xA5, count: 100))
+        try handle.close()
+    }
+}
