@@ -31,6 +31,14 @@
             try await BlockingIO.run { () throws(StorageError) in try layout.revert(volume.name, to: name) }
         }
 
+        /// A snapshot's file, read-only: it is a file of the read-only subvolume.
+        public func openData(_ volume: VolumeDefinition, in pool: PoolDefinition, atSnapshot name: String)
+            async throws(StorageError) -> any VolumeData
+        {
+            let path = BtrfsLayout(try Self.directory(pool)).snapshot(name, of: volume.name) + "/" + volume.name
+            return try await BlockingIO.run { () throws(StorageError) in try LocalVolumeData(path: path, writable: false) }
+        }
+
         public func deleteSnapshot(_ name: String, of volume: VolumeDefinition, in pool: PoolDefinition)
             async throws(StorageError)
         {

@@ -18,11 +18,15 @@
 
         deinit { _ = ceph.rbd_close(handle) }
 
-        static func open(_ name: String, in io: rados_ioctx_t, pool: String, readOnly: Bool = false, timeout: Int)
-            throws(StorageError) -> RBDImage
-        {
+        /// Opens the image; at `snapshot`, read-only, as it was then.
+        static func open(
+            _ name: String, in io: rados_ioctx_t, pool: String, readOnly: Bool = false, snapshot: String? = nil,
+            timeout: Int
+        ) throws(StorageError) -> RBDImage {
             var image: rbd_image_t?
-            let rc = readOnly ? ceph.rbd_open_read_only(io, name, &image, nil) : ceph.rbd_open(io, name, &image, nil)
+            let rc =
+                readOnly || snapshot != nil
+                ? ceph.rbd_open_read_only(io, name, &image, snapshot) : ceph.rbd_open(io, name, &image, nil)
             let spec = "\(pool)/\(name)"
             guard rc >= 0, let image else {
                 if rc == -ENOENT {
@@ -82,6 +86,36 @@
                 }, &used)
             guard rc >= 0 else { throw fail(rc, "failed to iterate") }
             return used
+        }
+
+        /// The runs of the image (as opened: now, or at its snapshot) that
+        /// differ from `snapshot`, or from nothing (then the runs that hold
+        /// data), in order; a run that does not hold data reads as zeros.
+        func extents(since snapshot: String?, size: UInt64) throws(StorageError) -> [VolumeExtent] {
+            var extents: [VolumeExtent] = []
+            // A pointer to the array itself (`&extents` would point at its elements).
+            let rc = withUnsafeMutablePointer(to: &extents) { list in
+                ceph.rbd_diff_iterate2(
+                    handle, snapshot, 0, size, 1, 0,
+                    { offset, length, exists, context in
+                        let list = context!.assumingMemoryBound(to: [VolumeExtent].self)
+                        list.pointee.append(VolumeExtent(offset..<offset + UInt64(length), holdsData: exists != 0))
+                        return 0
+                    }, list)
+            }
+            guard rc >= 0 else {
+                throw fail(rc, snapshot.map { "failed to list the changes since snapshot '\($0)' of" } ?? "failed to list the data of")
+            }
+            // librbd reports runs per object: neighbours of one kind are one run.
+            var merged: [VolumeExtent] = []
+            for extent in extents.sorted(by: { $0.range.lowerBound < $1.range.lowerBound }) {
+                if let last = merged.last, last.holdsData == extent.holdsData, last.range.upperBound == extent.range.lowerBound {
+                    merged[merged.count - 1].range = last.range.lowerBound..<extent.range.upperBound
+                } else {
+                    merged.append(extent)
+                }
+            }
+            return merged
         }
 
         /// Whether anything changed since `snapshot`.

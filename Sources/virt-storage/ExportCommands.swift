@@ -13,6 +13,10 @@ struct VolExport: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var vol: VolumeArgument
     @Option(name: .customLong("file"), help: "the stream's new file, or - for standard output") var file: String?
+    @Option(name: .customLong("snapshot"), help: "the vol as it was at this snapshot (rbd, btrfs)") var snapshot: String?
+    @Option(
+        name: .customLong("base"),
+        help: "only what changed from this snapshot to --snapshot: an incremental stream (rbd)") var base: String?
 
     func run() async throws {
         var options = global
@@ -25,17 +29,21 @@ struct VolExport: AsyncParsableCommand {
             let bar = ProgressBar("export")
             if target == "-" {
                 try await step("Failed to export vol \(v.name)") {
-                    let stream = try await host.exportVolume(v.name, in: v.pool, progress: bar.handler)
+                    let stream = try await host.exportVolume(
+                        v.name, in: v.pool, snapshot: snapshot, base: base, progress: bar.handler)
                     try await StreamFile(borrowing: STDOUT_FILENO, name: "standard output").write(stream)
                 }
                 bar.finish()
                 return
             }
             let header = try await step("Failed to export vol \(v.name)") {
-                try await host.exportVolume(v.name, in: v.pool, to: target, progress: bar.handler)
+                try await host.exportVolume(
+                    v.name, in: v.pool, snapshot: snapshot, base: base, to: target, progress: bar.handler)
             }
             bar.finish()
-            options.extra("Vol \(v.name) exported to \(target) (\(header.format), \(header.size) bytes)\n")
+            let what = header.base.map { "changes from \($0) to \(header.snapshot ?? "")" } ?? header.snapshot.map { "at \($0)" }
+            options.extra(
+                "Vol \(v.name) exported to \(target) (\(header.format), \(header.size) bytes\(what.map { ", " + $0 } ?? ""))\n")
         }
     }
 }

@@ -72,6 +72,16 @@ struct BtrfsPoolCommandTests {
             #expect(subvolumes.contains(path), "\(path) is a subvolume: \(subvolumes)")
         }
 
+        // The volume at s1 as a stream (read from the read-only snapshot), into a dir pool.
+        try place.ok(["pool-create-as", "d", "dir", "--target", place.base + "/d", "--build"])
+        try place.ok(["vol-export", "--pool", "b", "v", place.base + "/s1.vs", "--snapshot", "s1"])
+        try place.ok(["vol-import", "d", "v-at-s1", place.base + "/s1.vs"])
+        let imported = try Data(contentsOf: URL(fileURLWithPath: place.base + "/d/v-at-s1"))
+        #expect(imported.count == 8 << 20 && imported.prefix(2 << 20) == first)
+        #expect(
+            try place.refused(["vol-export", "--pool", "b", "v", place.base + "/inc.vs", "--snapshot", "s1", "--base", "s1"])
+                .contains("does not support reading the changes between two snapshots"))
+
         // Mistakes, each refused with nothing changed.
         #expect(try place.refused(["vol-snapshot-create", "--pool", "b", "v", "s1"]).contains("already exists"))
         #expect(try place.refused(["vol-snapshot-revert", "--pool", "b", "v", "nope"]).contains("has no snapshot 'nope'"))

@@ -63,6 +63,69 @@ struct ExportImportCommandTests {
         #expect(FileManager.default.contentsEqual(atPath: place.base + "/d/v", andPath: place.base + "/d/back"))
         try place.ok(["pool-destroy", "r"])
     }
+
+    /// A full stream at snapshot s1 makes a new image that holds s1; the
+    /// changes from s1 to s2 (librbd's diff) then bring it to the source's s2,
+    /// byte for byte. A stream it cannot take leaves it as it was.
+    @Test(.enabled(if: CephCluster.current != nil, Comment(rawValue: CephCluster.reason)))
+    func anRBDImageFollowsItsSourceByIncrements() throws {
+        let cluster = CephCluster.current!
+        let place = try Place()
+        defer { try? FileManager.default.removeItem(atPath: place.base) }
+        try place.createRBDPool("r", on: cluster)
+        let tag = UUID().uuidString.prefix(8).lowercased()
+        let (source, copy, other) = ("inc-src-\(tag)", "inc-dst-\(tag)", "inc-other-\(tag)")
+        defer { for image in [source, copy, other] { _ = try? place.run(["vol-delete", image, "--pool", "r", "--delete-snapshots"]) } }
+        try place.ok(["vol-create-as", "r", source, "64M"])
+        let first = place.base + "/first"
+        try Data((0..<(8 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 1) }).write(to: URL(fileURLWithPath: first))
+        try place.ok(["vol-upload", source, first, "--pool", "r"])
+        try place.ok(["vol-snapshot-create", source, "s1", "--pool", "r"])
+
+        let full = place.base + "/full.vs"
+        try place.ok(["vol-export", source, full, "--pool", "r", "--snapshot", "s1"])
+        try place.ok(["vol-import", "r", copy, full])
+        #expect(try place.ok(["vol-snapshot-list", copy, "--pool", "r"]).contains("s1"))
+
+        // 1 MiB changes at 16 MiB after s1; the increment holds about that much.
+        let second = place.base + "/second"
+        try Data(repeating: 0x7E, count: 1 << 20).write(to: URL(fileURLWithPath: second))
+        try place.ok(["vol-upload", source, second, "--pool", "r", "--offset", "\(16 << 20)"])
+        try place.ok(["vol-snapshot-create", source, "s2", "--pool", "r"])
+        let increment = place.base + "/s1-s2.vs"
+        let said = try place.ok(["vol-export", source, increment, "--pool", "r", "--snapshot", "s2", "--base", "s1"])
+        #expect(said.contains("changes from s1 to s2"))
+        let size = try FileManager.default.attributesOfItem(atPath: increment)[.size] as! UInt64
+        #expect(size > 1 << 20 && size < (1 << 20) + 4096, "an increment of \(size) bytes for 1 MiB of changes")
+        try place.ok(["vol-import", "r", copy, increment])
+        #expect(try place.ok(["vol-snapshot-list", copy, "--pool", "r"]).contains("s2"))
+        try place.ok(["vol-download", source, place.base + "/source.raw", "--pool", "r"])
+        try place.ok(["vol-download", copy, place.base + "/copy.raw", "--pool", "r"])
+        #expect(FileManager.default.contentsEqual(atPath: place.base + "/source.raw", andPath: place.base + "/copy.raw"))
+
+        // Twice: the copy holds s2 already. Onto an image without s1: refused.
+        let twice = try place.run(["vol-import", "r", copy, increment])
+        #expect(twice.stderr.contains("volume '\(copy)' already has snapshot 's2', at which the stream ends"))
+        try place.ok(["vol-create-as", "r", other, "64M"])
+        let baseless = try place.run(["vol-import", "r", other, increment])
+        #expect(baseless.stderr.contains("volume '\(other)' has no snapshot 's1', which the stream's changes start from"))
+
+        // A corrupted increment s2..s3: refused, and the copy is as it was, without a snapshot of the import's.
+        try place.ok(["vol-upload", source, first, "--pool", "r", "--offset", "\(32 << 20)"])
+        try place.ok(["vol-snapshot-create", source, "s3", "--pool", "r"])
+        let third = place.base + "/s2-s3.vs"
+        try place.ok(["vol-export", source, third, "--pool", "r", "--snapshot", "s3", "--base", "s2"])
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: third))
+        bytes[bytes.count - 100] ^= 0x10
+        try bytes.write(to: URL(fileURLWithPath: third))
+        let corrupted = try place.run(["vol-import", "r", copy, third])
+        #expect(corrupted.stderr.contains("fails its checksum"), "\(corrupted.stderr)")
+        let snapshots = try place.ok(["vol-snapshot-list", copy, "--pool", "r"])
+        #expect(!snapshots.contains("s3") && !snapshots.contains("virtstorage-import"), "\(snapshots)")
+        try place.ok(["vol-download", copy, place.base + "/after.raw", "--pool", "r"])
+        #expect(FileManager.default.contentsEqual(atPath: place.base + "/copy.raw", andPath: place.base + "/after.raw"))
+    }
+
 }
 
 extension CommandPlace {

@@ -59,4 +59,17 @@ public protocol SnapshottingBackend: StorageBackend {
         _ clone: VolumeDefinition, fromSnapshot name: String, of volume: VolumeDefinition, in pool: PoolDefinition,
         progress: ProgressHandler?
     ) async throws(StorageError)
+    /// The volume's data as it was at the snapshot, read-only (a volume
+    /// stream taken at a snapshot). Where the data can also say what changed
+    /// since an older snapshot, it is a ``ChangeTrackingVolumeData``.
+    func openData(_ volume: VolumeDefinition, in pool: PoolDefinition, atSnapshot name: String)
+        async throws(StorageError) -> any VolumeData
+}
+
+extension SnapshottingBackend {
+    public func openData(_ volume: VolumeDefinition, in pool: PoolDefinition, atSnapshot name: String)
+        async throws(StorageError) -> any VolumeData
+    {
+        throw unsupported("reading a volume at a snapshot")
+    }
 }

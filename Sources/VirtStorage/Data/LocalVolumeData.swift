@@ -7,7 +7,6 @@ public final class LocalVolumeData: VolumeData {
     let file: FileHandleBox
     public let name: String
     public let size: UInt64
-    public var reportsHoles: Bool { true }
 
     /// Opens `path` (absolute; a symbolic link is refused) for reading, or
     /// for writing too.

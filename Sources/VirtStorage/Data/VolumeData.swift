@@ -11,9 +11,6 @@ public protocol VolumeData: Sendable {
     var name: String { get }
     /// The volume's size in bytes, as a guest sees it.
     var size: UInt64 { get }
-    /// Whether ``nextData(from:before:)`` knows where holes are; when it does
-    /// not, a sparse reader finds runs of zeros in the bytes instead.
-    var reportsHoles: Bool { get }
     /// Up to `count` bytes at `offset`; fewer only at the volume's end.
     func read(at offset: UInt64, count: Int) async throws(StorageError) -> [UInt8]
     func write(_ bytes: [UInt8], at offset: UInt64) async throws(StorageError)
@@ -28,9 +25,26 @@ public protocol VolumeData: Sendable {
 }
 
 extension VolumeData {
-    public var reportsHoles: Bool { false }
-
     public func nextData(from offset: UInt64, before end: UInt64) async throws(StorageError) -> Range<UInt64>? {
         offset < end ? offset..<end : nil
     }
+}
+
+/// A run of a volume's bytes that changed since a snapshot: new data, or
+/// (`holdsData` false) bytes that now read as zeros (discarded, trimmed).
+public struct VolumeExtent: Sendable, Equatable {
+    public var range: Range<UInt64>
+    public var holdsData: Bool
+
+    public init(_ range: Range<UInt64>, holdsData: Bool) {
+        self.range = range
+        self.holdsData = holdsData
+    }
+}
+
+/// Volume data that knows what changed since one of its volume's snapshots
+/// (rbd through librbd's diff iteration): the source of incremental streams.
+public protocol ChangeTrackingVolumeData: VolumeData {
+    /// The runs that differ from the snapshot `base`, in order, without overlap.
+    func changes(since base: String) async throws(StorageError) -> [VolumeExtent]
 }

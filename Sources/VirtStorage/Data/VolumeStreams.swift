@@ -53,8 +53,8 @@ public struct VolumeReader: AsyncSequence, Sendable {
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(reader: self, position: start) }
 
     /// The chunk at `position`: a hole up to the next data in sparse mode,
-    /// else up to 1 MiB of bytes (in sparse mode, a chunk of zeros from a
-    /// volume that cannot tell where its holes are is a hole too).
+    /// else up to 1 MiB of bytes (in sparse mode, a chunk that reads as zeros
+    /// is a hole too).
     func read(at position: UInt64) async throws(StorageError) -> VolumeChunk {
         var limit = Swift.min(end, position + UInt64(Self.chunk))
         if sparse {
@@ -66,7 +66,8 @@ public struct VolumeReader: AsyncSequence, Sendable {
         guard !bytes.isEmpty else {
             throw StorageError(.operationFailed, "'\(data.name)' ended at byte \(position), before its size \(end)")
         }
-        if sparse && !data.reportsHoles && bytes.allSatisfy({ $0 == 0 }) { return .hole(UInt64(bytes.count)) }
+        // Stored zeros (an allocated rbd object, a preallocated file) are a hole too.
+        if sparse && bytes.allSatisfy({ $0 == 0 }) { return .hole(UInt64(bytes.count)) }
         return .data(bytes)
     }
 }

@@ -64,21 +64,30 @@ struct VolumeStreamEncoder {
 /// hole as a zeros record), the end record. Each element is a piece of the
 /// stream's bytes, to write to a file or to send over a connection of the
 /// caller's; ``StorageHost/importVolume(_:into:from:progress:)`` reads it back.
+/// An incremental stream (``VolumeStreamHeader/base``) holds only the runs
+/// that changed since its base snapshot.
 public struct VolumeExportStream: AsyncSequence, Sendable {
     public typealias Element = [UInt8]
     public let header: VolumeStreamHeader
-    let reader: VolumeReader
+    let source: Source
     let progress: ProgressHandler?
 
-    init(header: VolumeStreamHeader, reader: VolumeReader, progress: ProgressHandler?) {
+    /// Where the records come from: the whole volume, or the runs that changed.
+    enum Source: Sendable {
+        case whole(VolumeReader)
+        case changes(ChangeReader)
+    }
+
+    init(header: VolumeStreamHeader, source: Source, progress: ProgressHandler?) {
         self.header = header
-        self.reader = reader
+        self.source = source
         self.progress = progress
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         let stream: VolumeExportStream
-        var chunks: VolumeReader.AsyncIterator
+        var whole: VolumeReader.AsyncIterator?
+        var changes: ChangeReader.Iterator?
         var encoder = VolumeStreamEncoder()
         var position: UInt64 = 0
         var phase = Phase.preamble
@@ -91,21 +100,31 @@ public struct VolumeExportStream: AsyncSequence, Sendable {
                 phase = .records
                 return try VolumeStreamEncoder.preamble(stream.header)
             case .records:
-                guard let chunk = try await chunks.next() else {
+                guard let (offset, chunk) = try await nextChunk() else {
                     phase = .finished
-                    return encoder.end(size: position)
+                    return encoder.end(size: stream.header.size)
                 }
-                let bytes = encoder.record(chunk, at: position)
-                position += chunk.count
+                position = offset + chunk.count
                 stream.progress?(position, stream.header.size)
-                return bytes
+                return encoder.record(chunk, at: offset)
             case .finished:
                 return nil
             }
         }
+
+        private mutating func nextChunk() async throws -> (UInt64, VolumeChunk)? {
+            if whole != nil {
+                guard let chunk = try await whole!.next() else { return nil }
+                return (position, chunk)
+            }
+            return try await changes!.next()
+        }
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(stream: self, chunks: reader.makeAsyncIterator())
+        switch source {
+        case .whole(let reader): AsyncIterator(stream: self, whole: reader.makeAsyncIterator())
+        case .changes(let reader): AsyncIterator(stream: self, changes: reader.makeIterator())
+        }
     }
 }

@@ -6,16 +6,22 @@ import Foundation
 /// can hold its format.
 extension StorageHost {
     /// A volume as a volume stream, read as the caller consumes it: write it
-    /// to a file (``exportVolume(_:in:to:progress:)``) or send it over a
-    /// connection of your own. Holes are sent as zeros records, without data.
+    /// to a file (``exportVolume(_:in:snapshot:base:to:progress:)``) or send
+    /// it over a connection of your own. Holes are sent as zeros records,
+    /// without data.
     ///
     /// The stream carries the volume's bytes as they are stored: a raw
-    /// volume's data, or a qcow2 (or other image) file as a whole.
-    /// The volume is read as it is while the stream is consumed; take a
-    /// snapshot first to export a volume in use.
-    public func exportVolume(_ name: String, in pool: String, progress: ProgressHandler? = nil)
-        async throws(StorageError) -> VolumeExportStream
-    {
+    /// volume's data, or a qcow2 (or other image) file as a whole. The volume
+    /// is read as it is while the stream is consumed, or as it was at
+    /// `snapshot` where its backend can read snapshots (rbd, btrfs). With a
+    /// `base` snapshot too, the stream holds only what changed from `base` to
+    /// `snapshot` (rbd, through librbd's diff iteration): an incremental
+    /// stream, which ``importVolume(_:into:from:progress:)`` applies to a
+    /// volume that holds `base`.
+    public func exportVolume(
+        _ name: String, in pool: String, snapshot: String? = nil, base: String? = nil,
+        progress: ProgressHandler? = nil
+    ) async throws(StorageError) -> VolumeExportStream {
         let volume = try await self.volume(name, in: pool)
         let def = try activeDefinition(pool)
         if let busy = records[pool]?.busyVolumes[volume.name], busy == "creation" {
@@ -26,22 +32,46 @@ extension StorageHost {
                 .operationUnsupported, "volume '\(volume.name)' is a directory: it has no data to export",
                 value: volume.name)
         }
-        let data = try await backends.backend(for: def.type).openData(volume.definition, in: def, writable: false)
+        let backend = try backends.backend(for: def.type)
+        let data: any VolumeData
+        if let snapshot {
+            let (snapshotting, vol, _) = try await snapshotting(name, in: pool)
+            try await Self.requireSnapshot(snapshot, of: vol, snapshotting, def)
+            if let base { try await Self.requireSnapshot(base, of: vol, snapshotting, def) }
+            data = try await snapshotting.openData(vol, in: def, atSnapshot: snapshot)
+        } else {
+            if base != nil {
+                throw StorageError(
+                    .invalidArgument, "an incremental stream of volume '\(volume.name)' needs the snapshot it ends at",
+                    hint: "give the snapshot as well as the base (vol-export --snapshot S2 --base S1)")
+            }
+            data = try await backend.openData(volume.definition, in: def, writable: false)
+        }
         let header = VolumeStreamHeader(
             format: Self.streamFormat(of: volume.definition, in: def.type), size: data.size,
-            capacity: volume.definition.capacity, volume: volume.name, poolType: def.type.rawValue,
+            capacity: snapshot == nil ? volume.definition.capacity : data.size, volume: volume.name,
+            poolType: def.type.rawValue, snapshot: snapshot, base: base,
             created: ISO8601DateFormatter().string(from: Date()))
-        let reader = try VolumeReader(data, offset: 0, length: nil, sparse: true)
-        return VolumeExportStream(header: header, reader: reader, progress: progress)
+        guard let base else {
+            let reader = try VolumeReader(data, offset: 0, length: nil, sparse: true)
+            return VolumeExportStream(header: header, source: .whole(reader), progress: progress)
+        }
+        guard let tracking = data as? any ChangeTrackingVolumeData else {
+            throw backend.unsupported("reading the changes between two snapshots")
+        }
+        let extents = try await tracking.changes(since: base)
+        return VolumeExportStream(
+            header: header, source: .changes(ChangeReader(data: tracking, extents: extents)), progress: progress)
     }
 
     /// Writes a volume's stream to a new file at `path` (an existing file is
     /// refused); a failure removes the file. Returns the stream's header.
     @discardableResult
-    public func exportVolume(_ name: String, in pool: String, to path: String, progress: ProgressHandler? = nil)
-        async throws(StorageError) -> VolumeStreamHeader
-    {
-        let stream = try await exportVolume(name, in: pool, progress: progress)
+    public func exportVolume(
+        _ name: String, in pool: String, snapshot: String? = nil, base: String? = nil, to path: String,
+        progress: ProgressHandler? = nil
+    ) async throws(StorageError) -> VolumeStreamHeader {
+        let stream = try await exportVolume(name, in: pool, snapshot: snapshot, base: base, progress: progress)
         let file = try StreamFile.creating(path)
         defer { file.close() }
         do throws(StorageError) {
@@ -54,11 +84,20 @@ extension StorageHost {
     }
 
     /// Creates the volume `name` in `pool` from a volume stream given in
-    /// pieces of bytes (as ``VolumeExportStream`` gives them, cut anywhere).
+    /// pieces of bytes (as ``VolumeExportStream`` gives them, cut anywhere);
+    /// a stream taken at a snapshot leaves that snapshot on the new volume
+    /// where the volume can hold snapshots (rbd, btrfs, zfs, qcow2), so that
+    /// later incremental streams apply to it.
+    ///
+    /// An incremental stream instead applies its changes to the existing
+    /// volume `name`, which must hold the stream's base snapshot and not yet
+    /// its end snapshot, then takes the end snapshot, as `rbd import-diff`
+    /// does: the volume then matches the source at that snapshot.
     ///
     /// Every checksum is checked as the stream arrives; a stream that is
     /// truncated or corrupted, of another format than the pool can hold, or
-    /// that does not fit, fails with one error and leaves no volume behind.
+    /// that does not fit, fails with one error and leaves no new volume behind
+    /// (an incremental import brings the volume back as it was).
     /// A volume of that name already there is refused before anything is read
     /// beyond the header.
     @discardableResult
@@ -68,37 +107,101 @@ extension StorageHost {
         var decoder = VolumeStreamDecoder(stream.makeAsyncIterator())
         let header = try await decoder.header()
         let type = try activeDefinition(pool).type
-        guard !header.isIncremental else {
-            throw StorageError(
-                .operationUnsupported,
-                "the stream holds the changes of volume '\(header.volume)' since snapshot '\(header.base ?? "")': importing incremental streams is not supported yet",
-                value: header.base)
+        if header.isIncremental {
+            return try await applyIncrement(header, &decoder, to: name, in: pool, progress: progress)
         }
         try require(.createVolume, try backends.backend(for: type), "volume creation")
         var vol = try Self.importedVolume(name, header, into: type)
         let (def, backend) = try await prepareNewVolume(&vol, in: pool, copying: false)
-        return try await creationJob(vol, in: pool, backend) { () async throws(StorageError) -> VolumeDefinition? in
+        let made = try await creationJob(vol, in: pool, backend) { () async throws(StorageError) -> VolumeDefinition? in
             try await fillNewVolume(vol, in: def, backend, secrets: VolumeSecrets()) { (data) async throws(StorageError) in
                 guard data.size >= header.size else {
                     throw StorageError(
                         .operationFailed,
                         "volume '\(name)' was made with \(data.size) bytes, fewer than the stream's \(header.size)")
                 }
-                while let (offset, chunk) = try await decoder.next() {
-                    if Task.isCancelled {
-                        throw StorageError(
-                            .operationFailed, "the import of volume '\(name)' was cancelled; the partial volume is removed")
-                    }
-                    switch chunk {
-                    case .data(let bytes): try await data.write(bytes, at: offset)
-                    case .hole(let length): try await data.zero(at: offset, length: length)
-                    }
-                    progress?(offset + chunk.count, header.size)
-                }
-                try await data.flush()
+                try await Self.write(&decoder, into: data, named: name, size: header.size, progress: progress)
             }
             return nil
         }
+        guard let snapshot = header.snapshot, backend.capabilities.contains(.snapshots) else { return made }
+        do throws(StorageError) {
+            try await createSnapshot(snapshot, of: name, in: pool, description: "imported from \(header.volume)")
+        } catch where error.code == .operationUnsupported {
+            // A volume that cannot hold snapshots (a raw file) keeps the data alone.
+            return made
+        } catch {
+            try? await deleteVolume(name, in: pool)
+            throw error
+        }
+        return try await volume(name, in: pool)
+    }
+
+    /// Applies an incremental stream to the volume that holds its base
+    /// snapshot, under a snapshot of its own that brings the volume back if
+    /// anything fails; then takes the stream's end snapshot.
+    private func applyIncrement<Input>(
+        _ header: VolumeStreamHeader, _ decoder: inout VolumeStreamDecoder<Input>, to name: String, in pool: String,
+        progress: ProgressHandler?
+    ) async throws(StorageError) -> StorageVolume {
+        let (backend, vol, def) = try await snapshotting(name, in: pool)
+        guard let base = header.base, let end = header.snapshot else {
+            throw StorageError(.invalidStream, "the incremental stream names no snapshot it ends at")
+        }
+        let held = try await backend.snapshots(of: vol, in: def).map(\.name)
+        guard held.contains(base) else {
+            throw StorageError(
+                .noSuchSnapshot,
+                "volume '\(name)' has no snapshot '\(base)', which the stream's changes start from", value: base,
+                hint: "import the stream of '\(header.volume)' at '\(base)' first, or one whose base this volume holds")
+        }
+        guard !held.contains(end) else {
+            throw StorageError(
+                .operationInvalid, "volume '\(name)' already has snapshot '\(end)', at which the stream ends", value: end)
+        }
+        guard header.size == vol.capacity else {
+            throw StorageError(
+                .operationUnsupported,
+                "the stream's changes are for a volume of \(header.size) bytes; volume '\(name)' has \(vol.capacity)",
+                hint: "resize the volume to the source's size first")
+        }
+        let undo = "virtstorage-import-" + String(UUID().uuidString.prefix(8)).lowercased()
+        try await volumeJob(name, in: pool, .snapshots, "import", announcing: .uploaded) {
+            (_, vol, def) throws(StorageError) in
+            try await backend.createSnapshot(undo, description: nil, of: vol, in: def)
+            do throws(StorageError) {
+                let data = try await backend.openData(vol, in: def, writable: true)
+                try await Self.write(&decoder, into: data, named: name, size: header.size, progress: progress)
+                try await backend.createSnapshot(end, description: "imported from \(header.volume)", of: vol, in: def)
+            } catch {
+                try? await backend.revertSnapshot(undo, of: vol, in: def)
+                try? await backend.deleteSnapshot(undo, of: vol, in: def)
+                throw error
+            }
+            try await backend.deleteSnapshot(undo, of: vol, in: def)
+        }
+        emit(.volume(pool: pool, name: name, change: .snapshotCreated))
+        return try await volume(name, in: pool)
+    }
+
+    /// Writes the stream's records into the volume's data, up to and
+    /// including the verified end record, then waits until they are stored.
+    private static func write<Input>(
+        _ decoder: inout VolumeStreamDecoder<Input>, into data: any VolumeData, named name: String, size: UInt64,
+        progress: ProgressHandler?
+    ) async throws(StorageError) {
+        while let (offset, chunk) = try await decoder.next() {
+            if Task.isCancelled {
+                throw StorageError(
+                    .operationFailed, "the import of volume '\(name)' was cancelled; what it changed is undone")
+            }
+            switch chunk {
+            case .data(let bytes): try await data.write(bytes, at: offset)
+            case .hole(let length): try await data.zero(at: offset, length: length)
+            }
+            progress?(offset + chunk.count, size)
+        }
+        try await data.flush()
     }
 
     /// Creates the volume `name` in `pool` from the volume stream in the file at `path`.

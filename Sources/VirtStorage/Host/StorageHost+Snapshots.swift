@@ -73,7 +73,7 @@ extension StorageHost {
     }
 
     /// The volume, its pool and its backend, if that backend takes snapshots.
-    private func snapshotting(_ volume: String, in pool: String) async throws(StorageError)
+    func snapshotting(_ volume: String, in pool: String) async throws(StorageError)
         -> (any SnapshottingBackend, VolumeDefinition, PoolDefinition)
     {
         let vol = try await self.volume(volume, in: pool).definition
@@ -116,7 +116,7 @@ extension StorageHost {
         }
     }
 
-    private static func requireSnapshot(
+    static func requireSnapshot(
         _ name: String, of volume: VolumeDefinition, _ backend: any SnapshottingBackend, _ pool: PoolDefinition
     ) async throws(StorageError) {
         guard try await backend.snapshots(of: volume, in: pool).contains(where: { $0.name == name }) else {
