@@ -103,6 +103,20 @@
 
         // MARK: volumes
 
+        /// One volume read alone: its subvolume's file. A pool that is not
+        /// mounted where it should be is left to a listing (which says so).
+        public func lookupVolume(named name: String, in pool: PoolDefinition) async throws(StorageError)
+            -> VolumeLookup
+        {
+            let dir = try Self.directory(pool)
+            guard (try? Self.checkVolumeName(name, in: dir)) != nil else { return .unknown }
+            if let fs = filesystemPool(pool), !(try await filesystems.check(fs)) { return .unknown }
+            let layout = BtrfsLayout(dir)
+            return try await BlockingIO.runSingleFile(on: pool.type) { () throws(StorageError) -> VolumeLookup in
+                layout.volume(named: name).map { .found($0) } ?? .absent
+            }
+        }
+
         public func prepareVolume(_ volume: inout VolumeDefinition, in pool: PoolDefinition) throws(StorageError) {
             let dir = try Self.directory(pool)
             try Self.checkVolumeName(volume.name, in: dir)

@@ -40,13 +40,17 @@
             var volumes: [VolumeDefinition] = []
             for entry in try SystemCalls.entries(ofOpen: fd, path: directory, "cannot open directory '\(directory)'") {
                 let name = entry.name
-                guard !name.hasPrefix("."), entry.type == DT_DIR || entry.type == DT_UNKNOWN,
-                    (try? BtrfsSubvolumes.isSubvolume(folder(of: name))) == true,
-                    let volume = FileVolumes.describe(path: file(of: name), name: name)
-                else { continue }
+                guard entry.type == DT_DIR || entry.type == DT_UNKNOWN, let volume = volume(named: name) else { continue }
                 volumes.append(volume)
             }
             return (try PoolSizes(filesystemOf: fd, path: directory), volumes)
+        }
+
+        /// The volume `name`, read alone: its subvolume's file; nil where
+        /// there is none (a listing would not show it either).
+        func volume(named name: String) -> VolumeDefinition? {
+            guard !name.hasPrefix("."), (try? BtrfsSubvolumes.isSubvolume(folder(of: name))) == true else { return nil }
+            return FileVolumes.describe(path: file(of: name), name: name)
         }
 
         /// Makes `volume` as a writable snapshot of the subvolume `source`

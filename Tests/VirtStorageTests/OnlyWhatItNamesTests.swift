@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import VirtStorageTestSupport
 
@@ -36,11 +37,26 @@ struct OnlyWhatItNamesTests {
         #expect(info.volumeCount == nil, "not read yet")
         #expect(try await host.pool(named: "zp").capacity == 1 << 30)
         #expect(await host.pools().count == 2)
-        #expect(try await host.volume("a.raw", in: "d").capacity == 1 << 20)
-        #expect(try await host.volume(path: scratch.sub("d/a.raw")).name == "a.raw")
-        #expect(try await host.volume(key: scratch.sub("d/a.raw")).name == "a.raw")
-        try await host.createVolume(VolumeDefinition(name: "b.raw", capacity: 1 << 20), in: "d")
-        try await host.deleteVolume("b.raw", in: "d")
+        // Calls that name one volume read that one file, never the directory's listing.
+        let listings = Mutex(0)
+        try await SystemCalls.withHook(under: scratch.sub("d"), { call in
+            if call.name == "opendir" { listings.withLock { $0 += 1 } }
+            return nil
+        }) {
+            #expect(try await host.volume("a.raw", in: "d").capacity == 1 << 20)
+            #expect(try await host.volume(path: scratch.sub("d/a.raw")).name == "a.raw")
+            #expect(try await host.volume(key: scratch.sub("d/a.raw")).name == "a.raw")
+            try await host.createVolume(VolumeDefinition(name: "b.raw", capacity: 1 << 20), in: "d")
+            await #expect(throws: StorageError.self) {
+                try await host.createVolume(VolumeDefinition(name: "a.raw", capacity: 1 << 20), in: "d")
+            }
+            try await host.deleteVolume("b.raw", in: "d")
+            let missing = await #expect(throws: StorageError.self) { try await host.volume("b.raw", in: "d") }
+            #expect(missing?.message == "no storage vol with matching path 'b.raw'")
+        }
+        #expect(listings.withLock { $0 } == 0, "no listing of the pool's directory")
+        #expect(try await host.pool(named: "d").volumeCount == nil, "still not listed")
+        #expect(try await host.volumes(in: "d").map(\.name) == ["a.raw"])
         #expect(try await host.pool(named: "d").volumeCount == 1)
         #expect(runner.commands.isEmpty, "\(runner.lines)")
 

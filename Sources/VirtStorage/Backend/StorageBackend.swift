@@ -120,6 +120,11 @@ public protocol StorageBackend: Sendable {
     /// Reads a volume's current state from its storage.
     func refreshVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
         -> VolumeDefinition
+    /// One volume by name, read without listing the pool where the backend
+    /// can (a file pool describes its one file): what a command that names
+    /// one volume costs, whatever the pool's size. ``VolumeLookup/unknown``
+    /// (the default) makes the host list the pool instead.
+    func lookupVolume(named name: String, in pool: PoolDefinition) async throws(StorageError) -> VolumeLookup
     func deleteVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
     /// Deletes a volume; `withSnapshots` removes its snapshots first (virsh
     /// vol-delete --delete-snapshots); the host asks for it only of backends
@@ -225,6 +230,9 @@ extension StorageBackend {
     public func refreshVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
         -> VolumeDefinition
     { volume }
+    public func lookupVolume(named name: String, in pool: PoolDefinition) async throws(StorageError) -> VolumeLookup {
+        .unknown
+    }
     public func deleteVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError) {
         throw unsupported("volume deletion")
     }

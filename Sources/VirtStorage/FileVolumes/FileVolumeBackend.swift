@@ -173,6 +173,20 @@ extension FileVolumeBackend {
         return fresh
     }
 
+    /// The one file `dir/name`, described as a refresh would; a name that is
+    /// not a plain file name, or a pool directory that is gone (the host's
+    /// check then finds the pool inactive), is left to a listing.
+    public func lookupVolume(named name: String, in pool: PoolDefinition) async throws(StorageError) -> VolumeLookup {
+        let dir = try Self.directory(pool)
+        guard (try? Self.checkVolumeName(name, in: dir)) != nil else { return .unknown }
+        let path = dir + "/" + name
+        return try await BlockingIO.runSingleFile(on: pool.type) { () throws(StorageError) -> VolumeLookup in
+            if let volume = FileVolumes.describe(path: path, name: name) { return .found(volume) }
+            guard let st = SystemCalls.status(of: dir), st.st_mode & S_IFMT == S_IFDIR else { return .unknown }
+            return .absent
+        }
+    }
+
     public func deleteVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError) {
         guard let path = volume.target.path else { throw StorageError(.invalidArgument, "volume has no path") }
         try await BlockingIO.run { () throws(StorageError) in try FileVolumes.delete(path: path) }

@@ -71,7 +71,21 @@ extension StorageHost {
     }
 
     /// A volume by name, or by path or key within the pool (as virsh accepts).
+    ///
+    /// Where the pool's volumes are not read yet and its backend can find
+    /// one volume by itself (file pools), only that volume is read: the
+    /// answer costs the same in a pool of ten volumes or of a million.
     public func volume(_ nameOrPath: String, in pool: String) async throws(StorageError) -> StorageVolume {
+        let record = try activeRecord(pool)
+        if !record.volumesLoaded, let def = record.live {
+            if let known = record.volumes[nameOrPath] { return volumeSnapshot(pool, known) }
+            switch try await lookUpAlone(Self.volumeName(nameOrPath, in: def), in: def) {
+            case .found(let volume): return volumeSnapshot(pool, volume)
+            case .absent:
+                throw StorageError(.noSuchVolume, "no storage vol with matching path '\(nameOrPath)'", value: nameOrPath)
+            case .unknown: break
+            }
+        }
         try await loadVolumes(pool)
         let type = try activeDefinition(pool).type
         if let volume = records[pool]?.volumes[nameOrPath] {
@@ -86,9 +100,25 @@ extension StorageHost {
         throw StorageError(.noSuchVolume, "no storage vol with matching path '\(nameOrPath)'", value: nameOrPath)
     }
 
+    /// One volume asked of the backend without listing the pool, as a
+    /// refresh would report it.
+    func lookUpAlone(_ name: String, in pool: PoolDefinition) async throws(StorageError) -> VolumeLookup {
+        let lookup = try await backends.backend(for: pool.type).lookupVolume(named: name, in: pool)
+        guard case .found(var volume) = lookup else { return lookup }
+        if pool.refreshVolumeAllocation == .capacity { volume.allocation = volume.capacity }
+        return .found(volume)
+    }
+
+    /// The name a volume argument gives within `pool`: itself, or for a path
+    /// in the pool's directory, the file's name there.
+    private static func volumeName(_ nameOrPath: String, in pool: PoolDefinition) -> String {
+        guard let dir = pool.target.path, nameOrPath.hasPrefix(dir + "/") else { return nameOrPath }
+        return String(nameOrPath.dropFirst(dir.count + 1))
+    }
+
     /// A volume of any active pool by key.
     public func volume(key: String) async throws(StorageError) -> StorageVolume {
-        if let found = await search(key, { record in record.keys[key].flatMap { record.volumes[$0] } }) {
+        if let found = await search(key, matches: { $0.key == key }, { record in record.keys[key].flatMap { record.volumes[$0] } }) {
             return found
         }
         throw StorageError(.noSuchVolume, "no storage vol with matching key \(key)", value: key)
@@ -97,7 +127,7 @@ extension StorageHost {
     /// A volume of any active pool by path.
     public func volume(path: String) async throws(StorageError) -> StorageVolume {
         let clean = PathSanitizer.sanitize(path)
-        if let found = await search(clean, { $0.volumes.values.first { $0.target.path == clean } }) {
+        if let found = await search(clean, matches: { $0.target.path == clean }, { $0.volumes.values.first { $0.target.path == clean } }) {
             return found
         }
         // libvirt names the path as given and, when it differs, as it cleaned it up.
@@ -117,14 +147,22 @@ extension StorageHost {
     /// volumes as it goes: first the pools whose directory holds the path (a
     /// file volume's key is its path), the others only when those do not
     /// have it; each group in name order. A pool that cannot be read is
-    /// passed over.
+    /// passed over. A pool whose backend finds one volume by itself is
+    /// asked for that one file first (`matches` says whether it is the one).
     private func search(
-        _ keyOrPath: String, _ find: (Record) -> VolumeDefinition?
+        _ keyOrPath: String, matches: (VolumeDefinition) -> Bool, _ find: (Record) -> VolumeDefinition?
     ) async -> StorageVolume? {
         let active = records.filter(\.value.isActive).keys.sorted()
         let holding = active.filter { name in
             guard let dir = records[name]?.live?.target.path, dir.hasPrefix("/") else { return false }
             return keyOrPath.hasPrefix(dir.hasSuffix("/") ? dir : dir + "/")
+        }
+        for name in holding {
+            guard let record = records[name], !record.volumesLoaded, let def = record.live,
+                case .found(let volume)? = try? await lookUpAlone(Self.volumeName(keyOrPath, in: def), in: def),
+                matches(volume)
+            else { continue }
+            return volumeSnapshot(name, volume)
         }
         for name in holding + active.filter({ !holding.contains($0) }) {
             guard (try? await loadVolumes(name)) != nil, let record = records[name], let volume = find(record) else {
@@ -342,10 +380,21 @@ extension StorageHost {
     func prepareNewVolume(_ vol: inout VolumeDefinition, in pool: String, copying: Bool) async throws(StorageError)
         -> (PoolDefinition, any StorageBackend)
     {
-        try await loadVolumes(pool)
         let def = try activeDefinition(pool)
         let backend = try backends.backend(for: def.type)
-        try requireFreeName(vol.name, in: pool, copying: copying)
+        // Whether the name is free is asked of the one volume where the
+        // backend can tell (a file pool: its key is its path); else the pool is read.
+        let record = try activeRecord(pool)
+        var taken: Bool? = nil
+        if !record.volumesLoaded, record.volumes[vol.name] == nil, record.busyVolumes[vol.name] == nil {
+            switch try await lookUpAlone(vol.name, in: def) {
+            case .found: taken = true
+            case .absent: taken = false
+            case .unknown: break
+            }
+        }
+        if taken == nil { try await loadVolumes(pool) }
+        try requireFreeName(vol.name, in: pool, copying: copying, taken: taken ?? false)
         try backend.prepareVolume(&vol, in: def)
         if let key = vol.key, records[pool]?.keys[key] != nil {
             throw StorageError(.volumeExists, "storage volume key '\(key)' already in use.", value: key)
@@ -356,8 +405,8 @@ extension StorageHost {
     /// Refuses a new volume's name that a volume of the pool (or one being
     /// made) has; libvirt words a plain creation and a copy differently
     /// (and codes the second as internal).
-    func requireFreeName(_ name: String, in pool: String, copying: Bool) throws(StorageError) {
-        guard records[pool]?.volumes[name] != nil || records[pool]?.busyVolumes[name] != nil else { return }
+    func requireFreeName(_ name: String, in pool: String, copying: Bool, taken: Bool = false) throws(StorageError) {
+        guard taken || records[pool]?.volumes[name] != nil || records[pool]?.busyVolumes[name] != nil else { return }
         throw copying
             ? StorageError(.internalError, "storage volume name '\(name)' already in use.", value: name)
             : StorageError(.volumeExists, "storage volume '\(name)' exists already", value: name)

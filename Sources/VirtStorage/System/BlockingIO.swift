@@ -27,7 +27,7 @@ package enum BlockingIO {
     /// microseconds there, and the hop to a thread and back costs several
     /// times more. On network filesystems (netfs, vstorage), whose server may
     /// stop answering, it runs on the metadata thread so that the host stays responsive.
-    static func runSingleFile<T: Sendable>(
+    package static func runSingleFile<T: Sendable>(
         on poolType: PoolType, _ body: @escaping @Sendable () throws(StorageError) -> T
     ) async throws(StorageError) -> T {
         PoolTypeRules.of(poolType).filesAreLocal ? try body() : try await run(.metadata, body)
