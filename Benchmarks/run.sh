@@ -5,12 +5,12 @@
 # Installs libvirt-daemon and libvirt-clients when missing; needs root.
 #
 #   Benchmarks/run.sh [WORKLOADS]   WORKLOADS: letters of the workloads to run,
-#                                   default abcdefg (g alone: the rbd pool)
+#                                   default abcdefgh (g alone: the rbd pool)
 # SWIFT_BUILD_LOCK: a file to flock(1) around `swift build` (shared machines).
 # VIRT_STORAGE_BENCH: an already built release virt-storage-bench; no build then.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ONLY=${1:-abcdefg}
+ONLY=${1:-abcdefgh}
 want() { [[ "$ONLY" == *"$1"* ]]; }
 [ "$(id -u)" -eq 0 ] || { echo "benchmarks need root (libvirtd's system storage driver)" >&2; exit 1; }
 for p in libvirt-daemon libvirt-clients libvirt-daemon-driver-storage-rbd qemu-utils; do
@@ -26,6 +26,11 @@ else
     LOCK=(); [ -z "${SWIFT_BUILD_LOCK:-}" ] || LOCK=(flock "$SWIFT_BUILD_LOCK")
     "${LOCK[@]}" swift build -c release --product virt-storage-bench >/dev/null
     BENCH=$(swift build -c release --show-bin-path)/virt-storage-bench   # prints a path, builds nothing
+fi
+# (h) times commands, as a user runs them: virt-storage against virsh.
+if want h; then
+    "${LOCK[@]}" swift build -c release --product virt-storage >/dev/null
+    CLI=$(swift build -c release --show-bin-path)/virt-storage
 fi
 
 # A fresh ext4 on a loop device, so that neither side inherits the state of
@@ -71,7 +76,7 @@ vunpool bencha
 sync; O[a]=$("$BENCH" create "$W/oa" 2000 | sed -n 's/^create=//p')
 fi
 
-if want b || want c; then
+if want b || want c || want h; then
 echo "workload (b)/(c): refresh and list a pool of 10000 files (9000 raw, 1000 qcow2)"
 "$BENCH" prepare "$W/files"
 vpool benchb "$W/files"        # the first scan warms the page cache for both sides
@@ -83,6 +88,34 @@ LRSS=$(awk '/^VmHWM/{print $2}' /proc/"$LPID"/status)   # peak, as ours
 OUT=$("$BENCH" refresh "$W/ob" "$W/files")
 O[b]=$(echo "$OUT" | sed -n 's/^refresh=//p'); O[c]=$(echo "$OUT" | sed -n 's/^list=//p')
 ORSS=$(echo "$OUT" | sed -n 's/^peak_rss_kib=//p')
+if want h; then
+    echo "workload (h): commands that name one volume (vol-info, vol-path, vol-create-as + vol-delete) in that pool"
+    # A command is one process on each side: virsh asks libvirtd, which keeps
+    # the pool's volumes in memory; virt-storage reads the one file it names.
+    ROOT_H="$W/root-h"
+    $CLI pool-create-as benchh dir --target "$W/files" --root="$ROOT_H" >/dev/null
+    one() { # best of 5 runs of: $1 vol-info, vol-path, vol-create-as and vol-delete (with $2 as trailing options)
+        local best_run="" s e run
+        for i in 1 2 3 4 5; do
+            s=$(date +%s.%N)
+            $1 vol-info --pool "$3" r5000.img $2 >/dev/null
+            $1 vol-path --pool "$3" r5000.img $2 >/dev/null
+            $1 vol-create-as "$3" h.img 1M --allocation 0 $2 >/dev/null
+            $1 vol-delete --pool "$3" h.img $2 >/dev/null
+            e=$(date +%s.%N); run=$(echo "($e - $s) / 4" | bc -l)
+            best_run=$(best $run ${best_run:-$run})
+        done
+        echo "$best_run"
+    }
+    L[h]=$(one "$V" "" benchb)
+    O[h]=$(one "$CLI" "--root=$ROOT_H" benchh)
+    # The same on 100,000 files, VirtStorage alone (libvirt refuses to list that many volumes).
+    "$BENCH" prepare "$W/files100k" 100000 >/dev/null
+    $CLI pool-create-as benchk dir --target "$W/files100k" --root="$ROOT_H" >/dev/null
+    H100K=$(one "$CLI" "--root=$ROOT_H" benchk)
+    $CLI pool-destroy benchk --root="$ROOT_H" >/dev/null; $CLI pool-destroy benchh --root="$ROOT_H" >/dev/null
+    rm -rf "$W/files100k"
+fi
 vunpool benchb
 fi
 
@@ -166,9 +199,9 @@ printf '%-52s %12s %12s %8s %8s\n' "workload" "libvirt s" "VirtStor s" "ratio" "
 declare -A NAME=([a]="(a) create 2000 sparse raw volumes" [b]="(b) refresh 10000 files" \
     [c]="(c) list 10000 volumes with details" [d]="(d) create a 10 GiB qcow2" \
     [e]="(e) zero-wipe 256 MiB allocated raw" [f]="(f) upload+download 1 GiB, 10% data, sparse" \
-    [g]="(g) refresh an rbd pool of ${G_LIBVIRT:-1000} images")
-declare -A TARGET=([a]=0.05 [b]=0.25 [c]=0.02 [d]=0.1 [e]=0.5 [f]=0.5 [g]=0.0667)
-for k in a b c d e f g; do
+    [g]="(g) refresh an rbd pool of ${G_LIBVIRT:-1000} images" [h]="(h) one command naming a volume, 10000 files")
+declare -A TARGET=([a]=0.05 [b]=0.25 [c]=0.02 [d]=0.1 [e]=0.5 [f]=0.5 [g]=0.0667 [h]=1)
+for k in a b c d e f g h; do
     want $k || continue
     if [ -z "${O[$k]:-}" ] || [ -z "${L[$k]:-}" ]; then
         [ $k = g ] && echo "(g) rbd refresh: no Ceph cluster could be started (Scripts/ceph-up.sh), or a side failed"
@@ -179,6 +212,9 @@ for k in a b c d e f g; do
 done
 if want b; then
     printf '%-52s %9s KiB %9s KiB %8.4f\n' "peak memory with 10000 volumes" "$LRSS" "$ORSS" "$(echo "$ORSS / $LRSS" | bc -l)"
+fi
+if want h && [ -n "${H100K:-}" ]; then
+    printf '%-52s %12s %12.4f %8s %8s\n' "(h) the same, 100000 files (VirtStorage alone)" "-" "$H100K" "" "<= 0.025 s"
 fi
 if want g && [ -n "${O[g]:-}" ]; then
     echo "(g) also: VirtStorage <= 0.5 s: $(echo "${O[g]} <= 0.5" | bc -l | sed 's/1/yes/;s/0/no/')"

@@ -49,16 +49,18 @@ nonisolated func runWorkload(_ args: [String]) async throws {
         }
         report("create", now() - start)
     case "prepare":
-        // 9000 sparse 1 MiB raw files and 1000 1 GiB qcow2 images.
+        // 9000 sparse 1 MiB raw files and 1000 1 GiB qcow2 images (of 10000; nine
+        // in ten raw for another count).
         let dir = work
+        let total = Int(args.count > 3 ? args[3] : "10000") ?? 10000
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let qcow2 = try QCow2Writer(capacity: 1 << 30).bytes()
-        for i in 0..<9000 {
+        for i in 0..<(total - total / 10) {
             let fd = open(dir + "/r\(i).img", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
             ftruncate(fd, 1 << 20)
             close(fd)
         }
-        for i in 0..<1000 {
+        for i in 0..<(total / 10) {
             _ = FileManager.default.createFile(atPath: dir + "/q\(i).qcow2", contents: Data(qcow2))
         }
     case "refresh":
