@@ -5,12 +5,12 @@
 # Installs libvirt-daemon and libvirt-clients when missing; needs root.
 #
 #   Benchmarks/run.sh [WORKLOADS]   WORKLOADS: letters of the workloads to run,
-#                                   default abcdefgh (g alone: the rbd pool)
+#                                   default abcdefghi (g, i: a one-node Ceph)
 # SWIFT_BUILD_LOCK: a file to flock(1) around `swift build` (shared machines).
 # VIRT_STORAGE_BENCH: an already built release virt-storage-bench; no build then.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ONLY=${1:-abcdefgh}
+ONLY=${1:-abcdefghi}
 want() { [[ "$ONLY" == *"$1"* ]]; }
 [ "$(id -u)" -eq 0 ] || { echo "benchmarks need root (libvirtd's system storage driver)" >&2; exit 1; }
 for p in libvirt-daemon libvirt-clients libvirt-daemon-driver-storage-rbd qemu-utils; do
@@ -27,8 +27,8 @@ else
     "${LOCK[@]}" swift build -c release --product virt-storage-bench >/dev/null
     BENCH=$(swift build -c release --show-bin-path)/virt-storage-bench   # prints a path, builds nothing
 fi
-# (h) times commands, as a user runs them: virt-storage against virsh.
-if want h; then
+# (h) and (i) time commands, as a user runs them: virt-storage against virsh, rbd.
+if want h || want i; then
     "${LOCK[@]}" swift build -c release --product virt-storage >/dev/null
     CLI=$(swift build -c release --show-bin-path)/virt-storage
 fi
@@ -194,6 +194,40 @@ XML
     [ "${G_OURS:-0}" = "$G_LIBVIRT" ] || echo "warning: VirtStorage saw ${G_OURS:-0} images, libvirt $G_LIBVIRT"
 fi
 fi
+if want i; then
+echo "workload (i): a 1 GiB raw file with 10% data into rbd, then the changes after 4 MiB are rewritten (against the rbd tool)"
+if CEPH_CONF=$(Scripts/ceph-up.sh "$CEPH_DIR" 2>/dev/null); then
+    MON=$(sed -n 's/^mon host = \[v2:\([0-9.]*:[0-9]*\),.*/\1/p' "$CEPH_CONF")
+    RBD=(rbd -c "$CEPH_CONF" --id admin --keyfile "$CEPH_DIR/client.admin.key")
+    ROOT_I="$W/root-i"; IDIR="$W/i-dir"
+    SECRET_I=$(cat /proc/sys/kernel/random/uuid)
+    echo "<secret ephemeral='no' private='yes'><uuid>$SECRET_I</uuid><usage type='ceph'><name>bench-i</name></usage></secret>" >"$W/secret-i.xml"
+    $CLI secret-define "$W/secret-i.xml" --root="$ROOT_I" >/dev/null
+    $CLI secret-set-value "$SECRET_I" --file "$CEPH_DIR/client.admin.key" --root="$ROOT_I" >/dev/null
+    $CLI pool-create-as benchi rbd --source-host "$MON" --source-name rbd --auth-type ceph --auth-username admin \
+        --secret-uuid "$SECRET_I" --root="$ROOT_I" >/dev/null
+    $CLI pool-create-as benchid dir --target "$IDIR" --build --root="$ROOT_I" >/dev/null
+    truncate -s 1G "$IDIR/src.img"
+    for i in $(seq 0 9); do dd if=/dev/urandom of="$IDIR/src.img" bs=1M count=10 seek=$((i * 100 + 3)) conv=notrunc status=none; done
+    echo "<volume><name>ours</name><capacity>1073741824</capacity></volume>" >"$W/ours.xml"
+    sync
+    I_RBD=$(t "${RBD[@]}" import --image-format 2 "$IDIR/src.img" rbd/theirs)
+    I_OURS=$(t $CLI vol-create-from benchi "$W/ours.xml" src.img --inputpool benchid --root="$ROOT_I")
+    # 4 MiB rewritten in both images between two snapshots.
+    dd if=/dev/urandom of="$W/change" bs=1M count=4 status=none
+    for img in ours theirs; do
+        $CLI vol-snapshot-create "$img" s1 --pool benchi --root="$ROOT_I" >/dev/null
+        $CLI vol-upload "$img" "$W/change" --pool benchi --offset $((512 << 20)) --root="$ROOT_I" >/dev/null
+        $CLI vol-snapshot-create "$img" s2 --pool benchi --root="$ROOT_I" >/dev/null
+    done
+    D_RBD=$(t "${RBD[@]}" export-diff --from-snap s1 rbd/theirs@s2 "$W/theirs.diff")
+    D_OURS=$(t $CLI vol-export ours "$W/ours.vs" --pool benchi --snapshot s2 --base s1 --root="$ROOT_I")
+    D_RBD_SIZE=$(stat -c %s "$W/theirs.diff"); D_OURS_SIZE=$(stat -c %s "$W/ours.vs")
+    for img in ours theirs; do $CLI vol-delete "$img" --pool benchi --delete-snapshots --root="$ROOT_I" >/dev/null; done
+    $CLI pool-destroy benchi --root="$ROOT_I" >/dev/null
+    Scripts/ceph-down.sh "$CEPH_DIR" 2>/dev/null || true
+fi
+fi
 echo
 printf '%-52s %12s %12s %8s %8s\n' "workload" "libvirt s" "VirtStor s" "ratio" "target"
 declare -A NAME=([a]="(a) create 2000 sparse raw volumes" [b]="(b) refresh 10000 files" \
@@ -215,6 +249,14 @@ if want b; then
 fi
 if want h && [ -n "${H100K:-}" ]; then
     printf '%-52s %12s %12.4f %8s %8s\n' "(h) the same, 100000 files (VirtStorage alone)" "-" "$H100K" "" "<= 0.025 s"
+fi
+if want i && [ -n "${I_OURS:-}" ]; then
+    printf '%-52s %12s %12s %8s %8s\n' "" "rbd tool s" "VirtStor s" "ratio" "target"
+    printf '%-52s %12.4f %12.4f %8.4f %8s\n' "(i) 1 GiB raw, 10% data, dir -> rbd (rbd import)" "$I_RBD" "$I_OURS" \
+        "$(echo "$I_OURS / $I_RBD" | bc -l)" "<= 1.1"
+    printf '%-52s %12.4f %12.4f %8.4f %8s\n' "(i) changes s1..s2, 4 MiB of 1 GiB (rbd export-diff)" "$D_RBD" "$D_OURS" \
+        "$(echo "$D_OURS / $D_RBD" | bc -l)" "<= 0.5 s"
+    printf '%-52s %12s %12s %8s %8s\n' "(i) its size in bytes" "$D_RBD_SIZE" "$D_OURS_SIZE" "" "< 6 MiB"
 fi
 if want g && [ -n "${O[g]:-}" ]; then
     echo "(g) also: VirtStorage <= 0.5 s: $(echo "${O[g]} <= 0.5" | bc -l | sed 's/1/yes/;s/0/no/')"

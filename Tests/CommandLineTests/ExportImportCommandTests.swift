@@ -56,11 +56,11 @@ struct ExportImportCommandTests {
         let stream = place.base + "/v.vstream"
         try place.ok(["vol-export", "v", stream, "--pool", "d"])
         try place.ok(["vol-import", "r", image, stream])
-        defer { _ = try? place.run(["vol-delete", image, "--pool", "r"]) }
         #expect(try place.ok(["vol-info", image, "--pool", "r", "--bytes"]).contains("33554432 bytes"))
         let piped = try place.pipe(["vol-export", "--pool", "r", image, "-"], ["vol-import", "d", "back", "-"])
         #expect(piped.status == 0, "\(piped.stderr)")
         #expect(FileManager.default.contentsEqual(atPath: place.base + "/d/v", andPath: place.base + "/d/back"))
+        try place.ok(["vol-delete", image, "--pool", "r"])
         try place.ok(["pool-destroy", "r"])
     }
 

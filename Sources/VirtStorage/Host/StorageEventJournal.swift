@@ -58,7 +58,7 @@ enum StorageEventJournal {
         func append(_ event: StorageEvent) {
             let bytes = StorageEventJournal.encode(event)
             guard let size = currentSize() else { return }
-            _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            try? SystemCalls.writeAll(fd, bytes, path: path, "cannot append to '\(path)'")
             if size + off_t(bytes.count) >= rotationSize { rotate() }
         }
 
@@ -88,8 +88,8 @@ enum StorageEventJournal {
         /// Renames the full file under an exclusive lock, after checking that
         /// no other host rotated it first.
         private func rotate() {
-            guard flock(fd, LOCK_EX) == 0 else { return }
-            defer { flock(fd, LOCK_UN) }
+            guard (try? SystemCalls.lock(fd, path: path, "cannot lock '\(path)'")) != nil else { return }
+            defer { SystemCalls.unlock(fd, path: path) }
             guard let named = fileAtPath(), named.device == openFile.device, named.inode == openFile.inode else {
                 return
             }
@@ -159,11 +159,10 @@ enum StorageEventJournal {
         }
 
         private func drain() -> [StorageEvent] {
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                if n <= 0 { break }
-                pending += buffer[0..<n]
+            while let piece = try? SystemCalls.readSome(fd, count: 65536, path: path, "cannot read '\(path)'"),
+                !piece.isEmpty
+            {
+                pending += piece
             }
             var events: [StorageEvent] = []
             var start = pending.startIndex

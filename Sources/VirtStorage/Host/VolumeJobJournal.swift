@@ -165,8 +165,7 @@ final class VolumeJobJournal: Sendable {
             let fd = try? SystemCalls.open(
                 orphan.log, O_WRONLY | O_APPEND | O_NOFOLLOW, "cannot write a job note in \(orphan.log)")
         else { return }
-        let line = Self.endLine(orphan.id)
-        _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        try? SystemCalls.writeAll(fd, Self.endLine(orphan.id), path: orphan.log, "cannot write a job note in \(orphan.log)")
         SystemCalls.close(fd)
         if Self.openJobs(orphan.log).isEmpty { SystemCalls.removeIfPresent(orphan.log) }
     }

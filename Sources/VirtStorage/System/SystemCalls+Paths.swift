@@ -148,6 +148,16 @@ extension SystemCalls {
         return entries
     }
 
+    /// flock(2): waits for the exclusive lock of the file open as `fd`.
+    package static func lock(_ fd: Int32, path: String, _ what: @autoclosure () -> String) throws(StorageError) {
+        _ = try retrying("flock", path, what()) { flock(fd, LOCK_EX) }
+    }
+
+    /// Lets go of a lock taken with ``lock(_:path:_:)``.
+    package static func unlock(_ fd: Int32, path: String) {
+        _ = attempt("flock", path) { flock(fd, LOCK_UN) }
+    }
+
     /// chmod(2).
     package static func chmod(_ path: String, _ mode: mode_t, _ what: @autoclosure () -> String) throws(StorageError) {
         _ = try retrying("chmod", path, what()) { Glibc.chmod(path, mode) }
