@@ -198,7 +198,7 @@ if want i; then
 echo "workload (i): a 1 GiB raw file with 10% data into rbd, then the changes after 4 MiB are rewritten (against the rbd tool)"
 if CEPH_CONF=$(Scripts/ceph-up.sh "$CEPH_DIR" 2>/dev/null); then
     MON=$(sed -n 's/^mon host = \[v2:\([0-9.]*:[0-9]*\),.*/\1/p' "$CEPH_CONF")
-    RBD=(rbd -c "$CEPH_CONF" --id admin --keyfile "$CEPH_DIR/client.admin.key")
+    RBD=(rbd -c "$CEPH_CONF" --id admin --keyfile "$CEPH_DIR/client.admin.key" --no-progress)
     ROOT_I="$W/root-i"; IDIR="$W/i-dir"
     SECRET_I=$(cat /proc/sys/kernel/random/uuid)
     echo "<secret ephemeral='no' private='yes'><uuid>$SECRET_I</uuid><usage type='ceph'><name>bench-i</name></usage></secret>" >"$W/secret-i.xml"
@@ -213,6 +213,13 @@ if CEPH_CONF=$(Scripts/ceph-up.sh "$CEPH_DIR" 2>/dev/null); then
     sync
     I_RBD=$(t "${RBD[@]}" import --image-format 2 "$IDIR/src.img" rbd/theirs)
     I_OURS=$(t $CLI vol-create-from benchi "$W/ours.xml" src.img --inputpool benchid --root="$ROOT_I")
+    # And back out into files: rbd export against create-from into the dir pool.
+    sync
+    E_RBD=$(t "${RBD[@]}" export rbd/theirs "$W/theirs.raw")
+    echo "<volume><name>back.img</name><capacity>1073741824</capacity><target><format type='raw'/></target></volume>" >"$W/back.xml"
+    E_OURS=$(t $CLI vol-create-from benchid "$W/back.xml" ours --inputpool benchi --root="$ROOT_I")
+    cmp -s "$IDIR/src.img" "$IDIR/back.img" || { echo "the image VirtStorage copied back differs from the source" >&2; exit 1; }
+    rm -f "$W/theirs.raw"
     # 4 MiB rewritten in both images between two snapshots.
     dd if=/dev/urandom of="$W/change" bs=1M count=4 status=none
     for img in ours theirs; do
@@ -254,6 +261,8 @@ if want i && [ -n "${I_OURS:-}" ]; then
     printf '%-52s %12s %12s %8s %8s\n' "" "rbd tool s" "VirtStor s" "ratio" "target"
     printf '%-52s %12.4f %12.4f %8.4f %8s\n' "(i) 1 GiB raw, 10% data, dir -> rbd (rbd import)" "$I_RBD" "$I_OURS" \
         "$(echo "$I_OURS / $I_RBD" | bc -l)" "<= 1.1"
+    printf '%-52s %12.4f %12.4f %8.4f %8s\n' "(i) the same rbd -> dir raw (rbd export)" "$E_RBD" "$E_OURS" \
+        "$(echo "$E_OURS / $E_RBD" | bc -l)" "<= 1.1"
     printf '%-52s %12.4f %12.4f %8.4f %8s\n' "(i) changes s1..s2, 4 MiB of 1 GiB (rbd export-diff)" "$D_RBD" "$D_OURS" \
         "$(echo "$D_OURS / $D_RBD" | bc -l)" "<= 0.5 s"
     printf '%-52s %12s %12s %8s %8s\n' "(i) its size in bytes" "$D_RBD_SIZE" "$D_OURS_SIZE" "" "< 6 MiB"

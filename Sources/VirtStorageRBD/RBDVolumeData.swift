@@ -78,6 +78,9 @@
             return try await RBDThreads.run { () throws(StorageError) in try image.extents(since: base, size: size) }
         }
 
+        /// librbd takes writes of separate ranges in parallel (rbd import keeps ten in flight).
+        var concurrentWrites: Int { 4 }
+
         func flush() async throws(StorageError) {
             let image = image
             try await RBDThreads.run { () throws(StorageError) in

@@ -22,9 +22,14 @@ public protocol VolumeData: Sendable {
     func nextData(from offset: UInt64, before end: UInt64) async throws(StorageError) -> Range<UInt64>?
     /// Waits until what was written is stored.
     func flush() async throws(StorageError)
+    /// How many writes of separate ranges a writer may have in flight at once
+    /// (a network volume whose library takes them in parallel: rbd); 1 by default.
+    var concurrentWrites: Int { get }
 }
 
 extension VolumeData {
+    public var concurrentWrites: Int { 1 }
+
     public func nextData(from offset: UInt64, before end: UInt64) async throws(StorageError) -> Range<UInt64>? {
         offset < end ? offset..<end : nil
     }

@@ -1,3 +1,4 @@
+import CStorageSys
 import Foundation
 
 /// vol-upload and vol-download, written once for every pool type with data:
@@ -36,22 +37,63 @@ public enum VolumeTransfer {
             }
             return
         }
+        // The file's holes (SEEK_DATA) are zeroed in one call each; its data
+        // goes in chunks, several in flight where the volume takes that.
+        let inFlight = data.concurrentWrites
         var done: UInt64 = 0
-        while done < count {
-            let want = Int(min(UInt64(chunk), count - done))
-            let position = done
-            let bytes = try await BlockingIO.run { () throws(StorageError) in
-                try read(input.fd, file, at: position, count: want)
+        var pending: [Task<Void, any Error>] = []
+        func settle(keeping limit: Int) async throws(StorageError) {
+            while pending.count > limit {
+                do { try await pending.removeFirst().value } catch let error as StorageError { throw error } catch {
+                    throw StorageError(.operationFailed, "cannot write volume '\(volume)': \(error)")
+                }
             }
-            if sparse && bytes.allSatisfy({ $0 == 0 }) {
-                try await data.zero(at: offset + done, length: UInt64(want))
-            } else {
-                try await data.write(bytes, at: offset + done)
+        }
+        do throws(StorageError) {
+            while done < count {
+                let position = done
+                let run = sparse ? dataRun(input.fd, from: position, before: count) : position..<count
+                guard let run else {
+                    try await data.zero(at: offset + done, length: count - done)
+                    done = count
+                    break
+                }
+                if run.lowerBound > position {
+                    try await data.zero(at: offset + position, length: run.lowerBound - position)
+                    done = run.lowerBound
+                    progress?(done, count)
+                }
+                let want = Int(min(UInt64(chunk), run.upperBound - done))
+                let at = done
+                let bytes = try await BlockingIO.run { () throws(StorageError) in
+                    try read(input.fd, file, at: at, count: want)
+                }
+                if sparse && bytes.allSatisfy({ $0 == 0 }) {
+                    try await data.zero(at: offset + at, length: UInt64(want))
+                } else {
+                    pending.append(Task { try await data.write(bytes, at: offset + at) })
+                    try await settle(keeping: inFlight - 1)
+                }
+                done += UInt64(want)
+                progress?(done, count)
             }
-            done += UInt64(want)
-            progress?(done, count)
+            try await settle(keeping: 0)
+        } catch {
+            for task in pending { _ = try? await task.value }
+            throw error
         }
         try await data.flush()
+    }
+
+    /// The next run of data of the open file at or after `offset` and before
+    /// `end` (SEEK_DATA, SEEK_HOLE); nil when only holes remain. A file
+    /// system without them answers the whole range.
+    private static func dataRun(_ fd: Int32, from offset: UInt64, before end: UInt64) -> Range<UInt64>? {
+        let start = vs_seek_data(fd, Int64(offset))
+        if start < 0 { return errno == ENXIO ? nil : offset..<end }
+        guard UInt64(start) < end else { return nil }
+        let hole = vs_seek_hole(fd, start)
+        return UInt64(start)..<(hole > start ? min(end, UInt64(hole)) : end)
     }
 
     /// Writes `length` bytes of `data` from `offset` (to its end when nil)
