@@ -87,6 +87,7 @@ L[c]=$(best "$c1" "$c2" "$c3")
 LRSS=$(awk '/^VmHWM/{print $2}' /proc/"$LPID"/status)   # peak, as ours
 OUT=$("$BENCH" refresh "$W/ob" "$W/files")
 O[b]=$(echo "$OUT" | sed -n 's/^refresh=//p'); O[c]=$(echo "$OUT" | sed -n 's/^list=//p')
+B_UNCHANGED=$(echo "$OUT" | sed -n 's/^refresh_unchanged=//p')
 ORSS=$(echo "$OUT" | sed -n 's/^peak_rss_kib=//p')
 if want h; then
     echo "workload (h): commands that name one volume (vol-info, vol-path, vol-create-as + vol-delete) in that pool"
@@ -252,6 +253,8 @@ for k in a b c d e f g h; do
     printf '%-52s %12.4f %12.4f %8.4f %8s\n' "${NAME[$k]}" "${L[$k]}" "${O[$k]}" "$ratio" "<= ${TARGET[$k]}"
 done
 if want b; then
+    printf '%-52s %12.4f %12.4f %8.4f\n' "(b) the next refresh of the same host, nothing changed" "${L[b]}" "$B_UNCHANGED" \
+        "$(echo "$B_UNCHANGED / ${L[b]}" | bc -l)"
     printf '%-52s %9s KiB %9s KiB %8.4f\n' "peak memory with 10000 volumes" "$LRSS" "$ORSS" "$(echo "$ORSS / $LRSS" | bc -l)"
 fi
 if want h && [ -n "${H100K:-}" ]; then

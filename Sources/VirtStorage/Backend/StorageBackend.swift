@@ -95,6 +95,13 @@ public protocol StorageBackend: Sendable {
     func start(_ pool: PoolDefinition) async throws(StorageError)
     func build(_ pool: PoolDefinition, mode: BuildMode) async throws(StorageError)
     func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition])
+    /// A refresh that may reuse what the last one found: `previous` holds the
+    /// pool's volumes as the host knows them, by name. A volume whose
+    /// storage did not change since (a file of the same size, allocation,
+    /// modification and change times) need not be read again; the result is
+    /// what a full refresh gives. The default refreshes in full.
+    func refresh(_ pool: PoolDefinition, knowing previous: [String: VolumeDefinition]) async throws(StorageError)
+        -> (PoolSizes, [VolumeDefinition])
     func stop(_ pool: PoolDefinition) async throws(StorageError)
     /// Deletes the pool's storage; `zeroed` first overwrites it with zeros.
     func delete(_ pool: PoolDefinition, zeroed: Bool) async throws(StorageError)
@@ -230,6 +237,11 @@ extension StorageBackend {
     public func refreshVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
         -> VolumeDefinition
     { volume }
+    public func refresh(_ pool: PoolDefinition, knowing previous: [String: VolumeDefinition])
+        async throws(StorageError) -> (PoolSizes, [VolumeDefinition])
+    {
+        try await refresh(pool)
+    }
     public func lookupVolume(named name: String, in pool: PoolDefinition) async throws(StorageError) -> VolumeLookup {
         .unknown
     }

@@ -34,7 +34,13 @@ public struct DirBackend: FileVolumeBackend {
     }
 
     public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
-        try await BlockingIO.run(.metadata) { () throws(StorageError) in try refreshFiles(pool) }
+        try await refresh(pool, knowing: [:])
+    }
+
+    public func refresh(_ pool: PoolDefinition, knowing previous: [String: VolumeDefinition])
+        async throws(StorageError) -> (PoolSizes, [VolumeDefinition])
+    {
+        try await BlockingIO.run(.metadata) { () throws(StorageError) in try refreshFiles(pool, knowing: previous) }
     }
 
     public func delete(_ pool: PoolDefinition, zeroed: Bool) async throws(StorageError) {

@@ -39,13 +39,21 @@ extension MountedPoolBackend {
     }
 
     public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
+        try await refresh(pool, knowing: [:])
+    }
+
+    public func refresh(_ pool: PoolDefinition, knowing previous: [String: VolumeDefinition])
+        async throws(StorageError) -> (PoolSizes, [VolumeDefinition])
+    {
         // Refreshing the bare mount point would list the wrong files.
         guard try await mountEntry(pool) != nil else {
             throw StorageError(
                 .operationInvalid,
                 "pool '\(pool.name)' is not mounted on '\(try Self.directory(pool))': start it again", value: pool.name)
         }
-        return try await BlockingIO.run(.metadata) { () throws(StorageError) in try refreshFiles(pool) }
+        return try await BlockingIO.run(.metadata) { () throws(StorageError) in
+            try refreshFiles(pool, knowing: previous)
+        }
     }
 
     public func delete(_ pool: PoolDefinition, zeroed: Bool) async throws(StorageError) {

@@ -97,7 +97,11 @@ extension FileVolumeBackend {
         }
     }
 
-    public func refreshFiles(_ pool: PoolDefinition) throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
+    /// The pool's sizes and its files as volumes; a file that did not change
+    /// since `previous` described it is not opened again.
+    public func refreshFiles(_ pool: PoolDefinition, knowing previous: [String: VolumeDefinition] = [:])
+        throws(StorageError) -> (PoolSizes, [VolumeDefinition])
+    {
         let dir = try Self.directory(pool)
         // One open of the directory serves the listing, the files' openat and statvfs.
         let directory = try SystemCalls.open(dir, O_RDONLY | O_DIRECTORY, "cannot open directory '\(dir)'")
@@ -107,7 +111,8 @@ extension FileVolumeBackend {
             ($0.name, dir + "/" + $0.name)
         }
         let volumes = ConcurrentMap.map(entries, scratch: [UInt8]()) { entry, buffer in
-            FileVolumes.describe(path: entry.1, name: entry.0, directory: directory, buffer: &buffer)
+            FileVolumes.describe(
+                path: entry.1, name: entry.0, directory: directory, buffer: &buffer, previous: previous[entry.0])
         }
         return (try PoolSizes(filesystemOf: directory, path: dir), volumes)
     }

@@ -522,9 +522,12 @@ public actor StorageHost {
         // The actor is free while the backend reads the pool: volumes created or
         // deleted meanwhile must not be undone by the older listing.
         records[name]?.refreshesUnderway += 1
+        // What the last refresh found, for the backend to keep what did not change.
+        var previous = records[name].map { $0.volumesLoaded ? $0.volumes : [:] } ?? [:]
         let listing: (PoolSizes, [VolumeDefinition])
         do throws(StorageError) {
-            listing = try await backend.refresh(live)
+            listing = try await backend.refresh(live, knowing: previous)
+            previous = [:]  // the old table goes with the record's below, not later
         } catch {
             _ = records[name]?.endRefresh()
             throw error

@@ -1,0 +1,109 @@
+import Foundation
+import Synchronization
+import Testing
+import VirtStorageTestSupport
+
+@testable import VirtStorage
+
+/// A refresh of a file pool keeps what the last one found for the files that
+/// did not change, and reads the others: after random changes its result is
+/// a full refresh's, and with nothing changed it opens no file.
+@Suite("refreshes that follow what changed")
+struct IncrementalRefreshTests {
+    /// A dir pool "p" of sparse and allocated raw files, qcow2 images and one
+    /// qcow2 overlay on another.
+    static func pool(_ label: String) async throws -> (Scratch, StorageHost, String) {
+        let scratch = Scratch(label)
+        let dirs = StorageHostDirectories.root(scratch.sub("root"))
+        let host = try await StorageHost(directories: dirs)
+        let dir = scratch.sub("pool")
+        try await host.define(xml: "<pool type='dir'><name>p</name><target><path>\(dir)</path></target></pool>")
+        try await host.start("p", build: .normal)
+        for i in 0..<12 {
+            try await host.createVolume(in: "p", xml: DirVolumeTests.volumeXML("sparse\(i).img", "1048576", allocation: "0"))
+        }
+        for i in 0..<8 {
+            try await host.createVolume(in: "p", xml: DirVolumeTests.volumeXML("full\(i).img", "65536"))
+        }
+        for i in 0..<6 {
+            try await host.createVolume(in: "p", xml: DirVolumeTests.volumeXML("q\(i).qcow2", "8388608", format: "qcow2"))
+        }
+        try await host.createVolume(
+            VolumeDefinition(name: "overlay.qcow2", format: .qcow2), in: "p", backing: .volume("q0.qcow2"))
+        try await host.refresh("p")
+        return (scratch, host, dir)
+    }
+
+    /// The pool's volumes as a new host reads them, in full.
+    static func fullRefresh(_ scratch: Scratch) async throws -> [VolumeDefinition] {
+        let fresh = try await StorageHost(directories: .root(scratch.sub("root")))
+        return try await fresh.volumes(in: "p").map(\.definition)
+    }
+
+    /// Access times move when a file is read: they are left out of the comparison.
+    static func withoutAccessTimes(_ volumes: [VolumeDefinition]) -> [VolumeDefinition] {
+        volumes.map { volume in
+            var volume = volume
+            volume.target.timestamps?.atime = nil
+            volume.backingStore?.timestamps?.atime = nil
+            return volume
+        }
+    }
+
+    @Test func nothingChangedOpensNoFile() async throws {
+        let (scratch, host, dir) = try await Self.pool("refresh-unchanged")
+        defer { withExtendedLifetime(scratch) {} }
+        let opened = Mutex<[String]>([])
+        try await SystemCalls.withHook(under: dir + "/", { call in
+            if call.name == "open" { opened.withLock { $0.append(call.path) } }
+            return nil
+        }) {
+            try await host.refresh("p")
+        }
+        // Only the overlay is read again: its backing file's status is part of it.
+        #expect(opened.withLock { $0 } == [dir + "/overlay.qcow2"])
+    }
+
+    @Test(arguments: [1, 2, 3, 4, 5])
+    func afterRandomChangesItIsAFullRefresh(seed: UInt64) async throws {
+        let (scratch, host, dir) = try await Self.pool("refresh-random-\(seed)")
+        var rng = SplitMix(seed: seed)
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        for name in names where rng.next() % 2 == 0 {
+            let path = dir + "/" + name
+            switch rng.next() % 6 {
+            case 0:  // data written in place, the size kept
+                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+                try handle.seek(toOffset: 512)
+                handle.write(Data(repeating: 0x5A, count: 4096))
+                try handle.close()
+            case 1:  // grown
+                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+                try handle.seekToEnd()
+                handle.write(Data(repeating: 0x11, count: 8192))
+                try handle.close()
+            case 2:  // mode changed
+                chmod(path, 0o640)
+            case 3:  // removed
+                unlink(path)
+            case 4:  // replaced by another file of the same size (renamed over it)
+                let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+                try Data(repeating: 0x42, count: size).write(to: URL(fileURLWithPath: dir + "/.tmp"))
+                rename(dir + "/.tmp", path)
+            default:  // a qcow2 header's size field rewritten, the file's size kept
+                if name.hasSuffix(".qcow2"), name != "overlay.qcow2" {
+                    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+                    try handle.seek(toOffset: 24)
+                    handle.write(Data([0, 0, 0, 0, 0, 0x20, 0, 0]))  // 2 MiB, big-endian
+                    try handle.close()
+                }
+            }
+        }
+        try Data(repeating: 7, count: 10000).write(to: URL(fileURLWithPath: dir + "/new.img"))
+        try await host.refresh("p")
+        let incremental = try await host.volumes(in: "p").map(\.definition)
+        let full = try await Self.fullRefresh(scratch)
+        #expect(incremental.map(\.name) == full.map(\.name))
+        #expect(Self.withoutAccessTimes(incremental) == Self.withoutAccessTimes(full))
+    }
+}
