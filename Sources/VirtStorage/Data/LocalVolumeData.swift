@@ -42,16 +42,9 @@ public final class LocalVolumeData: VolumeData {
 
     public func nextData(from offset: UInt64, before end: UInt64) async throws(StorageError) -> Range<UInt64>? {
         guard offset < end else { return nil }
-        let fd = file.fd
-        // A seek may wait on the filesystem (NFS, FUSE): off the cooperative pool.
+        let (fd, path) = (file.fd, name)
         return try await BlockingIO.run { () -> Range<UInt64>? in
-            let data = vs_seek_data(fd, Int64(offset))
-            // ENXIO: nothing but holes from here; another failure (a device
-            // without SEEK_DATA): all of it is data.
-            if data < 0 { return errno == ENXIO ? nil : offset..<end }
-            if UInt64(data) >= end { return nil }
-            let hole = vs_seek_hole(fd, Int64(data))
-            return UInt64(data)..<(hole > data ? min(end, UInt64(hole)) : end)
+            SystemCalls.dataRun(fd, from: offset, before: end, path: path)
         }
     }
 

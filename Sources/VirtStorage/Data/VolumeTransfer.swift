@@ -1,4 +1,3 @@
-import CStorageSys
 import Foundation
 
 /// vol-upload and vol-download, written once for every pool type with data:
@@ -44,15 +43,19 @@ public enum VolumeTransfer {
         var pending: [Task<Void, any Error>] = []
         func settle(keeping limit: Int) async throws(StorageError) {
             while pending.count > limit {
-                do { try await pending.removeFirst().value } catch let error as StorageError { throw error } catch {
-                    throw StorageError(.operationFailed, "cannot write volume '\(volume)': \(error)")
-                }
+                let write = pending.removeFirst()
+                try await StorageError.converting({ "cannot write volume '\(volume)': \($0)" }) { try await write.value }
             }
         }
         do throws(StorageError) {
             while done < count {
                 let position = done
-                let run = sparse ? dataRun(input.fd, from: position, before: count) : position..<count
+                let fd = input.fd
+                let run: Range<UInt64>? =
+                    sparse
+                    ? try await BlockingIO.run { () -> Range<UInt64>? in
+                        SystemCalls.dataRun(fd, from: position, before: count, path: file)
+                    } : position..<count
                 guard let run else {
                     try await data.zero(at: offset + done, length: count - done)
                     done = count
@@ -83,17 +86,6 @@ public enum VolumeTransfer {
             throw error
         }
         try await data.flush()
-    }
-
-    /// The next run of data of the open file at or after `offset` and before
-    /// `end` (SEEK_DATA, SEEK_HOLE); nil when only holes remain. A file
-    /// system without them answers the whole range.
-    private static func dataRun(_ fd: Int32, from offset: UInt64, before end: UInt64) -> Range<UInt64>? {
-        let start = vs_seek_data(fd, Int64(offset))
-        if start < 0 { return errno == ENXIO ? nil : offset..<end }
-        guard UInt64(start) < end else { return nil }
-        let hole = vs_seek_hole(fd, start)
-        return UInt64(start)..<(hole > start ? min(end, UInt64(hole)) : end)
     }
 
     /// Writes `length` bytes of `data` from `offset` (to its end when nil)

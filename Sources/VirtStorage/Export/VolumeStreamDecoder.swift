@@ -110,9 +110,8 @@ struct VolumeStreamDecoder<Input: AsyncIteratorProtocol> where Input.Element == 
         out.reserveCapacity(count)
         while out.count < count {
             if index == buffer.count {
-                let piece: [UInt8]?
-                do { piece = try await input.next(isolation: #isolation) } catch let error as StorageError { throw error } catch {
-                    throw StorageError(.operationFailed, "cannot read the volume stream: \(error)")
+                let piece = try await StorageError.converting({ "cannot read the volume stream: \($0)" }) {
+                    try await input.next(isolation: #isolation)
                 }
                 guard let piece else {
                     throw StorageError(

@@ -51,12 +51,8 @@ extension StorageHost {
             let input = try await sourceBackend.openData(source.definition, in: sourcePool, writable: false)
             let count = min(input.size, output.size)
             let reader = try VolumeReader(input, offset: 0, length: count, sparse: true)
-            do {
+            try await StorageError.converting({ "copying volume '\(source.name)' failed: \($0)" }) {
                 try await VolumeWriter(output, offset: 0, length: count).write(reader, at: 0, progress: progress)
-            } catch let error as StorageError {
-                throw error
-            } catch {
-                throw StorageError(.operationFailed, "copying volume '\(source.name)' failed: \(error)")
             }
         }
     }

@@ -24,9 +24,7 @@ extension StorageHost {
     ) async throws(StorageError) -> VolumeExportStream {
         let volume = try await self.volume(name, in: pool)
         let def = try activeDefinition(pool)
-        if let busy = records[pool]?.busyVolumes[volume.name], busy == "creation" {
-            throw StorageError(.operationInvalid, "volume '\(volume.name)' is still being allocated.", value: volume.name)
-        }
+        try requireAllocated(volume.name, in: pool)
         guard volume.definition.type != .dir else {
             throw StorageError(
                 .operationUnsupported, "volume '\(volume.name)' is a directory: it has no data to export",
@@ -35,7 +33,8 @@ extension StorageHost {
         let backend = try backends.backend(for: def.type)
         let data: any VolumeData
         if let snapshot {
-            let (snapshotting, vol, _) = try await snapshotting(name, in: pool)
+            let snapshotting = try Self.snapshotting(backend)
+            let vol = volume.definition
             try await Self.requireSnapshot(snapshot, of: vol, snapshotting, def)
             if let base { try await Self.requireSnapshot(base, of: vol, snapshotting, def) }
             data = try await snapshotting.openData(vol, in: def, atSnapshot: snapshot)
@@ -75,7 +74,9 @@ extension StorageHost {
         let file = try StreamFile.creating(path)
         defer { file.close() }
         do throws(StorageError) {
-            try await Self.storageErrors("exporting volume '\(name)'") { try await file.write(stream) }
+            try await StorageError.converting({ "exporting volume '\(name)' failed: \($0)" }) {
+                try await file.write(stream)
+            }
         } catch {
             SystemCalls.removeIfPresent(path)
             throw error
@@ -241,12 +242,5 @@ extension StorageHost {
         if rules.holdsImageFiles { vol.target.format = .raw }
         try VolumeXML.normalize(&vol, poolType: type)
         return vol
-    }
-
-    /// Runs `body`, whose errors are a StorageError or another, as StorageErrors.
-    static func storageErrors(_ what: String, _ body: () async throws -> Void) async throws(StorageError) {
-        do { try await body() } catch let error as StorageError { throw error } catch {
-            throw StorageError(.operationFailed, "\(what) failed: \(error)")
-        }
     }
 }

@@ -78,11 +78,15 @@ extension StorageHost {
     {
         let vol = try await self.volume(volume, in: pool).definition
         let def = try activeDefinition(pool)
-        let backend = try backends.backend(for: def.type)
+        return (try Self.snapshotting(try backends.backend(for: def.type)), vol, def)
+    }
+
+    /// The backend as one that takes snapshots, if it does.
+    static func snapshotting(_ backend: any StorageBackend) throws(StorageError) -> any SnapshottingBackend {
         guard backend.capabilities.contains(.snapshots), let snapshotting = backend as? any SnapshottingBackend else {
             throw backend.unsupported("volume snapshots")
         }
-        return (snapshotting, vol, def)
+        return snapshotting
     }
 
     /// A change of a volume's snapshots, as a job on the volume.

@@ -192,6 +192,12 @@ extension StorageHost {
         record.jobs += 1
     }
 
+    /// Refuses a volume whose creation is still under way as a source of data.
+    func requireAllocated(_ volume: String, in pool: String) throws(StorageError) {
+        guard records[pool]?.busyVolumes[volume] == "creation" else { return }
+        throw StorageError(.operationInvalid, "volume '\(volume)' is still being allocated.", value: volume)
+    }
+
     func endJob(_ pool: String, volume: String) {
         records[pool]?.busyVolumes[volume] = nil
         records[pool]?.jobs -= 1
@@ -353,10 +359,7 @@ extension StorageHost {
             if options.reflink { throw Self.noReflink(from: source, into: targetType) }
         }
         let (def, backend) = try await prepareNewVolume(&vol, in: pool, copying: source != nil)
-        if let source, let busy = records[source.pool]?.busyVolumes[source.name], busy == "creation" {
-            throw StorageError(
-                .operationInvalid, "volume '\(source.name)' is still being allocated.", value: source.name)
-        }
+        if let source { try requireAllocated(source.name, in: source.pool) }
         let secretValues = VolumeSecrets(
             volume: try await secretValue(vol.target.encryption),
             input: try await secretValue(source?.definition.target.encryption))

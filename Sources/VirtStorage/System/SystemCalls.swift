@@ -183,26 +183,28 @@ package enum SystemCalls {
         from input: Int32, at inputOffset: UInt64, to output: Int32, at outputOffset: UInt64, count: UInt64,
         path: String
     ) -> Int {
-        if let code = intercept("copy_file_range", path) {
-            errno = code
-            return -1
-        }
-        while true {
-            let n = vs_copy_file_range(input, Int64(inputOffset), output, Int64(outputOffset), Int64(count))
-            if n >= 0 || errno != EINTR { return Int(n) }
-        }
+        Int(attempt("copy_file_range", path) {
+            vs_copy_file_range(input, Int64(inputOffset), output, Int64(outputOffset), Int64(count))
+        })
+    }
+
+    /// The next run of data of the open file at or after `offset` and before
+    /// `end` (SEEK_DATA, SEEK_HOLE); nil when only holes remain. ENXIO means
+    /// nothing but holes from there; another failure (a device or filesystem
+    /// without SEEK_DATA) makes all of it data. It may wait on the filesystem
+    /// (NFS, FUSE): call it off the cooperative pool.
+    package static func dataRun(_ fd: Int32, from offset: UInt64, before end: UInt64, path: String) -> Range<UInt64>? {
+        guard offset < end else { return nil }
+        let data = attempt("lseek", path) { vs_seek_data(fd, Int64(offset)) }
+        if data < 0 { return errno == ENXIO ? nil : offset..<end }
+        if UInt64(data) >= end { return nil }
+        let hole = attempt("lseek", path) { vs_seek_hole(fd, data) }
+        return UInt64(data)..<(hole > data ? min(end, UInt64(hole)) : end)
     }
 
     /// Deallocates a range (FALLOC_FL_PUNCH_HOLE, size kept); false where the
     /// filesystem or device cannot (the caller writes zeros instead).
     package static func punchHole(_ fd: Int32, at offset: UInt64, length: UInt64, path: String) -> Bool {
-        if let code = intercept("fallocate", path) {
-            errno = code
-            return false
-        }
-        while true {
-            if vs_punch_hole(fd, Int64(offset), Int64(length)) == 0 { return true }
-            if errno != EINTR { return false }
-        }
+        attempt("fallocate", path) { vs_punch_hole(fd, Int64(offset), Int64(length)) } == 0
     }
 }
