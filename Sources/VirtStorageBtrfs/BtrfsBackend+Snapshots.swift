@@ -35,7 +35,8 @@
         public func openData(_ volume: VolumeDefinition, in pool: PoolDefinition, atSnapshot name: String)
             async throws(StorageError) -> any VolumeData
         {
-            let path = BtrfsLayout(try Self.directory(pool)).snapshot(name, of: volume.name) + "/" + volume.name
+            let layout = BtrfsLayout(try Self.directory(pool))
+            let path = layout.snapshot(name, of: volume.name) + "/" + layout.snapshotFile(name, of: volume.name)
             return try await BlockingIO.run { () throws(StorageError) in try LocalVolumeData(path: path, writable: false) }
         }
 
@@ -52,7 +53,8 @@
         ) async throws(StorageError) {
             let layout = BtrfsLayout(try Self.directory(pool))
             try await BlockingIO.run { () throws(StorageError) in
-                try layout.clone(layout.snapshot(name, of: volume.name), file: volume.name, as: clone)
+                try layout.clone(
+                    layout.snapshot(name, of: volume.name), file: layout.snapshotFile(name, of: volume.name), as: clone)
             }
             progress?(clone.capacity, clone.capacity)
         }

@@ -8,6 +8,9 @@
     ///     <target>/V/V                   volume V: the file V in subvolume V
     ///     <target>/.snapshots/V/S        snapshot S of V: a read-only subvolume
     ///     <target>/.snapshots/V/.S.description   its description, if given
+    ///
+    /// A snapshot received from a btrfs-send stream holds the file under the
+    /// name of the volume it was sent from: it is the snapshot's one file.
     struct BtrfsLayout: Sendable {
         static let snapshotsFolder = ".snapshots"
 
@@ -80,6 +83,33 @@
 
         // MARK: snapshots
 
+        /// The name of snapshot `name`'s file: the volume's, or for a
+        /// snapshot received from another volume, its one visible file.
+        func snapshotFile(_ name: String, of volume: String) -> String {
+            let folder = snapshot(name, of: volume)
+            if SystemCalls.exists(folder + "/" + volume) { return volume }
+            let files = (try? SystemCalls.entries(of: folder, "cannot open directory '\(folder)'"))?
+                .filter { !$0.name.hasPrefix(".") }.map(\.name)
+            return files?.count == 1 ? files![0] : volume
+        }
+
+        /// Makes the folder a received snapshot of `volume` goes in.
+        func makeSnapshotFolder(of volume: String) throws(StorageError) {
+            for path in [directory + "/" + Self.snapshotsFolder, snapshotFolder(of: volume)] {
+                try SystemCalls.mkdir(path, mode: 0o700, existingIsFine: true, "cannot create directory '\(path)'")
+            }
+        }
+
+        /// Removes what a failed receive left of snapshot `name` (a
+        /// subvolume, or nothing) and the folders it leaves empty.
+        func discardReceived(_ name: String, of volume: String) {
+            if (try? BtrfsSubvolumes.isSubvolume(snapshot(name, of: volume))) == true {
+                try? BtrfsSubvolumes.delete(snapshot(name, of: volume))
+            }
+            SystemCalls.removeDirectoryIfEmpty(snapshotFolder(of: volume))
+            SystemCalls.removeDirectoryIfEmpty(directory + "/" + Self.snapshotsFolder)
+        }
+
         /// The names of the volume's snapshots (its read-only subvolumes), in no order.
         func snapshotNames(of volume: String) throws(StorageError) -> [String] {
             let folder = snapshotFolder(of: volume)
@@ -111,10 +141,7 @@
         }
 
         func takeSnapshot(_ name: String, description text: String?, of volume: String) throws(StorageError) {
-            let folder = snapshotFolder(of: volume)
-            for path in [directory + "/" + Self.snapshotsFolder, folder] {
-                try SystemCalls.mkdir(path, mode: 0o700, existingIsFine: true, "cannot create directory '\(path)'")
-            }
+            try makeSnapshotFolder(of: volume)
             if let text {
                 let path = description(name, of: volume)
                 guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
@@ -144,6 +171,10 @@
             let outgoing = directory + "/.reverted-" + volume
             try BtrfsSubvolumes.snapshot(snapshot(name, of: volume), at: incoming, readOnly: false)
             do throws(StorageError) {
+                let file = snapshotFile(name, of: volume)
+                if file != volume {
+                    try SystemCalls.rename(incoming + "/" + file, to: incoming + "/" + volume, "cannot rename '\(file)'")
+                }
                 try SystemCalls.rename(current, to: outgoing, "cannot rename '\(current)'")
             } catch {
                 try? BtrfsSubvolumes.delete(incoming)

@@ -16,7 +16,12 @@ struct VolExport: AsyncParsableCommand {
     @Option(name: .customLong("snapshot"), help: "the vol as it was at this snapshot (rbd, btrfs)") var snapshot: String?
     @Option(
         name: .customLong("base"),
-        help: "only what changed from this snapshot to --snapshot: an incremental stream (rbd)") var base: String?
+        help: "only what changed from this snapshot to --snapshot: an incremental stream (rbd, btrfs-send)")
+    var base: String?
+    @Option(
+        name: .customLong("format"),
+        help: "the pool type's own stream format instead of the vol's bytes: btrfs-send (btrfs, at --snapshot)")
+    var format: String?
 
     func run() async throws {
         var options = global
@@ -30,7 +35,7 @@ struct VolExport: AsyncParsableCommand {
             if target == "-" {
                 try await step("Failed to export vol \(v.name)") {
                     let stream = try await host.exportVolume(
-                        v.name, in: v.pool, snapshot: snapshot, base: base, progress: bar.handler)
+                        v.name, in: v.pool, snapshot: snapshot, base: base, format: format, progress: bar.handler)
                     try await StreamFile(borrowing: STDOUT_FILENO, name: "standard output").write(stream)
                 }
                 bar.finish()
@@ -38,12 +43,14 @@ struct VolExport: AsyncParsableCommand {
             }
             let header = try await step("Failed to export vol \(v.name)") {
                 try await host.exportVolume(
-                    v.name, in: v.pool, snapshot: snapshot, base: base, to: target, progress: bar.handler)
+                    v.name, in: v.pool, snapshot: snapshot, base: base, format: format, to: target,
+                    progress: bar.handler)
             }
             bar.finish()
             let what = header.base.map { "changes from \($0) to \(header.snapshot ?? "")" } ?? header.snapshot.map { "at \($0)" }
+            let size = header.isNative ? "" : ", \(header.size) bytes"
             options.extra(
-                "Vol \(v.name) exported to \(target) (\(header.format), \(header.size) bytes\(what.map { ", " + $0 } ?? ""))\n")
+                "Vol \(v.name) exported to \(target) (\(header.format)\(size)\(what.map { ", " + $0 } ?? ""))\n")
         }
     }
 }

@@ -71,7 +71,7 @@ struct VirshCommandLine {
         "vol-snapshot-list": [.data("vol"), .string("pool")],
         "vol-snapshot-revert": [.data("vol"), .data("snapshot"), .string("pool")],
         "vol-snapshot-delete": [.data("vol"), .data("snapshot"), .string("pool")],
-        "vol-export": [.data("vol"), .data("file"), .string("pool"), .string("snapshot"), .string("base")],
+        "vol-export": [.data("vol"), .data("file"), .string("pool"), .string("snapshot"), .string("base"), .string("format")],
         "vol-import": [.data("pool"), .data("name"), .data("file")],
     ]
     /// Pairs virsh refuses together ("Options --all and --inactive are mutually exclusive").

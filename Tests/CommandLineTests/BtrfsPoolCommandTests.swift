@@ -130,6 +130,100 @@ struct BtrfsPoolCommandTests {
         #expect(!FileManager.default.fileExists(atPath: place.base + "/elsewhere"), "nothing was made")
     }
 
+    /// A btrfs pool on a device of its own, built and started: returns its mount point.
+    static func startPool(_ name: String, _ place: Place, _ scratch: Scratch) throws -> (LoopDevice, String) {
+        let loop = try LoopDevice("btrfs-" + name, sizeMiB: 200, in: scratch)
+        let mount = place.base + "/" + name
+        loop.mounts = [mount]
+        try place.ok(["pool-define-as", name, "btrfs", "--source-dev", loop.device, "--target", mount])
+        try place.ok(["pool-build", name, "--overwrite"])
+        try place.ok(["pool-start", name])
+        return (loop, mount)
+    }
+
+    /// A volume's snapshots travel between two pools on two filesystems as
+    /// btrfs send streams: whole at s1, then s1..s2 holding only what
+    /// changed; the received volume ends byte for byte as the source at s2,
+    /// keeps both snapshots, and reverts and clones from them.
+    @Test func sendAndReceiveBetweenTwoPools() throws {
+        let place = try Place()
+        let scratch = Scratch("btrfs-send")
+        let (first, mountA) = try Self.startPool("a", place, scratch)
+        let (second, mountB) = try Self.startPool("b", place, scratch)
+        defer {
+            _ = try? place.run(["pool-destroy", "a"])
+            _ = try? place.run(["pool-destroy", "b"])
+            try? FileManager.default.removeItem(atPath: place.base)
+        }
+        _ = (first, second)
+        let file = { (name: String) in place.base + "/" + name }
+        let original = Self.bytes(3 << 20, seed: 7)
+        let patch = Self.bytes(256 << 10, seed: 8)
+        var changed = original
+        changed.replaceSubrange((1 << 20)..<((1 << 20) + (256 << 10)), with: patch)
+        try original.write(to: URL(fileURLWithPath: file("original")))
+        try patch.write(to: URL(fileURLWithPath: file("patch")))
+
+        try place.ok(["vol-create-as", "a", "v", "16M", "--allocation", "0"])
+        try place.ok(["vol-upload", "--pool", "a", "v", file("original")])
+        try place.ok(["vol-snapshot-create", "--pool", "a", "v", "s1"])
+        try place.ok(["vol-upload", "--pool", "a", "v", file("patch"), "--offset", "\(1 << 20)"])
+        try place.ok(["vol-snapshot-create", "--pool", "a", "v", "s2"])
+
+        let said = try place.ok(["vol-export", "--pool", "a", "v", file("full.vs"), "--snapshot", "s1", "--format", "btrfs-send"])
+        #expect(said.contains("(btrfs-send, at s1)"), "\(said)")
+        try place.ok(["vol-import", "b", "w", file("full.vs")])
+        try place.ok(["vol-export", "--pool", "a", "v", "--snapshot", "s2", "--base", "s1", "--format", "btrfs-send", file("inc.vs")])
+        let full = try FileManager.default.attributesOfItem(atPath: file("full.vs"))[.size] as! Int
+        let increment = try FileManager.default.attributesOfItem(atPath: file("inc.vs"))[.size] as! Int
+        #expect(full > 3 << 20 && increment < 1 << 20, "the increment holds what changed: \(full) and \(increment) bytes")
+        try place.ok(["vol-import", "b", "w", file("inc.vs")])
+
+        func content(_ pool: String, _ volume: String) throws -> Data {
+            let target = file("\(pool)-\(volume)-\(UUID().uuidString.prefix(4))")
+            try place.ok(["vol-download", "--pool", pool, volume, target])
+            return try Data(contentsOf: URL(fileURLWithPath: target))
+        }
+        let received = try content("b", "w")
+        #expect(received.count == 16 << 20 && received.prefix(3 << 20) == changed, "w is v at s2")
+        #expect(received.dropFirst(3 << 20).allSatisfy { $0 == 0 })
+        let listed = try place.ok(["vol-snapshot-list", "--pool", "b", "w", "--json"])
+        #expect(listed.contains("\"s1\"") && listed.contains("\"s2\""), "\(listed)")
+        let subvolumes = try Scratch.run("/usr/bin/btrfs", ["subvolume", "show", mountB + "/.snapshots/w/s2"]).1
+        #expect(subvolumes.contains("Received UUID"), "a received subvolume: \(subvolumes)")
+
+        // The received snapshots serve as any other: a clone at s1, a revert to s1.
+        try place.ok(["vol-clone", "--pool", "b", "w", "c", "--snapshot", "s1"])
+        #expect(try content("b", "c").prefix(3 << 20) == original)
+        try place.ok(["vol-snapshot-revert", "--pool", "b", "w", "s1"])
+        #expect(try content("b", "w").prefix(3 << 20) == original)
+        #expect(FileManager.default.fileExists(atPath: mountB + "/w/w"), "the volume's file keeps its own name")
+
+        // Mistakes: one error each, nothing left behind.
+        #expect(try place.refused(["vol-import", "b", "w", file("inc.vs")]).contains("already has snapshot 's2'"))
+        let missing = try place.refused(["vol-import", "b", "x", file("inc.vs")])
+        #expect(missing.contains("Storage volume not found") && missing.contains("'x'"), "\(missing)")
+        try place.ok(["pool-create-as", "d", "dir", "--target", file("d"), "--build"])
+        #expect(try place.refused(["vol-import", "d", "w", file("full.vs")]).contains("a btrfs-send stream cannot be imported into a dir pool"))
+        #expect(
+            try place.refused(["vol-export", "--pool", "a", "v", file("no.vs"), "--format", "btrfs-send"])
+                .contains("is taken at a snapshot"))
+        #expect(
+            try place.refused(["vol-export", "--pool", "a", "v", file("no.vs"), "--format", "qcow2", "--snapshot", "s1"])
+                .contains("its streams are raw or btrfs-send"))
+        #expect(!FileManager.default.fileExists(atPath: file("no.vs")))
+        var corrupted = try Data(contentsOf: URL(fileURLWithPath: file("full.vs")))
+        corrupted[corrupted.count / 2] ^= 0x40
+        try corrupted.write(to: URL(fileURLWithPath: file("bad.vs")))
+        #expect(try place.refused(["vol-import", "b", "x", file("bad.vs")]).contains("fails its checksum"))
+        try corrupted.prefix(corrupted.count / 3).write(to: URL(fileURLWithPath: file("cut.vs")))
+        #expect(try place.refused(["vol-import", "b", "x", file("cut.vs")]).contains("truncated"))
+        #expect(!(try place.ok(["vol-list", "b"]).contains(" x ")))
+        #expect(!FileManager.default.fileExists(atPath: mountB + "/x"))
+        #expect(!FileManager.default.fileExists(atPath: mountB + "/.snapshots/x"), "no half-received snapshot")
+        _ = mountA
+    }
+
     /// The document of a btrfs pool validates against VirtStorage's schema;
     /// pool-capabilities lists btrfs only when asked.
     @Test func schemaAndCapabilities() throws {

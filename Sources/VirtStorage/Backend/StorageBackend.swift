@@ -68,7 +68,8 @@ public struct VolumeSecrets: Sendable {
     }
 }
 
-/// Progress of a long volume job: bytes done of the total.
+/// Progress of a long volume job: bytes done of the total (0 where the total
+/// is not known until the end, as for a native stream).
 public typealias ProgressHandler = @Sendable (_ done: UInt64, _ total: UInt64) -> Void
 
 /// Options of a volume resize (virsh vol-resize --delta, --allocate, --shrink).

@@ -80,7 +80,10 @@ struct VolumeStreamDecoder<Input: AsyncIteratorProtocol> where Input.Element == 
             guard payload == expected, length == records else {
                 throw corrupt("ends the stream after \(length) records, but \(records) came before it")
             }
-            guard offset == header.size, header.isIncremental || position == header.size else {
+            // A native stream ends where its bytes do; a volume's at its size.
+            guard header.isNative ? offset == position : offset == header.size,
+                header.isNative || header.isIncremental || position == header.size
+            else {
                 throw corrupt("ends the stream at byte \(offset) of the volume, whose size is \(header.size)")
             }
             return nil
@@ -90,11 +93,15 @@ struct VolumeStreamDecoder<Input: AsyncIteratorProtocol> where Input.Element == 
             }
             // A whole volume's records follow each other; an incremental
             // stream's leave out what did not change, but never go back.
-            guard header.isIncremental ? offset >= position : offset == position else {
+            guard header.isIncremental && !header.isNative ? offset >= position : offset == position else {
                 throw corrupt("covers byte \(offset), where byte \(position) was due")
             }
-            guard offset <= header.size, length <= header.size - offset else {
-                throw corrupt("runs past the volume's size (\(header.size) bytes)")
+            if header.isNative {
+                guard kind == .data else { throw corrupt("is a zeros record inside a \(header.format) stream") }
+            } else {
+                guard offset <= header.size, length <= header.size - offset else {
+                    throw corrupt("runs past the volume's size (\(header.size) bytes)")
+                }
             }
         }
         records += 1

@@ -72,10 +72,12 @@ public struct VolumeExportStream: AsyncSequence, Sendable {
     let source: Source
     let progress: ProgressHandler?
 
-    /// Where the records come from: the whole volume, or the runs that changed.
+    /// Where the records come from: the whole volume, the runs that
+    /// changed, or the pieces of a backend's own stream.
     enum Source: Sendable {
         case whole(VolumeReader)
         case changes(ChangeReader)
+        case native(any NativeStreamSource)
     }
 
     init(header: VolumeStreamHeader, source: Source, progress: ProgressHandler?) {
@@ -88,6 +90,7 @@ public struct VolumeExportStream: AsyncSequence, Sendable {
         let stream: VolumeExportStream
         var whole: VolumeReader.AsyncIterator?
         var changes: ChangeReader.Iterator?
+        var native: (any NativeStreamSource)?
         var encoder = VolumeStreamEncoder()
         var position: UInt64 = 0
         var phase = Phase.preamble
@@ -102,10 +105,11 @@ public struct VolumeExportStream: AsyncSequence, Sendable {
             case .records:
                 guard let (offset, chunk) = try await nextChunk() else {
                     phase = .finished
-                    return encoder.end(size: stream.header.size)
+                    return encoder.end(size: stream.header.isNative ? position : stream.header.size)
                 }
                 position = offset + chunk.count
-                stream.progress?(position, stream.header.size)
+                // A native stream's length is known at its end only (a total of 0: unknown).
+                stream.progress?(position, stream.header.isNative ? 0 : stream.header.size)
                 return encoder.record(chunk, at: offset)
             case .finished:
                 return nil
@@ -117,6 +121,10 @@ public struct VolumeExportStream: AsyncSequence, Sendable {
                 guard let chunk = try await whole!.next() else { return nil }
                 return (position, chunk)
             }
+            if let native {
+                guard let bytes = try await native.next() else { return nil }
+                return (position, .data(bytes))
+            }
             return try await changes!.next()
         }
     }
@@ -125,6 +133,7 @@ public struct VolumeExportStream: AsyncSequence, Sendable {
         switch source {
         case .whole(let reader): AsyncIterator(stream: self, whole: reader.makeAsyncIterator())
         case .changes(let reader): AsyncIterator(stream: self, changes: reader.makeIterator())
+        case .native(let source): AsyncIterator(stream: self, native: source)
         }
     }
 }

@@ -6,7 +6,7 @@ import Foundation
 /// can hold its format.
 extension StorageHost {
     /// A volume as a volume stream, read as the caller consumes it: write it
-    /// to a file (``exportVolume(_:in:snapshot:base:to:progress:)``) or send
+    /// to a file (``exportVolume(_:in:snapshot:base:format:to:progress:)``) or send
     /// it over a connection of your own. Holes are sent as zeros records,
     /// without data.
     ///
@@ -18,8 +18,14 @@ extension StorageHost {
     /// `snapshot` (rbd, through librbd's diff iteration): an incremental
     /// stream, which ``importVolume(_:into:from:progress:)`` applies to a
     /// volume that holds `base`.
+    ///
+    /// `format` names the pool type's own stream format instead
+    /// (`btrfs-send`, from ``NativeStreamingBackend/nativeStreamFormat``):
+    /// the records then carry that stream, taken at `snapshot` (and from
+    /// `base`), which only a pool of the same type imports. nil, or the
+    /// stored format's name, gives the volume's bytes.
     public func exportVolume(
-        _ name: String, in pool: String, snapshot: String? = nil, base: String? = nil,
+        _ name: String, in pool: String, snapshot: String? = nil, base: String? = nil, format: String? = nil,
         progress: ProgressHandler? = nil
     ) async throws(StorageError) -> VolumeExportStream {
         let volume = try await self.volume(name, in: pool)
@@ -31,6 +37,12 @@ extension StorageHost {
                 value: volume.name)
         }
         let backend = try backends.backend(for: def.type)
+        let stored = Self.streamFormat(of: volume.definition, in: def.type)
+        if let format, format != stored {
+            return try await exportNative(
+                volume, in: def, backend, format: format, stored: stored, snapshot: snapshot, base: base,
+                progress: progress)
+        }
         let data: any VolumeData
         if let snapshot {
             let snapshotting = try Self.snapshotting(backend)
@@ -47,7 +59,7 @@ extension StorageHost {
             data = try await backend.openData(volume.definition, in: def, writable: false)
         }
         let header = VolumeStreamHeader(
-            format: Self.streamFormat(of: volume.definition, in: def.type), size: data.size,
+            format: stored, size: data.size,
             capacity: snapshot == nil ? volume.definition.capacity : data.size, volume: volume.name,
             poolType: def.type.rawValue, snapshot: snapshot, base: base,
             created: ISO8601DateFormatter().string(from: Date()))
@@ -67,10 +79,11 @@ extension StorageHost {
     /// refused); a failure removes the file. Returns the stream's header.
     @discardableResult
     public func exportVolume(
-        _ name: String, in pool: String, snapshot: String? = nil, base: String? = nil, to path: String,
-        progress: ProgressHandler? = nil
+        _ name: String, in pool: String, snapshot: String? = nil, base: String? = nil, format: String? = nil,
+        to path: String, progress: ProgressHandler? = nil
     ) async throws(StorageError) -> VolumeStreamHeader {
-        let stream = try await exportVolume(name, in: pool, snapshot: snapshot, base: base, progress: progress)
+        let stream = try await exportVolume(
+            name, in: pool, snapshot: snapshot, base: base, format: format, progress: progress)
         let file = try StreamFile.creating(path)
         defer { file.close() }
         do throws(StorageError) {
@@ -108,6 +121,9 @@ extension StorageHost {
         var decoder = VolumeStreamDecoder(stream.makeAsyncIterator())
         let header = try await decoder.header()
         let type = try activeDefinition(pool).type
+        if header.isNative {
+            return try await importNative(header, &decoder, as: name, into: pool, progress: progress)
+        }
         if header.isIncremental {
             return try await applyIncrement(header, &decoder, to: name, in: pool, progress: progress)
         }
@@ -146,20 +162,7 @@ extension StorageHost {
         progress: ProgressHandler?
     ) async throws(StorageError) -> StorageVolume {
         let (backend, vol, def) = try await snapshotting(name, in: pool)
-        guard let base = header.base, let end = header.snapshot else {
-            throw StorageError(.invalidStream, "the incremental stream names no snapshot it ends at")
-        }
-        let held = try await backend.snapshots(of: vol, in: def).map(\.name)
-        guard held.contains(base) else {
-            throw StorageError(
-                .noSuchSnapshot,
-                "volume '\(name)' has no snapshot '\(base)', which the stream's changes start from", value: base,
-                hint: "import the stream of '\(header.volume)' at '\(base)' first, or one whose base this volume holds")
-        }
-        guard !held.contains(end) else {
-            throw StorageError(
-                .operationInvalid, "volume '\(name)' already has snapshot '\(end)', at which the stream ends", value: end)
-        }
+        let end = try await Self.requireIncrementApplies(header, to: vol, backend, def)
         guard header.size == vol.capacity else {
             throw StorageError(
                 .operationUnsupported,
@@ -183,6 +186,30 @@ extension StorageHost {
         }
         emit(.volume(pool: pool, name: name, change: .snapshotCreated))
         return try await volume(name, in: pool)
+    }
+
+    /// Refuses an incremental stream for a volume that does not hold its
+    /// base snapshot, or holds its end snapshot already; returns the end.
+    static func requireIncrementApplies(
+        _ header: VolumeStreamHeader, to vol: VolumeDefinition, _ backend: any SnapshottingBackend,
+        _ def: PoolDefinition
+    ) async throws(StorageError) -> String {
+        guard let base = header.base, let end = header.snapshot else {
+            throw StorageError(.invalidStream, "the incremental stream names no snapshot it ends at")
+        }
+        let held = try await backend.snapshots(of: vol, in: def).map(\.name)
+        guard held.contains(base) else {
+            throw StorageError(
+                .noSuchSnapshot,
+                "volume '\(vol.name)' has no snapshot '\(base)', which the stream's changes start from", value: base,
+                hint: "import the stream of '\(header.volume)' at '\(base)' first, or one whose base this volume holds")
+        }
+        guard !held.contains(end) else {
+            throw StorageError(
+                .operationInvalid, "volume '\(vol.name)' already has snapshot '\(end)', at which the stream ends",
+                value: end)
+        }
+        return end
     }
 
     /// Writes the stream's records into the volume's data, up to and

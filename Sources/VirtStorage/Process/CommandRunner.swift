@@ -66,6 +66,18 @@ public enum CommandRunner {
 
     /// Runs `command` and returns its status and output, whatever the status.
     public static func capture(_ command: Command) async throws(StorageError) -> Output {
+        let (executable, argv, envp) = try prepared(command)
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Output, Never>) in
+            // Off the cooperative pool: this thread blocks in poll until the tool exits.
+            DispatchQueue.global().async {
+                continuation.resume(returning: spawnAndCollect(executable, argv, envp))
+            }
+        }
+    }
+
+    /// The program's path, its argv and its environment (the process's, with
+    /// the command's own added): what a spawn takes.
+    static func prepared(_ command: Command) throws(StorageError) -> (String, [String], [String]) {
         guard let executable = resolve(command.program) else {
             throw StorageError(
                 .operationFailed, "Cannot find '\(command.program)' in path: install it (see Scripts/bootstrap.sh)",
@@ -73,14 +85,7 @@ public enum CommandRunner {
         }
         var environment = ProcessInfo.processInfo.environment
         environment.merge(command.environment) { $1 }
-        let argv = [executable] + command.arguments
-        let envp = environment.map { "\($0.key)=\($0.value)" }
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Output, Never>) in
-            // Off the cooperative pool: this thread blocks in poll until the tool exits.
-            DispatchQueue.global().async {
-                continuation.resume(returning: spawnAndCollect(executable, argv, envp))
-            }
-        }
+        return (executable, [executable] + command.arguments, environment.map { "\($0.key)=\($0.value)" })
     }
 
     /// Spawns the tool with stdin on /dev/null and both outputs on pipes, and
@@ -93,37 +98,18 @@ public enum CommandRunner {
         guard vs_pipe_cloexec(&outPipe) == 0, vs_pipe_cloexec(&errPipe) == 0 else {
             return Output(status: 127, stderr: "cannot create pipes: \(String(cString: strerror(errno)))")
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        vs_spawn_close_from(&actions, 3)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        var allSignals = sigset_t()
-        sigemptyset(&noSignals)
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        var pid: pid_t = 0
-        let cArgv = argv.map { strdup($0) } + [nil]
-        let cEnvp = envp.map { strdup($0) } + [nil]
-        defer { (cArgv + cEnvp).forEach { free($0) } }
-        let spawned = posix_spawn(&pid, executable, &actions, &attributes, cArgv, cEnvp)
+        let spawned = spawn(executable, argv, envp, stdin: nil, stdout: outPipe[1], stderr: errPipe[1])
         close(outPipe[1])
         close(errPipe[1])
         defer {
             close(outPipe[0])
             close(errPipe[0])
         }
-        guard spawned == 0 else {
-            return Output(status: 127, stderr: "cannot run \(executable): \(String(cString: strerror(spawned)))")
+        let pid: pid_t
+        switch spawned {
+        case .success(let started): pid = started
+        case .failure(let failure):
+            return Output(status: 127, stderr: "cannot run \(executable): \(String(cString: strerror(failure.code)))")
         }
 
         var collected: [[UInt8]] = [[], []]
@@ -149,10 +135,51 @@ public enum CommandRunner {
             if exited || !fds.contains(where: { $0.fd >= 0 }) && waitpid(pid, &status, 0) == pid { break }
             exited = waitpid(pid, &status, WNOHANG) == pid
         }
-        // Exit code, or 128 + signal number like a shell.
-        let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return Output(
-            status: code, stdout: String(decoding: collected[0], as: UTF8.self),
+            status: exitCode(status), stdout: String(decoding: collected[0], as: UTF8.self),
             stderr: String(decoding: collected[1], as: UTF8.self))
+    }
+
+    struct SpawnError: Error { let code: Int32 }
+
+    /// Starts `executable` with the given descriptors as its standard
+    /// streams (stdin on /dev/null when nil), every other descriptor closed,
+    /// and signals as a fresh process has them. Returns its pid, or the errno
+    /// of posix_spawn.
+    static func spawn(
+        _ executable: String, _ argv: [String], _ envp: [String], stdin: Int32?, stdout: Int32, stderr: Int32
+    ) -> Result<pid_t, SpawnError> {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if let stdin {
+            posix_spawn_file_actions_adddup2(&actions, stdin, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
+        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+        vs_spawn_close_from(&actions, 3)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        var allSignals = sigset_t()
+        sigemptyset(&noSignals)
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var pid: pid_t = 0
+        let cArgv = argv.map { strdup($0) } + [nil]
+        let cEnvp = envp.map { strdup($0) } + [nil]
+        defer { (cArgv + cEnvp).forEach { free($0) } }
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, cArgv, cEnvp)
+        return spawned == 0 ? .success(pid) : .failure(SpawnError(code: spawned))
+    }
+
+    /// A status from waitpid as a shell reports it: the exit code, or 128 + the signal.
+    static func exitCode(_ status: Int32) -> Int32 {
+        status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 }
