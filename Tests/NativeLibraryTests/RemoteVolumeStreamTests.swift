@@ -131,7 +131,8 @@ enum RemoteVolumeStreams {
 /// vol-create-from between a dir pool and a pool reached over the network,
 /// both ways, bytes compared: into the remote pool its backend reads the
 /// local file itself; out of it, the bytes go through the two backends'
-/// VolumeData, holes staying holes.
+/// VolumeData, holes staying holes; between a qcow2 file and the remote
+/// pool's raw data, through a converted stage.
 enum CrossPoolCopy {
     static func bothWays(_ host: StorageHost, remotePool: String, prefix: String, scratch: String) async throws {
         let dir = scratch + "/images"
@@ -156,13 +157,21 @@ enum CrossPoolCopy {
         var st = stat()
         #expect(stat(back.path!, &st) == 0 && UInt64(st.st_blocks) * 512 < 3 << 20, "the hole stayed a hole")
 
-        // A qcow2 target would need a conversion: refused, clearly, and nothing is left.
-        let refused = await #expect(throws: StorageError.self) {
-            try await host.createVolume(
-                VolumeDefinition(name: "back.qcow2", format: .qcow2), in: "local", from: remote)
-        }
-        #expect(refused?.code == .operationUnsupported)
-        #expect(!FileManager.default.fileExists(atPath: dir + "/back.qcow2"))
+        // Into a qcow2 file: the raw bytes go through a stage of the dir
+        // pool, which qemu-img converts; the image holds the seed's bytes.
+        let image = try await host.createVolume(
+            VolumeDefinition(name: "back.qcow2", format: .qcow2), in: "local", from: remote)
+        #expect(image.format == .qcow2)
+        #expect(try Scratch.run("/usr/bin/qemu-img", ["compare", "-f", "raw", "-F", "qcow2", seed, image.path!]).0 == 0)
+        #expect(try Scratch.run("/usr/bin/qemu-img", ["check", image.path!]).0 == 0)
+        // And out of it into the remote pool: converted into a raw stage first.
+        let fromImage = try await host.createVolume(VolumeDefinition(name: prefix + "fromq"), in: remotePool, from: image)
+        let again = try await host.createVolume(
+            VolumeDefinition(name: "again.raw", format: .raw), in: "local", from: fromImage)
+        #expect(FileManager.default.contentsEqual(atPath: seed, andPath: again.path!))
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("virtstorage-stage-") }
+        #expect(left.isEmpty, "no stage is left: \(left)")
+        try await host.deleteVolume(fromImage.name, in: remotePool)
         try await host.deleteVolume(remote.name, in: remotePool)
     }
 }

@@ -349,13 +349,14 @@ extension StorageHost {
     ) async throws(StorageError) -> StorageVolume {
         var vol = volume
         let targetType = try activeDefinition(pool).type
-        let viaData = source.map { Self.copiesThroughData($0, into: targetType, backends) } ?? false
+        let viaData = source.map { Self.copiesThroughData($0, into: targetType, as: vol, backends) } ?? false
         let fromVolume = source != nil && !viaData
         try require(
             fromVolume ? .buildVolumeFrom : .createVolume, try backends.backend(for: targetType),
             fromVolume ? "volume creation from an existing volume" : "volume creation")
+        var conversion = CopyConversion.none
         if let source, viaData {
-            try Self.requireRawBytes(vol, from: source, into: targetType)
+            conversion = try Self.conversion(vol, from: source, into: targetType)
             if options.reflink { throw Self.noReflink(from: source, into: targetType) }
         }
         let (def, backend) = try await prepareNewVolume(&vol, in: pool, copying: source != nil)
@@ -369,7 +370,8 @@ extension StorageHost {
         }
         return try await creationJob(vol, in: pool, backend) { () async throws(StorageError) -> VolumeDefinition? in
             if let source, viaData {
-                try await copyThroughData(vol, from: source, in: def, backend, secrets: secretValues, progress: progress)
+                try await copyThroughData(
+                    vol, from: source, in: def, backend, conversion: conversion, secrets: secretValues, progress: progress)
                 return nil
             }
             return try await backend.buildVolumeDescribing(

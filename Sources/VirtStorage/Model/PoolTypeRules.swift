@@ -165,6 +165,13 @@ public struct PoolTypeRules: Sendable {
     /// an LV, a partition), whatever its XML's format says.
     public var holdsImageFiles: Bool { newVolumeType == .file }
 
+    /// Whether the image files are at paths of this host, where qemu-img
+    /// reads and writes them (not gluster's, reached through libgfapi).
+    public var imageFilesHavePaths: Bool {
+        guard holdsImageFiles, case .required = targetPath else { return false }
+        return true
+    }
+
     /// Whether a volume of this pool type can hold `format`'s bytes as they are.
     public func holdsBytes(of format: String) -> Bool {
         format == "raw" || (holdsImageFiles && volumeFormats.contains(format))
