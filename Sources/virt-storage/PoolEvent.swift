@@ -52,8 +52,6 @@ struct PoolEvent: AsyncParsableCommand {
         if let pool { poolName = try await global.openHost().pool(pool).name }
         let events = StorageHost.watchEvents(directories: global.directories)
         let (ends, finish) = AsyncStream<String>.makeStream()
-        let interrupt = Interrupt { finish.yield("event loop interrupted\n") }
-        defer { interrupt.cancel() }
         let timer = seconds.map { seconds in
             Task {
                 try await Task.sleep(for: .seconds(seconds))
@@ -80,11 +78,17 @@ struct PoolEvent: AsyncParsableCommand {
             }
             return count
         }
+        // Ctrl-C cancels the command's task (see Interrupt): the loop ends, as virsh's does.
         var ending = ""
-        for await reason in ends {
-            ending = reason
-            break
+        await withTaskCancellationHandler {
+            for await reason in ends {
+                ending = reason
+                break
+            }
+        } onCancel: {
+            finish.yield("event loop interrupted\n")
         }
+        if Task.isCancelled { ending = "event loop interrupted\n" }
         counter.cancel()
         let count = await counter.value
         // JSON lines stay JSON lines: the summary is virsh's text only.
@@ -126,22 +130,5 @@ struct PoolEvent: AsyncParsableCommand {
         return String(
             format: "%04d-%02d-%02d %02d:%02d:%02d.%03d+0000", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
             tm.tm_hour, tm.tm_min, tm.tm_sec, spec.tv_nsec / 1_000_000)
-    }
-}
-
-/// Ctrl-C ends the event loop instead of the process.
-private final class Interrupt {
-    private let source: any DispatchSourceSignal
-
-    init(_ handler: @escaping @Sendable () -> Void) {
-        signal(SIGINT, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT)
-        source.setEventHandler(handler: handler)
-        source.resume()
-    }
-
-    func cancel() {
-        source.cancel()
-        signal(SIGINT, SIG_DFL)
     }
 }

@@ -40,7 +40,11 @@ struct VirtStorageCLI: AsyncParsableCommand {
         } else if !args.isEmpty && !globals.isEmpty {
             args.insert(contentsOf: globals, at: 1)
         }
-        await main(args)
+        let arguments = args
+        let command = Task { await main(arguments) }
+        let interrupt = Interrupt(cancelling: command)
+        await command.value
+        interrupt.cancel()
     }
 
     static let configuration = CommandConfiguration(

@@ -97,6 +97,7 @@ struct VolumeWriter {
     where S.Element == VolumeChunk {
         var position = offset
         for try await chunk in chunks {
+            try StorageError.checkCancellation("writing '\(data.name)'")
             guard chunk.count <= limit - position else {
                 throw StorageError(
                     .invalidArgument,

@@ -49,6 +49,7 @@ public enum VolumeTransfer {
         }
         do throws(StorageError) {
             while done < count {
+                try StorageError.checkCancellation("the upload into volume '\(volume)'")
                 let position = done
                 let fd = input.fd
                 let run: Range<UInt64>? =
@@ -115,6 +116,7 @@ public enum VolumeTransfer {
         let reader = try VolumeReader(data, offset: offset, length: count, sparse: sparse)
         var done: UInt64 = 0
         while done < count {
+            try StorageError.checkCancellation("the download of volume '\(volume)'")
             let piece = try await reader.read(at: offset + done)
             if case .data(let bytes) = piece {
                 let position = done

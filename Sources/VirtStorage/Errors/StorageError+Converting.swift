@@ -10,3 +10,13 @@ extension StorageError {
         }
     }
 }
+
+extension StorageError {
+    /// Throws ``Code/operationAborted`` ("`what` was cancelled") if the
+    /// current task, or the task that handed this blocking job to a
+    /// ``DedicatedThreads`` thread, was cancelled.
+    static func checkCancellation(_ what: @autoclosure () -> String) throws(StorageError) {
+        guard Task.isCancelled || DedicatedThreads.isCancelled else { return }
+        throw StorageError(.operationAborted, "\(what()) was cancelled")
+    }
+}

@@ -36,6 +36,9 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
         /// A volume stream that is not whole or not VirtStorage's: truncated,
         /// corrupted (a checksum), of an unknown version (VirtStorage beyond libvirt).
         case invalidStream
+        /// A job stopped because its task was cancelled (libvirt's
+        /// VIR_ERR_OPERATION_ABORTED); what it made is removed, what it changed undone.
+        case operationAborted
 
         /// libvirt's prefix for the code, as virsh prints it.
         var prefix: String {
@@ -63,6 +66,7 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
             case .unsupportedFlags: ""
             case .noSupport: "this function is not supported by the connection driver"
             case .invalidStream: "invalid volume stream"
+            case .operationAborted: "operation aborted"
             }
         }
     }

@@ -124,6 +124,7 @@ public enum VolumeWiper {
             case .pattern(let pattern), .verify(let pattern):
                 let expected = patternBuffer(pattern)
                 while offset < size {
+                    try StorageError.checkCancellation("the wipe of '\(data.name)'")
                     let n = Int(min(UInt64(expected.count), size - offset))
                     let chunk = n == expected.count ? expected : Array(expected[0..<n])
                     if case .verify = pass {
@@ -141,6 +142,7 @@ public enum VolumeWiper {
             case .random:
                 var buffer = [UInt8](repeating: 0, count: SparseCopy.chunk)
                 while offset < size {
+                    try StorageError.checkCancellation("the wipe of '\(data.name)'")
                     random?.fill(&buffer)
                     let n = Int(min(UInt64(buffer.count), size - offset))
                     try await data.write(n == buffer.count ? buffer : Array(buffer[0..<n]), at: offset)
@@ -162,6 +164,7 @@ public enum VolumeWiper {
         var buffer = pattern.map(patternBuffer) ?? [UInt8](repeating: 0, count: SparseCopy.chunk)
         var offset: UInt64 = 0
         while offset < size {
+            try StorageError.checkCancellation("the wipe")
             random?.fill(&buffer)
             let n = Int(min(UInt64(buffer.count), size - offset))
             try write(n == buffer.count ? buffer : Array(buffer[0..<n]), offset)
@@ -188,6 +191,7 @@ public enum VolumeWiper {
             let end = hole > 0 ? min(size, UInt64(hole)) : size
             var offset = UInt64(data)
             while offset < end {
+                try StorageError.checkCancellation("the wipe of '\(path)'")
                 let n = Int(min(UInt64(zeros.count), end - offset))
                 try FileVolumes.writeAll(fd: fd, zeros, count: n, at: offset, path: path)
                 offset += UInt64(n)
@@ -220,6 +224,7 @@ public enum VolumeWiper {
         var buffer = [UInt8](repeating: 0, count: expected.count)
         var offset: UInt64 = 0
         while offset < size {
+            try StorageError.checkCancellation("the wipe of '\(path ?? "the volume")'")
             let n = Int(min(UInt64(expected.count), size - offset))
             if buffer.count != n { buffer = [UInt8](repeating: 0, count: n) }
             try read(&buffer, offset)

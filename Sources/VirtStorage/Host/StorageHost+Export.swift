@@ -219,10 +219,7 @@ extension StorageHost {
         progress: ProgressHandler?
     ) async throws(StorageError) {
         while let (offset, chunk) = try await decoder.next() {
-            if Task.isCancelled {
-                throw StorageError(
-                    .operationFailed, "the import of volume '\(name)' was cancelled; what it changed is undone")
-            }
+            try StorageError.checkCancellation("the import of volume '\(name)'")
             switch chunk {
             case .data(let bytes): try await data.write(bytes, at: offset)
             case .hole(let length): try await data.zero(at: offset, length: length)

@@ -55,9 +55,7 @@ extension StorageHost {
         func pieces() async throws(StorageError) -> [UInt8]? {
             guard let (offset, chunk) = try await decoder.next() else { return nil }
             guard case .data(let bytes) = chunk else { return [] }
-            if Task.isCancelled {
-                throw StorageError(.operationFailed, "the import of volume '\(name)' was cancelled; nothing is kept")
-            }
+            try StorageError.checkCancellation("the import of volume '\(name)'")
             progress?(offset + UInt64(bytes.count), 0)
             return bytes
         }

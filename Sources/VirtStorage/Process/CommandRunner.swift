@@ -64,15 +64,26 @@ public enum CommandRunner {
             hint: stderr.isEmpty && !output.stdout.isEmpty ? output.message : nil)
     }
 
-    /// Runs `command` and returns its status and output, whatever the status.
+    /// Runs `command` and returns its status and output, whatever the
+    /// status. A cancelled task stops the tool (SIGTERM) and throws
+    /// ``StorageError/Code/operationAborted``.
     public static func capture(_ command: Command) async throws(StorageError) -> Output {
         let (executable, argv, envp) = try prepared(command)
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Output, Never>) in
-            // Off the cooperative pool: this thread blocks in poll until the tool exits.
-            DispatchQueue.global().async {
-                continuation.resume(returning: spawnAndCollect(executable, argv, envp))
+        let flag = CancellationFlag()
+        let output = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Output, Never>) in
+                // Off the cooperative pool: this thread blocks in poll until the tool exits.
+                DispatchQueue.global().async {
+                    continuation.resume(returning: spawnAndCollect(executable, argv, envp, cancelled: flag))
+                }
             }
+        } onCancel: {
+            flag.cancel()
         }
+        if flag.isCancelled {
+            throw StorageError(.operationAborted, "'\(command.program)' was cancelled", value: command.program)
+        }
+        return output
     }
 
     /// The program's path, its argv and its environment (the process's, with
@@ -92,7 +103,9 @@ public enum CommandRunner {
     /// reads them until it exits. A tool may leave a daemon behind that keeps
     /// the pipes open (mount.glusterfs does), so end of file alone cannot mark
     /// the end of its output: the exit does.
-    private static func spawnAndCollect(_ executable: String, _ argv: [String], _ envp: [String]) -> Output {
+    private static func spawnAndCollect(
+        _ executable: String, _ argv: [String], _ envp: [String], cancelled: CancellationFlag
+    ) -> Output {
         var outPipe: [Int32] = [-1, -1]
         var errPipe: [Int32] = [-1, -1]
         guard vs_pipe_cloexec(&outPipe) == 0, vs_pipe_cloexec(&errPipe) == 0 else {
@@ -118,7 +131,12 @@ public enum CommandRunner {
         var buffer = [UInt8](repeating: 0, count: 65536)
         var status: Int32 = 0
         var exited = false
+        var stopped = false
         while true {
+            if !stopped && !exited && cancelled.isCancelled {
+                kill(pid, SIGTERM)
+                stopped = true
+            }
             _ = poll(&fds, nfds_t(fds.count), exited ? 0 : 50)
             for i in fds.indices where fds[i].fd >= 0 {
                 while true {

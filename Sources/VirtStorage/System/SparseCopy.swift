@@ -15,6 +15,7 @@ public enum SparseCopy {
         var position = offset
         let end = offset + length
         while position < end {
+            try StorageError.checkCancellation("the copy to '\(toPath)'")
             var dataEnd = end
             if sparse {
                 let data = vs_seek_data(input, Int64(position))
@@ -35,15 +36,17 @@ public enum SparseCopy {
             // Whole data extents go through the kernel (copy_file_range) where it can.
             if sparse {
                 while position < dataEnd {
+                    try StorageError.checkCancellation("the copy to '\(toPath)'")
                     let n = SystemCalls.copyFileRange(
                         from: input, at: position, to: output, at: destinationOffset + position - offset,
-                        count: min(UInt64(1 << 30), dataEnd - position), path: toPath)
+                        count: min(UInt64(1 << 28), dataEnd - position), path: toPath)
                     if n <= 0 { break }
                     position += UInt64(n)
                     progress?(position - offset, length)
                 }
             }
             while position < dataEnd {
+                try StorageError.checkCancellation("the copy to '\(toPath)'")
                 let want = Int(min(UInt64(chunk), dataEnd - position))
                 let n = try buffer.withUnsafeMutableBytes { raw in
                     Result { () throws(StorageError) in
