@@ -5,12 +5,12 @@
 # Installs libvirt-daemon and libvirt-clients when missing; needs root.
 #
 #   Benchmarks/run.sh [WORKLOADS]   WORKLOADS: letters of the workloads to run,
-#                                   default abcdefghi (g, i: a one-node Ceph)
+#                                   default abcdefghij (g, i: a one-node Ceph)
 # SWIFT_BUILD_LOCK: a file to flock(1) around `swift build` (shared machines).
 # VIRT_STORAGE_BENCH: an already built release virt-storage-bench; no build then.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ONLY=${1:-abcdefghi}
+ONLY=${1:-abcdefghij}
 want() { [[ "$ONLY" == *"$1"* ]]; }
 [ "$(id -u)" -eq 0 ] || { echo "benchmarks need root (libvirtd's system storage driver)" >&2; exit 1; }
 for p in libvirt-daemon libvirt-clients libvirt-daemon-driver-storage-rbd qemu-utils; do
@@ -27,9 +27,10 @@ else
     "${LOCK[@]}" swift build -c release --product virt-storage-bench >/dev/null
     BENCH=$(swift build -c release --show-bin-path)/virt-storage-bench   # prints a path, builds nothing
 fi
-# (h) and (i) time commands, as a user runs them: virt-storage against virsh, rbd.
-if want h || want i; then
-    "${LOCK[@]}" swift build -c release --product virt-storage >/dev/null
+# (h), (i) and (j) time commands, as a user runs them: virt-storage against virsh, rbd, cp.
+# Built as the README installs it: a static Swift runtime starts each command in half the time.
+if want h || want i || want j; then
+    "${LOCK[@]}" swift build -c release --product virt-storage --static-swift-stdlib >/dev/null
     CLI=$(swift build -c release --show-bin-path)/virt-storage
 fi
 
@@ -48,8 +49,15 @@ V="virsh -q -c storage:///system"
 VS="virsh -q -c secret:///system"
 CEPH_DIR=/tmp/virtstorage-bench-ceph-$$
 SECRET_UUID=""
+W2=""; W3=""
 cleanup() {
-    for p in bencha benchb benchd benchg; do $V pool-destroy $p >/dev/null 2>&1 || true; $V pool-undefine $p >/dev/null 2>&1 || true; done
+    for m in "$W2" "$W3"; do
+        [ -n "$m" ] || continue
+        umount "$m" 2>/dev/null || true
+        losetup -d "$(cat "$m.loop" 2>/dev/null)" 2>/dev/null || true
+        rm -rf "$m" "$m.img" "$m.loop"
+    done
+    for p in bencha benchb benchd benchg benchj1 benchj2; do $V pool-destroy $p >/dev/null 2>&1 || true; $V pool-undefine $p >/dev/null 2>&1 || true; done
     [ -z "$SECRET_UUID" ] || $VS secret-undefine "$SECRET_UUID" >/dev/null 2>&1 || true
     Scripts/libvirt-down.sh >/dev/null || true
     Scripts/ceph-down.sh "$CEPH_DIR" 2>/dev/null || true
@@ -236,6 +244,61 @@ if CEPH_CONF=$(Scripts/ceph-up.sh "$CEPH_DIR" 2>/dev/null); then
     Scripts/ceph-down.sh "$CEPH_DIR" 2>/dev/null || true
 fi
 fi
+if want j; then
+echo "workload (j): copy a 4 GiB sparse raw with 10% data between dir pools on two filesystems, and reflink"
+# A filesystem of its own for the target ($1: ext4 or btrfs); prints its mount point.
+second_fs() {
+    local m; m=$(mktemp -d /var/tmp/virtstorage-bench-fs.XXXXXX)
+    truncate -s 8G "$m.img"
+    if [ "$1" = btrfs ]; then mkfs.btrfs -q -f "$m.img" >/dev/null; else mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$m.img"; fi
+    losetup -f --show "$m.img" >"$m.loop"
+    mount "$(cat "$m.loop")" "$m"
+    echo "$m"
+}
+W2=$(second_fs ext4)
+ROOT_J="$W/root-j"; JSRC="$W/j-src"; JDST="$W2/j-dst"
+$CLI pool-create-as jsrc dir --target "$JSRC" --build --root="$ROOT_J" >/dev/null
+$CLI pool-create-as jdst dir --target "$JDST" --build --root="$ROOT_J" >/dev/null
+truncate -s 4G "$JSRC/src.img"
+for i in $(seq 0 9); do dd if=/dev/urandom of="$JSRC/src.img" bs=1M count=41 seek=$((i * 409 + 5)) conv=notrunc status=none; done
+$CLI pool-refresh jsrc --root="$ROOT_J" >/dev/null
+echo "<volume><name>copy.img</name><capacity unit='G'>4</capacity><target><format type='raw'/></target></volume>" >"$W/j-raw.xml"
+echo "<volume><name>copy.qcow2</name><capacity unit='G'>4</capacity><target><format type='qcow2'/></target></volume>" >"$W/j-qcow2.xml"
+cat "$JSRC/src.img" >/dev/null   # the source in the page cache for every side
+jc=(); jo=(); jl=(); jq=(); jlq=()
+vpool benchj1 "$JSRC"; vpool benchj2 "$W2/j-libvirt"
+for i in 1 2 3; do
+    sync; jc+=("$(t cp --sparse=always "$JSRC/src.img" "$W2/cp.img")"); rm -f "$W2/cp.img"
+    sync; jo+=("$(t $CLI vol-create-from jdst "$W/j-raw.xml" src.img --inputpool jsrc --root="$ROOT_J")")
+    cmp -s "$JSRC/src.img" "$JDST/copy.img" || { echo "VirtStorage's copy differs from the source" >&2; exit 1; }
+    $CLI vol-delete --pool jdst copy.img --root="$ROOT_J" >/dev/null
+    sync; jl+=("$(t $V vol-create-from benchj2 "$W/j-raw.xml" src.img --inputpool benchj1)")
+    $V vol-delete --pool benchj2 copy.img >/dev/null
+    sync; jq+=("$(t $CLI vol-create-from jdst "$W/j-qcow2.xml" src.img --inputpool jsrc --root="$ROOT_J")")
+    $CLI vol-delete --pool jdst copy.qcow2 --root="$ROOT_J" >/dev/null
+    sync; jlq+=("$(t $V vol-create-from benchj2 "$W/j-qcow2.xml" src.img --inputpool benchj1)")
+    $V vol-delete --pool benchj2 copy.qcow2 >/dev/null
+done
+J_CP=$(best "${jc[@]}"); J_OURS=$(best "${jo[@]}"); J_LIBVIRT=$(best "${jl[@]}")
+J_QCOW2=$(best "${jq[@]}"); J_LIBVIRT_QCOW2=$(best "${jlq[@]}")
+vunpool benchj1; vunpool benchj2
+# Reflink: two dir pools on one btrfs; the copy shares the extents.
+W3=$(second_fs btrfs)
+$CLI pool-create-as jr1 dir --target "$W3/a" --build --root="$ROOT_J" >/dev/null
+$CLI pool-create-as jr2 dir --target "$W3/b" --build --root="$ROOT_J" >/dev/null
+cp --sparse=always "$JSRC/src.img" "$W3/a/src.img"; sync
+$CLI pool-refresh jr1 --root="$ROOT_J" >/dev/null
+jr=(); jrc=()
+for i in 1 2 3; do
+    jrc+=("$(t cp --reflink=always "$W3/a/src.img" "$W3/cp.img")"); rm -f "$W3/cp.img"
+    jr+=("$(t $CLI vol-create-from jr2 "$W/j-raw.xml" src.img --inputpool jr1 --reflink --root="$ROOT_J")")
+    $CLI vol-delete --pool jr2 copy.img --root="$ROOT_J" >/dev/null
+done
+J_REFLINK=$(best "${jr[@]}"); J_REFLINK_CP=$(best "${jrc[@]}")
+J_REFLINK_CALL=$("$BENCH" reflink "$W3/bench" "$W3/a/src.img" | sed -n 's/^reflink=//p')
+for p in jsrc jdst jr1 jr2; do $CLI pool-destroy $p --root="$ROOT_J" >/dev/null; done
+fi
+
 echo
 printf '%-52s %12s %12s %8s %8s\n' "workload" "libvirt s" "VirtStor s" "ratio" "target"
 declare -A NAME=([a]="(a) create 2000 sparse raw volumes" [b]="(b) refresh 10000 files" \
@@ -269,6 +332,19 @@ if want i && [ -n "${I_OURS:-}" ]; then
     printf '%-52s %12.4f %12.4f %8.4f %8s\n' "(i) changes s1..s2, 4 MiB of 1 GiB (rbd export-diff)" "$D_RBD" "$D_OURS" \
         "$(echo "$D_OURS / $D_RBD" | bc -l)" "<= 0.5 s"
     printf '%-52s %12s %12s %8s %8s\n' "(i) its size in bytes" "$D_RBD_SIZE" "$D_OURS_SIZE" "" "< 6 MiB"
+fi
+if want j && [ -n "${J_OURS:-}" ]; then
+    printf '%-52s %12s %12s %8s %8s\n' "" "cp s" "VirtStor s" "ratio" "target"
+    printf '%-52s %12.4f %12.4f %8.4f %8s\n' "(j) 4 GiB raw, 10% data, dir -> dir, another fs" "$J_CP" "$J_OURS" \
+        "$(echo "$J_OURS / $J_CP" | bc -l)" "<= 1.1"
+    printf '%-52s %12.4f %12.4f %8.4f %8s\n' "(j) the same, one btrfs, --reflink (cp --reflink)" "$J_REFLINK_CP" "$J_REFLINK" \
+        "$(echo "$J_REFLINK / $J_REFLINK_CP" | bc -l)" ""
+    printf '%-52s %12s %12.4f %8s %8s\n' "(j) the reflink copy as a library call" "-" "$J_REFLINK_CALL" "" "< 0.01 s"
+    printf '%-52s %12s %12s %8s\n' "" "libvirt s" "VirtStor s" "ratio"
+    printf '%-52s %12.4f %12.4f %8.4f\n' "(j) vol-create-from dir -> dir raw" "$J_LIBVIRT" "$J_OURS" \
+        "$(echo "$J_OURS / $J_LIBVIRT" | bc -l)"
+    printf '%-52s %12.4f %12.4f %8.4f\n' "(j) vol-create-from dir -> dir qcow2" "$J_LIBVIRT_QCOW2" "$J_QCOW2" \
+        "$(echo "$J_QCOW2 / $J_LIBVIRT_QCOW2" | bc -l)"
 fi
 if want g && [ -n "${O[g]:-}" ]; then
     echo "(g) also: VirtStorage <= 0.5 s: $(echo "${O[g]} <= 0.5" | bc -l | sed 's/1/yes/;s/0/no/')"

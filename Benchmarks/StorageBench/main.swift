@@ -63,6 +63,24 @@ nonisolated func runWorkload(_ args: [String]) async throws {
         for i in 0..<(total / 10) {
             _ = FileManager.default.createFile(atPath: dir + "/q\(i).qcow2", contents: Data(qcow2))
         }
+    case "reflink":
+        // A copy of SOURCE into a second pool of the same btrfs (or xfs), sharing its extents: best of three.
+        let source = args[3]
+        let host = try await StorageHost(directories: .root(work + "/root"))
+        for (name, path) in [("from", (source as NSString).deletingLastPathComponent), ("to", work + "/to")] {
+            try await host.define(xml: "<pool type='dir'><name>\(name)</name><target><path>\(path)</path></target></pool>")
+            try await host.start(name, build: .normal)
+        }
+        let original = try await host.volume((source as NSString).lastPathComponent, in: "from")
+        var best = Double.infinity
+        for _ in 0..<3 {
+            let start = now()
+            let copy = try await host.createVolume(
+                VolumeDefinition(name: "copy.img", format: .raw), in: "to", from: original, reflink: true)
+            best = min(best, now() - start)
+            try await host.deleteVolume(copy.name, in: "to")
+        }
+        report("reflink", best)
     case "refresh":
         let target = args[3]
         let verbose = ProcessInfo.processInfo.environment["BENCH_VERBOSE"] != nil
@@ -198,7 +216,7 @@ nonisolated func runWorkload(_ args: [String]) async throws {
 
 let args = CommandLine.arguments
 guard args.count >= 3 else {
-    print("usage: virt-storage-bench create|prepare|refresh|qcow2|wipe|stream|rbd WORKDIR [ARGS]")
+    print("usage: virt-storage-bench create|prepare|refresh|reflink|qcow2|wipe|stream|rbd WORKDIR [ARGS]")
     exit(2)
 }
 do {
