@@ -13,14 +13,16 @@ struct VolExport: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var vol: VolumeArgument
     @Option(name: .customLong("file"), help: "the stream's new file, or - for standard output") var file: String?
-    @Option(name: .customLong("snapshot"), help: "the vol as it was at this snapshot (rbd, btrfs)") var snapshot: String?
+    @Option(name: .customLong("snapshot"), help: "the vol as it was at this snapshot (rbd, btrfs, qcow2)")
+    var snapshot: String?
     @Option(
         name: .customLong("base"),
         help: "only what changed from this snapshot to --snapshot: an incremental stream (rbd, btrfs-send)")
     var base: String?
     @Option(
         name: .customLong("format"),
-        help: "the pool type's own stream format instead of the vol's bytes: btrfs-send (btrfs, at --snapshot)")
+        help:
+            "raw: a qcow2 vol's guest bytes instead of its image; btrfs-send: the pool type's own stream (btrfs, at --snapshot)")
     var format: String?
 
     func run() async throws {

@@ -130,6 +130,56 @@ struct ExportImportCommandTests {
 
 extension CommandPlace {
     /// `export | import` through a shell pipe; returns the pipeline's status and stderr.
+    /// A qcow2 volume of a dir pool at one of its internal snapshots, and
+    /// as raw bytes, now and at the snapshot: each through a stage that
+    /// qemu-img writes, gone when the stream ends.
+    @Test func aQcow2VolumeAtASnapshotAndAsRaw() throws {
+        let place = try CommandPlace()
+        defer { try? FileManager.default.removeItem(atPath: place.base) }
+        let dir = place.base + "/d"
+        try place.ok(["pool-create-as", "d", "dir", "--target", dir, "--build"])
+        try place.ok(["vol-create-as", "d", "q.qcow2", "8M", "--format", "qcow2"])
+        let image = dir + "/q.qcow2"
+        func io(_ command: String) throws {
+            #expect(try Scratch.run("/usr/bin/qemu-io", ["-f", "qcow2", "-c", command, image]).status == 0)
+        }
+        func compare(_ a: String, _ aFormat: String, _ b: String, _ bFormat: String) throws -> Bool {
+            try Scratch.run("/usr/bin/qemu-img", ["compare", "-f", aFormat, "-F", bFormat, a, b]).status == 0
+        }
+        try io("write -P 0x11 0 1M")
+        try io("write -P 0x33 6M 512k")
+        try place.ok(["vol-snapshot-create", "--pool", "d", "q.qcow2", "s1"])
+        try io("write -P 0x22 0 1M")
+        let reference = place.base + "/s1.raw"
+        #expect(
+            try Scratch.run("/usr/bin/qemu-img", ["convert", "-f", "qcow2", "-O", "raw", "-l", "snapshot.name=s1", image, reference])
+                .status == 0)
+
+        let said = try place.ok(["vol-export", "--pool", "d", "q.qcow2", place.base + "/s1.vs", "--snapshot", "s1"])
+        #expect(said.contains("(qcow2,") && said.contains("at s1"), "\(said)")
+        try place.ok(["vol-import", "d", "at-s1.qcow2", place.base + "/s1.vs"])
+        #expect(try compare(dir + "/at-s1.qcow2", "qcow2", reference, "raw"), "the image holds the snapshot's bytes")
+        #expect(try Scratch.run("/usr/bin/qemu-img", ["check", dir + "/at-s1.qcow2"]).status == 0)
+
+        try place.ok(["vol-export", "--pool", "d", "q.qcow2", place.base + "/now.vs", "--format", "raw"])
+        try place.ok(["vol-import", "d", "now.raw", place.base + "/now.vs"])
+        #expect(try compare(dir + "/now.raw", "raw", image, "qcow2"), "the guest's bytes as they are now")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/now.raw")).count == 8 << 20)
+
+        try place.ok(["vol-export", "--pool", "d", "q.qcow2", place.base + "/s1raw.vs", "--format", "raw", "--snapshot", "s1"])
+        try place.ok(["vol-import", "d", "s1.raw", place.base + "/s1raw.vs"])
+        #expect(FileManager.default.contentsEqual(atPath: dir + "/s1.raw", andPath: reference))
+
+        #expect(
+            try place.refused(["vol-export", "--pool", "d", "q.qcow2", place.base + "/x.vs", "--snapshot", "s1", "--base", "s1"])
+                .contains("cannot be read"))
+        #expect(
+            try place.refused(["vol-export", "--pool", "d", "q.qcow2", place.base + "/x.vs", "--format", "vmdk"])
+                .contains("its streams are qcow2 or raw"))
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains("stage") }
+        #expect(left.isEmpty, "no stage is left: \(left)")
+    }
+
     func pipe(_ export: [String], _ import: [String]) throws -> Executables.Result {
         let tool = Executables.virtStorage.path
         let line = "\(tool) \(export.joined(separator: " ")) | \(tool) \(`import`.joined(separator: " "))"

@@ -71,6 +71,8 @@ public struct VolumeExportStream: AsyncSequence, Sendable {
     public let header: VolumeStreamHeader
     let source: Source
     let progress: ProgressHandler?
+    /// The stage the records are read from (a converted image), removed at the end.
+    let stage: StageOwner?
 
     /// Where the records come from: the whole volume, the runs that
     /// changed, or the pieces of a backend's own stream.
@@ -80,10 +82,11 @@ public struct VolumeExportStream: AsyncSequence, Sendable {
         case native(any NativeStreamSource)
     }
 
-    init(header: VolumeStreamHeader, source: Source, progress: ProgressHandler?) {
+    init(header: VolumeStreamHeader, source: Source, progress: ProgressHandler?, stage: StageOwner? = nil) {
         self.header = header
         self.source = source
         self.progress = progress
+        self.stage = stage
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
@@ -105,6 +108,7 @@ public struct VolumeExportStream: AsyncSequence, Sendable {
             case .records:
                 guard let (offset, chunk) = try await nextChunk() else {
                     phase = .finished
+                    await stream.stage?.remove()
                     return encoder.end(size: stream.header.isNative ? position : stream.header.size)
                 }
                 position = offset + chunk.count

@@ -39,7 +39,8 @@ extension FileVolumeBackend {
     }
 
     /// `qemu-img convert -l snapshot.name=SNAP` into a file made here first
-    /// (O_EXCL, O_NOFOLLOW, the volume's mode), as every qemu-img creation.
+    /// (O_EXCL, O_NOFOLLOW, the volume's mode), as every qemu-img creation:
+    /// a qcow2 image, or the snapshot's raw bytes for a raw `clone`.
     public func buildVolume(
         _ clone: VolumeDefinition, fromSnapshot name: String, of volume: VolumeDefinition, in pool: PoolDefinition,
         progress: ProgressHandler?
@@ -51,7 +52,12 @@ extension FileVolumeBackend {
         do throws(StorageError) {
             _ = try FileVolumes.applyMode(fd, path, clone)
             try await CommandRunner.run(
-                Command("qemu-img", ["convert", "-f", "qcow2", "-O", "qcow2", "-l", "snapshot.name=\(name)", source, path]))
+                Command(
+                    "qemu-img",
+                    [
+                        "convert", "-f", "qcow2", "-O", clone.target.format == .raw ? "raw" : "qcow2",
+                        "-l", "snapshot.name=\(name)", source, path,
+                    ]))
             guard FileVolumes.isSameFile(fd, path) else {
                 throw StorageError(.operationFailed, "volume '\(path)' was replaced while it was written", path: path)
             }

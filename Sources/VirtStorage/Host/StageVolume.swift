@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// How a copy across pool types treats the format of the bytes.
 enum CopyConversion: Sendable, Equatable {
@@ -22,26 +23,52 @@ struct StageVolume: Sendable {
 
     /// Makes an empty raw stage of `capacity` bytes in `pool`, or, with
     /// `source`, one that the backend fills from that volume of the pool
-    /// (qemu-img convert of an image into raw).
+    /// (qemu-img convert of an image into raw), as it was at `snapshot` if
+    /// one is given (a qcow2 internal snapshot, in `format`).
     static func make(
         in pool: PoolDefinition, _ backend: any StorageBackend, capacity: UInt64,
-        from source: VolumeDefinition? = nil, secrets: VolumeSecrets = VolumeSecrets()
+        from source: VolumeDefinition? = nil, snapshot: String? = nil, format: VolumeFormat = .raw,
+        secrets: VolumeSecrets = VolumeSecrets()
     ) async throws(StorageError) -> StageVolume {
         var volume = VolumeDefinition(
-            name: "virtstorage-stage-" + String(UUID().uuidString.prefix(8)).lowercased(), format: .raw)
+            name: "virtstorage-stage-" + String(UUID().uuidString.prefix(8)).lowercased(), format: format)
         volume.capacity = capacity
         volume.capacitySpecified = true
         volume.allocation = 0
         volume.allocationSpecified = true
         try VolumeXML.normalize(&volume, poolType: pool.type)
         try backend.prepareVolume(&volume, in: pool)
-        try await backend.buildVolume(
-            volume, from: source, in: pool, options: VolumeBuildOptions(), secrets: secrets, progress: nil)
+        if let snapshot, let source {
+            try await StorageHost.snapshotting(backend).buildVolume(
+                volume, fromSnapshot: snapshot, of: source, in: pool, progress: nil)
+        } else {
+            try await backend.buildVolume(
+                volume, from: source, in: pool, options: VolumeBuildOptions(), secrets: secrets, progress: nil)
+        }
         let made = (try? await backend.refreshVolume(volume, in: pool)) ?? volume
         return StageVolume(definition: made, pool: pool, backend: backend)
     }
 
     func remove() async {
         try? await backend.deleteVolume(definition, in: pool, withSnapshots: false)
+    }
+}
+
+/// A stage that a volume stream reads: removed by the stream when its last
+/// record is out, or, for a stream dropped before its end, when the last
+/// reference goes (its file unlinked there and then).
+final class StageOwner: Sendable {
+    let stage: StageVolume
+    private let removed = Mutex(false)
+
+    init(_ stage: StageVolume) { self.stage = stage }
+
+    func remove() async {
+        guard removed.withLock({ done in defer { done = true }; return !done }) else { return }
+        await stage.remove()
+    }
+
+    deinit {
+        if !removed.withLock({ $0 }), let path = stage.definition.target.path { SystemCalls.removeIfPresent(path) }
     }
 }

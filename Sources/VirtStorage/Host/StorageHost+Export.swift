@@ -38,10 +38,22 @@ extension StorageHost {
         }
         let backend = try backends.backend(for: def.type)
         let stored = Self.streamFormat(of: volume.definition, in: def.type)
+        // An image file of a pool of files is converted, or read at an
+        // internal snapshot, through a stage that qemu-img writes.
+        let staged = Self.isImage(volume.definition.target.format, def.type)
+            && PoolTypeRules.of(def.type).imageFilesHavePaths
         if let format, format != stored {
+            if format == "raw" && staged {
+                return try await exportStaged(
+                    volume, in: def, backend, as: .raw, snapshot: snapshot, base: base, progress: progress)
+            }
             return try await exportNative(
                 volume, in: def, backend, format: format, stored: stored, snapshot: snapshot, base: base,
                 progress: progress)
+        }
+        if snapshot != nil && staged, let imageFormat = volume.definition.target.format {
+            return try await exportStaged(
+                volume, in: def, backend, as: imageFormat, snapshot: snapshot, base: base, progress: progress)
         }
         let data: any VolumeData
         if let snapshot {
@@ -73,6 +85,37 @@ extension StorageHost {
         let extents = try await tracking.changes(since: base)
         return VolumeExportStream(
             header: header, source: .changes(ChangeReader(data: tracking, extents: extents)), progress: progress)
+    }
+
+    /// An image file's stream through a stage of its pool: the image
+    /// converted into `format` (raw), or its internal snapshot `snapshot`
+    /// as an image of its own (or raw). The stage goes when the stream ends.
+    private func exportStaged(
+        _ volume: StorageVolume, in def: PoolDefinition, _ backend: any StorageBackend, as format: VolumeFormat,
+        snapshot: String?, base: String?, progress: ProgressHandler?
+    ) async throws(StorageError) -> VolumeExportStream {
+        let vol = volume.definition
+        if base != nil {
+            throw StorageError(
+                .operationUnsupported,
+                "the changes between two snapshots of a \(vol.target.format?.rawValue ?? "raw") image cannot be read",
+                value: volume.name, hint: "export the volume at each snapshot instead")
+        }
+        if let snapshot { try await Self.requireSnapshot(snapshot, of: vol, try Self.snapshotting(backend), def) }
+        let owner = StageOwner(
+            try await StageVolume.make(
+                in: def, backend, capacity: vol.capacity, from: vol, snapshot: snapshot, format: format))
+        do throws(StorageError) {
+            let data = try await backend.openData(owner.stage.definition, in: def, writable: false)
+            let header = VolumeStreamHeader(
+                format: format.rawValue, size: data.size, capacity: vol.capacity, volume: volume.name,
+                poolType: def.type.rawValue, snapshot: snapshot, created: ISO8601DateFormatter().string(from: Date()))
+            let reader = try VolumeReader(data, offset: 0, length: nil, sparse: true)
+            return VolumeExportStream(header: header, source: .whole(reader), progress: progress, stage: owner)
+        } catch {
+            await owner.remove()
+            throw error
+        }
     }
 
     /// Writes a volume's stream to a new file at `path` (an existing file is

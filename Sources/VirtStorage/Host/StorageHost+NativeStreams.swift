@@ -12,7 +12,9 @@ extension StorageHost {
         guard let native = backend as? any NativeStreamingBackend, native.nativeStreamFormat == format,
             backend.capabilities.contains(.snapshots)
         else {
-            let choices = [stored] + ((backend as? any NativeStreamingBackend).map { [$0.nativeStreamFormat] } ?? [])
+            let converted = stored != "raw" && PoolTypeRules.of(def.type).imageFilesHavePaths ? ["raw"] : []
+            let choices =
+                [stored] + converted + ((backend as? any NativeStreamingBackend).map { [$0.nativeStreamFormat] } ?? [])
             throw StorageError(
                 .operationUnsupported,
                 "volume '\(volume.name)' of a \(def.type.rawValue) pool cannot be exported as \(format)", value: format,
