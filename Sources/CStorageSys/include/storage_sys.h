@@ -18,6 +18,7 @@ int vs_block_device_size(int fd, uint64_t *size);
 /* Sets or clears the no-copy-on-write attribute (btrfs), like chattr +C/-C. */
 int vs_set_nocow(int fd, int nocow);
 /* Copies length bytes between files inside the kernel; returns bytes copied or -1. */
+int64_t vs_send_file(int in, int64_t in_offset, int out, int64_t out_offset, int64_t length);
 int64_t vs_copy_file_range(int in, int64_t in_offset, int out, int64_t out_offset, int64_t length);
 /* Returns free heap memory to the system (glibc malloc_trim). */
 int vs_malloc_trim(void);

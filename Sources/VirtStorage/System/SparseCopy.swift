@@ -7,6 +7,9 @@ import Foundation
 public enum SparseCopy {
     static let chunk = 1 << 20
 
+    /// How data runs are copied in the kernel, tried in this order.
+    private enum KernelCopy { case copyFileRange, sendFile, none }
+
     static func copy(
         from input: Int32, fromPath: String, to output: Int32, toPath: String, offset: UInt64, length: UInt64,
         destinationOffset: UInt64, sparse: Bool, progress: ProgressHandler?
@@ -14,6 +17,7 @@ public enum SparseCopy {
         var buffer = [UInt8](repeating: 0, count: chunk)
         var position = offset
         let end = offset + length
+        var kernel = KernelCopy.copyFileRange
         while position < end {
             try StorageError.checkCancellation("the copy to '\(toPath)'")
             var dataEnd = end
@@ -33,14 +37,23 @@ public enum SparseCopy {
                 let hole = vs_seek_hole(input, Int64(position))
                 if hole > 0 { dataEnd = min(end, UInt64(hole)) }
             }
-            // Whole data extents go through the kernel (copy_file_range) where it can.
+            // Whole data extents go through the kernel where it can: copy_file_range
+            // within a filesystem (a reflink where it shares extents), sendfile between two.
             if sparse {
-                while position < dataEnd {
+                while position < dataEnd && kernel != .none {
                     try StorageError.checkCancellation("the copy to '\(toPath)'")
-                    let n = SystemCalls.copyFileRange(
-                        from: input, at: position, to: output, at: destinationOffset + position - offset,
-                        count: min(UInt64(1 << 28), dataEnd - position), path: toPath)
-                    if n <= 0 { break }
+                    let count = min(UInt64(1 << 28), dataEnd - position)
+                    let target = destinationOffset + position - offset
+                    let n =
+                        kernel == .copyFileRange
+                        ? SystemCalls.copyFileRange(
+                            from: input, at: position, to: output, at: target, count: count, path: toPath)
+                        : SystemCalls.sendFile(from: input, at: position, to: output, at: target, count: count, path: toPath)
+                    if n <= 0 {
+                        // Not this way: the next, then reads and writes, for this run and the rest.
+                        kernel = kernel == .copyFileRange && n < 0 ? .sendFile : .none
+                        continue
+                    }
                     position += UInt64(n)
                     progress?(position - offset, length)
                 }

@@ -188,6 +188,18 @@ package enum SystemCalls {
         })
     }
 
+    /// sendfile(2) of up to `count` bytes into the output at `outputOffset`
+    /// (its position moves there): the kernel's copy between filesystems;
+    /// -1 with errno set where it cannot.
+    package static func sendFile(
+        from input: Int32, at inputOffset: UInt64, to output: Int32, at outputOffset: UInt64, count: UInt64,
+        path: String
+    ) -> Int {
+        Int(attempt("sendfile", path) {
+            vs_send_file(input, Int64(inputOffset), output, Int64(outputOffset), Int64(count))
+        })
+    }
+
     /// The next run of data of the open file at or after `offset` and before
     /// `end` (SEEK_DATA, SEEK_HOLE); nil when only holes remain. ENXIO means
     /// nothing but holes from there; another failure (a device or filesystem
