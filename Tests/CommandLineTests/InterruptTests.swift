@@ -47,21 +47,23 @@ struct InterruptTests {
         }
     }
 
-    /// A volume of 1 GiB of data (no holes), the source of a long copy.
-    static func writeSource(_ path: String) throws {
+    /// A volume of `mebibytes` MiB of data (no holes), the source of a long copy.
+    static func writeSource(_ path: String, mebibytes: Int) throws {
         let chunk = Data((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 13 | 1) })
         _ = FileManager.default.createFile(atPath: path, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        for _ in 0..<1024 { try handle.write(contentsOf: chunk) }
+        for _ in 0..<mebibytes { try handle.write(contentsOf: chunk) }
         try handle.close()
     }
 
+    /// 512 MiB of data: qemu-img takes a quarter of a second here, and the
+    /// interrupt comes as soon as the job's note is written.
     @Test func aCopyIntoQcow2StopsAndLeavesNoVolume() throws {
         let place = try Place()
         defer { try? FileManager.default.removeItem(atPath: place.base) }
-        try Self.writeSource(place.pool + "/big.raw")
+        try Self.writeSource(place.pool + "/big.raw", mebibytes: 512)
         let xml = place.base + "/copy.xml"
-        try "<volume><name>copy.qcow2</name><capacity unit='G'>1</capacity><target><format type='qcow2'/></target></volume>"
+        try "<volume><name>copy.qcow2</name><capacity unit='M'>512</capacity><target><format type='qcow2'/></target></volume>"
             .write(toFile: xml, atomically: true, encoding: .utf8)
         let (process, err) = try place.start(["vol-create-from", "p", xml, "big.raw", "--inputpool", "p"])
         place.waitForJob(process)
@@ -80,7 +82,7 @@ struct InterruptTests {
     @Test func anImportFromAPipeStopsAndLeavesNoVolume() throws {
         let place = try Place()
         defer { try? FileManager.default.removeItem(atPath: place.base) }
-        try Self.writeSource(place.pool + "/big.raw")
+        try Self.writeSource(place.pool + "/big.raw", mebibytes: 96)
         _ = try Executables.run(Executables.virtStorage, ["pool-refresh", "p"], environment: place.env)
         let stream = place.base + "/big.vs"
         let exported = try Executables.run(

@@ -134,7 +134,13 @@ enum RemoteVolumeStreams {
 /// VolumeData, holes staying holes; between a qcow2 file and the remote
 /// pool's raw data, through a converted stage.
 enum CrossPoolCopy {
-    static func bothWays(_ host: StorageHost, remotePool: String, prefix: String, scratch: String) async throws {
+    /// `converting`: also a qcow2 file to and from the remote pool. The
+    /// gluster suite leaves that to its CLI test, in a process of its own:
+    /// every libgfapi connection this process opens adds timer threads that
+    /// may outlive it (RELIABILITY.md).
+    static func bothWays(
+        _ host: StorageHost, remotePool: String, prefix: String, scratch: String, converting: Bool = true
+    ) async throws {
         let dir = scratch + "/images"
         try await host.define(PoolDefinition(type: .dir, name: "local", target: PoolTarget(path: dir)))
         try await host.start("local", build: .normal)
@@ -157,6 +163,10 @@ enum CrossPoolCopy {
         var st = stat()
         #expect(stat(back.path!, &st) == 0 && UInt64(st.st_blocks) * 512 < 3 << 20, "the hole stayed a hole")
 
+        guard converting else {
+            try await host.deleteVolume(remote.name, in: remotePool)
+            return
+        }
         // Into a qcow2 file: the raw bytes go through a stage of the dir
         // pool, which qemu-img converts; the image holds the seed's bytes.
         let image = try await host.createVolume(
@@ -191,7 +201,8 @@ enum CrossPoolCopy {
         @Test func createFromBetweenADirPoolAndGluster() async throws {
             let server = try #require(GlusterServer.current, Comment(rawValue: GlusterServer.missing))
             try await GlusterFixture.with(server, label: "cross", alongside: [DirBackend()]) { f in
-                try await CrossPoolCopy.bothWays(f.host, remotePool: f.pool, prefix: "", scratch: f.scratch.path)
+                try await CrossPoolCopy.bothWays(
+                    f.host, remotePool: f.pool, prefix: "", scratch: f.scratch.path, converting: false)
             }
         }
     }

@@ -101,7 +101,7 @@ public protocol StorageBackend: Sendable {
     /// storage did not change since (a file of the same size, allocation,
     /// modification and change times) need not be read again; the result is
     /// what a full refresh gives. The default refreshes in full.
-    func refresh(_ pool: PoolDefinition, knowing previous: [String: VolumeDefinition]) async throws(StorageError)
+    func refresh(_ pool: PoolDefinition, knowing previous: VolumeTable) async throws(StorageError)
         -> (PoolSizes, [VolumeDefinition])
     func stop(_ pool: PoolDefinition) async throws(StorageError)
     /// Deletes the pool's storage; `zeroed` first overwrites it with zeros.
@@ -238,7 +238,7 @@ extension StorageBackend {
     public func refreshVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
         -> VolumeDefinition
     { volume }
-    public func refresh(_ pool: PoolDefinition, knowing previous: [String: VolumeDefinition])
+    public func refresh(_ pool: PoolDefinition, knowing previous: VolumeTable)
         async throws(StorageError) -> (PoolSizes, [VolumeDefinition])
     {
         try await refresh(pool)

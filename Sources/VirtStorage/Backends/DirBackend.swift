@@ -34,10 +34,10 @@ public struct DirBackend: FileVolumeBackend {
     }
 
     public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
-        try await refresh(pool, knowing: [:])
+        try await refresh(pool, knowing: VolumeTable())
     }
 
-    public func refresh(_ pool: PoolDefinition, knowing previous: [String: VolumeDefinition])
+    public func refresh(_ pool: PoolDefinition, knowing previous: VolumeTable)
         async throws(StorageError) -> (PoolSizes, [VolumeDefinition])
     {
         try await BlockingIO.run(.metadata) { () throws(StorageError) in try refreshFiles(pool, knowing: previous) }

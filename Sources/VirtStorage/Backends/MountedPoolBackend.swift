@@ -39,10 +39,10 @@ extension MountedPoolBackend {
     }
 
     public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
-        try await refresh(pool, knowing: [:])
+        try await refresh(pool, knowing: VolumeTable())
     }
 
-    public func refresh(_ pool: PoolDefinition, knowing previous: [String: VolumeDefinition])
+    public func refresh(_ pool: PoolDefinition, knowing previous: VolumeTable)
         async throws(StorageError) -> (PoolSizes, [VolumeDefinition])
     {
         // Refreshing the bare mount point would list the wrong files.

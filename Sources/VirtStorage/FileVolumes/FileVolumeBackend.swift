@@ -99,7 +99,7 @@ extension FileVolumeBackend {
 
     /// The pool's sizes and its files as volumes; a file that did not change
     /// since `previous` described it is not opened again.
-    public func refreshFiles(_ pool: PoolDefinition, knowing previous: [String: VolumeDefinition] = [:])
+    public func refreshFiles(_ pool: PoolDefinition, knowing previous: VolumeTable = VolumeTable())
         throws(StorageError) -> (PoolSizes, [VolumeDefinition])
     {
         let dir = try Self.directory(pool)

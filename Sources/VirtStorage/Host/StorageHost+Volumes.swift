@@ -55,7 +55,7 @@ extension StorageHost {
             files.removeState(name)
             if let record = records[name] {
                 record.live = nil
-                record.replaceVolumes([:])
+                record.replaceVolumes(VolumeTable())
                 if record.config == nil { records[name] = nil }
             }
             throw StorageError(.operationInvalid, "storage pool '\(name)' is not active", value: name)
@@ -67,7 +67,12 @@ extension StorageHost {
     public func volumes(in pool: String) async throws(StorageError) -> [StorageVolume] {
         try await loadVolumes(pool)
         let record = try activeRecord(pool)
-        return record.volumes.keys.sorted().map { volumeSnapshot(pool, record.volumes[$0]!) }
+        // Positions are sorted, not definitions: no second copy of the table.
+        let all = record.volumes.values
+        let names = all.map(\.name)
+        let order = names.indices.sorted { names[$0] < names[$1] }
+        let type = record.type
+        return order.map { StorageVolume(pool: pool, poolType: type, definition: all[$0]) }
     }
 
     /// A volume by name, or by path or key within the pool (as virsh accepts).

@@ -21,7 +21,7 @@ public actor StorageHost {
         /// Volume jobs (create, clone, wipe, upload, ...) under way.
         var jobs = 0
         /// Volumes by name, and the names being built or in use by a job.
-        private(set) var volumes: [String: VolumeDefinition] = [:]
+        private(set) var volumes = VolumeTable()
         /// Volume names by key, so key lookups and duplicate checks are O(1).
         private(set) var keys: [String: String] = [:]
         var busyVolumes: [String: String] = [:]
@@ -39,7 +39,7 @@ public actor StorageHost {
 
         func put(_ volume: VolumeDefinition) {
             // One lookup, and the replaced definition is moved out, not copied.
-            let oldKey = volumes.updateValue(volume, forKey: volume.name)?.key
+            let oldKey = volumes.updateValue(volume)?.key
             if oldKey != volume.key {
                 if let oldKey { keys[oldKey] = nil }
                 if let key = volume.key { keys[key] = volume.name }
@@ -48,7 +48,7 @@ public actor StorageHost {
         }
 
         func remove(_ name: String) {
-            if let key = volumes.removeValue(forKey: name)?.key { keys[key] = nil }
+            if let key = volumes.removeValue(named: name)?.key { keys[key] = nil }
             if refreshesUnderway > 0 { changedDuringRefresh.insert(name) }
         }
 
@@ -60,11 +60,11 @@ public actor StorageHost {
             return changed
         }
 
-        func replaceVolumes(_ all: [String: VolumeDefinition]) {
+        func replaceVolumes(_ all: VolumeTable) {
             volumes = all
             keys = [:]
             keys.reserveCapacity(all.count)
-            for (name, volume) in all { if let key = volume.key { keys[key] = name } }
+            for volume in all.values { if let key = volume.key { keys[key] = volume.name } }
         }
 
         var definition: PoolDefinition { live ?? pendingConfig ?? config! }
@@ -441,7 +441,7 @@ public actor StorageHost {
             if records[name]?.live != nil { try? await backend.stop(def) }
             records[name]?.live = nil
             records[name]?.starting = false
-            records[name]?.replaceVolumes([:])
+            records[name]?.replaceVolumes(VolumeTable())
             throw error
         }
         emit(.pool(name: name, change: .started))
@@ -459,7 +459,7 @@ public actor StorageHost {
         files.removeState(name)
         if let current = records[name] {
             current.live = nil
-            current.replaceVolumes([:])
+            current.replaceVolumes(VolumeTable())
             if let pending = current.pendingConfig {
                 current.config = pending
                 current.pendingConfig = nil
@@ -523,11 +523,11 @@ public actor StorageHost {
         // deleted meanwhile must not be undone by the older listing.
         records[name]?.refreshesUnderway += 1
         // What the last refresh found, for the backend to keep what did not change.
-        var previous = records[name].map { $0.volumesLoaded ? $0.volumes : [:] } ?? [:]
+        var previous = records[name].map { $0.volumesLoaded ? $0.volumes : VolumeTable() } ?? VolumeTable()
         let listing: (PoolSizes, [VolumeDefinition])
         do throws(StorageError) {
             listing = try await backend.refresh(live, knowing: previous)
-            previous = [:]  // the old table goes with the record's below, not later
+            previous = VolumeTable()  // the old table goes with the record's below, not later
         } catch {
             _ = records[name]?.endRefresh()
             throw error
@@ -550,17 +550,18 @@ public actor StorageHost {
         // Volumes made or removed during the listing keep their newer state (present or not).
         let newer = changed.subtracting(busy.keys).map { ($0, record.volumes[$0]) }
         records[name] = nil
-        record.replaceVolumes([:])
-        var byName: [String: VolumeDefinition] = [:]
-        byName.reserveCapacity(volumes.count + busy.count)
-        for i in volumes.indices {
-            if current.refreshVolumeAllocation == .capacity { volumes[i].allocation = volumes[i].capacity }
-            byName[volumes[i].name] = volumes[i]
+        record.replaceVolumes(VolumeTable())
+        if current.refreshVolumeAllocation == .capacity {
+            for i in volumes.indices { volumes[i].allocation = volumes[i].capacity }
         }
+        // The listing becomes the table without a copy.
+        var byName = VolumeTable(volumes)
         volumes = []
         // Volumes being built stay listed as they were.
-        for (busyName, volume) in busy where byName[busyName] == nil { byName[busyName] = volume }
-        for (changedName, volume) in newer { byName[changedName] = volume }
+        for (busyName, volume) in busy where byName[busyName] == nil { byName.updateValue(volume) }
+        for (changedName, volume) in newer {
+            if let volume { byName.updateValue(volume) } else { byName.removeValue(named: changedName) }
+        }
         record.replaceVolumes(byName)
         record.volumesLoaded = true
         records[name] = record
