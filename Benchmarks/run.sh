@@ -122,6 +122,12 @@ if want h; then
     "$BENCH" prepare "$W/files100k" 100000 >/dev/null
     $CLI pool-create-as benchk dir --target "$W/files100k" --root="$ROOT_H" >/dev/null
     H100K=$(one "$CLI" "--root=$ROOT_H" benchk)
+    # Listing commands on the 100,000 files, each a process: time and peak memory (best of three).
+    k_run() { local best_s="" best_m="" out; for i in 1 2 3; do
+        out=$( { /usr/bin/time -f "%e %M" "$CLI" "$@" --root="$ROOT_H" >/dev/null; } 2>&1 | tail -1)
+        best_s=$(best ${out% *} ${best_s:-${out% *}}); best_m=$(best ${out#* } ${best_m:-${out#* }})
+    done; echo "$best_s $best_m"; }
+    K_REFRESH=$(k_run pool-refresh benchk); K_LIST=$(k_run vol-list benchk); K_DETAILS=$(k_run vol-list benchk --details)
     $CLI pool-destroy benchk --root="$ROOT_H" >/dev/null; $CLI pool-destroy benchh --root="$ROOT_H" >/dev/null
     rm -rf "$W/files100k"
 fi
@@ -322,6 +328,10 @@ if want b; then
 fi
 if want h && [ -n "${H100K:-}" ]; then
     printf '%-52s %12s %12.4f %8s %8s\n' "(h) the same, 100000 files (VirtStorage alone)" "-" "$H100K" "" "<= 0.025 s"
+    for row in "pool-refresh:$K_REFRESH:1 s, 64 MB" "vol-list:$K_LIST:0.4 s" "vol-list --details:$K_DETAILS:-"; do
+        IFS=: read -r what took target <<<"$row"
+        printf '%-52s %12s %12s %8s %8s\n' "(h) $what, 100000 files: s, peak KiB" "-" "${took% *}" "${took#* }" "$target"
+    done
 fi
 if want i && [ -n "${I_OURS:-}" ]; then
     printf '%-52s %12s %12s %8s %8s\n' "" "rbd tool s" "VirtStor s" "ratio" "target"
