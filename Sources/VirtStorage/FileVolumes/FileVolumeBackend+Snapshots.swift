@@ -8,34 +8,25 @@ extension FileVolumeBackend {
     public func createSnapshot(
         _ name: String, description: String?, of volume: VolumeDefinition, in pool: PoolDefinition
     ) async throws(StorageError) {
-        let path = try Self.snapshotImage(volume)
-        if description != nil {
-            throw StorageError(
-                .operationUnsupported, "a snapshot of a qcow2 image holds no description", value: volume.name,
-                hint: "take it without a description")
-        }
-        try await CommandRunner.run(Command("qemu-img", ["snapshot", "-c", name, path]))
+        try await QemuImgSnapshots.create(name, description: description, in: try Self.snapshotImage(volume), of: volume)
     }
 
     public func snapshots(of volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
         -> [VolumeSnapshot]
     {
-        let path = try Self.snapshotImage(volume)
-        // -U: a volume in use by a VM can still be listed.
-        let output = try await CommandRunner.run(Command("qemu-img", ["info", "--output=json", "-U", path]))
-        return try QemuImgSnapshotList.parse(output.stdout)
+        try await QemuImgSnapshots.list(try Self.snapshotImage(volume))
     }
 
     public func revertSnapshot(_ name: String, of volume: VolumeDefinition, in pool: PoolDefinition)
         async throws(StorageError)
     {
-        try await CommandRunner.run(Command("qemu-img", ["snapshot", "-a", name, try Self.snapshotImage(volume)]))
+        try await QemuImgSnapshots.revert(name, in: try Self.snapshotImage(volume))
     }
 
     public func deleteSnapshot(_ name: String, of volume: VolumeDefinition, in pool: PoolDefinition)
         async throws(StorageError)
     {
-        try await CommandRunner.run(Command("qemu-img", ["snapshot", "-d", name, try Self.snapshotImage(volume)]))
+        try await QemuImgSnapshots.delete(name, in: try Self.snapshotImage(volume))
     }
 
     /// `qemu-img convert -l snapshot.name=SNAP` into a file made here first
@@ -51,13 +42,7 @@ extension FileVolumeBackend {
         defer { SystemCalls.close(fd) }
         do throws(StorageError) {
             _ = try FileVolumes.applyMode(fd, path, clone)
-            try await CommandRunner.run(
-                Command(
-                    "qemu-img",
-                    [
-                        "convert", "-f", "qcow2", "-O", clone.target.format == .raw ? "raw" : "qcow2",
-                        "-l", "snapshot.name=\(name)", source, path,
-                    ]))
+            try await QemuImgSnapshots.convert(name, of: source, into: path, as: clone.target.format ?? .qcow2)
             guard FileVolumes.isSameFile(fd, path) else {
                 throw StorageError(.operationFailed, "volume '\(path)' was replaced while it was written", path: path)
             }
@@ -67,51 +52,7 @@ extension FileVolumeBackend {
         }
     }
 
-    /// The image of a volume that can hold snapshots: a qcow2 file.
     static func snapshotImage(_ volume: VolumeDefinition) throws(StorageError) -> String {
-        guard volume.target.format == .qcow2, let path = volume.target.path else {
-            throw StorageError(
-                .operationUnsupported,
-                "volume '\(volume.name)' is \(volume.target.format?.rawValue ?? "raw"): only qcow2 volumes of this pool hold snapshots",
-                value: volume.name, hint: "convert it to qcow2 (vol-create-from with a qcow2 format) to take snapshots")
-        }
-        return path
-    }
-}
-
-/// The snapshots in `qemu-img info --output=json`.
-enum QemuImgSnapshotList {
-    private struct Info: Decodable {
-        var snapshots: [Entry]?
-    }
-
-    private struct Entry: Decodable {
-        var name: String
-        var dateSeconds: Int64
-        var dateNanoseconds: Int64
-        var stateSize: UInt64
-
-        enum CodingKeys: String, CodingKey {
-            case name
-            case dateSeconds = "date-sec"
-            case dateNanoseconds = "date-nsec"
-            case stateSize = "vm-state-size"
-        }
-    }
-
-    static func parse(_ json: String) throws(StorageError) -> [VolumeSnapshot] {
-        let info: Info
-        do {
-            info = try JSONDecoder().decode(Info.self, from: Data(json.utf8))
-        } catch {
-            throw StorageError(.internalError, "cannot read qemu-img's snapshot list", hint: "\(error)")
-        }
-        return (info.snapshots ?? []).map { entry in
-            VolumeSnapshot(
-                name: entry.name,
-                created: Date(
-                    timeIntervalSince1970: Double(entry.dateSeconds) + Double(entry.dateNanoseconds) / 1e9),
-                size: entry.stateSize)
-        }
+        try QemuImgSnapshots.image(of: volume)
     }
 }
