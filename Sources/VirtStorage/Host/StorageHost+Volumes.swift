@@ -96,7 +96,7 @@ extension StorageHost {
         if let volume = records[pool]?.volumes[nameOrPath] {
             return StorageVolume(pool: pool, poolType: type, definition: volume)
         }
-        if let name = records[pool]?.keys[nameOrPath], let volume = records[pool]?.volumes[name] {
+        if let name = records[pool]?.name(forKey: nameOrPath), let volume = records[pool]?.volumes[name] {
             return StorageVolume(pool: pool, poolType: type, definition: volume)
         }
         if let volume = records[pool]?.volumes.values.first(where: { $0.target.path == nameOrPath }) {
@@ -123,7 +123,7 @@ extension StorageHost {
 
     /// A volume of any active pool by key.
     public func volume(key: String) async throws(StorageError) -> StorageVolume {
-        if let found = await search(key, matches: { $0.key == key }, { record in record.keys[key].flatMap { record.volumes[$0] } }) {
+        if let found = await search(key, matches: { $0.key == key }, { record in record.name(forKey: key).flatMap { record.volumes[$0] } }) {
             return found
         }
         throw StorageError(.noSuchVolume, "no storage vol with matching key \(key)", value: key)
@@ -406,7 +406,7 @@ extension StorageHost {
         if taken == nil { try await loadVolumes(pool) }
         try requireFreeName(vol.name, in: pool, copying: copying, taken: taken ?? false)
         try backend.prepareVolume(&vol, in: def)
-        if let key = vol.key, records[pool]?.keys[key] != nil {
+        if let key = vol.key, records[pool]?.name(forKey: key) != nil {
             throw StorageError(.volumeExists, "storage volume key '\(key)' already in use.", value: key)
         }
         return (def, backend)

@@ -22,8 +22,9 @@ public actor StorageHost {
         var jobs = 0
         /// Volumes by name, and the names being built or in use by a job.
         private(set) var volumes = VolumeTable()
-        /// Volume names by key, so key lookups and duplicate checks are O(1).
-        private(set) var keys: [String: String] = [:]
+        /// Volume names by key, so key lookups and duplicate checks are
+        /// O(1); built on the first such lookup (a listing needs none).
+        private var keyIndex: [String: String]?
         var busyVolumes: [String: String] = [:]
         /// Refreshes reading the pool off the actor, and the volumes changed
         /// meanwhile: the refresh's listing is older than those changes.
@@ -40,15 +41,15 @@ public actor StorageHost {
         func put(_ volume: VolumeDefinition) {
             // One lookup, and the replaced definition is moved out, not copied.
             let oldKey = volumes.updateValue(volume)?.key
-            if oldKey != volume.key {
-                if let oldKey { keys[oldKey] = nil }
-                if let key = volume.key { keys[key] = volume.name }
+            if keyIndex != nil, oldKey != volume.key {
+                if let oldKey { keyIndex?[oldKey] = nil }
+                if let key = volume.key { keyIndex?[key] = volume.name }
             }
             if refreshesUnderway > 0 { changedDuringRefresh.insert(volume.name) }
         }
 
         func remove(_ name: String) {
-            if let key = volumes.removeValue(named: name)?.key { keys[key] = nil }
+            if let key = volumes.removeValue(named: name)?.key { keyIndex?[key] = nil }
             if refreshesUnderway > 0 { changedDuringRefresh.insert(name) }
         }
 
@@ -62,9 +63,18 @@ public actor StorageHost {
 
         func replaceVolumes(_ all: VolumeTable) {
             volumes = all
-            keys = [:]
-            keys.reserveCapacity(all.count)
-            for volume in all.values { if let key = volume.key { keys[key] = volume.name } }
+            keyIndex = nil
+        }
+
+        /// The name of the volume whose key is `key`.
+        func name(forKey key: String) -> String? {
+            if keyIndex == nil {
+                var index: [String: String] = [:]
+                index.reserveCapacity(volumes.count)
+                for volume in volumes.values { if let key = volume.key { index[key] = volume.name } }
+                keyIndex = index
+            }
+            return keyIndex?[key]
         }
 
         var definition: PoolDefinition { live ?? pendingConfig ?? config! }
