@@ -36,8 +36,10 @@
             async throws(StorageError) -> any VolumeData
         {
             let layout = BtrfsLayout(try Self.directory(pool))
-            let path = layout.snapshot(name, of: volume.name) + "/" + layout.snapshotFile(name, of: volume.name)
-            return try await BlockingIO.run { () throws(StorageError) in try LocalVolumeData(path: path, writable: false) }
+            return try await BlockingIO.run { () throws(StorageError) in
+                let path = layout.snapshot(name, of: volume.name) + "/" + layout.snapshotFile(name, of: volume.name)
+                return try LocalVolumeData(path: path, writable: false)
+            }
         }
 
         public func deleteSnapshot(_ name: String, of volume: VolumeDefinition, in pool: PoolDefinition)

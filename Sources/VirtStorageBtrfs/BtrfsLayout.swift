@@ -106,6 +106,11 @@
             if (try? BtrfsSubvolumes.isSubvolume(snapshot(name, of: volume))) == true {
                 try? BtrfsSubvolumes.delete(snapshot(name, of: volume))
             }
+            removeEmptySnapshotFolders(of: volume)
+        }
+
+        /// The last snapshot takes its folders with it (rmdir leaves a folder that is not empty).
+        private func removeEmptySnapshotFolders(of volume: String) {
             SystemCalls.removeDirectoryIfEmpty(snapshotFolder(of: volume))
             SystemCalls.removeDirectoryIfEmpty(directory + "/" + Self.snapshotsFolder)
         }
@@ -158,9 +163,7 @@
         func deleteSnapshot(_ name: String, of volume: String) throws(StorageError) {
             try BtrfsSubvolumes.delete(snapshot(name, of: volume))
             SystemCalls.removeIfPresent(description(name, of: volume))
-            // The last one takes its folders with it (rmdir leaves a folder that is not empty).
-            SystemCalls.removeDirectoryIfEmpty(snapshotFolder(of: volume))
-            SystemCalls.removeDirectoryIfEmpty(directory + "/" + Self.snapshotsFolder)
+            removeEmptySnapshotFolders(of: volume)
         }
 
         /// Replaces the volume's subvolume with a writable snapshot of its

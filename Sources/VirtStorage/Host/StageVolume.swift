@@ -52,6 +52,17 @@ struct StageVolume: Sendable {
     func remove() async {
         try? await backend.deleteVolume(definition, in: pool, withSnapshots: false)
     }
+
+    /// Runs `work` on the stage, then removes it, whether `work` succeeded or not.
+    func removed(after work: (StageVolume) async throws(StorageError) -> Void) async throws(StorageError) {
+        do throws(StorageError) {
+            try await work(self)
+        } catch {
+            await remove()
+            throw error
+        }
+        await remove()
+    }
 }
 
 /// A stage that a volume stream reads: removed by the stream when its last

@@ -71,8 +71,8 @@ extension StorageHost {
             }
         case .intoImage:
             // The raw bytes go to a stage of the target's pool; its backend converts them into the image.
-            let stage = try await StageVolume.make(in: pool, backend, capacity: source.capacity)
-            do throws(StorageError) {
+            try await StageVolume.make(in: pool, backend, capacity: source.capacity).removed {
+                (stage) async throws(StorageError) in
                 let input = try await sourceBackend.openData(source.definition, in: sourcePool, writable: false)
                 let output = try await backend.openData(stage.definition, in: pool, writable: true)
                 try await Self.copy(input, into: output, named: source.name, progress: progress)
@@ -80,27 +80,19 @@ extension StorageHost {
                 try await backend.buildVolume(
                     volume, from: stage.definition, in: pool, options: VolumeBuildOptions(),
                     secrets: VolumeSecrets(volume: secrets.volume), progress: nil)
-            } catch {
-                await stage.remove()
-                throw error
             }
-            await stage.remove()
         case .outOfImage:
             // The source's backend converts the image into a raw stage of its pool, whose bytes are copied.
             let stage = try await StageVolume.make(
                 in: sourcePool, sourceBackend, capacity: source.capacity, from: source.definition,
                 secrets: VolumeSecrets(input: secrets.input))
-            do throws(StorageError) {
+            try await stage.removed { (stage) async throws(StorageError) in
                 try await fillNewVolume(volume, in: pool, backend, secrets: VolumeSecrets(volume: secrets.volume)) {
                     (output) async throws(StorageError) in
                     let input = try await sourceBackend.openData(stage.definition, in: sourcePool, writable: false)
                     try await Self.copy(input, into: output, named: source.name, progress: progress)
                 }
-            } catch {
-                await stage.remove()
-                throw error
             }
-            await stage.remove()
         }
     }
 

@@ -48,8 +48,8 @@ extension StorageHost {
                     volume, in: def, backend, as: .raw, snapshot: snapshot, base: base, progress: progress)
             }
             return try await exportNative(
-                volume, in: def, backend, format: format, stored: stored, snapshot: snapshot, base: base,
-                progress: progress)
+                volume, in: def, backend, format: format, stored: stored, convertible: staged, snapshot: snapshot,
+                base: base, progress: progress)
         }
         if snapshot != nil && staged, let imageFormat = volume.definition.target.format {
             return try await exportStaged(

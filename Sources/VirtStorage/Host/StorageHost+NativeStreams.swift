@@ -5,14 +5,15 @@ import Foundation
 /// whose backend (a ``NativeStreamingBackend``) receives them.
 extension StorageHost {
     /// The volume's stream in its backend's own format, at a snapshot.
+    /// `convertible`: the volume is an image that can also be exported as raw (named if `format` is neither).
     func exportNative(
         _ volume: StorageVolume, in def: PoolDefinition, _ backend: any StorageBackend, format: String,
-        stored: String, snapshot: String?, base: String?, progress: ProgressHandler?
+        stored: String, convertible: Bool, snapshot: String?, base: String?, progress: ProgressHandler?
     ) async throws(StorageError) -> VolumeExportStream {
         guard let native = backend as? any NativeStreamingBackend, native.nativeStreamFormat == format,
             backend.capabilities.contains(.snapshots)
         else {
-            let converted = stored != "raw" && PoolTypeRules.of(def.type).imageFilesHavePaths ? ["raw"] : []
+            let converted = convertible ? ["raw"] : []
             let choices =
                 [stored] + converted + ((backend as? any NativeStreamingBackend).map { [$0.nativeStreamFormat] } ?? [])
             throw StorageError(
