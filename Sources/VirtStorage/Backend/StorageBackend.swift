@@ -97,12 +97,13 @@ public protocol StorageBackend: Sendable {
     func build(_ pool: PoolDefinition, mode: BuildMode) async throws(StorageError)
     func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition])
     /// A refresh that may reuse what the last one found: `previous` holds the
-    /// pool's volumes as the host knows them, by name. A volume whose
-    /// storage did not change since (a file of the same size, allocation,
+    /// pool's volumes as the host knows them (in this process, or saved by
+    /// the last process that refreshed the pool). A volume whose storage did
+    /// not change since (the same file, of the same size, allocation,
     /// modification and change times) need not be read again; the result is
-    /// what a full refresh gives. The default refreshes in full.
-    func refresh(_ pool: PoolDefinition, knowing previous: VolumeTable) async throws(StorageError)
-        -> (PoolSizes, [VolumeDefinition])
+    /// what a full refresh gives, as a table. The default refreshes in full.
+    func refresh(_ pool: PoolDefinition, knowing previous: consuming VolumeTable) async throws(StorageError)
+        -> (PoolSizes, VolumeTable)
     func stop(_ pool: PoolDefinition) async throws(StorageError)
     /// Deletes the pool's storage; `zeroed` first overwrites it with zeros.
     func delete(_ pool: PoolDefinition, zeroed: Bool) async throws(StorageError)
@@ -238,10 +239,11 @@ extension StorageBackend {
     public func refreshVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
         -> VolumeDefinition
     { volume }
-    public func refresh(_ pool: PoolDefinition, knowing previous: VolumeTable)
-        async throws(StorageError) -> (PoolSizes, [VolumeDefinition])
+    public func refresh(_ pool: PoolDefinition, knowing previous: consuming VolumeTable)
+        async throws(StorageError) -> (PoolSizes, VolumeTable)
     {
-        try await refresh(pool)
+        let (sizes, volumes) = try await refresh(pool)
+        return (sizes, VolumeTable(volumes))
     }
     public func lookupVolume(named name: String, in pool: PoolDefinition) async throws(StorageError) -> VolumeLookup {
         .unknown

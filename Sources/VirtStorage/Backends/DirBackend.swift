@@ -34,13 +34,17 @@ public struct DirBackend: FileVolumeBackend {
     }
 
     public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
-        try await refresh(pool, knowing: VolumeTable())
+        let (sizes, table) = try await refresh(pool, knowing: VolumeTable())
+        return (sizes, table.values)
     }
 
-    public func refresh(_ pool: PoolDefinition, knowing previous: VolumeTable)
-        async throws(StorageError) -> (PoolSizes, [VolumeDefinition])
+    public func refresh(_ pool: PoolDefinition, knowing previous: consuming VolumeTable)
+        async throws(StorageError) -> (PoolSizes, VolumeTable)
     {
-        try await BlockingIO.run(.metadata) { () throws(StorageError) in try refreshFiles(pool, knowing: previous) }
+        let handoff = VolumeTable.Handoff(consume previous)
+        return try await BlockingIO.run(.metadata) { () throws(StorageError) in
+            try refreshFiles(pool, knowing: handoff.take())
+        }
     }
 
     public func delete(_ pool: PoolDefinition, zeroed: Bool) async throws(StorageError) {

@@ -39,12 +39,14 @@ extension MountedPoolBackend {
     }
 
     public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
-        try await refresh(pool, knowing: VolumeTable())
+        let (sizes, table) = try await refresh(pool, knowing: VolumeTable())
+        return (sizes, table.values)
     }
 
-    public func refresh(_ pool: PoolDefinition, knowing previous: VolumeTable)
-        async throws(StorageError) -> (PoolSizes, [VolumeDefinition])
+    public func refresh(_ pool: PoolDefinition, knowing previous: consuming VolumeTable)
+        async throws(StorageError) -> (PoolSizes, VolumeTable)
     {
+        let handoff = VolumeTable.Handoff(consume previous)
         // Refreshing the bare mount point would list the wrong files.
         guard try await mountEntry(pool) != nil else {
             throw StorageError(
@@ -52,7 +54,7 @@ extension MountedPoolBackend {
                 "pool '\(pool.name)' is not mounted on '\(try Self.directory(pool))': start it again", value: pool.name)
         }
         return try await BlockingIO.run(.metadata) { () throws(StorageError) in
-            try refreshFiles(pool, knowing: previous)
+            try refreshFiles(pool, knowing: handoff.take())
         }
     }
 

@@ -97,24 +97,14 @@ extension FileVolumeBackend {
         }
     }
 
-    /// The pool's sizes and its files as volumes; a file that did not change
-    /// since `previous` described it is not opened again.
-    public func refreshFiles(_ pool: PoolDefinition, knowing previous: VolumeTable = VolumeTable())
-        throws(StorageError) -> (PoolSizes, [VolumeDefinition])
+    /// The pool's sizes and its files as volumes. `previous`, what the last
+    /// refresh found, is brought up to date (``FileRefresh``): a file that is
+    /// the same as then is not opened again. The result is what a full
+    /// refresh gives.
+    public func refreshFiles(_ pool: PoolDefinition, knowing previous: consuming VolumeTable = VolumeTable())
+        throws(StorageError) -> (PoolSizes, VolumeTable)
     {
-        let dir = try Self.directory(pool)
-        // One open of the directory serves the listing, the files' openat and statvfs.
-        let directory = try SystemCalls.open(dir, O_RDONLY | O_DIRECTORY, "cannot open directory '\(dir)'")
-        defer { SystemCalls.close(directory) }
-        // Paths are made here, so that worker threads allocate as little as possible.
-        let entries = try SystemCalls.entries(ofOpen: directory, path: dir, "cannot open directory '\(dir)'").map {
-            ($0.name, dir + "/" + $0.name)
-        }
-        let volumes = ConcurrentMap.map(entries, scratch: [UInt8]()) { entry, buffer in
-            FileVolumes.describe(
-                path: entry.1, name: entry.0, directory: directory, buffer: &buffer, previous: previous[entry.0])
-        }
-        return (try PoolSizes(filesystemOf: directory, path: dir), volumes)
+        try FileRefresh.refresh(directory: try Self.directory(pool), knowing: consume previous)
     }
 
     public func prepareVolume(_ volume: inout VolumeDefinition, in pool: PoolDefinition) throws(StorageError) {

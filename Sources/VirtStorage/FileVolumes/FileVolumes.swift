@@ -22,15 +22,15 @@ public enum FileVolumes {
     /// (saves a path walk per file on refresh).
     public static func describe(path: String, name: String, directory: Int32? = nil) -> VolumeDefinition? {
         var buffer = [UInt8]()
-        return describe(path: path, name: name, directory: directory, buffer: &buffer)
+        return describe(path: path, name: name, directory: directory, buffer: &buffer)?.0
     }
 
     /// As `describe(path:name:directory:)` with a header buffer the caller
-    /// reuses; `previous`, the file as an earlier refresh described it, is
-    /// taken again when the file did not change since.
-    static func describe(
-        path: String, name: String, directory: Int32?, buffer: inout [UInt8], previous: VolumeDefinition? = nil
-    ) -> VolumeDefinition? {
+    /// reuses; also gives the file's status taken before it was read, which
+    /// a refresh keeps to know the file again (``VolumeTable``).
+    static func describe(path: String, name: String, directory: Int32?, buffer: inout [UInt8])
+        -> (VolumeDefinition, stat)?
+    {
         // A regular file of 4 KiB or more without one allocated block holds no
         // data (no filesystem keeps that much inside the inode): most sparse
         // volumes are described from this one stat, without being opened.
@@ -40,9 +40,8 @@ public enum FileVolumes {
         } else {
             statted = SystemCalls.status(of: path)
         }
-        if let st = statted, let previous, let unchanged = unchanged(previous, st) { return unchanged }
         if let st = statted, st.st_mode & S_IFMT == S_IFREG, st.st_blocks == 0, st.st_size >= 4096 {
-            return describe(fd: -1, path: path, name: name, stat: st, allZeros: true, buffer: &buffer)
+            return describe(fd: -1, path: path, name: name, stat: st, allZeros: true, buffer: &buffer).map { ($0, st) }
         }
         // O_NONBLOCK: a fifo opens at once and is skipped below; sockets do not open.
         // (The wrappers add O_CLOEXEC.) A failure is no volume: its words are never read.
@@ -55,7 +54,8 @@ public enum FileVolumes {
         }
         guard let fd = opened else { return nil }
         defer { SystemCalls.close(fd) }
-        return describe(fd: fd, path: path, name: name, buffer: &buffer)
+        guard let st = try? SystemCalls.fstat(fd, path: path, "cannot stat '\(path)'") else { return nil }
+        return describe(fd: fd, path: path, name: name, stat: st, buffer: &buffer).map { ($0, st) }
     }
 
     /// The volume `fd` is open on (found at `path`), as a refresh reports it;
@@ -107,23 +107,6 @@ public enum FileVolumes {
         target.timestamps = timestamps(st)
         vol.target = target
         return vol
-    }
-
-    /// `previous` again, with the times and permissions of `st`, where the
-    /// regular file it described is the same: same size, allocation,
-    /// modification and change times (a write, a truncation, a rename over it
-    /// or a chmod changes one of them). A file with a backing file is read
-    /// again: the backing file's own status is part of its description.
-    private static func unchanged(_ previous: VolumeDefinition, _ st: stat) -> VolumeDefinition? {
-        guard st.st_mode & S_IFMT == S_IFREG, previous.type == .file, previous.backingStore == nil,
-            previous.physical == UInt64(st.st_size), previous.allocation == UInt64(st.st_blocks) * 512,
-            let times = previous.target.timestamps, times.mtime == timestamp(st.st_mtim),
-            times.ctime == timestamp(st.st_ctim)
-        else { return nil }
-        var volume = previous
-        volume.target.permissions = permissions(st)
-        volume.target.timestamps = timestamps(st)
-        return volume
     }
 
     /// The <permissions> libvirt reports for a file: mode bits, owner, group.

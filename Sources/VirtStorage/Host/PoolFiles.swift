@@ -98,7 +98,13 @@ struct PoolFiles: Sendable {
         }
     }
 
-    func removeState(_ name: String) { SystemCalls.removeIfPresent(statePath(name)) }
+    func removeState(_ name: String) {
+        SystemCalls.removeIfPresent(statePath(name))
+        SystemCalls.removeIfPresent(volumeTablePath(name))
+    }
+
+    /// The saved table of an active pool's volumes (``VolumeTableFile``).
+    func volumeTablePath(_ name: String) -> String { directories.state + "/" + name + ".volumes" }
 
     /// Whether autostart has already run since the machine booted; marks it done.
     func autostartDueThisBoot() -> Bool {
@@ -119,12 +125,23 @@ struct PoolFiles: Sendable {
     static func atomicWrite(_ text: String, to path: String, mode: mode_t = 0o600, sync: Bool = true)
         throws(StorageError)
     {
+        try atomicWrite(to: path, mode: mode, sync: sync) { (fd, temp) throws(StorageError) in
+            try FileVolumes.writeAll(fd: fd, Array(text.utf8), at: 0, path: temp)
+        }
+    }
+
+    /// Writes `path` whole or not at all: `write` fills a temporary file
+    /// (its descriptor and path given), which then takes the name.
+    static func atomicWrite(
+        to path: String, mode: mode_t = 0o600, sync: Bool = true,
+        _ write: (Int32, String) throws(StorageError) -> Void
+    ) throws(StorageError) {
         let dir = (path as NSString).deletingLastPathComponent
         let temp = path + ".new.\(getpid())"
         let fd = try SystemCalls.open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: mode, "cannot write '\(temp)'")
         do throws(StorageError) {
             defer { SystemCalls.close(fd) }
-            try FileVolumes.writeAll(fd: fd, Array(text.utf8), at: 0, path: temp)
+            try write(fd, temp)
             if sync { try SystemCalls.fsync(fd, path: temp, "cannot sync '\(temp)'") }
         } catch {
             SystemCalls.removeIfPresent(temp)

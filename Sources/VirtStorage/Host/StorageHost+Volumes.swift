@@ -99,7 +99,7 @@ extension StorageHost {
         if let name = records[pool]?.name(forKey: nameOrPath), let volume = records[pool]?.volumes[name] {
             return StorageVolume(pool: pool, poolType: type, definition: volume)
         }
-        if let volume = records[pool]?.volumes.values.first(where: { $0.target.path == nameOrPath }) {
+        if let volume = records[pool]?.volumes.volume(atPath: nameOrPath) {
             return StorageVolume(pool: pool, poolType: type, definition: volume)
         }
         throw StorageError(.noSuchVolume, "no storage vol with matching path '\(nameOrPath)'", value: nameOrPath)
@@ -132,7 +132,7 @@ extension StorageHost {
     /// A volume of any active pool by path.
     public func volume(path: String) async throws(StorageError) -> StorageVolume {
         let clean = PathSanitizer.sanitize(path)
-        if let found = await search(clean, matches: { $0.target.path == clean }, { $0.volumes.values.first { $0.target.path == clean } }) {
+        if let found = await search(clean, matches: { $0.target.path == clean }, { $0.volumes.volume(atPath: clean) }) {
             return found
         }
         // libvirt names the path as given and, when it differs, as it cleaned it up.

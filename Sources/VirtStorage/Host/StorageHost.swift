@@ -66,12 +66,15 @@ public actor StorageHost {
             keyIndex = nil
         }
 
+        /// The table as it is now is saved (``VolumeTableFile``).
+        func markVolumesSaved() { volumes.isModified = false }
+
         /// The name of the volume whose key is `key`.
         func name(forKey key: String) -> String? {
             if keyIndex == nil {
                 var index: [String: String] = [:]
                 index.reserveCapacity(volumes.count)
-                for volume in volumes.values { if let key = volume.key { index[key] = volume.name } }
+                volumes.forEachKey { key, name in index[key] = name }
                 keyIndex = index
             }
             return keyIndex?[key]
@@ -532,17 +535,25 @@ public actor StorageHost {
         // The actor is free while the backend reads the pool: volumes created or
         // deleted meanwhile must not be undone by the older listing.
         records[name]?.refreshesUnderway += 1
-        // What the last refresh found, for the backend to keep what did not change.
-        var previous = records[name].map { $0.volumesLoaded ? $0.volumes : VolumeTable() } ?? VolumeTable()
-        let listing: (PoolSizes, [VolumeDefinition])
+        // What the last refresh found, in this process or saved by the last
+        // one that refreshed the pool, for the backend to keep what did not change.
+        let previous: VolumeTable
+        if let record = records[name], record.volumesLoaded {
+            previous = record.volumes
+        } else {
+            let saved = files.volumeTablePath(name)
+            previous = (try? await BlockingIO.run(.metadata) { VolumeTableFile.read(saved) }) ?? nil ?? VolumeTable()
+        }
+        let listing: (PoolSizes, VolumeTable)
         do throws(StorageError) {
-            listing = try await backend.refresh(live, knowing: previous)
-            previous = VolumeTable()  // the old table goes with the record's below, not later
+            // Handed over, not shared: a table read from the file is then
+            // brought up to date in place, without a copy.
+            listing = try await backend.refresh(live, knowing: consume previous)
         } catch {
             _ = records[name]?.endRefresh()
             throw error
         }
-        var (sizes, volumes) = listing
+        var (sizes, byName) = listing
         let changed = records[name]?.endRefresh() ?? []
         guard let record = records[name], var current = record.live else { return }
         current.capacity = sizes.capacity
@@ -561,12 +572,7 @@ public actor StorageHost {
         let newer = changed.subtracting(busy.keys).map { ($0, record.volumes[$0]) }
         records[name] = nil
         record.replaceVolumes(VolumeTable())
-        if current.refreshVolumeAllocation == .capacity {
-            for i in volumes.indices { volumes[i].allocation = volumes[i].capacity }
-        }
-        // The listing becomes the table without a copy.
-        var byName = VolumeTable(volumes)
-        volumes = []
+        if current.refreshVolumeAllocation == .capacity { byName.setAllocationsToCapacity() }
         // Volumes being built stay listed as they were.
         for (busyName, volume) in busy where byName[busyName] == nil { byName.updateValue(volume) }
         for (changedName, volume) in newer {
@@ -579,6 +585,14 @@ public actor StorageHost {
         // starting writes its state once started. Only a state file that is
         // still there is replaced: another process may have stopped the pool.
         if !record.starting { try? files.writeState(current, onlyIfPresent: true) }
+        // The table is saved for the next process when it changed (a file
+        // pool's: other backends read their pools afresh each time).
+        if byName.observedAt != nil, byName.isModified, record.starting || SystemCalls.exists(files.statePath(name)) {
+            record.markVolumesSaved()
+            let path = files.volumeTablePath(name)
+            let saved = byName
+            try? await BlockingIO.run(.metadata) { () throws(StorageError) in try VolumeTableFile.write(saved, to: path) }
+        }
         // The old table was allocated on other threads' malloc arenas; glibc
         // keeps freed arena memory unless asked to give it back.
         if byName.count > 1000 { _ = vs_malloc_trim() }
