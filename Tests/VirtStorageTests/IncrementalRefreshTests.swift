@@ -113,6 +113,24 @@ struct IncrementalRefreshTests {
         #expect(VolumeTableFile.read(table) != nil)
     }
 
+    @Test func aTableThatCannotBeWrittenLeavesTheLastWholeOne() async throws {
+        let (scratch, host, dir) = try await Self.pool("refresh-table-write-fails")
+        defer { withExtendedLifetime(scratch) {} }
+        let state = StorageHostDirectories.root(scratch.sub("root")).state
+        let before = try Data(contentsOf: URL(fileURLWithPath: state + "/p.volumes"))
+        try Data(repeating: 1, count: 5000).write(to: URL(fileURLWithPath: dir + "/another.img"))
+        // The disk fills while the table is written: the refresh itself succeeds.
+        try await SystemCalls.withHook(under: state + "/p.volumes.new.", { $0.name == "pwrite" ? ENOSPC : nil }) {
+            try await host.refresh("p")
+        }
+        #expect(try await host.volumes(in: "p").contains { $0.name == "another.img" })
+        #expect(try Data(contentsOf: URL(fileURLWithPath: state + "/p.volumes")) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: state).filter { $0.contains(".new.") } == [])
+        // A new process starts from the last whole table and finds the new file.
+        let next = try await StorageHost(directories: .root(scratch.sub("root")))
+        #expect(try await next.volumes(in: "p").contains { $0.name == "another.img" })
+    }
+
     @Test func aFileChangedJustAfterARefreshIsReadAgain() async throws {
         let (scratch, host, dir) = try await Self.pool("refresh-racy")
         defer { withExtendedLifetime(scratch) {} }
