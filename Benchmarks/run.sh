@@ -5,12 +5,13 @@
 # Installs libvirt-daemon and libvirt-clients when missing; needs root.
 #
 #   Benchmarks/run.sh [WORKLOADS]   WORKLOADS: letters of the workloads to run,
-#                                   default abcdefghij (g, i: a one-node Ceph)
+#                                   default abcdefghijk (g, i: a one-node Ceph;
+#                                   k: the scaling run, Benchmarks/scaling.sh)
 # SWIFT_BUILD_LOCK: a file to flock(1) around `swift build` (shared machines).
 # VIRT_STORAGE_BENCH: an already built release virt-storage-bench; no build then.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ONLY=${1:-abcdefghij}
+ONLY=${1:-abcdefghijk}
 want() { [[ "$ONLY" == *"$1"* ]]; }
 [ "$(id -u)" -eq 0 ] || { echo "benchmarks need root (libvirtd's system storage driver)" >&2; exit 1; }
 for p in libvirt-daemon libvirt-clients libvirt-daemon-driver-storage-rbd qemu-utils; do
@@ -27,9 +28,9 @@ else
     "${LOCK[@]}" swift build -c release --product virt-storage-bench >/dev/null
     BENCH=$(swift build -c release --show-bin-path)/virt-storage-bench   # prints a path, builds nothing
 fi
-# (h), (i) and (j) time commands, as a user runs them: virt-storage against virsh, rbd, cp.
+# (h) to (k) time commands, as a user runs them: virt-storage against virsh, rbd, cp.
 # Built as the README installs it: a static Swift runtime starts each command in half the time.
-if want h || want i || want j; then
+if want h || want i || want j || want k; then
     "${LOCK[@]}" swift build -c release --product virt-storage --static-swift-stdlib >/dev/null
     CLI=$(swift build -c release --show-bin-path)/virt-storage
 fi
@@ -358,4 +359,9 @@ if want j && [ -n "${J_OURS:-}" ]; then
 fi
 if want g && [ -n "${O[g]:-}" ]; then
     echo "(g) also: VirtStorage <= 0.5 s: $(echo "${O[g]} <= 0.5" | bc -l | sed 's/1/yes/;s/0/no/')"
+fi
+if want k; then
+    echo
+    echo "workload (k): scaling of a dir pool, each command a process"
+    CLI=$CLI BENCH=$BENCH V=$V LPID=$LPID Benchmarks/scaling.sh
 fi

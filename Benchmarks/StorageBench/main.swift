@@ -50,17 +50,18 @@ nonisolated func runWorkload(_ args: [String]) async throws {
         report("create", now() - start)
     case "prepare":
         // 9000 sparse 1 MiB raw files and 1000 1 GiB qcow2 images (of 10000; nine
-        // in ten raw for another count).
+        // in ten raw for another count, or one qcow2 image in QCOW2_EVERY).
         let dir = work
         let total = Int(args.count > 3 ? args[3] : "10000") ?? 10000
+        let every = Int(args.count > 4 ? args[4] : "10") ?? 10
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let qcow2 = try QCow2Writer(capacity: 1 << 30).bytes()
-        for i in 0..<(total - total / 10) {
+        for i in 0..<(total - total / every) {
             let fd = open(dir + "/r\(i).img", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
             ftruncate(fd, 1 << 20)
             close(fd)
         }
-        for i in 0..<(total / 10) {
+        for i in 0..<(total / every) {
             _ = FileManager.default.createFile(atPath: dir + "/q\(i).qcow2", contents: Data(qcow2))
         }
     case "reflink":

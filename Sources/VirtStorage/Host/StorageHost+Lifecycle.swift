@@ -20,6 +20,8 @@ extension StorageHost {
         for continuation in subscribers.values { continuation.finish() }
         subscribers = [:]
         for record in records.values {
+            record.watch?.stop()
+            record.watch = nil
             guard let live = record.live, let backend = try? backends.backend(for: live.type) else { continue }
             await backend.release(live)
         }

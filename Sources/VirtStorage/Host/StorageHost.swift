@@ -35,6 +35,8 @@ public actor StorageHost {
         var volumesLoaded = false
         /// The first read of the volumes, while it runs: others wait for it.
         var volumeLoad: Task<StorageError?, Never>?
+        /// The watch of the pool's directory, while one keeps its volumes current.
+        var watch: DirectoryWatch?
 
         init(config: PoolDefinition? = nil) { self.config = config }
 
@@ -471,6 +473,8 @@ public actor StorageHost {
         try await backends.backend(for: live.type).stop(live)
         files.removeState(name)
         if let current = records[name] {
+            current.watch?.stop()
+            current.watch = nil
             current.live = nil
             current.replaceVolumes(VolumeTable())
             if let pending = current.pendingConfig {

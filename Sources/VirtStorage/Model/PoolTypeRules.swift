@@ -159,6 +159,12 @@ public struct PoolTypeRules: Sendable {
     /// one file's metadata takes microseconds and runs inline; elsewhere it
     /// runs on a thread of its own, since a server may stop answering.
     public let filesAreLocal: Bool
+    /// Each volume is the entry of the target directory that bears its
+    /// name (dir, fs, netfs, vstorage), so that a watch of the directory
+    /// sees volumes appear, change and vanish
+    /// (``StorageHost/watchVolumes(in:)``); btrfs volumes are subvolumes
+    /// that hold their file.
+    public let volumesAreTargetEntries: Bool
 
     /// Whether the volumes are image files, whose format (raw, qcow2, ...) is
     /// in their bytes; elsewhere a volume's bytes are raw data (an rbd image,
@@ -214,9 +220,11 @@ public struct PoolTypeRules: Sendable {
         defaultVolumeFormat: String? = nil, targetPath: TargetPathRule = .required,
         writesTarget: Bool = true, namespace: Namespace? = nil, defaultSourceDir: String? = nil,
         requiresExplicitSourceName: Bool = false, requiresInitiatorIQN: Bool = false,
-        allowsCopyOnWrite: Bool = false, filesAreLocal: Bool = false
+        allowsCopyOnWrite: Bool = false, filesAreLocal: Bool = false, volumesAreTargetEntries: Bool? = nil
     ) -> PoolTypeRules {
         let fileVolumes = volumes == .file
+        var inTarget = false
+        if case .required = targetPath { inTarget = fileVolumes }
         let formats = volumeFormats ?? (fileVolumes ? FileFormats.all : [])
         return PoolTypeRules(
             type: type, origin: origin, sourceElements: elements,
@@ -230,7 +238,8 @@ public struct PoolTypeRules: Sendable {
             defaultSourceDir: defaultSourceDir, requiresExplicitSourceName: requiresExplicitSourceName,
             requiresInitiatorIQN: requiresInitiatorIQN, allowsCopyOnWrite: allowsCopyOnWrite,
             operations: operations, newVolumeType: volumes, activation: activation, sourceIdentity: identity,
-            filesAreLocal: filesAreLocal)
+            filesAreLocal: filesAreLocal,
+            volumesAreTargetEntries: volumesAreTargetEntries ?? inTarget)
     }
 
     private static let table: [PoolType: PoolTypeRules] = {
@@ -314,7 +323,8 @@ public struct PoolTypeRules: Sendable {
             make(
                 .btrfs, [.device], origin: .virtStorage, operations: fileOperations.union(.deleteVolumeSnapshots),
                 volumes: .file, identity: .devicesElseTargetPath, activation: .mountDevice,
-                requiresSourceDevice: false, volumeFormats: ["raw", "qcow2"], filesAreLocal: true),
+                requiresSourceDevice: false, volumeFormats: ["raw", "qcow2"], filesAreLocal: true,
+                volumesAreTargetEntries: false),
         ]
         return Dictionary(uniqueKeysWithValues: rules.map { ($0.type, $0) })
     }()
