@@ -8,6 +8,7 @@
 #                                   default abcdefghijk (g, i: a one-node Ceph;
 #                                   k: the scaling run, Benchmarks/scaling.sh)
 # SWIFT_BUILD_LOCK: a file to flock(1) around `swift build` (shared machines).
+# G_IMAGES: the rbd images of (g), 1000 by default.
 # VIRT_STORAGE_BENCH: an already built release virt-storage-bench; no build then.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -178,14 +179,15 @@ vunpool benchd
 fi
 
 if want g; then
-echo "workload (g): refresh an rbd pool of 1000 1 GiB images (a one-node Ceph from Scripts/ceph-up.sh)"
+G_IMAGES=${G_IMAGES:-1000}
+echo "workload (g): refresh an rbd pool of $G_IMAGES 1 GiB images (a one-node Ceph from Scripts/ceph-up.sh)"
 # Our side makes the images (if missing) and refreshes; then libvirtd's rbd
 # backend (libvirt-daemon-driver-storage-rbd) refreshes a pool on the same
 # Ceph pool, with the client.admin key in a ceph secret of the same daemon.
 if CEPH_CONF=$(Scripts/ceph-up.sh "$CEPH_DIR" 2>/dev/null); then
     # The monitor's msgr v2 address: librados takes host:port as v2 there.
     MON=$(sed -n 's/^mon host = \[v2:\([0-9.]*:[0-9]*\),.*/\1/p' "$CEPH_CONF")
-    RBD_OUT=$("$BENCH" rbd "$W/og" "$MON" "$(cat "$CEPH_DIR/client.admin.key")" 1000 2>/dev/null || true)
+    RBD_OUT=$("$BENCH" rbd "$W/og" "$MON" "$(cat "$CEPH_DIR/client.admin.key")" "$G_IMAGES" 2>/dev/null || true)
     O[g]=$(echo "$RBD_OUT" | sed -n 's/^rbd_refresh=//p')
     G_OURS=$(echo "$RBD_OUT" | sed -n 's/^rbd_volumes=//p')
     SECRET_UUID=$(cat /proc/sys/kernel/random/uuid)

@@ -46,7 +46,8 @@ timed() {
     shift
     for _ in $(seq "$runs"); do
         [ -z "${PREP:-}" ] || eval "$PREP"
-        out=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+        /usr/bin/time -o "$K/time" -f "%e %M" "$@" >/dev/null 2>&1 || true
+        out=$(tail -1 "$K/time")
         best_s=$(printf '%s\n' "${out% *}" ${best_s:+"$best_s"} | sort -g | head -1)
         best_m=$(printf '%s\n' "${out#* }" ${best_m:+"$best_m"} | sort -g | head -1)
     done
@@ -57,8 +58,8 @@ once() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s
 best_of() { local runs=$1 b=""; shift; for _ in $(seq "$runs"); do b=$(printf '%s\n' "$(once "$@")" ${b:+"$b"} | sort -g | head -1); done; echo "$b"; }
 
 echo "# N cold_s cold_kib unchanged_s unchanged_kib list_s list_kib path_s changed100_s libvirt_refresh_s libvirt_list_s libvirt_path_s libvirtd_kib" >"$OUT/scaling.dat"
-printf '%-9s %-22s %-22s %-22s %8s %8s | %9s %9s %8s %10s\n' "N" "refresh, no table" "refresh, unchanged" "vol-list" "vol-path" "100 chg" \
-    "libvirt rf" "vol-list" "vol-path" "libvirtd"
+printf '%-9s %-22s %-22s %-22s %8s %8s | %9s %9s %8s %12s\n' "N" "refresh, no table" "refresh, unchanged" \
+    "vol-list" "vol-path" "100 chg" "libvirt rf" "vol-list" "vol-path" "libvirtd"
 for N in $SIZES; do
     DIR="$K/f$N"
     "$BENCH" prepare "$DIR" "$N" 100 >/dev/null
@@ -90,9 +91,10 @@ for N in $SIZES; do
         LM=$(awk '/^VmHWM/{print $2}' /proc/"$LPID"/status)
         $V pool-destroy "scale$N" >/dev/null; $V pool-undefine "scale$N" >/dev/null
     fi
-    printf '%-9s %9s s %7s KiB %9s s %7s KiB %9s s %7s KiB %8s %8s | %9s %9s %8s %6s KiB\n' "$N" \
-        ${COLD% *} ${COLD#* } ${UNCHANGED% *} ${UNCHANGED#* } ${LIST% *} ${LIST#* } \
-        "$(printf %.4f "$PATH_S")" "$CHANGED" "$LR" "$LL" "$LP" "$LM" | sed 's/\(\.[0-9]\{4\}\)[0-9]*/\1/g'
+    f() { [[ "$1" =~ ^[0-9.]+$ ]] && printf '%.4f' "$1" || printf '%s' "$1"; }   # seconds, 4 decimals
+    printf '%-9s %8s s %7s KiB %8s s %7s KiB %8s s %7s KiB %8s %8s | %9s %9s %8s %8s KiB\n' "$N" \
+        "$(f "${COLD% *}")" "${COLD#* }" "$(f "${UNCHANGED% *}")" "${UNCHANGED#* }" "$(f "${LIST% *}")" "${LIST#* }" \
+        "$(f "$PATH_S")" "$(f "$CHANGED")" "$(f "$LR")" "$(f "$LL")" "$(f "$LP")" "$LM"
     echo "$N $COLD $UNCHANGED $LIST $PATH_S $CHANGED $LR $LL $LP $LM" >>"$OUT/scaling.dat"
     rm -rf "$DIR"
 done
