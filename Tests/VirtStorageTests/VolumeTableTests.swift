@@ -129,4 +129,24 @@ struct VolumeTableTests {
         #expect(VolumeTableFile.read(path) == nil)
         #expect(VolumeTableFile.read(scratch.sub("absent")) == nil)
     }
+
+    /// virsh sorts with strcasecmp: these are the orders virsh 9.0 printed
+    /// for these names (vol-list of files made with touch, pool-list).
+    @Test func volumesAndPoolsAreListedInVirshOrder() async throws {
+        let scratch = Scratch("virsh-order")
+        let host = try await StorageHost(directories: .root(scratch.sub("root")))
+        let dir = scratch.sub("pool")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for name in ["B.img", "a.img", "C.img", "_x.img", "Zz.img", "é.img", "b.img"] {
+            #expect(FileManager.default.createFile(atPath: dir + "/" + name, contents: nil))
+        }
+        _ = try await host.create(xml: "<pool type='dir'><name>Zp</name><target><path>\(dir)</path></target></pool>")
+        _ = try await host.create(xml: "<pool type='dir'><name>ap</name><target><path>\(scratch.sub("other"))</path></target></pool>", build: .normal)
+        let order = ["_x.img", "a.img", "B.img", "b.img", "C.img", "Zz.img", "é.img"]
+        #expect(try await host.volumes(in: "Zp").map(\.name) == order)
+        let listing = try await host.volumeListing(in: "Zp")
+        #expect(listing.indices.map { listing.name(at: $0) } == order)
+        #expect(listing.map(\.path) == order.map { dir + "/" + $0 })
+        #expect(await host.pools().map(\.name) == ["ap", "Zp"])
+    }
 }

@@ -63,16 +63,19 @@ extension StorageHost {
         try await refreshRecord(name)
     }
 
-    /// Volumes of an active pool, by name.
+    /// Volumes of an active pool, in the order virsh lists them (names
+    /// compared without regard to ASCII case).
     public func volumes(in pool: String) async throws(StorageError) -> [StorageVolume] {
+        Array(try await volumeListing(in: pool))
+    }
+
+    /// Volumes of an active pool, in the order of ``volumes(in:)``, each
+    /// decoded when it is read: for pools too large to hold as an array of
+    /// definitions (see <doc:LargePools>).
+    public func volumeListing(in pool: String) async throws(StorageError) -> VolumeListing {
         try await loadVolumes(pool)
         let record = try activeRecord(pool)
-        // Positions are sorted, not definitions: no second copy of the table.
-        let all = record.volumes.values
-        let names = all.map(\.name)
-        let order = names.indices.sorted { names[$0] < names[$1] }
-        let type = record.type
-        return order.map { StorageVolume(pool: pool, poolType: type, definition: all[$0]) }
+        return VolumeListing(pool: pool, poolType: record.type, table: record.volumes)
     }
 
     /// A volume by name, or by path or key within the pool (as virsh accepts).

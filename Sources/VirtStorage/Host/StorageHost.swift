@@ -296,7 +296,7 @@ public actor StorageHost {
     }
 
     public func pools(_ filter: PoolFilter = .all) -> [StoragePool] {
-        records.keys.sorted().map { snapshot($0, records[$0]!) }.filter(filter.matches)
+        records.keys.sorted(by: VirshNameOrder.precedes).map { snapshot($0, records[$0]!) }.filter(filter.matches)
     }
 
     // MARK: defining

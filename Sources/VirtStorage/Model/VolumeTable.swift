@@ -131,6 +131,24 @@ public struct VolumeTable: Sendable {
         return removed
     }
 
+    /// The name at `position`.
+    package func name(at position: Int) -> String { text(records[position].name) }
+
+    /// The positions of the volumes in the order virsh lists them (``VirshNameOrder``).
+    package func positionsByName() -> [Int32] {
+        var order = (0..<Int32(records.count)).map { $0 }
+        records.withUnsafeBufferPointer { records in
+            strings.withUnsafeBufferPointer { bytes in
+                func name(_ p: Int32) -> UnsafeBufferPointer<UInt8> {
+                    let t = records[Int(p)].name
+                    return UnsafeBufferPointer(rebasing: bytes[Int(t.offset)..<Int(t.offset + t.length)])
+                }
+                order.sort { VirshNameOrder.precedes(name($0), name($1)) }
+            }
+        }
+        return order
+    }
+
     // MARK: What a refresh of files uses
 
     /// Hands a table to a closure that runs elsewhere without keeping a
