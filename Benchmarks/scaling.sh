@@ -103,32 +103,5 @@ for N in $SIZES; do
     rm -rf "$DIR"
 done
 
-# Times on the left, peak memory on the right, both against N, log scales;
-# gnuplot skips the "-" and "refused" of libvirt's missing answers.
-gnuplot <<EOF
-set terminal pngcairo size 1100,420 font "sans,10"
-set output "$OUT/scaling.png"
-set datafile missing "-"
-set multiplot layout 1,2 title "A dir pool of N files through the CLI, each command a process (Benchmarks/scaling.sh)"
-set logscale xy
-set grid
-set key top left
-set xlabel "files in the pool"
-set ylabel "seconds"
-set xrange [700:1400000]
-plot "$OUT/scaling.dat" using 1:2 with linespoints title "VirtStorage refresh, no saved table", \
-     "" using 1:4 with linespoints title "VirtStorage refresh, nothing changed", \
-     "" using 1:6 with linespoints title "VirtStorage vol-list", \
-     "" using 1:8 with linespoints title "VirtStorage vol-path", \
-     "" using 1:10 with linespoints dt 2 title "libvirt pool-refresh", \
-     "" using 1:(strcol(11) eq "refused" ? NaN : \$11) with linespoints dt 2 title "libvirt vol-list (refused above 16384)", \
-     "" using 1:12 with linespoints dt 2 title "libvirt vol-path"
-set ylabel "peak memory, MB"
-set logscale y
-plot "$OUT/scaling.dat" using 1:(\$3/1024) with linespoints title "VirtStorage refresh, no saved table", \
-     "" using 1:(\$5/1024) with linespoints title "VirtStorage refresh, nothing changed", \
-     "" using 1:(\$7/1024) with linespoints title "VirtStorage vol-list", \
-     "" using 1:(\$13/1024) with linespoints dt 2 title "libvirtd (its peak so far)"
-unset multiplot
-EOF
+gnuplot -e "data='$OUT/scaling.dat'; out='$OUT/scaling.png'" Benchmarks/scaling.gp
 echo "(k) written: $OUT/scaling.dat, $OUT/scaling.png"

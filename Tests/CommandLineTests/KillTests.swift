@@ -3,6 +3,8 @@ import Testing
 
 /// Processes killed at random points while they (re)define a pool: the
 /// config on disk is always a whole pool definition, the old one or the new.
+/// Refreshes killed at random points: the saved volume table is the last
+/// whole one or none, and the next process's listing is the truth.
 @Suite("config files survive killed writers")
 struct KillTests {
     @Test func killedDefinesLeaveWholeConfigs() throws {
@@ -54,6 +56,61 @@ struct KillTests {
         #expect(list.stdout.hasPrefix("k "))
         // A killed writer's temporary ("k.xml.new.<pid>") is gone after the next start.
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: base + "/root/etc/storage")
+        #expect(leftovers.allSatisfy { !$0.contains(".new.") }, "\(leftovers)")
+    }
+
+    @Test func killedRefreshesLeaveTablesThatListTheTruth() throws {
+        let base = NSTemporaryDirectory() + "virtstorage-kill-refresh-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let dir = base + "/pool"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for i in 0..<3000 {
+            #expect(FileManager.default.createFile(atPath: dir + "/f\(i).img", contents: Data(count: i % 7 * 512)))
+        }
+        let env = ["VIRT_STORAGE_ROOT": base + "/root"]
+        let vs = Executables.virtStorage
+        #expect(try Executables.run(vs, ["pool-create-as", "k", "dir", "--target", dir], environment: env).status == 0)
+        // Files older than the settling time keep their records from one process to the next.
+        Thread.sleep(forTimeInterval: 2.2)
+        let started = ContinuousClock.now
+        #expect(try Executables.run(vs, ["pool-refresh", "k"], environment: env).status == 0)
+        let runMicroseconds = max(20_000, Int((ContinuousClock.now - started) / .microseconds(1)))
+        var rng = SystemRandomNumberGenerator()
+        var killed = 0
+        for round in 0..<30 {
+            // Some files grow, some go, some come.
+            for _ in 0..<20 {
+                let path = dir + "/f\(Int.random(in: 0..<3000, using: &rng)).img"
+                if Bool.random(using: &rng), let handle = FileHandle(forWritingAtPath: path) {
+                    handle.seekToEndOfFile()
+                    handle.write(Data(count: 4096))
+                    handle.closeFile()
+                } else {
+                    unlink(path)
+                }
+            }
+            #expect(FileManager.default.createFile(atPath: dir + "/new\(round).img", contents: Data(count: round)))
+            let process = Process()
+            process.executableURL = vs
+            process.arguments = ["-q", "pool-refresh", "k"]
+            process.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32(Int.random(in: runMicroseconds / 5...runMicroseconds, using: &rng)))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            if process.terminationReason == .uncaughtSignal { killed += 1 }
+            // The next process, from whatever table is there, against a host that never saw one.
+            let listed = try Executables.run(vs, ["vol-list", "k", "--details"], environment: env)
+            let fresh = ["VIRT_STORAGE_ROOT": base + "/fresh\(round)"]
+            #expect(try Executables.run(vs, ["pool-create-as", "k", "dir", "--target", dir], environment: fresh).status == 0)
+            let truth = try Executables.run(vs, ["vol-list", "k", "--details"], environment: fresh)
+            #expect(listed.status == 0 && listed.stdout == truth.stdout, "round \(round)")
+        }
+        print("kill test: 30 pool-refresh processes of 3000 files, \(killed) killed mid-way; every next listing true")
+        #expect(killed > 0)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: base + "/root/run/storage")
         #expect(leftovers.allSatisfy { !$0.contains(".new.") }, "\(leftovers)")
     }
 }
