@@ -98,7 +98,7 @@ extension FileVolumeBackend {
     }
 
     /// The pool's sizes and its files as volumes. `previous`, what the last
-    /// refresh found, is brought up to date (``FileRefresh``): a file that is
+    /// refresh found, is brought up to date (see <doc:LargePools>): a file that is
     /// the same as then is not opened again. The result is what a full
     /// refresh gives.
     public func refreshFiles(_ pool: PoolDefinition, knowing previous: consuming VolumeTable = VolumeTable())

@@ -1,12 +1,12 @@
 import Glibc
 
 /// A pool's volumes by name, kept compact for pools of many volumes: each
-/// volume is a fixed-width record (``PackedVolume``), its name and any path
+/// volume is a fixed-width record of numbers, its name and any path
 /// or key that cannot be derived from the name are bytes in one arena, and a
 /// hash index of positions finds a name. A file volume takes about 170 bytes,
 /// where its ``VolumeDefinition`` with its strings takes over 400. Records
-/// hold no references, so a table is saved and read back as bytes
-/// (``VolumeTableFile``); definitions with a backing store, encryption or
+/// hold no references, so a table is saved and read back as bytes (a
+/// refresh saves it in the host's state directory); definitions with a backing store, encryption or
 /// extents are kept whole beside the records.
 public struct VolumeTable: Sendable {
     var records: [PackedVolume] = []
@@ -189,7 +189,7 @@ public struct VolumeTable: Sendable {
     /// Nanoseconds: above the coarsest timestamps of a filesystem a pool
     /// may be on (FAT's two seconds; ext4's small inodes and some NFS
     /// servers keep whole seconds; the kernel's clock ticks every 1-10 ms).
-    package static let settlingTime: Int64 = 2_000_000_000
+    public static let settlingTime: Int64 = 2_000_000_000
 
     /// Takes what may differ in an unchanged file's description (access time,
     /// owner, group, mode) from `st`.
