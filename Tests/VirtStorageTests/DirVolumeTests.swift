@@ -141,6 +141,20 @@ struct DirVolumeTests {
         #expect(error?.message.contains("metadata preallocation is not supported for raw volumes") == true)
     }
 
+    /// What virsh 9.0 showed side by side for a subdirectory of a dir pool.
+    @Test func aSubdirectoryIsADirVolumeWithoutASize() async throws {
+        let (scratch, host, dir) = try await Self.pool("subdir")
+        defer { withExtendedLifetime(scratch) {} }
+        try FileManager.default.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: false)
+        try Data(repeating: 1, count: 9000).write(to: URL(fileURLWithPath: dir + "/sub/inside"))
+        try await host.refresh("p")
+        let sub = try await host.volume("sub", in: "p")
+        #expect(sub.type == .dir && sub.format == .dir)
+        #expect(sub.capacity == 0 && sub.allocation == 0 && sub.definition.physical == 0)
+        #expect(!sub.xml.contains("<physical"))
+        #expect(sub.xml.contains("<capacity unit='bytes'>0</capacity>\n  <allocation unit='bytes'>0</allocation>"))
+    }
+
     @Test func cloneResizeWipeDelete() async throws {
         let (scratch, host, dir) = try await Self.pool("ops")
         defer { withExtendedLifetime(scratch) {} }
@@ -168,6 +182,12 @@ struct DirVolumeTests {
         }
         #expect(refused?.message.contains("shrink") == true)
         try await host.resizeVolume("a.img", in: "p", capacity: 2_097_152, options: .shrink)
+        #expect(Self.fileStat(dir + "/a.img").st_size == 2_097_152)
+        // libvirt's API refuses a zero capacity without --delta or --shrink, in its words.
+        let zero = await #expect(throws: StorageError.self) { try await host.resizeVolume("a.img", in: "p", capacity: 0) }
+        #expect(
+            zero?.description
+                == "capacity in virStorageVolResize cannot be zero without 'delta' or 'shrink' flags set")
         #expect(Self.fileStat(dir + "/a.img").st_size == 2_097_152)
 
         // Zero wipe keeps a sparse file sparse and clears the data.

@@ -30,6 +30,10 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
         /// A request that the pool type's backend does not take (libvirt's
         /// virCheckFlags: an invalid argument, reported as a whole sentence).
         case unsupportedFlags
+        /// An argument that libvirt's API refuses before any driver sees it
+        /// (virReportInvalidArg: a whole sentence), such as a capacity of
+        /// zero for vol-resize without `--delta` or `--shrink`.
+        case argumentRefused
         /// An operation this pool type's backend does not have at all
         /// (libvirt's VIR_ERR_NO_SUPPORT).
         case noSupport
@@ -64,6 +68,7 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
             case .probeFailed: "Storage pool probe failed"
             case .poolBuilt: "Storage pool already built"
             case .unsupportedFlags: ""
+            case .argumentRefused: ""
             case .noSupport: "this function is not supported by the connection driver"
             case .invalidStream: "invalid volume stream"
             case .operationAborted: "operation aborted"

@@ -95,11 +95,10 @@ public enum FileVolumes {
             vol.allocation = size
             vol.physical = size
         case S_IFDIR:
+            // As libvirt: a directory has no size of its own (0 for capacity
+            // and allocation, no <physical>), whatever its inode's blocks.
             vol.type = .dir
             target.format = "dir"
-            vol.capacity = UInt64(st.st_size)
-            vol.allocation = UInt64(st.st_blocks) * 512
-            vol.physical = UInt64(st.st_size)
         default:
             return nil
         }

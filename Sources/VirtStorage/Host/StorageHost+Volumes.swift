@@ -527,6 +527,12 @@ extension StorageHost {
     public func resizeVolume(_ name: String, in pool: String, capacity: UInt64, options: ResizeOptions = [])
         async throws(StorageError)
     {
+        // libvirt's API checks this before it looks the volume up.
+        if capacity == 0 && options.isDisjoint(with: [.delta, .shrink]) {
+            throw StorageError(
+                .argumentRefused,
+                "capacity in virStorageVolResize cannot be zero without 'delta' or 'shrink' flags set")
+        }
         try await volumeJob(name, in: pool, .resizeVolume, "changing of volume capacity", announcing: .resized) {
             (backend, vol, def) throws(StorageError) in
             var target = capacity
