@@ -155,6 +155,50 @@ struct DirVolumeTests {
         #expect(sub.xml.contains("<capacity unit='bytes'>0</capacity>\n  <allocation unit='bytes'>0</allocation>"))
     }
 
+    /// As libvirt's qemu-img convert: the clone of an overlay holds the
+    /// guest's whole data and names no backing file (virsh 9.0 side by side).
+    @Test func theCloneOfAnOverlayIsFlattened() async throws {
+        let (scratch, host, dir) = try await Self.pool("clone-overlay")
+        defer { withExtendedLifetime(scratch) {} }
+        _ = try await host.createVolume(in: "p", xml: Self.volumeXML("base.qcow2", "10485760", format: "qcow2"))
+        #expect(try Scratch.run("/usr/bin/qemu-io", ["-c", "write -P 0x5a 0 1M", dir + "/base.qcow2"]).0 == 0)
+        var overlay = VolumeDefinition(name: "over.qcow2", capacity: 10_485_760, format: .qcow2)
+        overlay.backingStore = VolumeTarget(path: "base.qcow2", format: .qcow2)
+        _ = try await host.createVolume(overlay, in: "p")
+        #expect(try Scratch.run("/usr/bin/qemu-io", ["-c", "write -P 0x33 4M 64k", dir + "/over.qcow2"]).0 == 0)
+        try await host.refresh("p")
+        let clone = try await host.cloneVolume("over.qcow2", in: "p", newName: "clone.qcow2")
+        #expect(clone.definition.backingStore == nil)
+        #expect(try Self.qemuInfo(dir + "/clone.qcow2")["backing-filename"] == nil)
+        #expect(try Scratch.run(Self.qemuImg, ["compare", dir + "/over.qcow2", dir + "/clone.qcow2"]).0 == 0)
+        // The base can go: the clone does not need it.
+        try await host.deleteVolume("over.qcow2", in: "p")
+        try await host.deleteVolume("base.qcow2", in: "p")
+        try Self.qemuCheck(dir + "/clone.qcow2")
+        let read = try Scratch.run("/usr/bin/qemu-io", ["-c", "read -P 0x5a 0 1M", "-c", "read -P 0x33 4M 64k", dir + "/clone.qcow2"])
+        #expect(read.0 == 0 && !read.1.contains("Pattern verification failed"))
+    }
+
+    /// A qcow2 image given a backing file and a capacity of 0 takes the
+    /// backing file's size to 512 bytes, as qemu-img does for libvirt: its
+    /// file's size where no backing format is given (libvirt declares raw).
+    @Test func aZeroCapacityTakesTheBackingFilesSize() async throws {
+        let (scratch, host, dir) = try await Self.pool("backing-size")
+        defer { withExtendedLifetime(scratch) {} }
+        _ = try await host.createVolume(in: "p", xml: Self.volumeXML("base.qcow2", "10485760", format: "qcow2"))
+        let baseSize = try #require(try FileManager.default.attributesOfItem(atPath: dir + "/base.qcow2")[.size] as? Int)
+        for (name, format, expected) in [
+            ("raw-backed.qcow2", nil as VolumeFormat?, (UInt64(baseSize) + 511) / 512 * 512),
+            ("qcow2-backed.qcow2", VolumeFormat.qcow2, 10_485_760),
+        ] {
+            var overlay = VolumeDefinition(name: name, capacity: 0, format: .qcow2)
+            overlay.backingStore = VolumeTarget(path: dir + "/base.qcow2", format: format)
+            _ = try await host.createVolume(overlay, in: "p")
+            #expect(try Self.qemuInfo(dir + "/" + name)["virtual-size"] as? UInt64 == expected, "\(name)")
+            #expect(try await host.volume(name, in: "p").capacity == expected)
+        }
+    }
+
     @Test func cloneResizeWipeDelete() async throws {
         let (scratch, host, dir) = try await Self.pool("ops")
         defer { withExtendedLifetime(scratch) {} }

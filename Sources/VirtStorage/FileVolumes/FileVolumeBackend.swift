@@ -115,14 +115,11 @@ extension FileVolumeBackend {
         volume.target.path = path
         volume.key = path
         if volume.target.format == nil { volume.target.format = "raw" }
-        if !volume.capacitySpecified, let backing = volume.backingStore?.path {
-            // libvirt leaves the size out of qemu-img's command, which then
-            // takes the backing file's: so does the native writer.
-            let absolute = QemuImgCommand.absoluteBackingPath(backing, poolTargetPath: dir)
-            if let (header, size) = try? ImageFormatProbe.probeWithSize(path: absolute) {
-                volume.capacity = header.capacity(physical: size)
-                if !volume.allocationSpecified { volume.allocation = volume.capacity }
-            }
+        // libvirt leaves the size out of qemu-img's command, which then
+        // takes the backing file's: so does the native writer.
+        if !volume.capacitySpecified, let inherited = FileVolumes.inheritedCapacity(volume, poolPath: dir) {
+            volume.capacity = inherited
+            if !volume.allocationSpecified { volume.allocation = volume.capacity }
         }
     }
 

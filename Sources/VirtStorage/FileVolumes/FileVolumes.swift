@@ -204,6 +204,19 @@ public enum FileVolumes {
         }
     }
 
+    /// The size qemu-img gives an image that names a backing file and no
+    /// size: the backing file's size in its declared format (raw where none
+    /// is declared, as libvirt declares it: a qcow2 backing file is then its
+    /// file's size), rounded up to 512 bytes as qemu-img rounds it.
+    static func inheritedCapacity(_ vol: VolumeDefinition, poolPath: String) -> UInt64? {
+        guard let backing = vol.backingStore?.path else { return nil }
+        let absolute = QemuImgCommand.absoluteBackingPath(backing, poolTargetPath: poolPath)
+        guard let (header, physical) = try? ImageFormatProbe.probeWithSize(path: absolute) else { return nil }
+        let declared = vol.backingStore?.format ?? .raw
+        let size = declared != .raw && header.format == declared ? header.capacity(physical: physical) : physical
+        return (size + 511) & ~511
+    }
+
     /// Whether the backing file is in the format the definition gives it (or
     /// none is given, or raw, which any file is). When it is not, qemu-img
     /// (as libvirt runs it) refuses the image, and the native writer must not
@@ -247,6 +260,11 @@ public enum FileVolumes {
         throws(StorageError) -> VolumeDefinition?
     {
         var writer = try QCow2Writer(volume: vol)
+        // No size with a backing file: qemu-img takes the backing file's, to
+        // 512 bytes (libvirt gives it none), not a size in whole KiB.
+        if vol.capacity == 0 || !vol.capacitySpecified, let inherited = inheritedCapacity(vol, poolPath: poolPath) {
+            writer.capacity = inherited
+        }
         writer.preallocateMetadata = preallocateMetadata
         try writer.validate()
         if let backing = vol.backingStore?.path {
@@ -443,8 +461,10 @@ public enum FileVolumes {
                 .unsupportedFlags, "unsupported flags (0x2) in function storageBackendCreateQemuImg",
                 hint: "a reflink copies a raw file into a raw file")
         }
+        // An image on a backing file is flattened, as libvirt's qemu-img convert
+        // does: the clone holds the guest's whole data and needs no backing file.
         if !sameFormat || vol.target.encryption != nil || source.target.encryption != nil
-            || options.preallocateMetadata
+            || options.preallocateMetadata || source.backingStore != nil
         {
             var builder = QemuImgCommand(volume: .init(vol, in: poolType), poolTargetPath: poolPath)
             builder.input = .init(source, in: poolType)
