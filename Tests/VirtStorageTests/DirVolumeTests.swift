@@ -199,6 +199,20 @@ struct DirVolumeTests {
         }
     }
 
+    /// virsh 9.0 side by side: a dir pool shares fs pools' build, which
+    /// makes the directory and then finds no device to format.
+    @Test func aDirPoolBuiltWithOverwriteHasNoDeviceToFormat() async throws {
+        let scratch = Scratch("dir-build-overwrite")
+        let host = try await StorageHost(directories: .root(scratch.sub("root")))
+        for (name, mode) in [("o", BuildMode.overwrite), ("n", BuildMode.noOverwrite)] {
+            let dir = scratch.sub(name)
+            try await host.define(xml: "<pool type='dir'><name>\(name)</name><target><path>\(dir)</path></target></pool>")
+            let error = await #expect(throws: StorageError.self) { try await host.build(name, mode: mode) }
+            #expect(error?.libvirtMessage == "Requested operation is not valid: No source device specified when formatting pool '\(name)'")
+            #expect(FileManager.default.fileExists(atPath: dir))
+        }
+    }
+
     @Test func cloneResizeWipeDelete() async throws {
         let (scratch, host, dir) = try await Self.pool("ops")
         defer { withExtendedLifetime(scratch) {} }

@@ -152,8 +152,10 @@ struct FsPoolTests {
         let host = try await StorageHost(directories: .root(scratch.sub("root")))
         let missing = scratch.sub("no-such-device")
         try await host.define(xml: Self.poolXML("bad", device: missing, format: "ext4", target: scratch.sub("mnt")))
+        // As libvirt: mount runs and says what is wrong; the hint says what to do.
         let notBuilt = await #expect(throws: StorageError.self) { try await host.start("bad") }
-        #expect(notBuilt?.hint == "build the pool first")
+        #expect(notBuilt?.message.contains("unexpected exit status 32") == true)
+        #expect(notBuilt?.hint == "the mount point '\(scratch.sub("mnt"))' is not a directory: build the pool first")
         let noDevice = await #expect(throws: StorageError.self) { try await host.build("bad", mode: .overwrite) }
         #expect(noDevice?.message.contains("Source device does not exist") == true)
         try await host.define(

@@ -26,11 +26,15 @@ extension MountedPoolBackend {
     public func start(_ pool: PoolDefinition) async throws(StorageError) {
         if try await mountEntry(pool) != nil { return }
         let dir = try Self.directory(pool)
-        guard let st = SystemCalls.status(of: dir), (st.st_mode & S_IFMT) == S_IFDIR else {
-            throw StorageError(
-                .operationInvalid, "mount point '\(dir)' is not a directory", path: dir, hint: "build the pool first")
+        // As libvirt, mount is run and says what is wrong; the hint says what to do.
+        let missing = !(SystemCalls.status(of: dir).map { ($0.st_mode & S_IFMT) == S_IFDIR } ?? false)
+        do throws(StorageError) {
+            try await runner.run(try PoolStartCommand.start(pool))
+        } catch {
+            var error = error
+            if missing { error.hint = "the mount point '\(dir)' is not a directory: build the pool first" }
+            throw error
         }
-        try await runner.run(try PoolStartCommand.start(pool))
     }
 
     public func stop(_ pool: PoolDefinition) async throws(StorageError) {
