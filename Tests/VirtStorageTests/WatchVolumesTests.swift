@@ -34,22 +34,12 @@ struct WatchVolumesTests {
         return false
     }
 
-    /// A started dir pool "p" of a new host.
-    static func pool(_ label: String) async throws -> (Scratch, StorageHost, String) {
-        let scratch = Scratch(label)
-        let host = try await StorageHost(directories: .root(scratch.sub("root")))
-        let dir = scratch.sub("pool")
-        try await host.define(xml: "<pool type='dir'><name>p</name><target><path>\(dir)</path></target></pool>")
-        try await host.start("p", build: .normal)
-        return (scratch, host, dir)
-    }
-
     static func capacity(_ host: StorageHost, _ name: String) async throws -> UInt64? {
         try await host.volumes(in: "p").first { $0.name == name }?.definition.capacity
     }
 
     @Test func filesThatAppearChangeAndVanishShowWithoutARefresh() async throws {
-        let (scratch, host, dir) = try await Self.pool("watch-files")
+        let (scratch, host, dir) = try await DirVolumeTests.pool("watch-files")
         try Data(repeating: 1, count: 4096).write(to: URL(fileURLWithPath: dir + "/before.img"))
         let recorder = await Recorder.start(host)
         try await host.watchVolumes(in: "p")
@@ -85,7 +75,7 @@ struct WatchVolumesTests {
     }
 
     @Test func theHostsOwnChangesAreAnnouncedOnce() async throws {
-        let (scratch, host, dir) = try await Self.pool("watch-own-changes")
+        let (scratch, host, dir) = try await DirVolumeTests.pool("watch-own-changes")
         try await host.watchVolumes(in: "p")
         let recorder = await Recorder.start(host)
         try await host.createVolume(in: "p", xml: DirVolumeTests.volumeXML("made.img", "65536"))
@@ -102,7 +92,7 @@ struct WatchVolumesTests {
     }
 
     @Test func aStoppedPoolIsNoLongerWatched() async throws {
-        let (scratch, host, dir) = try await Self.pool("watch-stop")
+        let (scratch, host, dir) = try await DirVolumeTests.pool("watch-stop")
         try await host.watchVolumes(in: "p")
         try await host.destroy("p")
         #expect(!(await host.isWatchingVolumes(in: "p")))
