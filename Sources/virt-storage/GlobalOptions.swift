@@ -166,12 +166,18 @@ struct VolumeArgument: ParsableArguments {
 }
 
 /// Reads a file named on the command line.
+/// A file read to its end, as virsh reads an XML file: a pipe or
+/// /dev/stdin too, whose size is not known before it ends.
 func readFile(_ path: String) throws(StorageError) -> String {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw StorageError(
-            .systemError, "Failed to open file '\(path)': \(String(cString: strerror(errno)))", path: path)
+    let fd = try SystemCalls.open(path, O_RDONLY, "Failed to open file '\(path)'")
+    defer { SystemCalls.close(fd) }
+    var bytes: [UInt8] = []
+    while true {
+        let piece = try SystemCalls.readSome(fd, count: 65536, path: path, "Failed to read file '\(path)'")
+        if piece.isEmpty { break }
+        bytes += piece
     }
-    return String(decoding: data, as: UTF8.self)
+    return String(decoding: bytes, as: UTF8.self)
 }
 
 /// virsh's --build / --overwrite / --no-overwrite flags.

@@ -29,16 +29,11 @@ public struct DirBackend: FileVolumeBackend {
     }
 
     /// Creates the directory (and missing parents) with the pool's permissions.
-    /// As libvirt's (which shares its build with fs pools): `--overwrite`
-    /// and `--no-overwrite` ask for a filesystem to be made, and after the
-    /// directory is made, fail for want of a device.
+    /// `--overwrite` and `--no-overwrite` change nothing here: libvirt 9.0
+    /// makes the directory and then fails for want of a device to format
+    /// (a difference kept on purpose, README).
     public func build(_ pool: PoolDefinition, mode: BuildMode) async throws(StorageError) {
         try await buildDirectory(pool)
-        if mode == .overwrite || mode == .noOverwrite {
-            throw StorageError(
-                .operationInvalid, "No source device specified when formatting pool '\(pool.name)'", value: pool.name,
-                hint: "a dir pool has no device to format: build it without --overwrite or --no-overwrite")
-        }
     }
 
     public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {

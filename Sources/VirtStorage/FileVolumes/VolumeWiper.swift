@@ -66,9 +66,18 @@ public enum VolumeWiper {
                     done += $0; progress?(done, total)
                 }
             case .pattern(let pattern) where algorithm == .zero && isFile && pattern == [0]:
-                // Zeroing a file touches only its data: holes already read as zeros.
-                try writeOverData(fd: fd, path: path, base: base, size: size) {
-                    done += $0; progress?(done, total)
+                if range == nil && st.st_blocks < st.st_size / 512 {
+                    // As libvirt (storageBackendVolZeroSparseFileLocal): a sparse
+                    // file is cut to nothing and grown again, all of it a hole.
+                    try SystemCalls.ftruncate(fd, to: 0, path: path, "Failed to truncate volume with path '\(path)' to 0 bytes")
+                    try SystemCalls.ftruncate(fd, to: size, path: path, "Failed to truncate volume with path '\(path)' to \(size) bytes")
+                    done += size
+                    progress?(done, total)
+                } else {
+                    // Zeroing a file touches only its data: holes already read as zeros.
+                    try writeOverData(fd: fd, path: path, base: base, size: size) {
+                        done += $0; progress?(done, total)
+                    }
                 }
             case .pattern(let pattern):
                 try write(fd: fd, path: path, base: base, size: size, pattern: pattern) {
