@@ -546,7 +546,8 @@ public actor StorageHost {
             previous = record.volumes
         } else {
             let saved = files.volumeTablePath(name)
-            previous = (try? await BlockingIO.run(.metadata) { VolumeTableFile.read(saved) }) ?? nil ?? VolumeTable()
+            let read = try? await BlockingIO.run(.metadata) { VolumeTableFile.read(saved) }
+            previous = read.flatMap { $0 } ?? VolumeTable()
         }
         let listing: (PoolSizes, VolumeTable)
         do throws(StorageError) {

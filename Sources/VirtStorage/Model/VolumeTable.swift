@@ -103,7 +103,8 @@ public struct VolumeTable: Sendable {
             old = definition(at: i)
             forget(records[i])
         }
-        var record = pack(volume)
+        // A volume put again keeps the bytes of its name.
+        var record = pack(volume, name: existing.map { records[$0].name } ?? store(volume.name))
         if let st = file, !record.flags.contains(.whole), st.st_mode & S_IFMT == S_IFREG {
             record.flags.insert(.identity)
             record.device = UInt64(st.st_dev)
@@ -111,9 +112,6 @@ public struct VolumeTable: Sendable {
             record.blocks = Int64(st.st_blocks)
         }
         if let i = existing {
-            // The name was stored again: keep the first copy.
-            unusedBytes += Int(record.name.length)
-            record.name = records[i].name
             records[i] = record
         } else {
             records.append(record)
@@ -345,9 +343,9 @@ public struct VolumeTable: Sendable {
         !volume.sourceExtents.isEmpty || volume.target.encryption != nil || volume.backingStore != nil
     }
 
-    private mutating func pack(_ volume: VolumeDefinition) -> PackedVolume {
+    private mutating func pack(_ volume: VolumeDefinition, name: PackedVolume.Text) -> PackedVolume {
         var r = PackedVolume()
-        r.name = store(volume.name)
+        r.name = name
         guard !Self.isWhole(volume), words.count < Int(PackedVolume.noWord) - 3 else {
             r.flags.insert(.whole)
             whole[volume.name] = volume
