@@ -46,7 +46,10 @@ struct PoolAsOptions: ParsableArguments {
     var sourceProtocolVersion: String?
     @Option(name: .customLong("source-initiator"), help: "initiator iqn for underlying storage")
     var sourceInitiator: String?
-
+    @Option(
+        name: .customLong("thin-pool"),
+        help: "(VirtStorage extension) logical pools: the thin pool of the volume group that holds thin volumes and their snapshots")
+    var thinPool: String?
 
     func arguments() throws -> PoolArguments {
         // virsh's own check, made first (VSH_EXCLUSIVE_OPTIONS): its words, no prefix.
@@ -83,6 +86,7 @@ struct PoolAsOptions: ParsableArguments {
         a.adapterParentFabricWWN = v["adapter-parent-fabric-wwn"]
         a.sourceProtocolVersion = v["source-protocol-ver"]
         a.sourceInitiator = v["source-initiator"]
+        a.thinPool = thinPool
         return a
     }
 

@@ -27,6 +27,8 @@ struct PoolArguments: Sendable, Equatable {
     var adapterParentFabricWWN: String?
     var sourceProtocolVersion: String?
     var sourceInitiator: String?
+    /// A logical pool's thin pool (VirtStorage extension: `<vs:thinpool>`).
+    var thinPool: String?
 
     init(name: String, type: String) {
         self.name = name
@@ -40,7 +42,10 @@ struct PoolArguments: Sendable, Equatable {
                 element: "--secret-usage")
         }
         var w = XMLWriter()
-        w.element("pool", [("type", type)]) { w in
+        let namespace: (String, String?) =
+            thinPool == nil
+            ? ("", nil) : ("xmlns:\(VirtStoragePoolSchema.namespacePrefix)", VirtStoragePoolSchema.namespaceURI)
+        w.element("pool", [("type", type), namespace]) { w in
             w.text("name", name)
             let hasFC = adapterWWNN != nil && adapterWWPN != nil
             if sourceHost != nil || sourcePath != nil || sourceDevice != nil || sourceInitiator != nil
@@ -83,6 +88,7 @@ struct PoolArguments: Sendable, Equatable {
             if let target {
                 w.element("target") { w in w.text("path", target) }
             }
+            if let thinPool { w.empty("\(VirtStoragePoolSchema.namespacePrefix):thinpool", [("name", thinPool)]) }
         }
         return w.text
     }

@@ -12,6 +12,8 @@ import Foundation
 /// - Volume resize (lvresize) is supported; wiping thin volumes is refused as
 ///   for sparse snapshots.
 /// - A striped segment's extent on each device is seg_size / stripes long.
+/// - A pool that names a thin pool (`<vs:thinpool>`) makes thin volumes
+///   that hold snapshots (`LogicalBackend+Thin.swift`).
 public struct LogicalBackend: StorageBackend {
     /// Added to the environment of every command (e.g. LVM_SYSTEM_DIR for a private lvm.conf).
     public let environment: [String: String]
@@ -133,14 +135,17 @@ public struct LogicalBackend: StorageBackend {
     public func check(_ pool: PoolDefinition) async throws(StorageError) -> Bool {
         do {
             try await matchSource(pool)
+            if let thinPool = pool.thinPool { _ = try await thinPoolRow(pool, thinPool: thinPool) }
             return true
         } catch {
             return false
         }
     }
 
+    /// The VG must be there, and its thin pool where the pool names one.
     public func start(_ pool: PoolDefinition) async throws(StorageError) {
         try await matchSource(pool)
+        if let thinPool = pool.thinPool { _ = try await thinPoolRow(pool, thinPool: thinPool) }
         try await run(try PoolStartCommand.start(pool))
     }
 
@@ -148,11 +153,12 @@ public struct LogicalBackend: StorageBackend {
         try await run(try PoolStartCommand.stop(pool))
     }
 
-    /// pvcreate on every source device, then vgcreate. Every device is checked
+    /// pvcreate on every source device, then vgcreate, then the thin pool
+    /// where the pool names one (over all the VG's space). Every device is checked
     /// before anything is written: it must exist, be in no VG, and (unless
     /// overwriting) carry no signature at all. With overwrite, its signatures
     /// are erased (wipefs --all) before pvcreate. A failure removes the PV
-    /// labels this build wrote.
+    /// labels this build wrote (and the VG, when the thin pool fails).
     public func build(_ pool: PoolDefinition, mode: BuildMode) async throws(StorageError) {
         guard mode == .normal || mode == .overwrite || mode == .noOverwrite else {
             throw StorageError(
@@ -190,6 +196,14 @@ public struct LogicalBackend: StorageBackend {
                 labelled.append(device)
             }
             try await run(LVMCommand.vgcreate(vg, devices))
+            if let thinPool = pool.thinPool {
+                do throws(StorageError) {
+                    try await run(LVMCommand.thinPoolCreate(thinPool, vg: vg))
+                } catch {
+                    _ = try? await runner.capture(with(LVMCommand.vgremove(vg)))
+                    throw error
+                }
+            }
         } catch {
             for device in labelled { _ = try? await runner.capture(with(LVMCommand.pvremove(device))) }
             throw error
@@ -227,6 +241,7 @@ public struct LogicalBackend: StorageBackend {
     public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {
         let vg = try Self.volumeGroup(pool)
         let volumes = try await listVolumes(vg, pool: pool)
+        if let thinPool = pool.thinPool { return (try await thinPoolSizes(pool, thinPool: thinPool), volumes) }
         let rows: [LVMReport.VGRow] = try LVMReport.rows(try await run(LVMCommand.vgs(vg)).stdout, "vgs")
         guard let row = rows.first(where: { $0.vg_name == vg }) else {
             throw StorageError(.operationFailed, "vgs did not report volume group '\(vg)'", value: vg)
@@ -240,6 +255,7 @@ public struct LogicalBackend: StorageBackend {
     }
 
     func listVolumes(_ target: String, pool: PoolDefinition) async throws(StorageError) -> [VolumeDefinition] {
+        if pool.thinPool != nil { return try await thinVolumes(target, pool: pool) }
         let rows: [LVMReport.LVRow] = try LVMReport.rows(try await run(LVMCommand.lvs(target)).stdout, "lvs")
         return try LVMReport.volumes(rows, targetPath: try Self.targetPath(pool))
     }
@@ -285,9 +301,21 @@ public struct LogicalBackend: StorageBackend {
         options: VolumeBuildOptions, secrets: VolumeSecrets, progress: ProgressHandler?
     ) async throws(StorageError) {
         if source != nil { throw unsupported("volume creation from another volume") }
-        let command = LVMCommand.lvcreate(
-            name: volume.name, capacity: volume.capacity, allocation: volume.allocation,
-            vg: try Self.volumeGroup(pool), backingPath: volume.backingStore?.path)
+        let vg = try Self.volumeGroup(pool)
+        let command: Command
+        if let thinPool = pool.thinPool {
+            // Thin: the size is virtual, and a backing LV makes a thin snapshot of it.
+            command =
+                if let backing = volume.backingStore?.path {
+                    LVMCommand.thinCopy(of: backing, name: volume.name)
+                } else {
+                    LVMCommand.lvcreateThin(name: volume.name, capacity: volume.capacity, thinPool: thinPool, vg: vg)
+                }
+        } else {
+            command = LVMCommand.lvcreate(
+                name: volume.name, capacity: volume.capacity, allocation: volume.allocation, vg: vg,
+                backingPath: volume.backingStore?.path)
+        }
         try await run(command)
         try applyPermissions(volume, in: pool)
     }

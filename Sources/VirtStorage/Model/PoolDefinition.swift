@@ -46,6 +46,11 @@ public struct PoolDefinition: Sendable, Equatable, Hashable, Codable {
     public var mountOptions: [String] = []
     /// rbd pools: cluster configuration options (<rbd:config_opts>).
     public var rbdConfigOptions: [NamedOption] = []
+    /// logical pools: the LVM thin pool of the volume group that holds the
+    /// pool's new volumes, as thin volumes that can hold snapshots
+    /// (`<vs:thinpool name='…'/>`, a VirtStorage extension; see
+    /// ``VirtStoragePoolSchema/namespaceURI``).
+    public var thinPool: String?
 
     public init(
         type: PoolType, name: String, uuid: UUID = UUID(), source: PoolSource = PoolSource(),

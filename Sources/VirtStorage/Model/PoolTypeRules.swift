@@ -260,7 +260,7 @@ public struct PoolTypeRules: Sendable {
                 .logical, [.name, .device],
                 operations: [
                     .check, .start, .build, .stop, .delete, .createVolume, .deleteVolume, .resizeVolume,
-                    .wipeVolume, .findSources, .uploadVolume, .downloadVolume,
+                    .wipeVolume, .findSources, .uploadVolume, .downloadVolume, .snapshots, .deleteVolumeSnapshots,
                 ],
                 volumes: .block, identity: .nameAndHosts, activation: .volumeGroup,
                 sourceFormats: ["unknown", "lvm2"], defaultSourceFormat: "lvm2",

@@ -160,7 +160,31 @@ public enum PoolXML {
         case nil:
             break
         }
+        def.thinPool = try thinPool(root, type: type)
         return def
+    }
+
+    /// `<vs:thinpool name='…'/>` of a logical pool (VirtStorage's namespace):
+    /// at most one, naming an LV of the volume group.
+    private static func thinPool(_ root: XMLElement, type: PoolType) throws(StorageError) -> String? {
+        let found = root.elements("thinpool", namespaceURI: VirtStoragePoolSchema.namespaceURI)
+        guard let element = found.first else { return nil }
+        let path = "\(VirtStoragePoolSchema.namespacePrefix):thinpool"
+        guard type == .logical else {
+            throw StorageError.xml(
+                "<\(path)> belongs to logical pools, not to a \(type.rawValue) pool", element: path,
+                line: element.line)
+        }
+        guard found.count == 1 else {
+            throw StorageError.xml("a logical pool has one <\(path)> at most", element: path, line: found[1].line)
+        }
+        guard let name = element.attribute("name"), LogicalVolumeName.isValid(name) else {
+            throw StorageError.xml(
+                "invalid thin pool name '\(element.attribute("name") ?? "")'", element: path + "/@name",
+                value: element.attribute("name"), line: element.line,
+                hint: "name the thin pool LV of the volume group: letters, digits and '+_.-', not beginning with '-'")
+        }
+        return name
     }
 
     /// Pool names become file names: no '/', no newline, not empty.
@@ -198,7 +222,10 @@ public enum PoolXML {
         {
             namespaceAttr = ("xmlns:\(ns.prefix)", ns.uri)
         }
-        w.element("pool", [("type", def.type.rawValue), namespaceAttr]) { w in
+        let thinPoolNamespace: (String, String?) =
+            def.thinPool == nil
+            ? ("", nil) : ("xmlns:\(VirtStoragePoolSchema.namespacePrefix)", VirtStoragePoolSchema.namespaceURI)
+        w.element("pool", [("type", def.type.rawValue), namespaceAttr, thinPoolNamespace]) { w in
             w.text("name", def.name)
             w.text("uuid", StorageUUID.format(def.uuid))
             w.line("<capacity unit='bytes'>\(def.capacity)</capacity>")
@@ -230,6 +257,9 @@ public enum PoolXML {
                         }
                     }
                 }
+            }
+            if let thinPool = def.thinPool {
+                w.empty("\(VirtStoragePoolSchema.namespacePrefix):thinpool", [("name", thinPool)])
             }
         }
     }

@@ -78,12 +78,14 @@ public final class StorageSchemas: Sendable {
         }
     }
 
-    /// Whether `text` is a pool document of a type VirtStorage adds (read
-    /// from its root; a document that does not parse is libvirt's to refuse).
+    /// Whether `text` is a pool document of a type VirtStorage adds, or one
+    /// with an element in VirtStorage's namespace (read from its root; a
+    /// document that does not parse is libvirt's to refuse).
     private static func isExtensionPool(_ text: String) -> Bool {
         guard let root = try? XMLReading.root(of: text, documentName: Kind.pool.documentName),
             let type = root.attribute("type").flatMap(PoolType.init(rawValue:))
         else { return false }
         return PoolTypeRules.of(type).origin == .virtStorage
+            || root.elements().contains { $0.namespaceURI == VirtStoragePoolSchema.namespaceURI }
     }
 }

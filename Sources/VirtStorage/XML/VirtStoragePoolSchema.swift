@@ -2,8 +2,15 @@
 /// schema directory, and the pool types VirtStorage adds, each another choice
 /// of libvirt's `pool` definition. libvirt's own documents validate against
 /// it as against libvirt's; a document of an extension type validates only
-/// against it.
+/// against it, as does a logical pool that names a thin pool in
+/// VirtStorage's namespace.
 public enum VirtStoragePoolSchema {
+    /// The namespace of VirtStorage's elements in libvirt's pool documents
+    /// (a logical pool's `<vs:thinpool name='…'/>`).
+    public static let namespaceURI = "urn:virtstorage:schemas:storagepool:1.0"
+    /// The prefix VirtStorage writes for ``namespaceURI``.
+    public static let namespacePrefix = "vs"
+
     public static let text = """
         <?xml version="1.0"?>
         <!-- VirtStorage's storage pool schema: libvirt's, and the pool types VirtStorage adds -->
@@ -13,7 +20,10 @@ public enum VirtStoragePoolSchema {
 
           <define name="pool" combine="choice">
             <element name="pool">
-              <ref name="poolbtrfs"/>
+              <choice>
+                <ref name="poolbtrfs"/>
+                <ref name="poollogicalthin"/>
+              </choice>
             </element>
           </define>
 
@@ -34,6 +44,28 @@ public enum VirtStoragePoolSchema {
                 </element>
               </optional>
               <ref name="target"/>
+            </interleave>
+          </define>
+
+          <!-- libvirt's logical pool, whose new volumes are thin volumes of a thin pool -->
+          <define name="poollogicalthin">
+            <attribute name="type">
+              <value>logical</value>
+            </attribute>
+            <interleave>
+              <ref name="commonMetadataNameOptional"/>
+              <ref name="sizing"/>
+              <ref name="features"/>
+              <ref name="sourcelogical"/>
+              <ref name="targetlogical"/>
+              <element name="thinpool" ns="\(namespaceURI)">
+                <attribute name="name">
+                  <data type="string">
+                    <param name="pattern">[a-zA-Z0-9+_.][a-zA-Z0-9+_.\\-]{0,126}</param>
+                  </data>
+                </attribute>
+                <empty/>
+              </element>
             </interleave>
           </define>
         </grammar>
