@@ -63,6 +63,8 @@ struct VirshCommandLine {
         "pool-define": [.string("schemas", namedOnly: true)],
         "vol-clone": [.string("snapshot", namedOnly: true)],
         "pool-capabilities": [.bool("extensions")],
+        "pool-define-as": [.string("thin-pool", namedOnly: true)],
+        "pool-create-as": [.string("thin-pool", namedOnly: true)],
     ]
 
     /// VirtStorage's own verbs (extensions), read by virsh's rules.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VirtStorage
 
 /// virt-storage's --print-xml verbs side by side with libvirt 9.0's virsh,
 /// on argument lists that are not in the conformance corpus.
@@ -84,6 +85,27 @@ struct PrintXMLTests {
         #expect(
             result.stdout
                 == "<pool type='dir'>\n  <name>q</name>\n  <target>\n    <path>/q</path>\n  </target>\n</pool>\n")
+    }
+
+    /// `--thin-pool` (a VirtStorage extension) names a logical pool's thin
+    /// pool in VirtStorage's namespace; the pool defines with it and keeps it.
+    @Test func thinPoolOfALogicalPool() throws {
+        let place = try CommandPlace()
+        let printed = try place.ok([
+            "-q", "pool-define-as", "thin", "logical", "--source-name", "vg0", "--thin-pool", "data", "--print-xml",
+        ])
+        #expect(
+            printed
+                == "<pool type='logical' xmlns:vs='\(VirtStoragePoolSchema.namespaceURI)'>\n  <name>thin</name>\n  <source>\n    <name>vg0</name>\n  </source>\n  <vs:thinpool name='data'/>\n</pool>\n"
+        )
+        try place.ok(["pool-define-as", "thin", "logical", "--source-name", "vg0", "--thin-pool", "data"])
+        let dumped = try place.ok(["pool-dumpxml", "thin"])
+        #expect(dumped.hasPrefix("<pool type='logical' xmlns:vs='\(VirtStoragePoolSchema.namespaceURI)'>"))
+        #expect(dumped.contains("  </target>\n  <vs:thinpool name='data'/>\n</pool>\n"))
+        let misplaced = try place.refused([
+            "pool-define-as", "d", "dir", "--target", place.base + "/d", "--thin-pool", "data",
+        ])
+        #expect(misplaced.contains("<vs:thinpool> belongs to logical pools, not to a dir pool"))
     }
 
     @Test func printedPoolXMLDefinesCleanly() throws {

@@ -158,4 +158,39 @@ enum LogicalFixtures {
           Failed to find logical volume "vsexp/nothere"
 
         """
+
+    /// Real: `lvs --reportformat json --units b --nosuffix --options <LVMCommand.thinFields> VG`
+    /// of ``ThinLVMLayout`` restored into a VG by vgcfgrestore, with the
+    /// linear LV "plain" beside it (lvm2 2.03.16, activation disabled: state
+    /// 'X', no data usage).
+    static let lvsThinLayout = """
+          {
+              "report": [
+                  {
+                      "lv": [
+                          {"lv_name":"plain", "origin":"", "lv_uuid":"5nVmOE-BJpn-T9gF-9Dwx-3imm-TUD1-n5esdB", "devices":"/dev/loop1(0)", "segtype":"linear", "stripes":"1", "seg_size":"8388608", "vg_extent_size":"4194304", "lv_size":"8388608", "lv_attr":"-wi-XX----", "pool_lv":"", "data_percent":"", "lv_tags":"", "lv_time":"2026-12-06 15:03:16 +0000"},
+                          {"lv_name":"snap_vm1_a2", "origin":"vm1", "lv_uuid":"DDDDDD-rzMz-zDh4-I9wF-YjEE-jjQF-zdXuf3", "devices":"", "segtype":"thin", "stripes":"0", "seg_size":"209715200", "vg_extent_size":"4194304", "lv_size":"209715200", "lv_attr":"Vri-XXtz-k", "pool_lv":"tpool", "data_percent":"", "lv_tags":"virtstorage-snapshot-of:vm1,virtstorage-snapshot:a2", "lv_time":"2026-12-06 14:55:20 +0000"},
+                          {"lv_name":"snap_vm1_s1", "origin":"vm1", "lv_uuid":"CCCCCC-rzMz-zDh4-I9wF-YjEE-jjQF-zdXuf2", "devices":"", "segtype":"thin", "stripes":"0", "seg_size":"209715200", "vg_extent_size":"4194304", "lv_size":"209715200", "lv_attr":"Vri-XXtz-k", "pool_lv":"tpool", "data_percent":"", "lv_tags":"virtstorage-description:6265666f72652075706772616465,virtstorage-snapshot-of:vm1,virtstorage-snapshot:s1", "lv_time":"2026-12-06 14:55:10 +0000"},
+                          {"lv_name":"tpool", "origin":"", "lv_uuid":"AAAAAA-rzMz-zDh4-I9wF-YjEE-jjQF-zdXuf0", "devices":"tpool_tdata(0)", "segtype":"thin-pool", "stripes":"1", "seg_size":"33554432", "vg_extent_size":"4194304", "lv_size":"33554432", "lv_attr":"twi-XXtz--", "pool_lv":"", "data_percent":"", "lv_tags":"", "lv_time":"2026-12-06 14:54:50 +0000"},
+                          {"lv_name":"vm1", "origin":"", "lv_uuid":"BBBBBB-rzMz-zDh4-I9wF-YjEE-jjQF-zdXuf1", "devices":"", "segtype":"thin", "stripes":"0", "seg_size":"209715200", "vg_extent_size":"4194304", "lv_size":"209715200", "lv_attr":"Vwi-XXtz--", "pool_lv":"tpool", "data_percent":"", "lv_tags":"", "lv_time":"2026-12-06 14:55:00 +0000"}
+                      ]
+                  }
+              ]
+          }
+
+        """
+
+    /// Edited: the capture above as lvm prints an active pool: state 'a',
+    /// and the data usage column of the thin pool and thin volumes.
+    static let lvsThinLayoutActive = lvsThinLayout
+        .replacingOccurrences(of: "-wi-XX----", with: "-wi-a-----")
+        .replacingOccurrences(of: "Vri-XXtz-k", with: "Vri---tz-k")
+        .replacingOccurrences(of: "twi-XXtz--", with: "twi-aotz--")
+        .replacingOccurrences(of: "Vwi-XXtz--", with: "Vwi-a-tz--")
+        .replacingOccurrences(
+            of: "\"lv_attr\":\"twi-aotz--\", \"pool_lv\":\"\", \"data_percent\":\"\"",
+            with: "\"lv_attr\":\"twi-aotz--\", \"pool_lv\":\"\", \"data_percent\":\"40.00\"")
+        .replacingOccurrences(
+            of: "\"lv_attr\":\"Vwi-a-tz--\", \"pool_lv\":\"tpool\", \"data_percent\":\"\"",
+            with: "\"lv_attr\":\"Vwi-a-tz--\", \"pool_lv\":\"tpool\", \"data_percent\":\"12.50\"")
 }

@@ -58,4 +58,48 @@ struct SchemaValidationTests {
         #expect(lines.count >= 2)
         #expect(error?.libvirtMessage.hasPrefix("XML document failed to validate against schema: ") == true)
     }
+
+    /// A logical pool that names a thin pool: VirtStorage's schema takes it,
+    /// and it round-trips with the element and its namespace as given.
+    @Test func logicalPoolWithAThinPool() throws {
+        let text = """
+            <pool type='logical' xmlns:vs='\(VirtStoragePoolSchema.namespaceURI)'>
+              <name>thin</name>
+              <uuid>1c13165a-d0f4-3aee-b447-30fb38789091</uuid>
+              <capacity unit='bytes'>0</capacity>
+              <allocation unit='bytes'>0</allocation>
+              <available unit='bytes'>0</available>
+              <source>
+                <name>vg0</name>
+                <format type='lvm2'/>
+              </source>
+              <target>
+                <path>/dev/vg0</path>
+              </target>
+              <vs:thinpool name='data'/>
+            </pool>
+
+            """
+        try Self.schemas.validate(text, as: .pool)
+        let pool = try PoolXML.parse(text)
+        #expect(pool.thinPool == "data")
+        #expect(PoolXML.format(pool) == text)
+        var plain = pool
+        plain.thinPool = nil
+        #expect(!PoolXML.format(plain).contains("vs"))
+
+        let bad = text.replacingOccurrences(of: "name='data'", with: "name='-x'")
+        #expect(throws: StorageError.self) { try Self.schemas.validate(bad, as: .pool) }
+        let badName = #expect(throws: StorageError.self) { try PoolXML.parse(bad) }
+        #expect(badName?.message == "invalid thin pool name '-x'")
+        let twice = text.replacingOccurrences(of: "<vs:thinpool name='data'/>", with: "<vs:thinpool name='a'/><vs:thinpool name='b'/>")
+        #expect(throws: StorageError.self) { try Self.schemas.validate(twice, as: .pool) }
+        #expect(throws: StorageError.self) { try PoolXML.parse(twice) }
+        let dir = """
+            <pool type='dir' xmlns:vs='\(VirtStoragePoolSchema.namespaceURI)'><name>d</name><target><path>/tmp/d</path></target><vs:thinpool name='data'/></pool>
+            """
+        #expect(throws: StorageError.self) { try Self.schemas.validate(dir, as: .pool) }
+        let misplaced = #expect(throws: StorageError.self) { try PoolXML.parse(dir) }
+        #expect(misplaced?.message == "<vs:thinpool> belongs to logical pools, not to a dir pool")
+    }
 }
