@@ -43,8 +43,12 @@
             var volumes: [VolumeDefinition] = []
             for entry in try SystemCalls.entries(ofOpen: fd, path: directory, "cannot open directory '\(directory)'") {
                 let name = entry.name
-                guard entry.type == DT_DIR || entry.type == DT_UNKNOWN, let volume = volume(named: name) else { continue }
+                guard entry.type == DT_DIR || entry.type == DT_UNKNOWN, let volume = subvolumeFile(named: name)
+                else { continue }
                 volumes.append(volume)
+            }
+            if BtrfsQuotas.areConsistent(on: fd) {
+                for index in volumes.indices { withQuotaAllocation(&volumes[index], on: fd) }
             }
             return (try PoolSizes(filesystemOf: fd, path: directory), volumes)
         }
@@ -52,8 +56,21 @@
         /// The volume `name`, read alone: its subvolume's file; nil where
         /// there is none (a listing would not show it either).
         func volume(named name: String) -> VolumeDefinition? {
+            guard var volume = subvolumeFile(named: name) else { return nil }
+            _ = BtrfsQuotas.whenConsistent(directory) { fd in withQuotaAllocation(&volume, on: fd) }
+            return volume
+        }
+
+        /// The file of subvolume `name`, described as a file.
+        private func subvolumeFile(named name: String) -> VolumeDefinition? {
             guard !name.hasPrefix("."), (try? BtrfsSubvolumes.isSubvolume(folder(of: name))) == true else { return nil }
             return FileVolumes.describe(path: file(of: name), name: name)
+        }
+
+        /// With quotas on, a volume's allocation is what its subvolume's
+        /// qgroup refers to on disk: compressed extents at their size there.
+        private func withQuotaAllocation(_ volume: inout VolumeDefinition, on fd: Int32) {
+            if let usage = BtrfsQuotas.usage(of: folder(of: volume.name), on: fd) { volume.allocation = usage.referenced }
         }
 
         /// Makes `volume` as a writable snapshot of the subvolume `source`
@@ -133,14 +150,20 @@
             return names
         }
 
-        /// The volume's snapshots, oldest first, with when each was taken.
+        /// The volume's snapshots, oldest first, with when each was taken and,
+        /// with quotas on, the bytes each alone holds (its qgroup's exclusive bytes).
         func snapshots(of volume: String) throws(StorageError) -> [VolumeSnapshot] {
+            let names = try snapshotNames(of: volume)
+            let sizes = BtrfsQuotas.whenConsistent(directory) { fd in
+                names.map { BtrfsQuotas.usage(of: snapshot($0, of: volume), on: fd)?.exclusive }
+            }
             var found: [VolumeSnapshot] = []
-            for name in try snapshotNames(of: volume) {
+            for (index, name) in names.enumerated() {
                 let text = try? String(contentsOfFile: description(name, of: volume), encoding: .utf8)
                 found.append(
                     VolumeSnapshot(
-                        name: name, description: text, created: try BtrfsSubvolumes.creationTime(snapshot(name, of: volume))))
+                        name: name, description: text, created: try BtrfsSubvolumes.creationTime(snapshot(name, of: volume)),
+                        size: sizes?[index]))
             }
             return found.sorted { ($0.created ?? .distantPast, $0.name) < ($1.created ?? .distantPast, $1.name) }
         }

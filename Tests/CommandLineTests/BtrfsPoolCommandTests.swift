@@ -239,4 +239,71 @@ struct BtrfsPoolCommandTests {
         #expect(!(try place.ok(["pool-capabilities"]).contains("btrfs'")))
         #expect(try place.ok(["pool-capabilities", "--extensions"]).contains("<pool type='btrfs' supported='yes'>"))
     }
+
+    /// With quotas on (`btrfs quota enable`), a volume's allocation is what
+    /// its subvolume's qgroup refers to on disk and a snapshot's size is what
+    /// it alone holds: the numbers `btrfs qgroup show` prints. Without
+    /// quotas, the file's blocks and no size.
+    struct Unreadable: Error { var text: String }
+
+    @Test func quotasGiveAllocationAndSnapshotSizes() throws {
+        let place = try Place()
+        let scratch = Scratch("btrfs-quota")
+        defer { try? FileManager.default.removeItem(atPath: place.base) }
+        let (loop, mount) = try Self.startPool("q", place, scratch)
+        _ = loop
+        func btrfs(_ args: [String]) throws -> String {
+            let (status, out) = try Scratch.run("/usr/bin/btrfs", args)
+            #expect(status == 0, "btrfs \(args.joined(separator: " ")): \(out)")
+            return out
+        }
+        /// (referenced, exclusive) of the subvolume at `path`, as btrfs-progs reads them.
+        func qgroup(_ path: String) throws -> (UInt64, UInt64) {
+            let id = try btrfs(["inspect-internal", "rootid", path]).trimmingCharacters(in: .whitespacesAndNewlines)
+            let table = try btrfs(["qgroup", "show", "--raw", "--sync", mount])
+            let fields = table.split(separator: "\n").first { $0.hasPrefix("0/\(id) ") }?.split(separator: " ") ?? []
+            guard fields.count >= 3, let referenced = UInt64(fields[1]), let exclusive = UInt64(fields[2]) else {
+                throw Unreadable(text: table)
+            }
+            return (referenced, exclusive)
+        }
+        func allocation() throws -> UInt64 {
+            let info = try place.ok(["vol-info", "--pool", "q", "v", "--bytes"])
+            let fields = info.split(separator: "\n").first { $0.hasPrefix("Allocation:") }?.split(separator: " ") ?? []
+            guard fields.count >= 2, let bytes = UInt64(fields[1]) else { throw Unreadable(text: info) }
+            return bytes
+        }
+        func sizes() throws -> [UInt64?] {
+            struct Listed: Decodable { var size: UInt64? }
+            let json = try place.ok(["vol-snapshot-list", "--pool", "q", "v", "--json"])
+            return try JSONDecoder().decode([Listed].self, from: Data(json.utf8)).map(\.size)
+        }
+
+        try place.ok(["vol-create-as", "q", "v", "8M", "--allocation", "0"])
+        let first = Self.bytes(4 << 20, seed: 3)
+        try first.write(to: URL(fileURLWithPath: place.base + "/first"))
+        try Self.bytes(4 << 20, seed: 4).write(to: URL(fileURLWithPath: place.base + "/second"))
+        try place.ok(["vol-upload", "--pool", "q", "v", place.base + "/first"])
+        try place.ok(["vol-snapshot-create", "--pool", "q", "v", "s0"])
+        _ = try btrfs(["filesystem", "sync", mount])
+        #expect(try allocation() == 4 << 20, "without quotas: the file's blocks")
+        #expect(try sizes() == [nil])
+
+        _ = try btrfs(["quota", "enable", mount])
+        _ = try btrfs(["quota", "rescan", "-w", mount])
+        try place.ok(["vol-upload", "--pool", "q", "v", place.base + "/second"])
+        try place.ok(["vol-snapshot-create", "--pool", "q", "v", "s1"])
+        _ = try btrfs(["filesystem", "sync", mount])
+        let (referenced, _) = try qgroup(mount + "/v")
+        #expect(try allocation() == referenced)
+        #expect(referenced > 4 << 20, "the data and the subvolume's own metadata")
+        // s0 alone holds the first data now; s1 shares everything with the volume.
+        let s0 = try qgroup(mount + "/.snapshots/v/s0").1
+        let s1 = try qgroup(mount + "/.snapshots/v/s1").1
+        #expect(s0 >= 4 << 20 && s1 < 1 << 20)
+        #expect(try sizes() == [s0, s1])
+        try place.ok(["vol-delete", "--pool", "q", "v", "--delete-snapshots"])
+        try place.ok(["pool-destroy", "q"])
+        try place.ok(["pool-undefine", "q"])
+    }
 }
