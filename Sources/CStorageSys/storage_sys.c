@@ -55,6 +55,12 @@ int64_t vs_copy_file_range(int in, int64_t in_offset, int out, int64_t out_offse
 
 int vs_malloc_trim(void) { return malloc_trim(0); }
 
+int vs_qemu_image_in_use(int fd) {
+    struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 100, .l_len = 200, .l_pid = 0};
+    if (fcntl(fd, F_OFD_GETLK, &lock) < 0) return -1;
+    return lock.l_type != F_UNLCK;
+}
+
 int vs_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 int vs_spawn_close_from(posix_spawn_file_actions_t *actions, int fd) {

@@ -20,6 +20,10 @@ int vs_set_nocow(int fd, int nocow);
 /* Copies length bytes between files inside the kernel; returns bytes copied or -1. */
 int64_t vs_send_file(int in, int64_t in_offset, int out, int64_t out_offset, int64_t length);
 int64_t vs_copy_file_range(int in, int64_t in_offset, int out, int64_t out_offset, int64_t length);
+/* Whether another open file description holds a lock on the bytes QEMU locks
+ * in an image it has open (100 to 299: the permissions it holds and those it
+ * does not share), as a VM or qemu-img does: 1, 0, or -1 with errno. */
+int vs_qemu_image_in_use(int fd);
 /* Returns free heap memory to the system (glibc malloc_trim). */
 int vs_malloc_trim(void);
 /// pipe2(O_CLOEXEC): no other child inherits the pipe between creation and spawn.

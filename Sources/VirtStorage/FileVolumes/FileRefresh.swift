@@ -21,6 +21,7 @@ enum FileRefresh {
         let directory = try SystemCalls.open(dir, O_RDONLY | O_DIRECTORY, "cannot open directory '\(dir)'")
         defer { SystemCalls.close(directory) }
         let names = try SystemCalls.entries(ofOpen: directory, path: dir, "cannot open directory '\(dir)'").map(\.name)
+            .filter { $0 != ChainSnapshots.folderName }
         let prefix = dir + "/"
         var table = consume previous
         if table.pathPrefix != prefix { table = VolumeTable(pathPrefix: prefix) }

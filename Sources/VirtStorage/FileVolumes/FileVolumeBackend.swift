@@ -38,6 +38,10 @@ extension FileVolumeBackend {
                 "volume name '\(name.replacingOccurrences(of: "\0", with: "\\0"))' cannot contain NUL",
                 value: name)
         }
+        if name == ChainSnapshots.folderName {
+            throw StorageError(
+                .invalidArgument, "volume name '\(name)' is the folder of the pool's snapshots", value: name)
+        }
         if name.utf8.count > Int(NAME_MAX) {
             throw StorageError(
                 .invalidArgument, "volume name of \(name.utf8.count) bytes is longer than \(NAME_MAX) bytes",
@@ -170,6 +174,7 @@ extension FileVolumeBackend {
     /// check then finds the pool inactive), is left to a listing.
     public func lookupVolume(named name: String, in pool: PoolDefinition) async throws(StorageError) -> VolumeLookup {
         let dir = try Self.directory(pool)
+        if name == ChainSnapshots.folderName { return .absent }
         guard (try? Self.checkVolumeName(name, in: dir)) != nil else { return .unknown }
         let path = dir + "/" + name
         return try await BlockingIO.runSingleFile(on: pool.type) { () throws(StorageError) -> VolumeLookup in
@@ -179,9 +184,14 @@ extension FileVolumeBackend {
         }
     }
 
+    /// Deletes the file, and the chain snapshots it has, as a qcow2 file
+    /// takes its internal snapshots with it.
     public func deleteVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError) {
         guard let path = volume.target.path else { throw StorageError(.invalidArgument, "volume has no path") }
-        try await BlockingIO.run { () throws(StorageError) in try FileVolumes.delete(path: path) }
+        try await BlockingIO.run { () throws(StorageError) in
+            try FileVolumes.delete(path: path)
+            ChainSnapshots.removeAll(of: volume)
+        }
     }
 
     public func resizeVolume(

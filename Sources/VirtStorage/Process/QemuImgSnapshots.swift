@@ -12,7 +12,7 @@ package enum QemuImgSnapshots {
         guard volume.target.format == .qcow2, let path = volume.target.path else {
             throw StorageError(
                 .operationUnsupported,
-                "volume '\(volume.name)' is \(volume.target.format?.rawValue ?? "raw"): only qcow2 volumes of this pool hold snapshots",
+                "volume '\(volume.name)' is \(volume.target.format?.rawValue ?? "raw"): only raw and qcow2 volumes of this pool hold snapshots",
                 value: volume.name, hint: "convert it to qcow2 (vol-create-from with a qcow2 format) to take snapshots")
         }
         return path

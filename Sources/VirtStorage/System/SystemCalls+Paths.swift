@@ -153,6 +153,12 @@ extension SystemCalls {
         _ = try retrying("flock", path, what()) { flock(fd, LOCK_EX) }
     }
 
+    /// Whether a process (a VM, qemu-img) has the image open as `fd` open
+    /// through QEMU's own locks; an error counts as in use.
+    package static func isHeldByQemu(_ fd: Int32, path: String) -> Bool {
+        attempt("fcntl", path) { vs_qemu_image_in_use(fd) } != 0
+    }
+
     /// Lets go of a lock taken with ``lock(_:path:_:)``.
     package static func unlock(_ fd: Int32, path: String) {
         _ = attempt("flock", path) { flock(fd, LOCK_UN) }
