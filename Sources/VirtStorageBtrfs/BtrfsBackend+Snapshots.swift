@@ -6,6 +6,9 @@
     /// the snapshot; a clone from a snapshot is another one. Nothing depends
     /// on a snapshot once taken, so each can be deleted at any time.
     extension BtrfsBackend {
+        /// A subvolume snapshot leaves the volume's file as it is, in any format.
+        public func snapshotKeepsVolume(_ volume: VolumeDefinition) -> Bool { true }
+
         public func createSnapshot(
             _ name: String, description: String?, of volume: VolumeDefinition, in pool: PoolDefinition
         ) async throws(StorageError) {

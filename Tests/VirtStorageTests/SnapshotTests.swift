@@ -103,4 +103,40 @@ struct SnapshotTests {
         _ = try? await upload.value
         #expect(try await host.snapshots(of: "q.qcow2", in: "p").isEmpty)
     }
+
+    /// A raw file's chain of overlays makes it a qcow2 image: a stream of
+    /// changes (raw bytes) is refused there, and a whole stream imported at
+    /// a snapshot leaves a raw volume raw (no snapshot marked on it).
+    @Test func rawVolumesWithSnapshotsAndStreams() async throws {
+        let root = NSTemporaryDirectory() + "virtstorage-rawchain-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let host = try await StorageHost(directories: .root(root + "/state"))
+        try await host.define(xml: "<pool type='dir'><name>p</name><target><path>\(root)/pool</path></target></pool>")
+        try await host.start("p", build: .normal)
+        try await host.createVolume(VolumeDefinition(name: "r.img", capacity: 1 << 20), in: "p")
+        try await host.createSnapshot("s1", of: "r.img", in: "p")
+        let overlay = try await host.volume("r.img", in: "p").definition
+        #expect(overlay.target.format == .qcow2 && overlay.backingStore?.path == root + "/pool/.virtstorage-snapshots/r.img/s1")
+
+        func stream(base: String?) throws -> AsyncStream<[UInt8]> {
+            let header = VolumeStreamHeader(
+                format: "raw", size: 1 << 20, capacity: 1 << 20, volume: "src", poolType: "rbd", snapshot: "s2", base: base)
+            var encoder = VolumeStreamEncoder()
+            let bytes =
+                try VolumeStreamEncoder.preamble(header)
+                + encoder.record(.data([UInt8](repeating: 7, count: 4096)), at: 0)
+                + encoder.record(.hole((1 << 20) - 4096), at: 4096) + encoder.end(size: 1 << 20)
+            return VolumeExportImportTests.pieces(bytes, sizes: [4096])
+        }
+        let before = try Data(contentsOf: URL(fileURLWithPath: root + "/pool/r.img"))
+        let changes = await #expect(throws: StorageError.self) {
+            try await host.importVolume("r.img", into: "p", from: try stream(base: "s1"))
+        }
+        #expect(changes?.message == "volume 'r.img' is a qcow2 image: a stream's changes apply to raw data only")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/pool/r.img")) == before)
+
+        let whole = try await host.importVolume("w.img", into: "p", from: try stream(base: nil))
+        #expect(whole.definition.target.format == .raw && whole.definition.backingStore == nil)
+        #expect(try await host.snapshots(of: "w.img", in: "p").isEmpty)
+    }
 }

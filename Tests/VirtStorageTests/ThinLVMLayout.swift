@@ -81,38 +81,32 @@ enum ThinLVMLayout {
             zero_new_blocks = 1
             }
             }
-            \(thinPool)_tdata {
-            id = "EEEEEE-rzMz-zDh4-I9wF-YjEE-jjQF-zdXuf4"
-            status = ["READ", "WRITE"]
-            flags = []
-            creation_time = \(vm1Created - 10)
-            creation_host = "vm"
-            segment_count = 1
-            segment1 {
-            start_extent = 0
-            extent_count = 8
-            type = "striped"
-            stripe_count = 1
-            stripes = ["pv0", 0]
-            }
-            }
-            \(thinPool)_tmeta {
-            id = "FFFFFF-rzMz-zDh4-I9wF-YjEE-jjQF-zdXuf5"
-            status = ["READ", "WRITE"]
-            flags = []
-            creation_time = \(vm1Created - 10)
-            creation_host = "vm"
-            segment_count = 1
-            segment1 {
-            start_extent = 0
-            extent_count = 1
-            type = "striped"
-            stripe_count = 1
-            stripes = ["pv0", 8]
-            }
-            }
 
             """
+            + hiddenLinearLV("\(thinPool)_tdata", uuid: "EEEEEE-rzMz-zDh4-I9wF-YjEE-jjQF-zdXuf4", extents: 8, at: 0)
+            + hiddenLinearLV("\(thinPool)_tmeta", uuid: "FFFFFF-rzMz-zDh4-I9wF-YjEE-jjQF-zdXuf5", extents: 1, at: 8)
+    }
+
+    /// A hidden linear LV on pv0 (a thin pool's data or metadata).
+    static func hiddenLinearLV(_ name: String, uuid: String, extents: Int, at start: Int) -> String {
+        """
+        \(name) {
+        id = "\(uuid)"
+        status = ["READ", "WRITE"]
+        flags = []
+        creation_time = \(vm1Created - 10)
+        creation_host = "vm"
+        segment_count = 1
+        segment1 {
+        start_extent = 0
+        extent_count = \(extents)
+        type = "striped"
+        stripe_count = 1
+        stripes = ["pv0", \(start)]
+        }
+        }
+
+        """
     }
 }
 

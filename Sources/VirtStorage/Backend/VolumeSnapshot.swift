@@ -64,9 +64,16 @@ public protocol SnapshottingBackend: StorageBackend {
     /// since an older snapshot, it is a ``ChangeTrackingVolumeData``.
     func openData(_ volume: VolumeDefinition, in pool: PoolDefinition, atSnapshot name: String)
         async throws(StorageError) -> any VolumeData
+    /// Whether a snapshot leaves the volume as it is: false where taking one
+    /// turns it into something else (a raw file into a qcow2 overlay), which
+    /// the host then does only when asked (not to mark an imported stream's
+    /// snapshot).
+    func snapshotKeepsVolume(_ volume: VolumeDefinition) -> Bool
 }
 
 extension SnapshottingBackend {
+    public func snapshotKeepsVolume(_ volume: VolumeDefinition) -> Bool { true }
+
     public func openData(_ volume: VolumeDefinition, in pool: PoolDefinition, atSnapshot name: String)
         async throws(StorageError) -> any VolumeData
     {

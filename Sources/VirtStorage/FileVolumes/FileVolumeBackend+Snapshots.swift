@@ -66,6 +66,11 @@ extension FileVolumeBackend {
         }
     }
 
+    /// A raw file's first snapshot makes it a qcow2 overlay.
+    public func snapshotKeepsVolume(_ volume: VolumeDefinition) -> Bool {
+        !(ChainSnapshots.holds(volume) && (volume.target.format ?? .raw) == .raw)
+    }
+
     static func snapshotImage(_ volume: VolumeDefinition) throws(StorageError) -> String {
         try QemuImgSnapshots.image(of: volume)
     }

@@ -184,7 +184,9 @@ extension StorageHost {
             }
             return nil
         }
-        guard let snapshot = header.snapshot, backend.capabilities.contains(.snapshots) else { return made }
+        guard let snapshot = header.snapshot, backend.capabilities.contains(.snapshots),
+            (backend as? any SnapshottingBackend)?.snapshotKeepsVolume(made.definition) != false
+        else { return made }
         do throws(StorageError) {
             try await createSnapshot(snapshot, of: name, in: pool, description: "imported from \(header.volume)")
         } catch where error.code == .operationUnsupported {
@@ -205,6 +207,14 @@ extension StorageHost {
         progress: ProgressHandler?
     ) async throws(StorageError) -> StorageVolume {
         let (backend, vol, def) = try await snapshotting(name, in: pool)
+        // The changes are the guest's bytes: an image file (a qcow2 file, or
+        // a raw file turned into a chain of overlays) does not hold them as they are.
+        if Self.isImage(vol.target.format, def.type) {
+            throw StorageError(
+                .operationUnsupported,
+                "volume '\(name)' is a \(vol.target.format?.rawValue ?? "") image: a stream's changes apply to raw data only",
+                value: name, hint: "import the stream at its end snapshot as a new volume instead")
+        }
         let end = try await Self.requireIncrementApplies(header, to: vol, backend, def)
         guard header.size == vol.capacity else {
             throw StorageError(

@@ -105,7 +105,8 @@ extension StorageHost {
             endJob(pool, volume: vol.name)
             throw error
         }
-        if change == .snapshotReverted { await reread(pool, vol) }
+        // A revert changes the data; a raw file's chain changes its format and backing file.
+        await reread(pool, vol)
         endJob(pool, volume: vol.name)
         emit(.volume(pool: pool, name: vol.name, change: change))
         return result
