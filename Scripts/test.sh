@@ -74,9 +74,19 @@ MON=$(sed -n 's/.*v2:\(127\.0\.0\.1:[0-9]*\).*/\1/p' "$VIRT_STORAGE_CEPH_CONF" |
 echo "== tgtd with three targets on 127.0.0.1 for the iscsi-direct tests"
 Scripts/tgt-up.sh || fail "tgtd did not start"
 
+# The gluster brick fault test leaves libgfapi reconnect timers behind that
+# can crash a busy test process later (RELIABILITY.md): it runs alone below.
+fault_test=brickStoppedMidwayFailsClearlyAndPoolRecovers
 echo "== swift test"
-swift test 2>&1 | tee "$LOG_DIR/test.log" | grep -E '^(✔|✘|➜|⚠)|error:|passed after|failed after' | grep -v 'Test case passing' || true
+swift test --skip "$fault_test" 2>&1 | tee "$LOG_DIR/test.log" | grep -E '^(✔|✘|➜|⚠)|error:|passed after|failed after' | grep -v 'Test case passing' || true
 status=${PIPESTATUS[0]}
+
+echo "== the gluster brick fault test, in a process of its own"
+swift test --skip-build --filter "$fault_test" >"$LOG_DIR/gluster-fault.log" 2>&1
+fault_status=$?
+grep -E "^(✔|✘) Test $fault_test" "$LOG_DIR/gluster-fault.log"
+[ "$fault_status" -eq 0 ] && grep -q "^✔ Test $fault_test() passed" "$LOG_DIR/gluster-fault.log" \
+    || fail "the gluster brick fault test (see $LOG_DIR/gluster-fault.log)"
 
 # The differential test at CI's size, in a process of its own: a long test
 # process outlives libgfapi's background threads, which may then crash it
@@ -88,7 +98,7 @@ grep -E 'differential:|✘' "$LOG_DIR/differential.log" | head -20
 [ "$diff_status" -eq 0 ] || fail "differential test (see $LOG_DIR/differential.log)"
 differential=$(grep -o 'differential: [0-9]* steps compared' "$LOG_DIR/differential.log" | grep -o '[0-9]*')
 
-passed=$(grep '^✔ Test ' "$LOG_DIR/test.log" | grep -vc '^✔ Test run' || true)
+passed=$(( $(grep '^✔ Test ' "$LOG_DIR/test.log" | grep -vc '^✔ Test run' || true) + 1 ))
 failed=$(grep -E '^✘ Test .* failed after' "$LOG_DIR/test.log" | grep -vc '^✘ Test run' || true)
 skipped=$(grep -c 'skipped' "$LOG_DIR/test.log" || true)
 count() { grep -o "\"$1\" with [0-9]* test cases passed" "$LOG_DIR/test.log" | grep -o '[0-9]* test cases' | cut -d' ' -f1; }
