@@ -42,14 +42,28 @@ extension StorageHost {
         // internal snapshot, through a stage that qemu-img writes.
         let staged = Self.isImage(volume.definition.target.format, def.type)
             && PoolTypeRules.of(def.type).imageFilesHavePaths
+        // Raw data of a local pool of files can be converted into a qcow2 image by qemu-img.
+        let intoImage = stored == "raw" && PoolTypeRules.of(def.type).imageFilesHavePaths
         if let format, format != stored {
             if format == "raw" && staged {
                 return try await exportStaged(
                     volume, in: def, backend, as: .raw, snapshot: snapshot, base: base, progress: progress)
             }
+            if format == "qcow2" && intoImage {
+                if snapshot != nil {
+                    throw StorageError(
+                        .operationUnsupported,
+                        "volume '\(volume.name)' is exported as qcow2 as it is now only, not at a snapshot",
+                        value: volume.name,
+                        hint: "clone the snapshot (vol-clone --snapshot) and export the clone, or export it at the snapshot as raw")
+                }
+                return try await exportStaged(
+                    volume, in: def, backend, as: .qcow2, snapshot: nil, base: base, progress: progress)
+            }
             return try await exportNative(
-                volume, in: def, backend, format: format, stored: stored, convertible: staged, snapshot: snapshot,
-                base: base, progress: progress)
+                volume, in: def, backend, format: format, stored: stored,
+                conversions: staged ? ["raw"] : intoImage ? ["qcow2"] : [], snapshot: snapshot, base: base,
+                progress: progress)
         }
         if snapshot != nil && staged, let imageFormat = volume.definition.target.format {
             return try await exportStaged(
@@ -95,11 +109,9 @@ extension StorageHost {
         snapshot: String?, base: String?, progress: ProgressHandler?
     ) async throws(StorageError) -> VolumeExportStream {
         let vol = volume.definition
-        if base != nil {
-            throw StorageError(
-                .operationUnsupported,
-                "the changes between two snapshots of a \(vol.target.format?.rawValue ?? "raw") image cannot be read",
-                value: volume.name, hint: "export the volume at each snapshot instead")
+        if let base {
+            return try await exportQCow2Changes(
+                volume, in: def, backend, snapshot: snapshot, base: base, progress: progress)
         }
         if let snapshot { try await Self.requireSnapshot(snapshot, of: vol, try Self.snapshotting(backend), def) }
         let owner = StageOwner(
@@ -112,6 +124,54 @@ extension StorageHost {
                 poolType: def.type.rawValue, snapshot: snapshot, created: ISO8601DateFormatter().string(from: Date()))
             let reader = try VolumeReader(data, offset: 0, length: nil, sparse: true)
             return VolumeExportStream(header: header, source: .whole(reader), progress: progress, stage: owner)
+        } catch {
+            await owner.remove()
+            throw error
+        }
+    }
+
+    /// The changes of a qcow2 image's guest bytes between two of its
+    /// internal snapshots, as raw data: the runs found in the image's tables
+    /// (``QCow2SnapshotChanges``), read from a raw stage of the later snapshot.
+    private func exportQCow2Changes(
+        _ volume: StorageVolume, in def: PoolDefinition, _ backend: any StorageBackend, snapshot: String?,
+        base: String, progress: ProgressHandler?
+    ) async throws(StorageError) -> VolumeExportStream {
+        let vol = volume.definition
+        guard let snapshot else {
+            throw StorageError(
+                .invalidArgument, "an incremental stream of volume '\(volume.name)' needs the snapshot it ends at",
+                hint: "give the snapshot as well as the base (vol-export --snapshot S2 --base S1)")
+        }
+        guard vol.target.format == .qcow2, !ChainSnapshots.holds(vol), let path = vol.target.path else {
+            throw StorageError(
+                .operationUnsupported,
+                "the changes between two snapshots of a \(vol.target.format?.rawValue ?? "raw") image cannot be read",
+                value: volume.name, hint: "export the volume at each snapshot instead")
+        }
+        guard base != snapshot else {
+            throw StorageError(
+                .invalidArgument, "the stream's base and end are the same snapshot '\(base)'", value: base,
+                hint: "give an older snapshot as the base")
+        }
+        let snapshotting = try Self.snapshotting(backend)
+        try await Self.requireSnapshot(snapshot, of: vol, snapshotting, def)
+        try await Self.requireSnapshot(base, of: vol, snapshotting, def)
+        let extents = try await BlockingIO.run(.metadata) { () throws(StorageError) in
+            try QCow2SnapshotChanges.changes(in: path, from: base, to: snapshot)
+        }
+        let owner = StageOwner(
+            try await StageVolume.make(
+                in: def, backend, capacity: vol.capacity, from: vol, snapshot: snapshot, format: .raw))
+        do throws(StorageError) {
+            let data = try await backend.openData(owner.stage.definition, in: def, writable: false)
+            let header = VolumeStreamHeader(
+                format: "raw", size: data.size, capacity: vol.capacity, volume: volume.name,
+                poolType: def.type.rawValue, snapshot: snapshot, base: base,
+                created: ISO8601DateFormatter().string(from: Date()))
+            return VolumeExportStream(
+                header: header, source: .changes(ChangeReader(data: data, extents: extents)), progress: progress,
+                stage: owner)
         } catch {
             await owner.remove()
             throw error

@@ -5,17 +5,16 @@ import Foundation
 /// whose backend (a ``NativeStreamingBackend``) receives them.
 extension StorageHost {
     /// The volume's stream in its backend's own format, at a snapshot.
-    /// `convertible`: the volume is an image that can also be exported as raw (named if `format` is neither).
+    /// `conversions`: the other formats the volume can be exported in (named if `format` is none of them).
     func exportNative(
         _ volume: StorageVolume, in def: PoolDefinition, _ backend: any StorageBackend, format: String,
-        stored: String, convertible: Bool, snapshot: String?, base: String?, progress: ProgressHandler?
+        stored: String, conversions: [String], snapshot: String?, base: String?, progress: ProgressHandler?
     ) async throws(StorageError) -> VolumeExportStream {
         guard let native = backend as? any NativeStreamingBackend, native.nativeStreamFormat == format,
             backend.capabilities.contains(.snapshots)
         else {
-            let converted = convertible ? ["raw"] : []
             let choices =
-                [stored] + converted + ((backend as? any NativeStreamingBackend).map { [$0.nativeStreamFormat] } ?? [])
+                [stored] + conversions + ((backend as? any NativeStreamingBackend).map { [$0.nativeStreamFormat] } ?? [])
             throw StorageError(
                 .operationUnsupported,
                 "volume '\(volume.name)' of a \(def.type.rawValue) pool cannot be exported as \(format)", value: format,
