@@ -197,6 +197,20 @@ struct DirVolumeTests {
             #expect(try Self.qemuInfo(dir + "/" + name)["virtual-size"] as? UInt64 == expected, "\(name)")
             #expect(try await host.volume(name, in: "p").capacity == expected)
         }
+        // No <capacity> at all: the same, to 512 bytes and not to whole KiB,
+        // natively (qcow2) and through qemu-img (a format only
+        // qemu-img makes: qed), as `qemu-img create -b` without a size does.
+        let odd = dir + "/odd.img"
+        #expect(FileManager.default.createFile(atPath: odd, contents: nil))
+        #expect(truncate(odd, 1_000_960) == 0)
+        for (name, format) in [("odd.qcow2", "qcow2"), ("odd.qed", "qed")] {
+            let xml = """
+                <volume><name>\(name)</name><target><format type='\(format)'/></target>\
+                <backingStore><path>\(odd)</path><format type='raw'/></backingStore></volume>
+                """
+            _ = try await host.createVolume(in: "p", xml: xml)
+            #expect(try Self.qemuInfo(dir + "/" + name)["virtual-size"] as? UInt64 == 1_000_960, "\(name)")
+        }
     }
 
     @Test func cloneResizeWipeDelete() async throws {

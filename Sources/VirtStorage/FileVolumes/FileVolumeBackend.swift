@@ -123,6 +123,8 @@ extension FileVolumeBackend {
         // takes the backing file's: so does the native writer.
         if !volume.capacitySpecified, let inherited = FileVolumes.inheritedCapacity(volume, poolPath: dir) {
             volume.capacity = inherited
+            // Still not given: the image takes its backing file's size as it is, not in whole KiB.
+            volume.capacitySpecified = false
             if !volume.allocationSpecified { volume.allocation = volume.capacity }
         }
     }

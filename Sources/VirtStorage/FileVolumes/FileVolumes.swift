@@ -262,7 +262,7 @@ public enum FileVolumes {
         var writer = try QCow2Writer(volume: vol)
         // No size with a backing file: qemu-img takes the backing file's, to
         // 512 bytes (libvirt gives it none), not a size in whole KiB.
-        if vol.capacity == 0, let inherited = inheritedCapacity(vol, poolPath: poolPath) {
+        if vol.capacity == 0 || !vol.capacitySpecified, let inherited = inheritedCapacity(vol, poolPath: poolPath) {
             writer.capacity = inherited
         }
         writer.preallocateMetadata = preallocateMetadata

@@ -86,7 +86,9 @@ public struct QemuImgCommand: Sendable {
 
         let format = vol.type == .block || volFormat == "iso" ? "raw" : volFormat
         var info = Info(
-            type: format, format: format, sizeK: ByteCount.kibibytesRoundedUp(vol.capacity),
+            // No size given with a backing file: qemu-img takes the backing file's (libvirt gives none).
+            type: format, format: format,
+            sizeK: vol.capacitySpecified || vol.backingStore == nil ? ByteCount.kibibytesRoundedUp(vol.capacity) : 0,
             allocationK: ByteCount.kibibytesRoundedUp(vol.allocation))
         if let input { info.inputType = input.definition.target.format?.rawValue ?? "none" }
 
