@@ -248,6 +248,15 @@ if CEPH_CONF=$(Scripts/ceph-up.sh "$CEPH_DIR" 2>/dev/null); then
     D_RBD=$(t "${RBD[@]}" export-diff --from-snap s1 rbd/theirs@s2 "$W/theirs.diff")
     D_OURS=$(t $CLI vol-export ours "$W/ours.vs" --pool benchi --snapshot s2 --base s1 --root="$ROOT_I")
     D_RBD_SIZE=$(stat -c %s "$W/theirs.diff"); D_OURS_SIZE=$(stat -c %s "$W/ours.vs")
+    # Within the cluster: create-from is a copy-on-write clone, against rbd cp's copy.
+    echo "<volume><name>ours-copy</name><capacity>1073741824</capacity></volume>" >"$W/ours-copy.xml"
+    C_RBD=$(t "${RBD[@]}" cp rbd/theirs rbd/theirs-copy)
+    C_OURS=$(t $CLI vol-create-from benchi "$W/ours-copy.xml" ours --inputpool benchi --root="$ROOT_I")
+    $CLI vol-download ours-copy "$W/ours-copy.raw" --pool benchi --root="$ROOT_I" >/dev/null
+    "${RBD[@]}" export rbd/ours "$W/ours.raw" >/dev/null; cmp -s "$W/ours.raw" "$W/ours-copy.raw" || { echo "the rbd clone differs from the source" >&2; exit 1; }
+    rm -f "$W/ours-copy.raw" "$W/ours.raw"
+    $CLI vol-delete ours-copy --pool benchi --root="$ROOT_I" >/dev/null
+    "${RBD[@]}" rm rbd/theirs-copy >/dev/null 2>&1
     for img in ours theirs; do $CLI vol-delete "$img" --pool benchi --delete-snapshots --root="$ROOT_I" >/dev/null; done
     $CLI pool-destroy benchi --root="$ROOT_I" >/dev/null
     Scripts/ceph-down.sh "$CEPH_DIR" 2>/dev/null || true
@@ -342,6 +351,8 @@ if want i && [ -n "${I_OURS:-}" ]; then
         "$(echo "$I_OURS / $I_RBD" | bc -l)" "<= 1.1"
     printf '%-52s %12.4f %12.4f %8.4f %8s\n' "(i) the same rbd -> dir raw (rbd export)" "$E_RBD" "$E_OURS" \
         "$(echo "$E_OURS / $E_RBD" | bc -l)" "<= 1.1"
+    printf '%-52s %12.4f %12.4f %8.4f %8s\n' "(i) rbd -> rbd in one pool (rbd cp)" "$C_RBD" "$C_OURS" \
+        "$(echo "$C_OURS / $C_RBD" | bc -l)" "-"
     printf '%-52s %12.4f %12.4f %8.4f %8s\n' "(i) changes s1..s2, 4 MiB of 1 GiB (rbd export-diff)" "$D_RBD" "$D_OURS" \
         "$(echo "$D_OURS / $D_RBD" | bc -l)" "<= 0.5 s"
     printf '%-52s %12s %12s %8s %8s\n' "(i) its size in bytes" "$D_RBD_SIZE" "$D_OURS_SIZE" "" "< 6 MiB"

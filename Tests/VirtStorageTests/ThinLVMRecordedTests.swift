@@ -133,4 +133,19 @@ struct ThinLVMRecordedTests {
         let text = "crème brûlée, 100% (ok)"
         #expect(ThinSnapshotTags(ThinSnapshotTags(volume: "v", name: "n", description: text).tags)?.description == text)
     }
+
+    /// A logical pool without a thin pool deletes as libvirt's does: the
+    /// request to take snapshots along is refused with libvirt's words.
+    @Test func aPlainPoolRefusesDeletingWithSnapshots() async throws {
+        let tools = LogicalBackendRecordedTests.tools()
+        let pool = try LogicalBackendRecordedTests.pool()
+        var volume = VolumeDefinition(name: "lv1")
+        try tools.backend().prepareVolume(&volume, in: pool)
+        let error = await #expect(throws: StorageError.self) {
+            try await tools.backend().deleteVolume(volume, in: pool, withSnapshots: true)
+        }
+        #expect(error?.code == .unsupportedFlags)
+        #expect(error?.message == "unsupported flags (0x2) in function virStorageBackendLogicalDeleteVol")
+        #expect(tools.lines.isEmpty)
+    }
 }

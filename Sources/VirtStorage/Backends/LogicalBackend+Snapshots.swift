@@ -78,10 +78,16 @@ extension LogicalBackend: SnapshottingBackend {
 
     /// Deletes a volume; its snapshots go first when asked, and without
     /// that a volume that has any is refused (they would outlive it, and
-    /// a new volume of its name would find them).
+    /// a new volume of its name would find them). A pool without a thin
+    /// pool refuses the request as libvirt's logical backend does.
     public func deleteVolume(_ volume: VolumeDefinition, in pool: PoolDefinition, withSnapshots: Bool)
         async throws(StorageError)
     {
+        if pool.thinPool == nil && withSnapshots {
+            throw StorageError(
+                .unsupportedFlags, "unsupported flags (0x2) in function \(libvirtVolumeDeleteFunction)",
+                hint: "a logical pool holds snapshots only with a thin pool")
+        }
         if pool.thinPool != nil {
             let rows = try await snapshotRows(of: volume, in: pool)
             if !rows.isEmpty && !withSnapshots {
