@@ -77,8 +77,14 @@ enum ChainSnapshots {
             guard !SystemCalls.exists(layout.file(name)) else {
                 throw StorageError(.operationInvalid, "snapshot '\(name)' of volume '\(volume.name)' already exists", value: name)
             }
-            try writeRecord(Record(created: Date().timeIntervalSince1970, description: description), layout.sidecar(name))
-            try SystemCalls.rename(layout.top, to: layout.file(name), "cannot move '\(layout.top)' aside")
+            do throws(StorageError) {
+                try writeRecord(Record(created: Date().timeIntervalSince1970, description: description), layout.sidecar(name))
+                try SystemCalls.rename(layout.top, to: layout.file(name), "cannot move '\(layout.top)' aside")
+            } catch {
+                SystemCalls.removeIfPresent(layout.sidecar(name))
+                removeEmptyFolders(layout)
+                throw error
+            }
         }
         do throws(StorageError) {
             // A moved overlay names its backing file from its new folder: a sibling.

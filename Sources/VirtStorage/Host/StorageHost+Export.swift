@@ -132,7 +132,8 @@ extension StorageHost {
 
     /// The changes of a qcow2 image's guest bytes between two of its
     /// internal snapshots, as raw data: the runs found in the image's tables
-    /// (``QCow2SnapshotChanges``), read from a raw stage of the later snapshot.
+    /// (``QCow2SnapshotChanges``), read in place where they are plain
+    /// clusters, else from a raw stage of the later snapshot.
     private func exportQCow2Changes(
         _ volume: StorageVolume, in def: PoolDefinition, _ backend: any StorageBackend, snapshot: String?,
         base: String, progress: ProgressHandler?
@@ -157,21 +158,27 @@ extension StorageHost {
         let snapshotting = try Self.snapshotting(backend)
         try await Self.requireSnapshot(snapshot, of: vol, snapshotting, def)
         try await Self.requireSnapshot(base, of: vol, snapshotting, def)
-        let extents = try await BlockingIO.run(.metadata) { () throws(StorageError) in
+        let changes = try await BlockingIO.run(.metadata) { () throws(StorageError) in
             try QCow2SnapshotChanges.changes(in: path, from: base, to: snapshot)
         }
+        let header = VolumeStreamHeader(
+            format: "raw", size: changes.size, capacity: vol.capacity, volume: volume.name,
+            poolType: def.type.rawValue, snapshot: snapshot, base: base,
+            created: ISO8601DateFormatter().string(from: Date()))
+        if let hostOffsets = changes.hostOffsets {
+            let data = try QCow2ClusterData(path: path, changes: changes, hostOffsets: hostOffsets)
+            return VolumeExportStream(
+                header: header, source: .changes(ChangeReader(data: data, extents: changes.extents)), progress: progress)
+        }
+        // Compressed clusters, or runs read from a backing file: from a converted copy.
         let owner = StageOwner(
             try await StageVolume.make(
                 in: def, backend, capacity: vol.capacity, from: vol, snapshot: snapshot, format: .raw))
         do throws(StorageError) {
             let data = try await backend.openData(owner.stage.definition, in: def, writable: false)
-            let header = VolumeStreamHeader(
-                format: "raw", size: data.size, capacity: vol.capacity, volume: volume.name,
-                poolType: def.type.rawValue, snapshot: snapshot, base: base,
-                created: ISO8601DateFormatter().string(from: Date()))
             return VolumeExportStream(
-                header: header, source: .changes(ChangeReader(data: data, extents: extents)), progress: progress,
-                stage: owner)
+                header: header, source: .changes(ChangeReader(data: data, extents: changes.extents)),
+                progress: progress, stage: owner)
         } catch {
             await owner.remove()
             throw error

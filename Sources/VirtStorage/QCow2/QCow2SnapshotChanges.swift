@@ -28,11 +28,25 @@ enum QCow2SnapshotChanges {
     /// The host offset of a standard L1 or L2 entry.
     static let offsetMask: UInt64 = 0x00ff_ffff_ffff_fe00
 
+    /// What changed, and where the later snapshot keeps it.
+    struct Changes {
+        /// The runs of the guest's bytes that differ, in order; a run that
+        /// reads as zeros at the later snapshot holds no data.
+        var extents: [VolumeExtent]
+        var clusterSize: UInt64
+        /// The image's size as a guest sees it.
+        var size: UInt64
+        /// Where each changed guest cluster with data is in the image file,
+        /// when all of them are plain clusters there (none compressed, none
+        /// read from a backing file): then the changes can be read in place.
+        var hostOffsets: [UInt64: UInt64]?
+    }
+
     /// The runs of the guest's bytes that differ between `base` and
     /// `snapshot` of the image at `path`; a run that reads as zeros at
     /// `snapshot` (an image without a backing file) holds no data.
     static func changes(in path: String, from base: String, to snapshot: String) throws(StorageError)
-        -> [VolumeExtent]
+        -> Changes
     {
         let fd = try SystemCalls.open(path, O_RDONLY | O_CLOEXEC, "cannot open '\(path)'")
         defer { SystemCalls.close(fd) }
@@ -48,6 +62,7 @@ enum QCow2SnapshotChanges {
         let clusterSize = UInt64(1) << image.clusterBits
         let perTable = clusterSize / 8
         var extents: [VolumeExtent] = []
+        var hostOffsets: [UInt64: UInt64]? = [:]
         func add(_ cluster: UInt64, _ holdsData: Bool) {
             let start = cluster * clusterSize
             guard start < image.size else { return }
@@ -69,10 +84,18 @@ enum QCow2SnapshotChanges {
                 let now = afterEntries[entry] & ~copied
                 guard was != now else { continue }
                 let readsZero = now == 0 || (now & compressed == 0 && now & 1 == 1)
-                add(UInt64(index) * perTable + UInt64(entry), !(readsZero && !image.hasBacking))
+                let cluster = UInt64(index) * perTable + UInt64(entry)
+                let holdsData = !(readsZero && !image.hasBacking)
+                add(cluster, holdsData)
+                guard holdsData else { continue }
+                if now & compressed == 0, !readsZero, now & offsetMask != 0 {
+                    hostOffsets?[cluster] = now & offsetMask
+                } else {
+                    hostOffsets = nil
+                }
             }
         }
-        return extents
+        return Changes(extents: extents, clusterSize: clusterSize, size: image.size, hostOffsets: hostOffsets)
     }
 
     // MARK: reading
