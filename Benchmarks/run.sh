@@ -5,14 +5,14 @@
 # Installs libvirt-daemon and libvirt-clients when missing; needs root.
 #
 #   Benchmarks/run.sh [WORKLOADS]   WORKLOADS: letters of the workloads to run,
-#                                   default abcdefghijk (g, i: a one-node Ceph;
+#                                   default abcdefghijkl (g, i: a one-node Ceph;
 #                                   k: the scaling run, Benchmarks/scaling.sh)
 # SWIFT_BUILD_LOCK: a file to flock(1) around `swift build` (shared machines).
 # G_IMAGES: the rbd images of (g), 1000 by default.
 # VIRT_STORAGE_BENCH: an already built release virt-storage-bench; no build then.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ONLY=${1:-abcdefghijk}
+ONLY=${1:-abcdefghijkl}
 want() { [[ "$ONLY" == *"$1"* ]]; }
 [ "$(id -u)" -eq 0 ] || { echo "benchmarks need root (libvirtd's system storage driver)" >&2; exit 1; }
 for p in libvirt-daemon libvirt-clients libvirt-daemon-driver-storage-rbd qemu-utils; do
@@ -29,9 +29,9 @@ else
     "${LOCK[@]}" swift build -c release --product virt-storage-bench >/dev/null
     BENCH=$(swift build -c release --show-bin-path)/virt-storage-bench   # prints a path, builds nothing
 fi
-# (h) to (k) time commands, as a user runs them: virt-storage against virsh, rbd, cp.
+# (h) to (l) time commands, as a user runs them: virt-storage against virsh, rbd, cp, qemu-img.
 # Built as the README installs it: a static Swift runtime starts each command in half the time.
-if want h || want i || want j || want k; then
+if want h || want i || want j || want k || want l; then
     "${LOCK[@]}" swift build -c release --product virt-storage --static-swift-stdlib >/dev/null
     CLI=$(swift build -c release --show-bin-path)/virt-storage
 fi
@@ -317,6 +317,23 @@ J_REFLINK_CALL=$("$BENCH" reflink "$W3/bench" "$W3/a/src.img" | sed -n 's/^refli
 for p in jsrc jdst jr1 jr2; do $CLI pool-destroy $p --root="$ROOT_J" >/dev/null; done
 fi
 
+if want l; then
+echo "workload (l): the changes between two internal snapshots of a 1 GiB qcow2 after 4 MiB were rewritten"
+ROOT_L="$W/root-l"; LDIR="$W/l-dir"
+$CLI pool-create-as benchl dir --target "$LDIR" --build --root="$ROOT_L" >/dev/null
+$CLI vol-create-as benchl q.qcow2 1G --format qcow2 --root="$ROOT_L" >/dev/null
+for i in $(seq 0 9); do qemu-io -f qcow2 -c "write -P $((i + 1)) $((i * 100 + 3))M 10M" "$LDIR/q.qcow2" >/dev/null; done
+$CLI vol-snapshot-create q.qcow2 s1 --pool benchl --root="$ROOT_L" >/dev/null
+qemu-io -f qcow2 -c "write -P 119 512M 4M" "$LDIR/q.qcow2" >/dev/null
+$CLI vol-snapshot-create q.qcow2 s2 --pool benchl --root="$ROOT_L" >/dev/null
+sync
+# Without increments, a backup of s2 is the whole snapshot converted.
+L_FULL=$(t qemu-img convert -O raw -l snapshot.name=s2 "$LDIR/q.qcow2" "$W/l-full.raw")
+L_OURS=$(t $CLI vol-export q.qcow2 "$W/l.vs" --pool benchl --snapshot s2 --base s1 --root="$ROOT_L")
+L_SIZE=$(stat -c %s "$W/l.vs"); L_FULL_SIZE=$(du -B1 "$W/l-full.raw" | cut -f1)
+rm -f "$W/l-full.raw" "$W/l.vs"
+$CLI pool-destroy benchl --root="$ROOT_L" >/dev/null
+fi
 echo
 printf '%-52s %12s %12s %8s %8s\n' "workload" "libvirt s" "VirtStor s" "ratio" "target"
 declare -A NAME=([a]="(a) create 2000 sparse raw volumes" [b]="(b) refresh 10000 files" \
@@ -372,6 +389,12 @@ if want j && [ -n "${J_OURS:-}" ]; then
 fi
 if want g && [ -n "${O[g]:-}" ]; then
     echo "(g) also: VirtStorage <= 0.5 s: $(echo "${O[g]} <= 0.5" | bc -l | sed 's/1/yes/;s/0/no/')"
+fi
+if want l && [ -n "${L_OURS:-}" ]; then
+    printf '%-52s %12s %12s %8s %8s\n' "" "convert s" "VirtStor s" "ratio" "target"
+    printf '%-52s %12.4f %12.4f %8.4f %8s\n' "(l) qcow2 s1..s2, 4 MiB of 1 GiB (convert s2 whole)" "$L_FULL" "$L_OURS" \
+        "$(echo "$L_OURS / $L_FULL" | bc -l)" "-"
+    printf '%-52s %12s %12s %8s %8s\n' "(l) bytes written (allocated; the stream)" "$L_FULL_SIZE" "$L_SIZE" "" ""
 fi
 if want k; then
     echo
