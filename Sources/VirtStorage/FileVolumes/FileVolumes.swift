@@ -414,19 +414,25 @@ public enum FileVolumes {
         // and qemu-img keeps that mode when it rewrites the file.
         let vol = builder.volume.definition
         guard let path = vol.target.path else { throw StorageError(.invalidArgument, "volume has no target path") }
+        do throws(StorageError) {
+            try await runQemuImg(commands, creating: path, vol)
+        } catch where encryptionTimingFailed(error) {
+            // qemu measures its key derivation in CPU time and gives up when a
+            // measurement reads 0 ms (a busy host), removing the file: once more.
+            try await runQemuImg(commands, creating: path, vol)
+        }
+    }
+
+    /// Makes the volume's file, then runs qemu-img's commands on it; a
+    /// failure removes the file if it is still ours.
+    private static func runQemuImg(_ commands: [Command], creating path: String, _ vol: VolumeDefinition)
+        async throws(StorageError)
+    {
         let fd = try createExclusive(path, vol)
         defer { SystemCalls.close(fd) }
         do throws(StorageError) {
             _ = try applyMode(fd, path, vol)
-            for command in commands {
-                do throws(StorageError) {
-                    try await CommandRunner.run(command)
-                } catch where encryptionTimingFailed(error) {
-                    // qemu measures its key derivation in CPU time and gives up when a
-                    // measurement reads 0 ms (a busy host): measuring again succeeds.
-                    try await CommandRunner.run(command)
-                }
-            }
+            for command in commands { try await CommandRunner.run(command) }
             guard isSameFile(fd, path) else {
                 throw StorageError(
                     .operationFailed, "volume '\(path)' was replaced while qemu-img wrote it", path: path)
