@@ -1,4 +1,5 @@
 #if Btrfs
+    import CBtrfsUtil
     import Foundation
     import VirtStorage
 
@@ -154,15 +155,17 @@
         /// with quotas on, the bytes each alone holds (its qgroup's exclusive bytes).
         func snapshots(of volume: String) throws(StorageError) -> [VolumeSnapshot] {
             let names = try snapshotNames(of: volume)
+            var infos: [btrfs_util_subvolume_info] = []
+            for name in names { infos.append(try BtrfsSubvolumes.info(snapshot(name, of: volume))) }
             let sizes = BtrfsQuotas.whenConsistent(directory) { fd in
-                names.map { BtrfsQuotas.usage(of: snapshot($0, of: volume), on: fd)?.exclusive }
+                infos.map { BtrfsQuotas.usage(ofSubvolume: $0.id, on: fd)?.exclusive }
             }
             var found: [VolumeSnapshot] = []
             for (index, name) in names.enumerated() {
                 let text = try? String(contentsOfFile: description(name, of: volume), encoding: .utf8)
                 found.append(
                     VolumeSnapshot(
-                        name: name, description: text, created: try BtrfsSubvolumes.creationTime(snapshot(name, of: volume)),
+                        name: name, description: text, created: BtrfsSubvolumes.creationTime(of: infos[index]),
                         size: sizes?[index]))
             }
             return found.sorted { ($0.created ?? .distantPast, $0.name) < ($1.created ?? .distantPast, $1.name) }

@@ -21,11 +21,14 @@
         /// The usage of the subvolume at `path`, read through `fd` (any open
         /// directory of the filesystem); nil where there is none to read.
         static func usage(of path: String, on fd: Int32) -> Usage? {
-            guard (try? BtrfsLibrary.load()) != nil else { return nil }
-            var info = btrfs_util_subvolume_info()
-            guard btrfs.btrfs_util_subvolume_info(path, 0, &info) == BTRFS_UTIL_OK else { return nil }
+            guard let info = try? BtrfsSubvolumes.info(path) else { return nil }
+            return usage(ofSubvolume: info.id, on: fd)
+        }
+
+        /// The usage of the subvolume whose id is `id`.
+        static func usage(ofSubvolume id: UInt64, on fd: Int32) -> Usage? {
             var usage = Usage(referenced: 0, exclusive: 0)
-            guard vs_btrfs_qgroup_usage(fd, info.id, &usage.referenced, &usage.exclusive) == 0 else { return nil }
+            guard vs_btrfs_qgroup_usage(fd, id, &usage.referenced, &usage.exclusive) == 0 else { return nil }
             return usage
         }
 

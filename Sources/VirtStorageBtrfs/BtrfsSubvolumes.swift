@@ -6,11 +6,16 @@
     /// The subvolume calls of btrfs pools, through libbtrfsutil: each loads
     /// the library, and a failure is libbtrfsutil's words and errno.
     enum BtrfsSubvolumes {
-        /// When a subvolume was made, where the filesystem records it.
-        static func creationTime(_ path: String) throws(StorageError) -> Date {
+        /// What btrfs records of a subvolume: its id, when it was made, ...
+        static func info(_ path: String) throws(StorageError) -> btrfs_util_subvolume_info {
             var info = btrfs_util_subvolume_info()
             try call("cannot read subvolume '\(path)'", path) { btrfs.btrfs_util_subvolume_info(path, 0, &info) }
-            return Date(timeIntervalSince1970: Double(info.otime.tv_sec) + Double(info.otime.tv_nsec) / 1e9)
+            return info
+        }
+
+        /// When a subvolume was made, where the filesystem records it.
+        static func creationTime(of info: btrfs_util_subvolume_info) -> Date {
+            Date(timeIntervalSince1970: Double(info.otime.tv_sec) + Double(info.otime.tv_nsec) / 1e9)
         }
 
         /// Whether `path` is a subvolume (false for a plain directory or a file).

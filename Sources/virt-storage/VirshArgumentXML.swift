@@ -42,10 +42,7 @@ struct PoolArguments: Sendable, Equatable {
                 element: "--secret-usage")
         }
         var w = XMLWriter()
-        let namespace: (String, String?) =
-            thinPool == nil
-            ? ("", nil) : ("xmlns:\(VirtStoragePoolSchema.namespacePrefix)", VirtStoragePoolSchema.namespaceURI)
-        w.element("pool", [("type", type), namespace]) { w in
+        w.element("pool", [("type", type), VirtStoragePoolSchema.namespaceDeclaration(if: thinPool != nil)]) { w in
             w.text("name", name)
             let hasFC = adapterWWNN != nil && adapterWWPN != nil
             if sourceHost != nil || sourcePath != nil || sourceDevice != nil || sourceInitiator != nil
@@ -88,7 +85,7 @@ struct PoolArguments: Sendable, Equatable {
             if let target {
                 w.element("target") { w in w.text("path", target) }
             }
-            if let thinPool { w.empty("\(VirtStoragePoolSchema.namespacePrefix):thinpool", [("name", thinPool)]) }
+            if let thinPool { w.empty(VirtStoragePoolSchema.thinPoolElement, [("name", thinPool)]) }
         }
         return w.text
     }

@@ -109,12 +109,7 @@ extension LogicalBackend: SnapshottingBackend {
     func thinVolume(_ volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
         -> (vg: String, row: LVMReport.ThinRow)
     {
-        let vg = try Self.volumeGroup(pool)
-        guard let thinPool = pool.thinPool else {
-            var error = unsupported("volume snapshots without a thin pool")
-            error.hint = "name a thin pool of volume group '\(vg)' in the pool's XML: <vs:thinpool name='…'/>"
-            throw error
-        }
+        let (vg, thinPool) = try thinPoolOf(pool)
         let rows = try await thinReport(vg + "/" + volume.name).thin
         guard let row = rows.first(where: { $0.lv_name == volume.name }) else {
             throw StorageError(.noSuchVolume, "no storage vol with matching name '\(volume.name)'", value: volume.name)
@@ -127,12 +122,22 @@ extension LogicalBackend: SnapshottingBackend {
         return (vg, row)
     }
 
+    /// The pool's volume group and thin pool; a pool without one holds no snapshots.
+    func thinPoolOf(_ pool: PoolDefinition) throws(StorageError) -> (vg: String, thinPool: String) {
+        let vg = try Self.volumeGroup(pool)
+        guard let thinPool = pool.thinPool else {
+            var error = unsupported("volume snapshots without a thin pool")
+            error.hint = "name a thin pool of volume group '\(vg)' in the pool's XML: <vs:thinpool name='…'/>"
+            throw error
+        }
+        return (vg, thinPool)
+    }
+
     /// The rows of the volume's snapshots, oldest first.
     func snapshotRows(of volume: VolumeDefinition, in pool: PoolDefinition) async throws(StorageError)
         -> [(LVMReport.ThinRow, ThinSnapshotTags)]
     {
-        guard pool.thinPool != nil else { _ = try await thinVolume(volume, in: pool); return [] }
-        let rows = try await thinReport(try Self.volumeGroup(pool)).thin
+        let rows = try await thinReport(try thinPoolOf(pool).vg).thin
         return rows.compactMap { row in ThinSnapshotTags(row.tags).map { (row, $0) } }
             .filter { $0.1.volume == volume.name }
             .sorted { ($0.0.lv_time, $0.0.lv_name) < ($1.0.lv_time, $1.0.lv_name) }

@@ -68,9 +68,9 @@ enum ChainSnapshots {
     {
         let layout = try Layout(volume)
         let format = volume.target.format ?? .raw
-        // A VM writing the file would go on writing into the snapshot.
-        try requireUnused(layout.top, volume)
         try await BlockingIO.run { () throws(StorageError) in
+            // A VM writing the file would go on writing into the snapshot.
+            try requireUnused(layout.top, volume)
             for path in [layout.root, layout.folder] {
                 try SystemCalls.mkdir(path, mode: 0o700, existingIsFine: true, "cannot create directory '\(path)'")
             }
@@ -123,17 +123,21 @@ enum ChainSnapshots {
     /// snapshot's size); refused while a process has it open.
     static func revert(_ name: String, of volume: VolumeDefinition) async throws(StorageError) {
         let layout = try Layout(volume)
-        try requireUnused(layout.top, volume)
-        let snapshot = try describe(layout.file(name), name)
-        SystemCalls.removeIfPresent(layout.incoming)
+        let snapshot = try await BlockingIO.run(.metadata) { () throws(StorageError) -> VolumeDefinition in
+            try requireUnused(layout.top, volume)
+            SystemCalls.removeIfPresent(layout.incoming)
+            return try describe(layout.file(name), name)
+        }
         try await makeOverlay(
             layout.incoming, on: layout.nameFromTop(name), snapshot.target.format ?? .raw, capacity: snapshot.capacity,
             like: volume)
-        do throws(StorageError) {
-            try SystemCalls.rename(layout.incoming, to: layout.top, "cannot replace '\(layout.top)'")
-        } catch {
-            SystemCalls.removeIfPresent(layout.incoming)
-            throw error
+        try await BlockingIO.run { () throws(StorageError) in
+            do throws(StorageError) {
+                try SystemCalls.rename(layout.incoming, to: layout.top, "cannot replace '\(layout.top)'")
+            } catch {
+                SystemCalls.removeIfPresent(layout.incoming)
+                throw error
+            }
         }
     }
 
@@ -145,19 +149,23 @@ enum ChainSnapshots {
     static func delete(_ name: String, of volume: VolumeDefinition) async throws(StorageError) {
         let layout = try Layout(volume)
         let path = layout.file(name)
-        let snapshot = try describe(path, name)
-        let dependents = try await BlockingIO.run(.metadata) { () throws(StorageError) -> [String] in
-            try (names(layout).map(layout.file) + [layout.top]).filter { candidate in
+        let (snapshot, dependents) = try await BlockingIO.run(.metadata) {
+            () throws(StorageError) -> (VolumeDefinition, [String]) in
+            let snapshot = try describe(path, name)
+            let dependents = try (names(layout).map(layout.file) + [layout.top]).filter { candidate in
                 SystemCalls.status(of: candidate) != nil
                     && FileVolumes.describe(path: candidate, name: name)?.backingStore?.path == path
             }
+            if dependents.contains(layout.top) { try requireUnused(layout.top, volume) }
+            return (snapshot, dependents)
         }
-        if dependents.contains(layout.top) { try requireUnused(layout.top, volume) }
         let backing = snapshot.backingStore?.path
         if dependents == [layout.top] {
             try await CommandRunner.run(Command("qemu-img", ["commit", "-f", "qcow2", "-d", layout.top]))
             if let backing { try await rebaseUnsafe(path, onto: nameFromTop(backing, layout), snapshot.backingStore?.format) }
-            try SystemCalls.rename(path, to: layout.top, "cannot replace '\(layout.top)'")
+            try await BlockingIO.run { () throws(StorageError) in
+                try SystemCalls.rename(path, to: layout.top, "cannot replace '\(layout.top)'")
+            }
         } else {
             for dependent in dependents {
                 let base = backing.map { dependent == layout.top ? nameFromTop($0, layout) : ($0 as NSString).lastPathComponent }
@@ -167,10 +175,13 @@ enum ChainSnapshots {
                         ["rebase", "-f", "qcow2", "-b", base ?? ""]
                             + (base == nil ? [] : ["-F", (snapshot.backingStore?.format ?? .raw).rawValue]) + [dependent]))
             }
-            _ = SystemCalls.removeIfPresent(path)
         }
-        SystemCalls.removeIfPresent(layout.sidecar(name))
-        removeEmptyFolders(layout)
+        // Merged: its file goes (gone already where it became the volume's).
+        try await BlockingIO.run { () throws(StorageError) in
+            SystemCalls.removeIfPresent(path)
+            SystemCalls.removeIfPresent(layout.sidecar(name))
+            removeEmptyFolders(layout)
+        }
     }
 
     /// The snapshot's data, flattened, into the new volume's file at `target`.
@@ -178,7 +189,9 @@ enum ChainSnapshots {
         async throws(StorageError)
     {
         let layout = try Layout(volume)
-        let snapshot = try describe(layout.file(name), name)
+        let snapshot = try await BlockingIO.run(.metadata) { () throws(StorageError) in
+            try describe(layout.file(name), name)
+        }
         try await CommandRunner.run(
             Command(
                 "qemu-img",

@@ -169,7 +169,7 @@ public enum PoolXML {
     private static func thinPool(_ root: XMLElement, type: PoolType) throws(StorageError) -> String? {
         let found = root.elements("thinpool", namespaceURI: VirtStoragePoolSchema.namespaceURI)
         guard let element = found.first else { return nil }
-        let path = "\(VirtStoragePoolSchema.namespacePrefix):thinpool"
+        let path = VirtStoragePoolSchema.thinPoolElement
         guard type == .logical else {
             throw StorageError.xml(
                 "<\(path)> belongs to logical pools, not to a \(type.rawValue) pool", element: path,
@@ -222,9 +222,7 @@ public enum PoolXML {
         {
             namespaceAttr = ("xmlns:\(ns.prefix)", ns.uri)
         }
-        let thinPoolNamespace: (String, String?) =
-            def.thinPool == nil
-            ? ("", nil) : ("xmlns:\(VirtStoragePoolSchema.namespacePrefix)", VirtStoragePoolSchema.namespaceURI)
+        let thinPoolNamespace = VirtStoragePoolSchema.namespaceDeclaration(if: def.thinPool != nil)
         w.element("pool", [("type", def.type.rawValue), namespaceAttr, thinPoolNamespace]) { w in
             w.text("name", def.name)
             w.text("uuid", StorageUUID.format(def.uuid))
@@ -259,7 +257,7 @@ public enum PoolXML {
                 }
             }
             if let thinPool = def.thinPool {
-                w.empty("\(VirtStoragePoolSchema.namespacePrefix):thinpool", [("name", thinPool)])
+                w.empty(VirtStoragePoolSchema.thinPoolElement, [("name", thinPool)])
             }
         }
     }

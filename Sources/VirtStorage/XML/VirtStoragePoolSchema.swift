@@ -10,6 +10,13 @@ public enum VirtStoragePoolSchema {
     public static let namespaceURI = "urn:virtstorage:schemas:storagepool:1.0"
     /// The prefix VirtStorage writes for ``namespaceURI``.
     public static let namespacePrefix = "vs"
+    /// The thin pool element's name as VirtStorage writes it.
+    public static let thinPoolElement = namespacePrefix + ":thinpool"
+
+    /// The root's declaration of the namespace, where a document has an element in it.
+    public static func namespaceDeclaration(if used: Bool) -> (String, String?) {
+        used ? ("xmlns:" + namespacePrefix, namespaceURI) : ("", nil)
+    }
 
     public static let text = """
         <?xml version="1.0"?>
