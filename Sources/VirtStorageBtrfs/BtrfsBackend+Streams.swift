@@ -17,7 +17,7 @@
             var arguments = ["send", "--quiet"]
             if let base { arguments += ["-p", layout.snapshot(base, of: volume.name)] }
             arguments.append(layout.snapshot(snapshot, of: volume.name))
-            return BtrfsSendStream(command: try StreamingCommand(Command("btrfs", arguments), .output))
+            return ToolOutputSource(try StreamingCommand(Command("btrfs", arguments), .output))
         }
 
         /// `btrfs receive` into the volume's snapshot folder, which makes the
@@ -32,15 +32,8 @@
             let name = volume.name
             try await BlockingIO.run { () throws(StorageError) in try layout.makeSnapshotFolder(of: name) }
             do throws(StorageError) {
-                let receiving = try StreamingCommand(
-                    Command("btrfs", ["receive", layout.snapshotFolder(of: name)]), .input)
-                do throws(StorageError) {
-                    while let bytes = try await pieces() { try await receiving.write(bytes) }
-                    try await receiving.finish()
-                } catch {
-                    await receiving.cancel()
-                    throw error
-                }
+                try await StreamingCommand(Command("btrfs", ["receive", layout.snapshotFolder(of: name)]), .input)
+                    .feed(pieces)
                 try await BlockingIO.run { () throws(StorageError) in
                     guard try BtrfsSubvolumes.isSubvolume(layout.snapshot(snapshot, of: name)) else {
                         throw StorageError(
@@ -59,18 +52,6 @@
                 _ = try? await BlockingIO.run { () throws(StorageError) in layout.discardReceived(snapshot, of: name) }
                 throw error
             }
-        }
-    }
-
-    /// The output of `btrfs send`, piece by piece; its end is checked by
-    /// its exit status.
-    struct BtrfsSendStream: NativeStreamSource {
-        let command: StreamingCommand
-
-        func next() async throws(StorageError) -> [UInt8]? {
-            if let bytes = try await command.read() { return bytes }
-            try await command.finish()
-            return nil
         }
     }
 #endif

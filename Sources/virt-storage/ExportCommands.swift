@@ -17,12 +17,12 @@ struct VolExport: AsyncParsableCommand {
     var snapshot: String?
     @Option(
         name: .customLong("base"),
-        help: "only what changed from this snapshot to --snapshot: an incremental stream (rbd, btrfs-send)")
+        help: "only what changed from this snapshot to --snapshot: an incremental stream (rbd, qcow2, btrfs-send, zfs-send)")
     var base: String?
     @Option(
         name: .customLong("format"),
         help:
-            "raw: a qcow2 vol's guest bytes instead of its image; btrfs-send: the pool type's own stream (btrfs, at --snapshot)")
+            "raw: a qcow2 vol's guest bytes instead of its image; qcow2: a raw vol as a qcow2 image; btrfs-send, zfs-send: the pool type's own stream (btrfs, zfs; at --snapshot)")
     var format: String?
 
     func run() async throws {

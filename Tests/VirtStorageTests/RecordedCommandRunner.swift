@@ -6,11 +6,28 @@ import Synchronization
 /// A CommandRunning that answers from recorded real output and remembers
 /// every command it was given, so backends run their real code in tests.
 final class RecordedCommandRunner: CommandRunning {
-    private let answer: @Sendable (Command) -> CommandRunner.Output
+    let answer: @Sendable (Command, [Command]) -> CommandRunner.Output
     private let log = Mutex<[Command]>([])
+    private let given = Mutex<[String: [UInt8]]>([:])
+    /// The recorded standard output of a streaming tool (``start(_:_:)``), by command line.
+    private let streamed: @Sendable (Command) -> [UInt8]
+
+    /// Answers each command with `answer(command, earlier)`, `earlier` the
+    /// commands given before it (so that a tool's answer can follow what was
+    /// done); a streaming tool gives `streamed(command)` and then ends as
+    /// `answer` says.
+    init(
+        seeing answer: @escaping @Sendable (_ command: Command, _ earlier: [Command]) -> CommandRunner.Output,
+        streamed: @escaping @Sendable (Command) -> [UInt8] = { _ in [] }
+    ) {
+        self.answer = answer
+        self.streamed = streamed
+    }
 
     /// Answers each command with `answer(command)`.
-    init(_ answer: @escaping @Sendable (Command) -> CommandRunner.Output) { self.answer = answer }
+    convenience init(_ answer: @escaping @Sendable (Command) -> CommandRunner.Output) {
+        self.init(seeing: { command, _ in answer(command) })
+    }
 
     /// `answers` maps a program name to its recorded output; others fail with status 127.
     convenience init(_ answers: [String: CommandRunner.Output]) {
@@ -43,7 +60,57 @@ final class RecordedCommandRunner: CommandRunning {
     var lines: [String] { commands.map { ([$0.program] + $0.arguments).joined(separator: " ") } }
 
     func capture(_ command: Command) async throws(StorageError) -> CommandRunner.Output {
-        log.withLock { $0.append(command) }
-        return answer(command)
+        let earlier = log.withLock { log in
+            defer { log.append(command) }
+            return log
+        }
+        return answer(command, earlier)
     }
+
+    /// What each streaming tool was given on its standard input, by "program arg arg".
+    func input(of line: String) -> [UInt8]? { given.withLock { $0[line] } }
+
+    func start(_ command: Command, _ direction: StreamDirection) throws(StorageError) -> any StreamingTool {
+        let earlier = log.withLock { log in
+            defer { log.append(command) }
+            return log
+        }
+        let line = ([command.program] + command.arguments).joined(separator: " ")
+        given.withLock { $0[line] = [] }
+        return RecordedTool(
+            output: direction == .output ? streamed(command) : [], result: answer(command, earlier), command: command
+        ) { bytes in self.given.withLock { $0[line, default: []] += bytes } }
+    }
+}
+
+/// A streaming tool played back: its recorded output in pieces, what it is
+/// written kept, its recorded exit status and words at the end.
+final class RecordedTool: StreamingTool {
+    private let output: [UInt8]
+    private let result: CommandRunner.Output
+    private let command: Command
+    private let keep: @Sendable ([UInt8]) -> Void
+    private let offset = Mutex(0)
+
+    init(output: [UInt8], result: CommandRunner.Output, command: Command, keep: @escaping @Sendable ([UInt8]) -> Void) {
+        self.output = output
+        self.result = result
+        self.command = command
+        self.keep = keep
+    }
+
+    func write(_ bytes: [UInt8]) async throws(StorageError) { keep(bytes) }
+
+    func read() async throws(StorageError) -> [UInt8]? {
+        let range: Range<Int> = offset.withLock { start in
+            let end = min(start + (64 << 10), output.count)
+            defer { start = end }
+            return start..<end
+        }
+        return range.isEmpty ? nil : Array(output[range])
+    }
+
+    func finish() async throws(StorageError) { try CommandRunner.requireSuccess(result, of: command) }
+
+    func cancel() async {}
 }

@@ -11,14 +11,10 @@ import Foundation
 /// The caller's end is a socket rather than a pipe, so that a write to a
 /// tool that died fails with EPIPE instead of raising SIGPIPE in the
 /// embedding process. A command dropped before it finished is killed and reaped.
-package final class StreamingCommand: @unchecked Sendable {
-    /// Which of the tool's standard streams is the caller's.
-    package enum Direction: Sendable {
-        /// The caller writes what the tool reads (its standard output is discarded).
-        case input
-        /// The caller reads what the tool writes (its standard input is /dev/null).
-        case output
-    }
+/// With ``StreamDirection/input`` the tool's standard output is discarded;
+/// with ``StreamDirection/output`` its standard input is /dev/null.
+package final class StreamingCommand: StreamingTool, @unchecked Sendable {
+    package typealias Direction = StreamDirection
 
     package let command: Command
     private let pid: pid_t
@@ -102,9 +98,13 @@ package final class StreamingCommand: @unchecked Sendable {
         }
     }
 
-    /// Up to `count` bytes the tool wrote (``Direction/output``); nil once it
-    /// closed its output.
-    package func read(count: Int = 1 << 20) async throws(StorageError) -> [UInt8]? {
+    /// Up to 1 MiB the tool wrote (``Direction/output``); nil once it closed its output.
+    package func read() async throws(StorageError) -> [UInt8]? {
+        try await read(count: 1 << 20)
+    }
+
+    /// Up to `count` bytes the tool wrote; nil once it closed its output.
+    package func read(count: Int) async throws(StorageError) -> [UInt8]? {
         let fd = end
         let program = command.program
         let bytes = try await BlockingIO.run { () throws(StorageError) -> [UInt8] in

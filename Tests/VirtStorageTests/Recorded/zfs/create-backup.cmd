@@ -1,0 +1,1 @@
+zfs create -o mountpoint=none tank/backup

@@ -1,0 +1,1 @@
+zfs create -V 65536K tank/backup/vol2

@@ -1,0 +1,1 @@
+zfs destroy tank/vol1@s1

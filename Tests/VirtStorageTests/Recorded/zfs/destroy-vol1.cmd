@@ -1,0 +1,1 @@
+zfs destroy -r tank/vol1

@@ -1,0 +1,1 @@
+zfs list -H -o name tank/missing

@@ -1,0 +1,1 @@
+env LC_ALL=C zfs get

@@ -1,0 +1,1 @@
+zfs list -Hp -t all -r -o name tank/backup

@@ -1,0 +1,1 @@
+zfs list -Hp -t volume -r -o name,volsize,refreservation tank/backup

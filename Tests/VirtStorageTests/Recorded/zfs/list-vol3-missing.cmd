@@ -1,0 +1,1 @@
+zfs list -Hp -t volume -o name,volsize,refreservation tank/backup/vol3

@@ -1,0 +1,1 @@
+zpool get -Hp health,size,free,allocated tank

@@ -1,0 +1,1 @@
+zfs receive -o volmode=dev tank/backup/vol3@s1 < garbage.stream

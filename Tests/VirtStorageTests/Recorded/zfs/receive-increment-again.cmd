@@ -1,0 +1,1 @@
+zfs receive -F tank/backup/vol1@s2 < incr.stream

@@ -1,0 +1,1 @@
+zfs receive tank/backup/vol1@s2 < incr.stream

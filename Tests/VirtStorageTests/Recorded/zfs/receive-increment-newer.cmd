@@ -1,0 +1,1 @@
+zfs receive -F tank/backup/vol2@s2 < incr.stream

@@ -1,0 +1,1 @@
+zfs receive -F tank/backup/vol9@s2 < incr.stream

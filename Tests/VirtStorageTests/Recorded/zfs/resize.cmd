@@ -1,0 +1,1 @@
+zfs set volsize=131072K tank/vol1

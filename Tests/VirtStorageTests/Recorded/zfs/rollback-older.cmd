@@ -1,0 +1,1 @@
+zfs rollback tank/vol1@s1

@@ -1,0 +1,1 @@
+zfs send -i @s2 tank/vol1@s1

@@ -1,0 +1,1 @@
+zfs send tank/vol1@s1

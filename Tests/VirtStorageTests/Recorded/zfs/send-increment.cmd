@@ -1,0 +1,1 @@
+zfs send -i @s1 tank/vol1@s2

@@ -1,0 +1,1 @@
+zfs snapshot tank/vol1@s2

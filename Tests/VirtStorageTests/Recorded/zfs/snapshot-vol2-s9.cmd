@@ -1,0 +1,1 @@
+zfs snapshot tank/backup/vol2@s9
