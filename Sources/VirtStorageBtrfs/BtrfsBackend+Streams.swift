@@ -17,7 +17,7 @@
             var arguments = ["send", "--quiet"]
             if let base { arguments += ["-p", layout.snapshot(base, of: volume.name)] }
             arguments.append(layout.snapshot(snapshot, of: volume.name))
-            return ToolOutputSource(try StreamingCommand(Command("btrfs", arguments), .output))
+            return ToolOutputSource(try runner.start(Command("btrfs", arguments), .output))
         }
 
         /// `btrfs receive` into the volume's snapshot folder, which makes the
@@ -32,7 +32,7 @@
             let name = volume.name
             try await BlockingIO.run { () throws(StorageError) in try layout.makeSnapshotFolder(of: name) }
             do throws(StorageError) {
-                try await StreamingCommand(Command("btrfs", ["receive", layout.snapshotFolder(of: name)]), .input)
+                try await runner.start(Command("btrfs", ["receive", layout.snapshotFolder(of: name)]), .input)
                     .feed(pieces)
                 try await BlockingIO.run { () throws(StorageError) in
                     guard try BtrfsSubvolumes.isSubvolume(layout.snapshot(snapshot, of: name)) else {

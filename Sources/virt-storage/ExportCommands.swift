@@ -13,7 +13,7 @@ struct VolExport: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var vol: VolumeArgument
     @Option(name: .customLong("file"), help: "the stream's new file, or - for standard output") var file: String?
-    @Option(name: .customLong("snapshot"), help: "the vol as it was at this snapshot (rbd, btrfs, qcow2)")
+    @Option(name: .customLong("snapshot"), help: "the vol as it was at this snapshot (rbd, btrfs, qcow2; zfs with --format zfs-send)")
     var snapshot: String?
     @Option(
         name: .customLong("base"),

@@ -337,8 +337,7 @@ struct ISCSIPoolTests {
         let f = SCSISysfsFixture.fixtureSysfsISCSISession()
         let loggedIn = Mutex(false)
         let runner = RecordedCommandRunner { command in
-            let line = ([command.program] + command.arguments).joined(separator: " ")
-            switch line {
+            switch command.line {
             case "iscsiadm --mode session":
                 // viriscsitest.c's session line, with this pool's portal and target.
                 return loggedIn.withLock { $0 }
@@ -350,7 +349,7 @@ struct ISCSIPoolTests {
                 loggedIn.withLock { $0 = false }
                 return Output()
             default:
-                return line.hasPrefix("/lib/udev/scsi_id") ? Output(stdout: SCSIIDRecordedOutput.serialLIO) : Output()
+                return command.line.hasPrefix("/lib/udev/scsi_id") ? Output(stdout: SCSIIDRecordedOutput.serialLIO) : Output()
             }
         }
         let secrets = InMemorySecretStore()

@@ -9,6 +9,7 @@ final class RecordedCommandRunner: CommandRunning {
     let answer: @Sendable (Command, [Command]) -> CommandRunner.Output
     private let log = Mutex<[Command]>([])
     private let given = Mutex<[String: [UInt8]]>([:])
+    private let ended = Mutex<[String: String]>([:])
     /// The recorded standard output of a streaming tool (``start(_:_:)``), by command line.
     private let streamed: @Sendable (Command) -> [UInt8]
 
@@ -57,30 +58,40 @@ final class RecordedCommandRunner: CommandRunning {
 
     var commands: [Command] { log.withLock { $0 } }
     /// "program arg arg" per command, environment left out.
-    var lines: [String] { commands.map { ([$0.program] + $0.arguments).joined(separator: " ") } }
+    var lines: [String] { commands.map(\.line) }
 
-    func capture(_ command: Command) async throws(StorageError) -> CommandRunner.Output {
-        let earlier = log.withLock { log in
+    /// Logs `command` and returns the commands given before it.
+    private func logging(_ command: Command) -> [Command] {
+        log.withLock { log in
             defer { log.append(command) }
             return log
         }
-        return answer(command, earlier)
+    }
+
+    func capture(_ command: Command) async throws(StorageError) -> CommandRunner.Output {
+        answer(command, logging(command))
     }
 
     /// What each streaming tool was given on its standard input, by "program arg arg".
     func input(of line: String) -> [UInt8]? { given.withLock { $0[line] } }
 
+    /// How each streaming tool ended, by "program arg arg": "finished" or "cancelled".
+    func ending(of line: String) -> String? { ended.withLock { $0[line] } }
+
     func start(_ command: Command, _ direction: StreamDirection) throws(StorageError) -> any StreamingTool {
-        let earlier = log.withLock { log in
-            defer { log.append(command) }
-            return log
-        }
-        let line = ([command.program] + command.arguments).joined(separator: " ")
+        let earlier = logging(command)
+        let line = command.line
         given.withLock { $0[line] = [] }
         return RecordedTool(
-            output: direction == .output ? streamed(command) : [], result: answer(command, earlier), command: command
-        ) { bytes in self.given.withLock { $0[line, default: []] += bytes } }
+            output: direction == .output ? streamed(command) : [], result: answer(command, earlier), command: command,
+            keep: { bytes in self.given.withLock { $0[line, default: []] += bytes } },
+            end: { how in self.ended.withLock { $0[line] = how } })
     }
+}
+
+extension Command {
+    /// "program arg arg", environment left out: how recorded steps name a command.
+    var line: String { ([program] + arguments).joined(separator: " ") }
 }
 
 /// A streaming tool played back: its recorded output in pieces, what it is
@@ -90,13 +101,18 @@ final class RecordedTool: StreamingTool {
     private let result: CommandRunner.Output
     private let command: Command
     private let keep: @Sendable ([UInt8]) -> Void
+    private let end: @Sendable (String) -> Void
     private let offset = Mutex(0)
 
-    init(output: [UInt8], result: CommandRunner.Output, command: Command, keep: @escaping @Sendable ([UInt8]) -> Void) {
+    init(
+        output: [UInt8], result: CommandRunner.Output, command: Command, keep: @escaping @Sendable ([UInt8]) -> Void,
+        end: @escaping @Sendable (String) -> Void
+    ) {
         self.output = output
         self.result = result
         self.command = command
         self.keep = keep
+        self.end = end
     }
 
     func write(_ bytes: [UInt8]) async throws(StorageError) { keep(bytes) }
@@ -110,7 +126,10 @@ final class RecordedTool: StreamingTool {
         return range.isEmpty ? nil : Array(output[range])
     }
 
-    func finish() async throws(StorageError) { try CommandRunner.requireSuccess(result, of: command) }
+    func finish() async throws(StorageError) {
+        end("finished")
+        try CommandRunner.requireSuccess(result, of: command)
+    }
 
-    func cancel() async {}
+    func cancel() async { end("cancelled") }
 }

@@ -230,7 +230,7 @@ struct ZFSPoolTests {
     func volmodeProbe() async throws {
         #expect(ZFSBackend.listsVolmode(ZFSRecordedOutput.zfsGetUsage(volmode: true).stderr))
         #expect(!ZFSBackend.listsVolmode(ZFSRecordedOutput.zfsGetUsage(volmode: false).stderr))
-        // zfs get exiting with anything but its usage status is an error, as in libvirt.
+        // zfs get exiting with anything but its usage status is an error, as in libvirt (written, not recorded).
         let runner = RecordedCommandRunner(keyed: ["zfs get": Output(status: 1, stderr: "no such command")])
         let error = await #expect(throws: StorageError.self) {
             _ = try await ZFSBackend(runner: runner, platform: .freebsd).volmodeSupported()

@@ -2,7 +2,7 @@
 
 /// Output of OpenZFS's zpool and zfs tools for the ZFS backend's tests,
 /// named by what it shows. All of it is real OpenZFS 2.1.11 output recorded
-/// in a Debian guest (``ZFSRecording``; `Scripts/zfs-vm/record-streams.sh`),
+/// in a Debian guest (``ZFSRecording``; `Scripts/zfs-vm/record.sh`),
 /// but for two answers that guest could not give, which say so:
 /// a faulted pool, and the usage of a zfs from before the volmode property.
 enum ZFSRecordedOutput {

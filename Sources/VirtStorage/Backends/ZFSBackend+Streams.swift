@@ -58,7 +58,7 @@ extension ZFSBackend: NativeStreamingBackend {
     {
         throw StorageError(
             .operationUnsupported, "a zvol's bytes are not read at a snapshot", value: name,
-            hint: "clone the snapshot (vol-clone --snapshot \(name)) and export the clone, or export --format zfs-send")
+            hint: "clone the snapshot (vol-clone --snapshot \(name)) and export the clone, or vol-export --format zfs-send")
     }
 
     static func receiveCommand(

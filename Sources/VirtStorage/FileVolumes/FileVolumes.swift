@@ -414,12 +414,16 @@ public enum FileVolumes {
         // and qemu-img keeps that mode when it rewrites the file.
         let vol = builder.volume.definition
         guard let path = vol.target.path else { throw StorageError(.invalidArgument, "volume has no target path") }
-        do throws(StorageError) {
-            try await runQemuImg(commands, creating: path, vol)
-        } catch where encryptionTimingFailed(error) {
-            // qemu measures its key derivation in CPU time and gives up when a
-            // measurement reads 0 ms (a busy host), removing the file: once more.
-            try await runQemuImg(commands, creating: path, vol)
+        // qemu measures its key derivation in CPU time and gives up when a
+        // measurement reads 0 ms (CPU time counted in ticks, on a busy host),
+        // removing the file: it is made again, up to five times in all.
+        var attempt = 1
+        while true {
+            do throws(StorageError) {
+                return try await runQemuImg(commands, creating: path, vol)
+            } catch where encryptionTimingFailed(error) && attempt < 5 {
+                attempt += 1
+            }
         }
     }
 

@@ -123,7 +123,8 @@ package final class StreamingCommand: StreamingTool, @unchecked Sendable {
     /// Stops the tool at once (the stream it was given is not to be used)
     /// and waits for it.
     package func cancel() async {
-        kill(pid, SIGKILL)
+        // Once reaped, the pid may be another process's.
+        if !lock.withLock({ reaped }) { kill(pid, SIGKILL) }
         _ = await wait()
     }
 

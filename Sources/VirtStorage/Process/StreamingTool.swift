@@ -25,17 +25,27 @@ public protocol StreamingTool: Sendable {
 
 extension StreamingTool {
     /// Gives the tool every piece of a stream, then waits for it; the tool
-    /// is stopped if a piece cannot be had or written.
+    /// is stopped if a piece cannot be had or written. The last piece is
+    /// held back until `pieces` has said the stream ended well (nil after
+    /// its verified end), so that a tool which commits what it received at
+    /// the end of its own stream (zfs receive, btrfs receive) never sees
+    /// that end when the stream around it turns out cut short or corrupted.
     package func feed(_ pieces: nonisolated(nonsending) () async throws(StorageError) -> [UInt8]?)
         async throws(StorageError)
     {
+        var held: [UInt8] = []
         do throws(StorageError) {
-            while let bytes = try await pieces() { try await write(bytes) }
-            try await finish()
+            while let bytes = try await pieces() {
+                guard !bytes.isEmpty else { continue }
+                if !held.isEmpty { try await write(held) }
+                held = bytes
+            }
+            if !held.isEmpty { try await write(held) }
         } catch {
             await cancel()
             throw error
         }
+        try await finish()
     }
 }
 
