@@ -80,7 +80,7 @@
             try await withConnection(pool) { (connection) throws(StorageError) in
                 let image = try RBDImage.open(
                     name, in: connection.ioctx, pool: connection.poolName, readOnly: readOnly,
-                    timeout: connection.timeout)
+                    of: connection)
                 return try body(image, connection)
             }
         }
@@ -210,7 +210,7 @@
                 try RBDVolumes.create(volume.name, size: volume.capacity, in: connection)
                 if thick {
                     let image = try RBDImage.open(
-                        volume.name, in: connection.ioctx, pool: connection.poolName, timeout: connection.timeout)
+                        volume.name, in: connection.ioctx, pool: connection.poolName, of: connection)
                     try RBDVolumes.fill(
                         image, from: 0, length: min(volume.allocation, volume.capacity), pass: .pattern([0]),
                         chunk: 4 << 20, progress: progress)

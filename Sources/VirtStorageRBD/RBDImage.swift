@@ -4,25 +4,35 @@
     import VirtStorage
 
     /// An open RBD image; closed when released. All calls block.
+    ///
+    /// It keeps its cluster's connection: closing an image submits requests
+    /// through the cluster, so the connection must not be shut down first
+    /// (librados aborts: `ceph_assert(initialized)` in the Objecter). The
+    /// last reference to an image can be dropped on another thread after
+    /// its volume's stream let go of the connection; the image's own
+    /// reference makes rados_shutdown wait for rbd_close.
     final class RBDImage: @unchecked Sendable {
         let handle: rbd_image_t
         /// `pool/image`, for messages.
         let spec: String
-        let timeout: Int
+        let connection: RadosConnection
+        var timeout: Int { connection.timeout }
 
-        private init(handle: rbd_image_t, spec: String, timeout: Int) {
+        private init(handle: rbd_image_t, spec: String, connection: RadosConnection) {
             self.handle = handle
             self.spec = spec
-            self.timeout = timeout
+            self.connection = connection
         }
 
         deinit { _ = ceph.rbd_close(handle) }
 
-        /// Opens the image; at `snapshot`, read-only, as it was then.
+        /// Opens the image in `io` (a pool of `connection`'s cluster); at
+        /// `snapshot`, read-only, as it was then.
         static func open(
             _ name: String, in io: rados_ioctx_t, pool: String, readOnly: Bool = false, snapshot: String? = nil,
-            timeout: Int
+            of connection: RadosConnection
         ) throws(StorageError) -> RBDImage {
+            let timeout = connection.timeout
             var image: rbd_image_t?
             let rc =
                 readOnly || snapshot != nil
@@ -37,7 +47,7 @@
                 }
                 throw RBDError.system(rc, "failed to open the RBD image '\(spec)'", timeout: timeout, value: name)
             }
-            return RBDImage(handle: image, spec: spec, timeout: timeout)
+            return RBDImage(handle: image, spec: spec, connection: connection)
         }
 
         func fail(_ rc: some BinaryInteger, _ what: String) -> StorageError {

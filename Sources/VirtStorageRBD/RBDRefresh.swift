@@ -62,7 +62,7 @@
             let image: RBDImage
             do throws(StorageError) {
                 image = try RBDImage.open(
-                    name, in: connection.ioctx, pool: connection.poolName, readOnly: true, timeout: connection.timeout)
+                    name, in: connection.ioctx, pool: connection.poolName, readOnly: true, of: connection)
             } catch  where error.code == .noSuchVolume {
                 return nil
             }

@@ -97,7 +97,7 @@
             try await withConnection(pool) { (connection) throws(StorageError) -> RBDVolumeData in
                 let image = try RBDImage.open(
                     volume.name, in: connection.ioctx, pool: connection.poolName, readOnly: !writable,
-                    timeout: connection.timeout)
+                    of: connection)
                 return try RBDVolumeData(image: image, connection: connection)
             }
         }
@@ -109,7 +109,7 @@
             try await withConnection(pool) { (connection) throws(StorageError) -> RBDVolumeData in
                 let image = try RBDImage.open(
                     volume.name, in: connection.ioctx, pool: connection.poolName, snapshot: name,
-                    timeout: connection.timeout)
+                    of: connection)
                 return try RBDVolumeData(image: image, connection: connection)
             }
         }

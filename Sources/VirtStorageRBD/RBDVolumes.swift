@@ -31,7 +31,7 @@
             if withSnapshots {
                 do throws(StorageError) {
                     let image = try RBDImage.open(
-                        name, in: connection.ioctx, pool: connection.poolName, timeout: connection.timeout)
+                        name, in: connection.ioctx, pool: connection.poolName, of: connection)
                     for snapshot in try image.snapshots() {
                         if try image.isProtected(snapshot) {
                             let rc = ceph.rbd_snap_unprotect(image.handle, snapshot)
@@ -139,7 +139,7 @@
             _ name: String, from io: rados_ioctx_t, to volume: VolumeDefinition, in connection: RadosConnection,
             progress: ProgressHandler?
         ) throws(StorageError) {
-            let image = try RBDImage.open(name, in: io, pool: connection.poolName, timeout: connection.timeout)
+            let image = try RBDImage.open(name, in: io, pool: connection.poolName, of: connection)
             var old: UInt8 = 0
             _ = ceph.rbd_get_old_format(image.handle, &old)
             let features = try image.features()
@@ -197,7 +197,7 @@
             _ name: String, from io: rados_ioctx_t, sourcePool: String, to volume: VolumeDefinition,
             in connection: RadosConnection, progress: ProgressHandler?
         ) throws(StorageError) {
-            let image = try RBDImage.open(name, in: io, pool: sourcePool, readOnly: true, timeout: connection.timeout)
+            let image = try RBDImage.open(name, in: io, pool: sourcePool, readOnly: true, of: connection)
             try copy(image, to: volume, in: connection, progress: progress)
         }
 
@@ -237,7 +237,7 @@
 
         private static func grow(_ name: String, to size: UInt64, in connection: RadosConnection) throws(StorageError) {
             let image = try RBDImage.open(
-                name, in: connection.ioctx, pool: connection.poolName, timeout: connection.timeout)
+                name, in: connection.ioctx, pool: connection.poolName, of: connection)
             let rc = ceph.rbd_resize(image.handle, size)
             guard rc >= 0 else { throw image.fail(rc, "failed to resize the") }
         }
