@@ -1,11 +1,13 @@
 #!/bin/bash
 # Boots a Debian 12 guest with OpenZFS (Debian's zfs-dkms, built for
-# Debian's kernel) under qemu's emulator (KVM hangs this kernel on this machine's nested virtualisation) and runs a job in it: this machine's kernel has
-# no ZFS, so this is where real zfs output is recorded and where virt-storage
+# Debian's kernel) under qemu's emulator (KVM hangs that kernel under this
+# machine's nested virtualisation) and runs a job in it: this machine's
+# kernel has no ZFS, so this is where real zfs output is recorded and where virt-storage
 # is tried against a real zpool. Not part of the test command: the first
 # run installs Debian's kernel, qemu and zfs-dkms (which builds the module)
 # and makes the guest, a few minutes; later runs boot in about 10 seconds.
-# Run it as root (apt-get, debootstrap, chroot).
+# Run it as root (apt-get, debootstrap, chroot). The guest and its disks
+# stay in /var/tmp/virtstorage-zfsvm for the next run; remove it to start over.
 #
 #   Scripts/zfs-vm/run.sh JOB [SHARE]
 #
