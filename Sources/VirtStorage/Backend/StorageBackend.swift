@@ -265,14 +265,16 @@ extension StorageBackend {
         try await VolumeWiper.wipe(
             try await openData(volume, in: pool, writable: true), algorithm: algorithm, progress: progress)
     }
-    /// Through the volume's ``VolumeData`` (``VolumeTransfer``), for every backend that opens one.
+    /// Through the volume's ``VolumeData`` (``VolumeTransfer``), for every
+    /// backend that opens one; a volume that is a file grows to take what
+    /// goes past its end, as in libvirt.
     public func uploadVolume(
         _ volume: VolumeDefinition, from file: String, offset: UInt64, length: UInt64?, sparse: Bool,
         in pool: PoolDefinition, progress: ProgressHandler?
     ) async throws(StorageError) {
         try await VolumeTransfer.upload(
             from: file, into: try await openData(volume, in: pool, writable: true), volume: volume.name,
-            offset: offset, length: length, sparse: sparse, progress: progress)
+            offset: offset, length: length, sparse: sparse, growing: volume.type == .file, progress: progress)
     }
     public func downloadVolume(
         _ volume: VolumeDefinition, to file: String, offset: UInt64, length: UInt64?, sparse: Bool,

@@ -9,12 +9,15 @@ public enum VolumeTransfer {
     static let chunk = 4 << 20
 
     /// Writes the first `length` bytes of `file` (all of it when nil) into
-    /// `data` at `offset`. Refused before anything is written when they do
-    /// not fit. With `sparse`, holes of the file (or chunks of zeros) are
-    /// zeroed in the volume instead of written.
+    /// `data` at `offset`. With `growing` (a volume that is a file) the data
+    /// may go past the end, which moves it, as libvirt's upload does: an
+    /// image uploaded into a new qcow2 volume replaces its few hundred KiB.
+    /// Otherwise what does not fit is refused before anything is written.
+    /// With `sparse`, holes of the file (or chunks of zeros) are zeroed in
+    /// the volume instead of written.
     public static func upload(
         from file: String, into data: any VolumeData, volume: String, offset: UInt64, length: UInt64?,
-        sparse: Bool, progress: ProgressHandler?
+        sparse: Bool, growing: Bool = false, progress: ProgressHandler?
     ) async throws(StorageError) {
         let input = try await BlockingIO.run { () throws(StorageError) in try open(file, O_RDONLY, "cannot open") }
         // A failed fstat counts as an empty file, as before.
@@ -22,7 +25,7 @@ public enum VolumeTransfer {
         let available = UInt64(st.st_size)
         let count = length.map { min($0, available) } ?? available
         let size = data.size
-        guard offset <= size, count <= size - offset else {
+        guard growing || (offset <= size && count <= size - offset) else {
             throw StorageError(
                 .invalidArgument,
                 "cannot upload \(count) bytes at offset \(offset) into volume '\(volume)' of \(size) bytes: the data does not fit",
