@@ -308,6 +308,29 @@ struct DirVolumeTests {
         #expect(try await host.volume("v.img", in: "p").definition.capacity == 5 << 20)
     }
 
+    /// Found side by side with virsh 9.0: --overwrite and --no-overwrite ask a
+    /// dir pool for a filesystem, which it has no device for; a target that is
+    /// a file is left as it is.
+    @Test func buildingADirPoolAsVirshDoes() async throws {
+        let scratch = Scratch("dir-build")
+        let host = try await StorageHost(directories: .root(scratch.sub("root")))
+        let dir = scratch.sub("pool")
+        try await host.define(xml: "<pool type='dir'><name>p</name><target><path>\(dir)</path></target></pool>")
+        for mode in [BuildMode.overwrite, .noOverwrite] {
+            let error = await #expect(throws: StorageError.self) { try await host.build("p", mode: mode) }
+            #expect(error?.code == .operationInvalid)
+            #expect(error?.message == "No source device specified when formatting pool 'p'")
+        }
+        #expect(FileManager.default.fileExists(atPath: dir), "the directory is made first, as libvirt makes it")
+
+        let file = scratch.sub("file")
+        #expect(FileManager.default.createFile(atPath: file, contents: Data("x".utf8), attributes: [.posixPermissions: 0o644]))
+        try await host.define(xml: "<pool type='dir'><name>f</name><target><path>\(file)</path></target></pool>")
+        try await host.build("f")
+        #expect(Self.fileStat(file).st_mode & 0o7777 == 0o644, "a file under the target path keeps its mode")
+        await #expect(throws: StorageError.self) { try await host.start("f") }
+    }
+
     @Test func badVolumeRequests() async throws {
         let (scratch, host, dir) = try await Self.pool("bad")
         defer { withExtendedLifetime(scratch) {} }

@@ -32,8 +32,15 @@ public struct DirBackend: FileVolumeBackend {
     /// `--overwrite` and `--no-overwrite` change nothing here: libvirt 9.0
     /// makes the directory and then fails for want of a device to format
     /// (a difference kept on purpose, README).
+    /// Makes the target directory. `--overwrite` and `--no-overwrite` ask
+    /// for a filesystem to be made, which a dir pool has no device for: as
+    /// libvirt 9.0, the directory is made and the build then refused.
     public func build(_ pool: PoolDefinition, mode: BuildMode) async throws(StorageError) {
         try await buildDirectory(pool)
+        if mode == .overwrite || mode == .noOverwrite {
+            throw StorageError(
+                .operationInvalid, "No source device specified when formatting pool '\(pool.name)'", value: pool.name)
+        }
     }
 
     public func refresh(_ pool: PoolDefinition) async throws(StorageError) -> (PoolSizes, [VolumeDefinition]) {

@@ -64,6 +64,11 @@ extension FileVolumeBackend {
 
     private static func makeDirectory(_ dir: String, for pool: PoolDefinition) throws(StorageError) {
         try PoolFiles.makeDirectory(dir)
+        // A target that is there but not a directory is left as it is, as
+        // libvirt does (starting the pool then says what is wrong).
+        guard let st = SystemCalls.status(of: dir, followingLinks: true), (st.st_mode & S_IFMT) == S_IFDIR else {
+            return
+        }
         let perms = pool.target.permissions
         let mode = perms.mode.map { mode_t($0) } ?? FileVolumes.defaultPoolMode
         // libvirt's order and words (virDirCreate): the owner, then the mode.
