@@ -308,6 +308,18 @@ struct DirVolumeTests {
         #expect(try await host.volume("v.img", in: "p").definition.capacity == 5 << 20)
     }
 
+    /// Found side by side with virsh 9.0: qemu-img resizes to multiples of 512
+    /// only, and libvirt rounds the size up; so does the host.
+    @Test func qcow2ResizeRoundsUpTo512Bytes() async throws {
+        let (scratch, host, _) = try await Self.pool("qcow2-resize")
+        defer { withExtendedLifetime(scratch) {} }
+        _ = try await host.createVolume(in: "p", xml: Self.volumeXML("q", "1048576", format: "qcow2"))
+        try await host.resizeVolume("q", in: "p", capacity: 7_000_001)
+        #expect(try await host.volume("q", in: "p").definition.capacity == 7_000_064)
+        try await host.resizeVolume("q", in: "p", capacity: 7, options: .delta)
+        #expect(try await host.volume("q", in: "p").definition.capacity == 7_000_576)
+    }
+
     /// Found side by side with virsh 9.0: --overwrite and --no-overwrite ask a
     /// dir pool for a filesystem, which it has no device for; a target that is
     /// a file is left as it is.

@@ -577,9 +577,11 @@ public enum FileVolumes {
             throw StorageError(
                 .operationInvalid, "volume '\(path)' is no longer a regular file (replaced by a link?)", path: path)
         }
+        // As libvirt: qemu-img takes only multiples of 512, so the size is rounded up.
+        let rounded = (capacity + 511) / 512 * 512
         var args = ["resize"]
-        if capacity < vol.capacity { args.append("--shrink") }
-        args += [path, String(capacity)]
+        if rounded < vol.capacity { args.append("--shrink") }
+        args += [path, String(rounded)]
         try await CommandRunner.run(Command("qemu-img", args))
     }
 }
