@@ -109,6 +109,11 @@ details="$details pool start commands $(count 'pool start command')/33, qemu-img
 details="$details schema files $(( $(count 'pool documents') + $(count 'volume documents') + $(count 'pool capabilities documents') )),"
 details="$details bad inputs $(( $(count 'bad pool XML') + $(count 'bad volume XML') )), mutants $mutants,"
 details="$details differential steps ${differential:-0}"
+# A test process that crashed prints no run summary, and swift test's own
+# status has been seen 0 then: the summary line is required.
+grep -qE '^(✔|✘) Test run with [0-9]+ tests' "$LOG_DIR/test.log" \
+    || { grep -E 'Program crashed|crashed:|exited with unexpected signal' "$LOG_DIR/test.log" | head -5
+         fail "the test process ended without its summary: it crashed ($passed tests had passed; see $LOG_DIR/test.log)"; }
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ] || fail "$failed tests failed ($details)"
 [ "$skipped" -eq 0 ] || { grep 'skipped' "$LOG_DIR/test.log"; fail "$skipped tests skipped: every test must run here"; }
 

@@ -320,6 +320,18 @@ struct DirVolumeTests {
         #expect(try await host.volume("q", in: "p").definition.capacity == 7_000_576)
     }
 
+    /// Found side by side with virsh 9.0: `vol-resize --allocate` of a sparse
+    /// raw file allocates all of it, not only the part added.
+    @Test func resizeAllocatesTheWholeRawFile() async throws {
+        let (scratch, host, dir) = try await Self.pool("resize-allocate")
+        defer { withExtendedLifetime(scratch) {} }
+        _ = try await host.createVolume(in: "p", xml: Self.volumeXML("r", "4194304", allocation: "0"))
+        #expect(Self.fileStat(dir + "/r").st_blocks == 0)
+        try await host.resizeVolume("r", in: "p", capacity: 8_388_608, options: .allocate)
+        #expect(Self.fileStat(dir + "/r").st_blocks * 512 >= 8_388_608)
+        #expect(try await host.volume("r", in: "p").definition.allocation >= 8_388_608)
+    }
+
     /// Found side by side with virsh 9.0: --overwrite and --no-overwrite ask a
     /// dir pool for a filesystem, which it has no device for; a target that is
     /// a file is left as it is.

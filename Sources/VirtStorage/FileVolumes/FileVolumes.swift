@@ -541,7 +541,8 @@ public enum FileVolumes {
     }
 
     /// Resizes with libvirt's rules: no shrinking below the allocation unless
-    /// asked; `allocate` allocates the new space of a raw file.
+    /// asked; `allocate` allocates the whole raw file, holes it had before
+    /// included, as libvirt 9.0 does (seen side by side).
     public static func resize(_ vol: VolumeDefinition, to capacity: UInt64, options: ResizeOptions)
         async throws(StorageError)
     {
@@ -550,13 +551,12 @@ public enum FileVolumes {
         if format == "raw" && vol.target.encryption == nil {
             // Allocating gigabytes can take a while: off the cooperative pool.
             let grow = options.contains(.allocate) && capacity > vol.capacity
-            let old = vol.capacity
             try await BlockingIO.run { () throws(StorageError) in
                 // libvirt's words (virFileResize).
                 let fd = try SystemCalls.open(path, O_RDWR | O_NOFOLLOW, "Unable to open '\(path)'")
                 defer { SystemCalls.close(fd) }
                 if grow {
-                    guard vs_fallocate(fd, 0, Int64(old), Int64(capacity - old)) == 0 else {
+                    guard vs_fallocate(fd, 0, 0, Int64(capacity)) == 0 else {
                         throw SystemError.make("Failed to pre-allocate space for file '\(path)'", path: path)
                     }
                 }
