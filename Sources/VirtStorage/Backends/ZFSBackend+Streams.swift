@@ -52,7 +52,8 @@ extension ZFSBackend: NativeStreamingBackend {
     }
 
     /// A zvol's snapshot has a device only where `snapdev=visible`, which
-    /// is the pool owner's setting; so its bytes are read through a clone.
+    /// is the pool owner's setting; so reading one is refused, and the
+    /// caller is told to clone the snapshot (or send it) instead.
     public func openData(_ volume: VolumeDefinition, in pool: PoolDefinition, atSnapshot name: String)
         async throws(StorageError) -> any VolumeData
     {
